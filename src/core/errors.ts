@@ -114,8 +114,10 @@ const GONE_CODES = new Set([
 ]);
 
 /** OS / driver messages that mean "somebody else holds it" (SPEC §3 rule 7). */
-const BUSY_PATTERN = /\b(EBUSY|EAGAIN|Resource busy|Resource temporarily unavailable|Cannot lock port|LIBUSB_ERROR_BUSY|errno 16)\b/i;
-const GONE_PATTERN = /\b(ENODEV|EIO|ENXIO|ECONNRESET|EPIPE|No such device|Input\/output error|disconnected|device (?:was )?(?:lost|removed))\b/i;
+const BUSY_PATTERN =
+  /\b(EBUSY|EAGAIN|Resource busy|Resource temporarily unavailable|Cannot lock port|LIBUSB_ERROR_BUSY|errno 16)\b/i;
+const GONE_PATTERN =
+  /\b(ENODEV|EIO|ENXIO|ECONNRESET|EPIPE|No such device|Input\/output error|disconnected|device (?:was )?(?:lost|removed))\b/i;
 
 function errorCodeOf(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err) {
@@ -153,24 +155,39 @@ export function isBusy(err: unknown): boolean {
  * through unchanged; OS errors are classified; anything else becomes `E_PROTOCOL` with the
  * original kept as `cause`, so nothing is lost.
  */
-export function toLabbenchError(err: unknown, context: { resource?: string; action?: string } = {}): LabbenchError {
+export function toLabbenchError(
+  err: unknown,
+  context: { resource?: string; action?: string } = {},
+): LabbenchError {
   if (err instanceof LabbenchError) return err;
   const where = context.resource ? ` on ${context.resource}` : '';
   const what = context.action ? `${context.action} failed${where}` : `Failure${where}`;
   const detail = errorMessageOf(err);
   const options = { resource: context.resource, cause: err };
   if (isBusy(err)) {
-    return new BusyError(`${what}: the device is in use by another program or node (${detail}). Close the other user or wait, then retry.`, options);
+    return new BusyError(
+      `${what}: the device is in use by another program or node (${detail}). Close the other user or wait, then retry.`,
+      options,
+    );
   }
   if (isDeviceGone(err)) {
-    return new DisconnectedError(`${what}: the device went away (${detail}). Check the cable and power; the next message reopens it.`, options);
+    return new DisconnectedError(
+      `${what}: the device went away (${detail}). Check the cable and power; the next message reopens it.`,
+      options,
+    );
   }
   const code = errorCodeOf(err);
   if (code === 'ENOENT') {
-    return new NotFoundError(`${what}: no such device (${detail}). Check the port path or resource string.`, options);
+    return new NotFoundError(
+      `${what}: no such device (${detail}). Check the port path or resource string.`,
+      options,
+    );
   }
   if (code === 'EACCES' || code === 'EPERM') {
-    return new BusyError(`${what}: permission denied (${detail}). Add the Node-RED user to the 'dialout' group (serial) or install a udev rule (USB).`, options);
+    return new BusyError(
+      `${what}: permission denied (${detail}). Add the Node-RED user to the 'dialout' group (serial) or install a udev rule (USB).`,
+      options,
+    );
   }
   return new LabbenchError('E_PROTOCOL', `${what}: ${detail}`, options);
 }

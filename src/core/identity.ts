@@ -1,0 +1,239 @@
+/**
+ * Canonical identity of physical resources (SPEC §5). The registry keys every handle by the
+ * string these functions return, so two spellings of one port or instrument meet in one place.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { InvalidInputError, UnsupportedError } from './errors';
+
+/** A canonical resource key; only the functions of this module make one. */
+export type ResourceKey = string & { readonly __resourceKey: true };
+
+export interface SerialKeyOptions {
+  platform?: NodeJS.Platform;
+  /** Resolves symlinks; defaults to fs.realpathSync (unresolvable paths are kept as given). */
+  realpath?: (p: string) => string;
+}
+
+const SIM_PREFIX = 'sim:';
+const WINDOWS_COM = /^(?:\\\\\.\\)?(COM\d+)$/i;
+
+/** Splits `sim:<bus>?addresses=1,2` into its bus name and options. */
+export function parseSimPath(text: string): { bus: string; query: URLSearchParams } | undefined {
+  if (!text.toLowerCase().startsWith(SIM_PREFIX)) return undefined;
+  const rest = text.slice(SIM_PREFIX.length);
+  const q = rest.indexOf('?');
+  const bus = (q < 0 ? rest : rest.slice(0, q)).trim();
+  if (bus === '')
+    throw new InvalidInputError(
+      `Simulated port "${text}" has no bus name; write it as sim:<bus>, e.g. sim:bench.`,
+    );
+  return { bus: bus.toLowerCase(), query: new URLSearchParams(q < 0 ? '' : rest.slice(q + 1)) };
+}
+
+function defaultRealpath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    // The device may be unplugged right now; keep the spelling so it still gets a stable key.
+    return path.resolve(p);
+  }
+}
+
+/**
+ * The key of a serial port: `serial:<real path>` (symlinks such as /dev/serial/by-id/... resolved),
+ * `serial:COMn` for Windows names (any case, with or without the `\\.\` prefix), `sim:<bus>`
+ * for simulated buses (options after `?` are not part of the identity).
+ */
+export function serialKey(portPath: string, options: SerialKeyOptions = {}): ResourceKey {
+  const text = typeof portPath === 'string' ? portPath.trim() : '';
+  if (text === '')
+    throw new InvalidInputError('Serial port path is empty; choose a port such as /dev/ttyUSB0 or COM3.');
+  const sim = parseSimPath(text);
+  if (sim) return `${SIM_PREFIX}${sim.bus}` as ResourceKey;
+  const com = WINDOWS_COM.exec(text);
+  if (com) return `serial:${com[1].toUpperCase()}` as ResourceKey;
+  const platform = options.platform ?? process.platform;
+  if (platform === 'win32') return `serial:${text.toUpperCase()}` as ResourceKey;
+  const resolved = (options.realpath ?? defaultRealpath)(text);
+  return `serial:${resolved}` as ResourceKey;
+}
+
+/** The OS path a serial key stands for (what serialport opens). */
+export function serialPathOfKey(key: ResourceKey): string {
+  return key.startsWith('serial:') ? key.slice('serial:'.length) : key;
+}
+
+export type VisaResource =
+  | { kind: 'usb'; board: number; vendorId: number; productId: number; serial: string; usbInterface: number }
+  | { kind: 'socket'; board: number; host: string; port: number }
+  | { kind: 'vxi11'; board: number; host: string; device: string }
+  | { kind: 'asrl'; board: number; path: string }
+  | { kind: 'sim'; model: string; serial: string };
+
+function bad(text: string, why: string): InvalidInputError {
+  return new InvalidInputError(
+    `"${text}" is not a VISA resource string we can use: ${why}. Examples: USB0::0x05E6::0x2281::4518305::INSTR, TCPIP0::192.168.1.5::5025::SOCKET, TCPIP0::192.168.1.5::inst0::INSTR, ASRL/dev/ttyUSB0::INSTR, SIM::2281S::DEMO01::INSTR.`,
+  );
+}
+
+/** USB IDs are hex (0x05E6) or decimal (1510); compared as numbers. */
+function parseUsbId(field: string, text: string, what: string): number {
+  const f = field.trim();
+  let n: number;
+  if (/^0x[0-9a-f]{1,4}$/i.test(f)) n = parseInt(f.slice(2), 16);
+  else if (/^\d{1,5}$/.test(f)) n = parseInt(f, 10);
+  else throw bad(text, `${what} "${field}" must be hex (0x05E6) or decimal (1510)`);
+  if (n > 0xffff) throw bad(text, `${what} ${field} is larger than 0xFFFF`);
+  return n;
+}
+
+function parseBoard(prefix: string, text: string): number {
+  if (prefix === '') return 0;
+  if (!/^\d+$/.test(prefix)) throw bad(text, `board "${prefix}" must be a number`);
+  return parseInt(prefix, 10);
+}
+
+const CLASS_WORDS = new Set(['INSTR', 'SOCKET', 'RAW']);
+
+/** Parses the SPEC §5 grammar. Interface and class words are case-insensitive. */
+export function parseVisaResource(resource: string): VisaResource {
+  const text = typeof resource === 'string' ? resource.trim() : '';
+  if (text === '')
+    throw new InvalidInputError('VISA resource string is empty; e.g. USB0::0x05E6::0x2281::4518305::INSTR.');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f;]/.test(text)) throw bad(text, 'it contains control characters or ";"');
+  const parts = text.split('::');
+  const head = parts[0];
+  let cls: string | undefined;
+  if (parts.length > 1 && CLASS_WORDS.has(parts[parts.length - 1].toUpperCase())) {
+    cls = parts.pop()!.toUpperCase();
+  }
+  const fields = parts.slice(1);
+
+  const asrl = /^ASRL(.*)$/i.exec(head);
+  if (asrl) {
+    if (cls !== undefined && cls !== 'INSTR') throw bad(text, 'serial resources end in ::INSTR');
+    if (fields.length > 0) throw bad(text, 'write it as ASRL<port>::INSTR');
+    const board = asrl[1];
+    if (board === '') throw bad(text, 'no serial port after ASRL');
+    if (/^\d+$/.test(board)) {
+      const n = parseInt(board, 10);
+      // ASRLn means COMn on Windows; POSIX has no such numbering convention we could trust.
+      if (process.platform === 'win32') return { kind: 'asrl', board: n, path: `COM${n}` };
+      throw bad(
+        text,
+        `a numbered serial port only exists on Windows; write the device path, e.g. ASRL/dev/ttyUSB0::INSTR`,
+      );
+    }
+    return { kind: 'asrl', board: 0, path: board };
+  }
+
+  const usb = /^USB(\d*)$/i.exec(head);
+  if (usb) {
+    if (cls === 'SOCKET') throw bad(text, 'USB resources end in ::INSTR');
+    if (cls === 'RAW')
+      throw new UnsupportedError(
+        `"${text}": USB RAW resources are not supported; use the ::INSTR (USBTMC) form.`,
+      );
+    if (fields.length < 3 || fields.length > 4)
+      throw bad(text, 'USB resources are USB[board]::vendor::product::serial[::interface][::INSTR]');
+    const [vid, pid, serial, intf] = fields;
+    if (serial.trim() === '') throw bad(text, 'the USB serial number is empty');
+    let usbInterface = 0;
+    if (intf !== undefined) {
+      if (!/^\d{1,3}$/.test(intf)) throw bad(text, `USB interface number "${intf}" must be a number`);
+      usbInterface = parseInt(intf, 10);
+    }
+    return {
+      kind: 'usb',
+      board: parseBoard(usb[1], text),
+      vendorId: parseUsbId(vid, text, 'vendor ID'),
+      productId: parseUsbId(pid, text, 'product ID'),
+      serial: serial.trim(),
+      usbInterface,
+    };
+  }
+
+  const tcp = /^TCPIP(\d*)$/i.exec(head);
+  if (tcp) {
+    const board = parseBoard(tcp[1], text);
+    const host = (fields[0] ?? '').trim().toLowerCase();
+    if (host === '') throw bad(text, 'no host name or address');
+    if (cls === 'SOCKET') {
+      if (fields.length !== 2 || !/^\d{1,5}$/.test(fields[1]))
+        throw bad(text, 'socket resources are TCPIP[board]::host::port::SOCKET');
+      const port = parseInt(fields[1], 10);
+      if (port < 1 || port > 65535) throw bad(text, `port ${port} is out of range 1…65535`);
+      return { kind: 'socket', board, host, port };
+    }
+    if (cls === 'RAW') throw bad(text, 'TCPIP resources end in ::INSTR or ::SOCKET');
+    if (fields.length > 2) throw bad(text, 'LAN instruments are TCPIP[board]::host[::device][::INSTR]');
+    const device = (fields[1] ?? 'inst0').trim().toLowerCase();
+    if (device.startsWith('hislip')) {
+      throw new UnsupportedError(
+        `"${text}": HiSLIP is not supported (the 2281S does not offer it); use TCPIP::host::inst0::INSTR (VXI-11) or TCPIP::host::5025::SOCKET.`,
+      );
+    }
+    if (!/^[a-z0-9_,.]+$/.test(device)) throw bad(text, `LAN device name "${fields[1]}" is not valid`);
+    return { kind: 'vxi11', board, host, device };
+  }
+
+  if (/^SIM$/i.test(head)) {
+    if (cls !== undefined && cls !== 'INSTR') throw bad(text, 'simulated instruments end in ::INSTR');
+    if (fields.length !== 2 || fields[0].trim() === '' || fields[1].trim() === '') {
+      throw bad(text, 'simulated instruments are SIM::<model>::<serial>::INSTR');
+    }
+    const serial = fields[1].trim().toUpperCase();
+    if (!/^[A-Z0-9_.-]+$/.test(serial))
+      throw bad(text, `serial "${fields[1]}" may hold letters, digits, "_", "." and "-" only`);
+    return { kind: 'sim', model: fields[0].trim().toUpperCase(), serial };
+  }
+
+  if (/^GPIB\d*$/i.test(head)) {
+    throw new UnsupportedError(
+      `"${text}": GPIB needs a vendor GPIB driver, which this package does not use. Connect the instrument over USB or LAN.`,
+    );
+  }
+  throw bad(text, `unknown interface "${head}"`);
+}
+
+function hex4(n: number): string {
+  return `0x${n.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** The canonical spelling of a parsed resource (also what status and messages show). */
+export function formatVisaResource(r: VisaResource): string {
+  switch (r.kind) {
+    case 'usb':
+      return `USB${r.board}::${hex4(r.vendorId)}::${hex4(r.productId)}::${r.serial.toUpperCase()}::${r.usbInterface}::INSTR`;
+    case 'socket':
+      return `TCPIP${r.board}::${r.host}::${r.port}::SOCKET`;
+    case 'vxi11':
+      return `TCPIP${r.board}::${r.host}::${r.device}::INSTR`;
+    case 'asrl':
+      return `ASRL${r.path}::INSTR`;
+    case 'sim':
+      return `SIM::${r.model}::${r.serial}::INSTR`;
+  }
+}
+
+/**
+ * The registry key of a VISA resource. An ASRL instrument gets its serial port's key, so it is
+ * the same resource as a `labbench-serial-port` on that device (and SPEC §3 rule 3 applies).
+ */
+export function visaKey(resource: string | VisaResource, options: SerialKeyOptions = {}): ResourceKey {
+  const r = typeof resource === 'string' ? parseVisaResource(resource) : resource;
+  if (r.kind === 'asrl') return serialKey(r.path, options);
+  return formatVisaResource(r) as ResourceKey;
+}
+
+/** True when `text` looks like a VISA resource string rather than a serial path. */
+export function isVisaResourceString(text: string): boolean {
+  return /^(USB|TCPIP|ASRL|GPIB|SIM)[^:]*::/i.test(text.trim()) || /^ASRL.+::INSTR$/i.test(text.trim());
+}
+
+/** The key of whatever `text` names: a serial path, a `sim:` bus, or a VISA resource string. */
+export function resourceKey(text: string, options: SerialKeyOptions = {}): ResourceKey {
+  return isVisaResourceString(text) ? visaKey(text, options) : serialKey(text, options);
+}

@@ -1,0 +1,3 @@
+export * from './types';
+export * from './sim-link';
+export * from './serial';
