@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+/**
+ * `labbench-sim`: serves the built-in simulators out of process, so the real OS transports are
+ * exercised too — a Watlow bus on a serial device (e.g. one end of a socat PTY pair) and a
+ * Keithley 2281S on a TCP port (raw socket) and/or VXI-11.
+ */
+
+const USAGE = `Usage:
+  labbench-sim watlow --serial <path> [--addresses 1,2] [--baud 38400] [--pace]
+  labbench-sim keithley --tcp 127.0.0.1:5025 [--vxi11 127.0.0.1:<port>] [--serial <instrument serial>]
+
+Runs until interrupted (Ctrl+C).`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'watlow': {
+      const { runWatlowSimulator } = await import('./watlow/cli');
+      await runWatlowSimulator(rest);
+      return 0;
+    }
+    case 'keithley': {
+      const { runKeithleySimulator } = await import('./keithley/cli');
+      await runKeithleySimulator(rest);
+      return 0;
+    }
+    case undefined:
+    case '-h':
+    case '--help':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      console.error(`labbench-sim: unknown simulator "${command}".\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`labbench-sim: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);
