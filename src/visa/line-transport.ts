@@ -1,0 +1,112 @@
+/**
+ * A MessageTransport over any byte stream with LF-terminated messages: raw TCP sockets and serial
+ * (ASRL) instruments. The owner feeds received bytes to `deliver` and reports the stream's death
+ * through `died`; this class does the framing, reply timeouts and listener bookkeeping.
+ */
+import { ClosedError, DisconnectedError, toLabbenchError } from '../core/errors';
+import { LineFramer } from './framing';
+import { ReplyQueue } from './reply-queue';
+import type { MessageTransport } from './types';
+
+export interface LineLink {
+  /** Resolves once the bytes are handed to the OS; rejects with an OS-coded error if gone. */
+  write(bytes: Buffer): Promise<void>;
+  /** Releases the OS handle; must not throw. */
+  close(): Promise<void>;
+  /** Drops bytes buffered below us (serial: the OS input buffer). */
+  flushInput?(): Promise<void>;
+}
+
+export class LineTransport implements MessageTransport {
+  private readonly framer = new LineFramer();
+  private readonly replies: ReplyQueue;
+  private readonly closeListeners = new Set<(err?: Error) => void>();
+  private closed = false;
+  private dead: Error | undefined;
+
+  constructor(
+    readonly label: string,
+    private readonly link: LineLink,
+  ) {
+    this.replies = new ReplyQueue(label);
+  }
+
+  /** Bytes arrived from the instrument. Never throws (called from event handlers). */
+  deliver(chunk: Buffer): void {
+    if (this.closed || this.dead) return;
+    try {
+      this.framer.push(chunk);
+    } catch (err) {
+      // Garbage without terminators: drop it; the pending read times out and the session resyncs.
+      void err;
+      return;
+    }
+    for (let msg = this.framer.shift(); msg; msg = this.framer.shift()) this.replies.push(msg);
+  }
+
+  /** The stream died (peer closed, reset, unplugged). Never throws. */
+  died(cause?: Error): void {
+    if (this.closed || this.dead) return;
+    const err =
+      cause === undefined
+        ? new DisconnectedError(`${this.label} closed the connection. The next message reopens it.`, { resource: this.label })
+        : toDisconnected(cause, this.label);
+    this.dead = err;
+    this.replies.fail(err);
+    for (const listener of [...this.closeListeners]) {
+      try {
+        listener(err);
+      } catch {
+        // A listener's failure must not escape into the socket's event loop.
+      }
+    }
+    this.closeListeners.clear();
+    void this.link.close().catch(() => undefined);
+  }
+
+  async write(data: Buffer, signal?: AbortSignal): Promise<void> {
+    if (this.closed) throw new ClosedError(`The link to ${this.label} is closed.`, { resource: this.label });
+    if (this.dead) throw this.dead;
+    if (signal?.aborted) throw signal.reason;
+    try {
+      await this.link.write(data);
+    } catch (err) {
+      throw toDisconnected(err, this.label);
+    }
+  }
+
+  read(timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
+    if (this.closed) return Promise.reject(new ClosedError(`The link to ${this.label} is closed.`, { resource: this.label }));
+    return this.replies.next(timeoutMs, signal);
+  }
+
+  /** No device clear exists on a plain byte stream: drop what we (and the OS) hold unread. */
+  async clear(): Promise<void> {
+    if (this.dead) throw this.dead;
+    this.framer.reset();
+    this.replies.clear();
+    await this.link.flushInput?.();
+  }
+
+  onClose(listener: (err?: Error) => void): () => void {
+    this.closeListeners.add(listener);
+    return () => {
+      this.closeListeners.delete(listener);
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeListeners.clear();
+    this.replies.fail(new ClosedError(`The link to ${this.label} is closed.`, { resource: this.label }));
+    await this.link.close().catch(() => undefined);
+  }
+}
+
+/** OS errors on an established link all mean the same thing to the user: it went away. */
+function toDisconnected(err: unknown, label: string): Error {
+  const mapped = toLabbenchError(err, { resource: label, action: 'Talking' });
+  if (mapped.code === 'E_DISCONNECTED' || mapped.code === 'E_CLOSED') return mapped;
+  return new DisconnectedError(`Lost the connection to ${label}: ${mapped.message}`, { resource: label, cause: err });
+}

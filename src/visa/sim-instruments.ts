@@ -1,0 +1,185 @@
+/**
+ * Simulated instruments reachable as `SIM::<model>::<serial>::INSTR`. A model registers a factory;
+ * one model instance exists per (model, serial) for the life of the process, so closing and
+ * reopening a session (cache-clear "all", stale replacement) finds the instrument in the state it
+ * was left in, as with hardware.
+ *
+ * The in-process link (`openSimTransport`) speaks exactly what the stream transports speak:
+ * LF-terminated messages in, LF-terminated replies out, reply timeouts as TimeoutError.
+ */
+import { ClosedError, DisconnectedError, NotFoundError, ProtocolError, isDeviceGone } from '../core/errors';
+import { LineFramer } from './framing';
+import { ReplyQueue } from './reply-queue';
+import type { MessageTransport, ScpiDeviceModel, SimInstrumentFactory } from './types';
+
+interface Registration {
+  factory: SimInstrumentFactory;
+  defaultSerial: string;
+}
+
+const registrations = new Map<string, Registration>();
+const instances = new Map<string, ScpiDeviceModel>();
+
+function modelKey(model: string): string {
+  return model.trim().toUpperCase();
+}
+
+/** Normalised the way parseVisaResource normalises SIM:: fields (upper case). */
+function instanceKey(model: string, serial: string): string {
+  return `${modelKey(model)}::${serial.trim().toUpperCase()}`;
+}
+
+/**
+ * Makes `SIM::<model>::<serial>::INSTR` available. `model` is matched case-insensitively;
+ * `defaultSerial` is what discovery lists before any instance exists. Re-registering replaces the
+ * factory (existing instances are kept).
+ */
+export function registerSimInstrument(
+  model: string,
+  factory: SimInstrumentFactory,
+  options: { defaultSerial?: string } = {},
+): void {
+  registrations.set(modelKey(model), { factory, defaultSerial: (options.defaultSerial ?? 'SIM0001').toUpperCase() });
+}
+
+export function unregisterSimInstrument(model: string): void {
+  const key = modelKey(model);
+  registrations.delete(key);
+  for (const k of [...instances.keys()]) if (k.startsWith(`${key}::`)) instances.delete(k);
+}
+
+/** The model instance of one simulated instrument, created on first use. */
+export function getSimInstrument(model: string, serial: string): ScpiDeviceModel {
+  const key = instanceKey(model, serial);
+  const existing = instances.get(key);
+  if (existing) return existing;
+  const reg = registrations.get(modelKey(model));
+  if (!reg) {
+    const known = [...registrations.keys()];
+    throw new NotFoundError(
+      `No simulated instrument model "${model}"${known.length ? `; available: ${known.join(', ')}` : ''}. Use e.g. SIM::2281S::DEMO01::INSTR.`,
+      { resource: `SIM::${model}::${serial}::INSTR` },
+    );
+  }
+  const instance = reg.factory(serial.trim().toUpperCase());
+  instances.set(key, instance);
+  return instance;
+}
+
+/** Registered models with their instances (or default serial): what discovery lists. */
+export function listSimInstruments(): { model: string; serial: string; resource: string }[] {
+  const out: { model: string; serial: string; resource: string }[] = [];
+  for (const [model, reg] of registrations) {
+    const serials = [...instances.keys()].filter((k) => k.startsWith(`${model}::`)).map((k) => k.slice(model.length + 2));
+    for (const serial of serials.length > 0 ? serials : [reg.defaultSerial]) {
+      out.push({ model, serial, resource: `SIM::${model}::${serial}::INSTR` });
+    }
+  }
+  return out;
+}
+
+/** Forgets every instance (tests); registrations stay. */
+export function resetSimInstruments(): void {
+  instances.clear();
+}
+
+/** A model that can be "unplugged" says so here; the link then behaves like a dead cable. */
+function isPresent(model: ScpiDeviceModel): boolean {
+  return model.isConnected ? model.isConnected() !== false : true;
+}
+
+/**
+ * The in-process link onto a model: a loopback MessageTransport. Messages are executed in order;
+ * a slow model (promise) does not block `write`, so reply timeouts behave as on a wire.
+ */
+export class SimLoopbackTransport implements MessageTransport {
+  private readonly input = new LineFramer();
+  private readonly replies: ReplyQueue;
+  /** Executions started before a device clear must not deliver their replies afterwards. */
+  private generation = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    readonly label: string,
+    private readonly model: ScpiDeviceModel,
+  ) {
+    this.replies = new ReplyQueue(label);
+  }
+
+  async write(data: Buffer, signal?: AbortSignal): Promise<void> {
+    this.assertUsable();
+    if (signal?.aborted) throw signal.reason;
+    if (!isPresent(this.model)) this.die(new DisconnectedError(`${this.label} was unplugged (simulated).`, { resource: this.label }));
+    this.assertUsable();
+    this.input.push(data);
+    for (let msg = this.input.shift(); msg; msg = this.input.shift()) {
+      const text = msg.toString('latin1').replace(/[\r\n]+$/, '');
+      const generation = this.generation;
+      this.chain = this.chain.then(() => this.run(text, generation));
+    }
+  }
+
+  read(timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
+    if (this.closed) return Promise.reject(this.closedError());
+    return this.replies.next(timeoutMs, signal);
+  }
+
+  async clear(): Promise<void> {
+    this.assertUsable();
+    this.generation++;
+    this.input.reset();
+    this.replies.clear();
+    this.model.deviceClear();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.generation++;
+    this.replies.fail(this.closedError());
+  }
+
+  private async run(text: string, generation: number): Promise<void> {
+    if (this.closed || this.replies.failed) return;
+    let reply: string | null;
+    try {
+      reply = await this.model.execute(text);
+    } catch (err) {
+      // A throwing model is an unplugged instrument (or a simulator bug, reported as such).
+      this.die(
+        isDeviceGone(err)
+          ? new DisconnectedError(`${this.label} went away (simulated): ${(err as Error).message}`, { resource: this.label, cause: err })
+          : new ProtocolError(`Simulated ${this.label} failed on ${JSON.stringify(text)}: ${String(err)}`, { resource: this.label, cause: err }),
+      );
+      return;
+    }
+    if (reply !== null && generation === this.generation && !this.closed) {
+      this.replies.push(Buffer.from(`${reply}\n`, 'latin1'));
+    }
+  }
+
+  private die(err: Error): void {
+    this.replies.fail(err);
+  }
+
+  private assertUsable(): void {
+    if (this.closed) throw this.closedError();
+    const failed = this.replies.failed;
+    if (failed) throw failed;
+  }
+
+  private closedError(): ClosedError {
+    return new ClosedError(`The link to ${this.label} is closed.`, { resource: this.label });
+  }
+}
+
+/** Opens the in-process link to `SIM::<model>::<serial>::INSTR`. */
+export async function openSimTransport(resource: { model: string; serial: string }): Promise<MessageTransport> {
+  const label = `SIM::${modelKey(resource.model)}::${resource.serial.toUpperCase()}::INSTR`;
+  const model = getSimInstrument(resource.model, resource.serial);
+  if (!isPresent(model)) {
+    throw new NotFoundError(`${label} is unplugged (simulated); plug it back in and retry.`, { resource: label });
+  }
+  return new SimLoopbackTransport(label, model);
+}

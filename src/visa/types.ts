@@ -1,0 +1,108 @@
+/**
+ * The small interfaces the VISA layer is built from. Transports move whole messages; the SCPI
+ * session (session.ts) adds termination, timeouts, the error queue and recovery on top; simulated
+ * instruments implement `ScpiDeviceModel` once and are then reachable over every transport.
+ */
+
+/** Anything the resource registry can close (same shape as the core registry's `Closeable`). */
+export interface Closeable {
+  close(): Promise<void>;
+}
+
+/**
+ * One message-oriented link to an instrument: raw TCP socket, VXI-11, USBTMC, serial (ASRL) or
+ * the in-process simulator link. Exactly one request may be in flight; the session guarantees it.
+ */
+export interface MessageTransport extends Closeable {
+  /** Human form for messages, e.g. "TCPIP0::192.168.1.5::5025::SOCKET". */
+  readonly label: string;
+  /**
+   * Sends one whole program message. `data` already carries the terminator (LF) where the
+   * transport needs one; message-based transports (USBTMC, VXI-11) also mark END/EOM.
+   * Rejects with an OS-coded error (ECONNRESET, ENODEV, …) or a DisconnectedError when the
+   * instrument went away, so `isDeviceGone` classifies it.
+   */
+  write(data: Buffer, signal?: AbortSignal): Promise<void>;
+  /**
+   * Reads one whole response message: up to END/EOM (USBTMC, VXI-11) or up to and including the
+   * LF terminator (socket, serial, sim). The terminator is NOT stripped here (the session does it).
+   * Rejects with TimeoutError when nothing complete arrives within `timeoutMs`; with the
+   * signal's reason when `signal` aborts first.
+   */
+  read(timeoutMs: number, signal?: AbortSignal): Promise<Buffer>;
+  /**
+   * Device clear (IEEE 488.2 DCL / VXI-11 device_clear / USBTMC INITIATE_CLEAR): empties the
+   * instrument's input and output buffers. Transports without a real device clear (socket, serial)
+   * drop whatever unread input they hold.
+   */
+  clear?(): Promise<void>;
+  /**
+   * Called once when the link dies on its own (socket reset, unplug), with the reason; lets the
+   * registry drop a dead handle between transactions. Not called for `close()`.
+   */
+  onClose?(listener: (err?: Error) => void): () => void;
+}
+
+/**
+ * What a simulated SCPI instrument implements so every transport simulator (in-process link,
+ * raw TCP server, VXI-11 server, simulated USBTMC device) can serve it.
+ */
+export interface ScpiDeviceModel {
+  /**
+   * Handles one program message (terminator already removed; it may hold several commands
+   * separated by ';'). Returns the response text (no terminator) when the message contained a
+   * query, null when there is nothing to send. Returning null for a query is how a model simulates
+   * a reply that never comes. May return a promise to simulate a slow instrument. Throwing
+   * simulates an unplugged instrument: throw an error with an OS code such as 'EIO' or 'ENODEV'
+   * (the transports then behave as with real hardware: socket reset, USB "device disconnected").
+   */
+  execute(message: string): string | null | Promise<string | null>;
+  /** Device clear: drop pending input and output, reset the parser (not the settings). */
+  deviceClear(): void;
+  /** Remote/local (USBTMC REN_CONTROL / GO_TO_LOCAL, VXI-11 device_remote / device_local). */
+  setRemote?(remote: boolean): void;
+  /**
+   * False while the simulated instrument is "unplugged": opening fails with E_NOT_FOUND and an
+   * open link fails like a pulled cable. Absent means always connected.
+   */
+  isConnected?(): boolean;
+  /**
+   * USB identity for the simulated USBTMC device descriptors. Optional: the simulator falls back
+   * to the options it is given (default Keithley VID 0x05E6).
+   */
+  readonly usbIdentity?: { vendorId: number; productId: number; manufacturer?: string; product?: string };
+}
+
+/** Makes the model instance of one simulated instrument (one per serial number). */
+export type SimInstrumentFactory = (serial: string) => ScpiDeviceModel;
+
+/** One SCPI error-queue entry, as read from `:SYST:ERR?`. */
+export interface ScpiErrorEntry {
+  code: number;
+  message: string;
+}
+
+/** Per-call options of the SCPI session. */
+export interface ScpiCallOptions {
+  /** Reply timeout for this call; default: the session's timeout. */
+  timeoutMs?: number;
+  /** Aborts the call (the registry's transaction signal); the transport is then cleared. */
+  signal?: AbortSignal;
+}
+
+export interface ScpiWriteOptions extends ScpiCallOptions {
+  /**
+   * Read the error queue right after the write and fail with DeviceError if the instrument refused
+   * the command. Default true: it is also what keeps the 2281S parser healthy after a rejected
+   * command (see session.ts). Pass false only for batches, and call `checkErrors()` afterwards.
+   */
+  check?: boolean;
+}
+
+/**
+ * A parameter of a parameterised command. Numbers must be finite; booleans become ON/OFF;
+ * `{ token }` is SCPI character data (POW, DYN, LI_ION4_2: letters, digits, '_');
+ * `{ text }` becomes a quoted string (quotes doubled). No form lets ';', line breaks or other
+ * control characters through: they are refused before anything is written.
+ */
+export type ScpiParam = number | boolean | { token: string } | { text: string };
