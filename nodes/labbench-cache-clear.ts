@@ -1,0 +1,57 @@
+/**
+ * `labbench-cache-clear` (SPEC §2.5): drops cached drivers (scope `drivers`, sessions and ports
+ * stay open) or also closes the shared handles (scope `all`; the next use reopens them), for one
+ * resource (canonicalised, so any spelling matches) or for all.
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { defaultRegistry, resourceKey } from '../src/core';
+import { requireEnum, requireSafeText } from '../src/core/validate';
+import { InputRunner, type Send } from './shared/errors';
+import { IDLE, ready } from './shared/status';
+
+interface CacheClearDef extends NodeDef {
+  scope?: string;
+  target?: string;
+}
+
+export = function (RED: NodeAPI): void {
+  function LabbenchCacheClearNode(this: Node, def: CacheClearDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    node.status(IDLE);
+
+    const runner = new InputRunner(node, async (msg: NodeMessageInFlow, send: Send) => {
+      const m = msg as NodeMessageInFlow & { scope?: unknown; target?: unknown };
+      const scope = requireEnum(m.scope ?? (def.scope || 'drivers'), 'Scope (msg.scope)', [
+        'drivers',
+        'all',
+      ] as const);
+      const rawTarget = m.target ?? def.target ?? '';
+      const target = requireSafeText(rawTarget, 'Target (msg.target)', { allowEmpty: true }).trim();
+      // Canonicalise (and validate) before matching: any spelling of the resource matches.
+      if (target !== '') resourceKey(target);
+      const report =
+        scope === 'all'
+          ? await defaultRegistry.clearAll(target === '' ? undefined : target)
+          : defaultRegistry.clear(target === '' ? undefined : target);
+      msg.payload = { scope, drivers: report.drivers, closed: report.closed, kept: report.kept };
+      node.status(
+        ready(
+          scope === 'all'
+            ? `${report.drivers} drivers, ${report.closed.length} closed`
+            : `${report.drivers} drivers dropped`,
+        ),
+      );
+      send(msg);
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      runner.drain().then(
+        () => done(),
+        () => done(),
+      );
+    });
+  }
+
+  RED.nodes.registerType('labbench-cache-clear', LabbenchCacheClearNode);
+};

@@ -1,0 +1,39 @@
+/**
+ * `labbench-serial-port` config node (SPEC §2): one physical serial port / RS-485 bus. It holds
+ * the port's path and settings; the controllers that use it (labbench-watlow) take the leases,
+ * because the lease carries the protocol claim (SPEC §3 rule 3). It also registers the editor's
+ * port-listing endpoint.
+ */
+import type { NodeAPI, NodeDef } from 'node-red';
+import { asLabbenchError } from './shared/errors';
+import { registerAdminEndpoints } from './shared/admin';
+import { parseSerialPortConfig } from './shared/config';
+import type { SerialPortNode } from './shared/types';
+
+interface SerialPortDef extends NodeDef {
+  path?: string;
+  baudRate?: number | string;
+  dataBits?: number | string;
+  parity?: string;
+  stopBits?: number | string;
+  timeout?: number | string;
+  retries?: number | string;
+}
+
+export = function (RED: NodeAPI): void {
+  registerAdminEndpoints(RED);
+
+  function LabbenchSerialPortNode(this: SerialPortNode, def: SerialPortDef): void {
+    RED.nodes.createNode(this, def);
+    try {
+      this.portConfig = parseSerialPortConfig(def as unknown as Record<string, unknown>);
+      this.configError = undefined;
+    } catch (err) {
+      this.portConfig = undefined;
+      this.configError = asLabbenchError(err);
+      this.warn(`invalid configuration: ${this.configError.message}`);
+    }
+  }
+
+  RED.nodes.registerType('labbench-serial-port', LabbenchSerialPortNode);
+};

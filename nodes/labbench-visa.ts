@@ -1,0 +1,50 @@
+/**
+ * `labbench-visa` config node (SPEC §2): one VISA instrument. Its keeper holds the shared SCPI
+ * session lease (one per canonical resource, whatever the spelling) for the keithley-supply and
+ * keithley-battery nodes that use it, and pushes the session's state to them as node status. It
+ * also registers the editor's resource-listing endpoint.
+ */
+import type { NodeAPI, NodeDef } from 'node-red';
+import { defaultRegistry } from '../src/core';
+import { acquireVisaSession } from '../src/visa/acquire';
+import type { ScpiSession } from '../src/visa/session';
+import type { VisaConfigNode } from './shared/types';
+import { registerAdminEndpoints } from './shared/admin';
+import { describeNode, parseVisaConfig } from './shared/config';
+import { asLabbenchError } from './shared/errors';
+import { attachKeeper, LeaseKeeper } from './shared/lease-keeper';
+
+interface VisaDef extends NodeDef {
+  resource?: string;
+  timeout?: number | string;
+}
+
+export = function (RED: NodeAPI): void {
+  registerAdminEndpoints(RED);
+
+  function LabbenchVisaNode(this: VisaConfigNode, def: VisaDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    try {
+      node.visaConfig = parseVisaConfig(def as unknown as Record<string, unknown>);
+      node.configError = undefined;
+    } catch (err) {
+      node.visaConfig = undefined;
+      node.configError = asLabbenchError(err);
+      node.warn(`invalid configuration: ${node.configError.message}`);
+    }
+    const describe = describeNode({ type: 'labbench-visa', name: def.name, id: def.id });
+    const keeper = new LeaseKeeper<ScpiSession>({
+      describe,
+      acquire: () => {
+        if (!node.visaConfig) throw node.configError ?? asLabbenchError(new Error('invalid configuration'));
+        return acquireVisaSession(defaultRegistry, node.visaConfig.resource, describe, {
+          timeoutMs: node.visaConfig.timeout,
+        });
+      },
+    });
+    attachKeeper(node, keeper);
+  }
+
+  RED.nodes.registerType('labbench-visa', LabbenchVisaNode);
+};

@@ -1,0 +1,134 @@
+/**
+ * Editor helper endpoints (node-red-notes §1.6): namespaced under the package name, guarded by
+ * `RED.auth.needsPermission`, registered once per runtime, and failure-tolerant — a listing that
+ * fails (no udevadm, no USB access) still answers 200 with what is known, because the dialogs
+ * always accept free text anyway.
+ *
+ *   GET labbench/serial-ports     → [{ value, label }]  OS serial ports + simulated buses
+ *   GET labbench/visa-resources   → [{ value, label }]  discovered VISA resources + simulators
+ */
+import type { NodeAPI } from 'node-red';
+
+export interface Suggestion {
+  value: string;
+  label: string;
+}
+
+export const SERIAL_PORTS_PATH = '/labbench/serial-ports';
+export const VISA_RESOURCES_PATH = '/labbench/visa-resources';
+
+const SIM_BUS_EXAMPLES: Suggestion[] = [
+  { value: 'sim:bench?addresses=1,2', label: 'simulated Watlow bus "bench", controllers 1 and 2' },
+];
+const SIM_VISA_EXAMPLES: Suggestion[] = [
+  { value: 'SIM::2281S::DEMO01::INSTR', label: 'simulated Keithley 2281S' },
+];
+
+/** Bounded wait: a hung enumeration must not hang the editor dialog. */
+function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.catch(() => fallback),
+    new Promise<T>((resolve) => {
+      timer = setTimeout(() => resolve(fallback), ms);
+    }),
+  ]).finally(() => {
+    if (timer) clearTimeout(timer);
+  });
+}
+
+export async function listOsSerialPorts(): Promise<Suggestion[]> {
+  // Loaded lazily: a platform without the serialport binary still gets the simulators.
+  const { SerialPort } = (await import('serialport')) as typeof import('serialport');
+  const ports = await SerialPort.list();
+  return ports.map((p) => ({
+    value: p.path,
+    label: [p.path, p.manufacturer, p.serialNumber ? `S/N ${p.serialNumber}` : undefined]
+      .filter(Boolean)
+      .join(' — '),
+  }));
+}
+
+export type VisaLister = () => Promise<Suggestion[]>;
+
+/** Replaced in tests; by default asks the VISA library to discover instruments. */
+let visaLister: VisaLister = async () => {
+  const visa = (await import('../../src/visa')) as unknown as Record<string, unknown>;
+  const discover = (visa.listResources ?? visa.discoverResources ?? visa.discover) as
+    ((opts?: unknown) => Promise<unknown[]>) | undefined;
+  if (typeof discover !== 'function') return [];
+  const found = await discover();
+  return found
+    .map((r): Suggestion | undefined => {
+      if (typeof r === 'string') return { value: r, label: r };
+      if (r && typeof r === 'object') {
+        const o = r as Record<string, unknown>;
+        const value = String(o.resource ?? o.value ?? o.name ?? '');
+        if (!value) return undefined;
+        const extra = [o.model, o.manufacturer, o.description].filter(
+          (x) => typeof x === 'string' && x !== '',
+        );
+        return { value, label: extra.length ? `${value} — ${extra.join(' ')}` : value };
+      }
+      return undefined;
+    })
+    .filter((s): s is Suggestion => s !== undefined);
+};
+
+export function setVisaLister(fn: VisaLister): void {
+  visaLister = fn;
+}
+
+function configured(RED: NodeAPI, type: string, prop: string): Suggestion[] {
+  const out: Suggestion[] = [];
+  try {
+    RED.nodes.eachNode((n) => {
+      const rec = n as unknown as Record<string, unknown>;
+      if (n.type === type && typeof rec[prop] === 'string' && rec[prop] !== '') {
+        out.push({
+          value: String(rec[prop]),
+          label: `${String(rec[prop])} (in use${n.name ? `: ${n.name}` : ''})`,
+        });
+      }
+    });
+  } catch {
+    // no flows yet
+  }
+  return out;
+}
+
+function unique(list: Suggestion[]): Suggestion[] {
+  const seen = new Set<string>();
+  return list.filter((s) => (seen.has(s.value) ? false : (seen.add(s.value), true)));
+}
+
+const registered = new WeakSet<object>();
+
+/** Registers both endpoints once per runtime (module load); later calls are no-ops. */
+export function registerAdminEndpoints(RED: NodeAPI): void {
+  const app = RED.httpAdmin as unknown as {
+    get?: (path: string, ...handlers: unknown[]) => void;
+  };
+  if (!app || typeof app.get !== 'function' || registered.has(app)) return;
+  registered.add(app);
+  const needs = (perm: string) =>
+    RED.auth && typeof RED.auth.needsPermission === 'function'
+      ? RED.auth.needsPermission(perm)
+      : (_req: unknown, _res: unknown, next: () => void) => next();
+
+  type Res = { json(body: unknown): void };
+  app.get(SERIAL_PORTS_PATH, needs('labbench-serial-port.read'), (_req: unknown, res: Res) => {
+    void withTimeout(listOsSerialPorts(), 3000, [] as Suggestion[]).then((os) => {
+      res.json(unique([...os, ...configured(RED, 'labbench-serial-port', 'path'), ...SIM_BUS_EXAMPLES]));
+    });
+  });
+  app.get(VISA_RESOURCES_PATH, needs('labbench-visa.read'), (_req: unknown, res: Res) => {
+    void withTimeout(
+      Promise.resolve().then(() => visaLister()),
+      5000,
+      [] as Suggestion[],
+    ).then((found) => {
+      res.json(unique([...found, ...configured(RED, 'labbench-visa', 'resource'), ...SIM_VISA_EXAMPLES]));
+    });
+  });
+}

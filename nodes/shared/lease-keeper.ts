@@ -1,0 +1,211 @@
+/**
+ * The config-node side of resource sharing (SPEC §3 rules 1–2, node-red-notes §1.5).
+ *
+ * A config node (labbench-watlow, labbench-visa) owns one `LeaseKeeper`. Flow nodes `register`
+ * in their constructor and `deregister` in `close(removed, done)`. The keeper takes its lease from
+ * the core registry lazily, on first use, and lets go of it:
+ *  - at once when the last user is deregistered with `removed === true` (node deleted/disabled);
+ *  - after a grace period (2 s) when the last user left without being removed — a "modified
+ *    nodes" deploy restarts the user, which registers again well within the grace period, so the
+ *    port is neither closed nor reopened;
+ *  - when the config node itself closes (after the operations in flight have finished).
+ * The users map is exposed as the config node's `users` property, which is the name the runtime
+ * looks for when it delegates a config node's status and errors to its users' flows.
+ * Resource state changes (opening, open, lost) are pushed to every user as a node status.
+ */
+import type { Node, NodeStatus } from 'node-red';
+import { ClosedError, type LabbenchError } from '../../src/core/errors';
+import type { Closeable, Lease, ResourceState } from '../../src/core/registry';
+import { IDLE, OPENING, problem, ready, reasonFor } from './status';
+
+export const RELEASE_GRACE_MS = 2000;
+
+/** A flow node that wants to render resource state itself (e.g. keep "monitoring" blue). */
+export interface ResourceStateAware {
+  labbenchResourceState?(state: ResourceState, err?: LabbenchError): void;
+}
+
+export type UserNode = Node & ResourceStateAware;
+
+export function statusForState(state: ResourceState, err?: LabbenchError): NodeStatus | undefined {
+  switch (state) {
+    case 'opening':
+      return OPENING;
+    case 'open':
+      return ready();
+    case 'closed':
+      return err ? problem(reasonFor(err.code)) : IDLE;
+    default:
+      return undefined;
+  }
+}
+
+export interface LeaseKeeperOptions<H extends Closeable> {
+  /** Takes the lease from the registry; may throw a conflict error (rule 3). */
+  acquire: () => Lease<H>;
+  graceMs?: number;
+  /** Upper bound on waiting for operations in flight when the config node closes. */
+  drainMs?: number;
+  /** Describes the owner in messages, e.g. 'labbench-watlow "Oven 1"'. */
+  describe: string;
+}
+
+export class LeaseKeeper<H extends Closeable> {
+  /**
+   * id → user node. Exposed as the config node's `users`; a plain object, because the runtime
+   * walks it with `for…in` / `hasOwnProperty` when it delegates status and errors.
+   */
+  readonly users: Record<string, UserNode> = {};
+  private lease: Lease<H> | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private lastState: { state: ResourceState; err?: LabbenchError } | undefined;
+
+  constructor(private readonly options: LeaseKeeperOptions<H>) {}
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get userCount(): number {
+    return Object.keys(this.users).length;
+  }
+
+  get holdsLease(): boolean {
+    return this.lease !== undefined;
+  }
+
+  register(node: UserNode): void {
+    if (this.closed) return;
+    this.users[node.id] = node;
+    this.cancelGrace();
+  }
+
+  /** Harmless when late (after the config node closed) or repeated. */
+  deregister(node: { id: string }, removed: boolean): void {
+    delete this.users[node.id];
+    if (this.closed || this.userCount > 0 || !this.lease) return;
+    if (removed) {
+      this.releaseLease(false);
+      return;
+    }
+    this.cancelGrace();
+    this.graceTimer = setTimeout(() => {
+      this.graceTimer = undefined;
+      if (!this.closed && this.userCount === 0) this.releaseLease(false);
+    }, this.options.graceMs ?? RELEASE_GRACE_MS);
+    this.graceTimer.unref?.();
+  }
+
+  /** The lease, acquired on first use. Throws E_CLOSED after close, or a conflict error. */
+  get(): Lease<H> {
+    if (this.closed) {
+      throw new ClosedError(
+        `${this.options.describe} is being redeployed or stopped; send the message again when the deploy has finished.`,
+      );
+    }
+    if (!this.lease || this.lease.released) {
+      const lease = this.options.acquire();
+      this.lease = lease;
+      this.unsubscribe = lease.resource.onState((state, err) => this.broadcast(state, err));
+    }
+    return this.lease;
+  }
+
+  /** Runs an operation with the lease, tracked so that close waits for it. */
+  async use<T>(fn: (lease: Lease<H>) => Promise<T>): Promise<T> {
+    const lease = this.get();
+    const op = fn(lease);
+    this.inflight.add(op);
+    try {
+      return await op;
+    } finally {
+      this.inflight.delete(op);
+    }
+  }
+
+  /** Pushes a status for the resource's state to every user node. */
+  broadcast(state: ResourceState, err?: LabbenchError): void {
+    this.lastState = { state, err };
+    for (const user of Object.values(this.users)) {
+      try {
+        if (typeof user.labbenchResourceState === 'function') {
+          user.labbenchResourceState(state, err);
+        } else {
+          const status = statusForState(state, err);
+          if (status) user.status(status);
+        }
+      } catch {
+        // a user's status must not break the others
+      }
+    }
+  }
+
+  get state(): { state: ResourceState; err?: LabbenchError } | undefined {
+    return this.lastState;
+  }
+
+  /** The config node's own close: waits (bounded) for operations in flight, then releases. */
+  async close(removed: boolean): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.cancelGrace();
+    if (this.inflight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.inflight]),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, this.options.drainMs ?? 10_000);
+        }),
+      ]);
+      if (timer) clearTimeout(timer);
+    }
+    this.releaseLease(removed);
+  }
+
+  private cancelGrace(): void {
+    if (this.graceTimer !== undefined) {
+      clearTimeout(this.graceTimer);
+      this.graceTimer = undefined;
+    }
+  }
+
+  private releaseLease(immediate: boolean): void {
+    const lease = this.lease;
+    this.lease = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    try {
+      lease?.release({ immediate });
+    } catch {
+      // releasing never throws into the runtime
+    }
+  }
+}
+
+/** What a lease-holding config node (labbench-watlow, labbench-visa) offers its users. */
+export interface LeaseConfigNode<H extends Closeable> extends Node {
+  keeper: LeaseKeeper<H>;
+  users: Record<string, UserNode>;
+  register(node: UserNode): void;
+  deregister(node: { id: string }, removed: boolean): void;
+}
+
+/** Wires a keeper into a config node: `users`, `register`, `deregister`, and its own close. */
+export function attachKeeper<H extends Closeable>(node: Node, keeper: LeaseKeeper<H>): LeaseConfigNode<H> {
+  const n = node as LeaseConfigNode<H>;
+  n.keeper = keeper;
+  n.users = keeper.users;
+  n.register = (user) => keeper.register(user);
+  n.deregister = (user, removed) => keeper.deregister(user, removed);
+  // Exactly two declared parameters: Node-RED passes (removed, done) by the listener's arity.
+  n.on('close', (removed: boolean, done: () => void) => {
+    keeper.close(removed === true).then(
+      () => done(),
+      () => done(),
+    );
+  });
+  return n;
+}

@@ -1,0 +1,17 @@
+/** Shapes of this package's config nodes as flow nodes see them (via RED.nodes.getNode). */
+import type { Node } from 'node-red';
+import type { LabbenchError } from '../../src/core/errors';
+import type { ScpiSession } from '../../src/visa/session';
+import type { SerialPortConfig, VisaConfig } from './config';
+import type { LeaseConfigNode } from './lease-keeper';
+
+export interface SerialPortNode extends Node {
+  /** The parsed configuration, or undefined when it is invalid (see `configError`). */
+  portConfig: SerialPortConfig | undefined;
+  configError: LabbenchError | undefined;
+}
+
+export interface VisaConfigNode extends LeaseConfigNode<ScpiSession> {
+  visaConfig: VisaConfig | undefined;
+  configError: LabbenchError | undefined;
+}
