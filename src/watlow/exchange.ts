@@ -1,0 +1,112 @@
+/**
+ * One request/reply attempt on a byte stream, protocol-agnostic: subscribe, send, feed received
+ * chunks to the reply reader until it yields the reply, or until the line shows the reply is lost.
+ * Retries, messages and error classes belong to the callers (stdbus-client, modbus-client).
+ */
+import type { Clock } from '../core/clock';
+import type { ByteStream } from '../transport/types';
+
+/** What the protocol-specific readers (StdBusReplyReader, ModbusReplyReader) offer. */
+export interface ReplyReader<R> {
+  push(chunk: Uint8Array): R | undefined;
+  readonly replyCorrupted: boolean;
+  readonly lastDefect: string | undefined;
+  readonly stats: { readonly corrupt: number; readonly echoes: number; readonly garbageBytes: number };
+}
+
+export type AttemptOutcome<R> =
+  | { readonly kind: 'reply'; readonly reply: R }
+  /** Bytes came but no valid reply: a corrupt frame (CRC, framing) was seen. */
+  | { readonly kind: 'corrupt'; readonly defect: string }
+  /** Nothing usable came back within the reply timeout. */
+  | { readonly kind: 'silent'; readonly bytesSeen: number };
+
+export interface AttemptOptions {
+  clock: Clock;
+  replyTimeoutMs: number;
+  /**
+   * Once a frame that was plainly our reply failed its CRC, the line is given this long to go
+   * quiet before the attempt ends: waiting out the whole reply timeout would only delay the
+   * retry, but ending at once could cut a valid reply that follows a burst of noise.
+   */
+  corruptSettleMs: number;
+  signal?: AbortSignal;
+}
+
+/** An error like the OS raises for a vanished device, so the registry's stale-handle rule applies. */
+function closedUnderUs(label: string, err?: Error): Error {
+  if (err) return err;
+  const e: NodeJS.ErrnoException = new Error(`${label} closed during the transaction (device disconnected)`);
+  e.code = 'EIO';
+  return e;
+}
+
+export function runAttempt<R>(stream: ByteStream, request: Uint8Array, reader: ReplyReader<R>, options: AttemptOptions): Promise<AttemptOutcome<R>> {
+  const { clock, signal } = options;
+  return new Promise<AttemptOutcome<R>>((resolve, reject) => {
+    let settled = false;
+    let bytesSeen = 0;
+    let settleTimer: unknown;
+    const cleanup: (() => void)[] = [];
+    const finish = (outcome: AttemptOutcome<R> | Error): void => {
+      if (settled) return;
+      settled = true;
+      for (const undo of cleanup) undo();
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    };
+    const corruptOutcome = (): AttemptOutcome<R> => ({ kind: 'corrupt', defect: reader.lastDefect ?? 'corrupt frame' });
+
+    if (signal?.aborted) {
+      finish(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      return;
+    }
+    const onAbort = (): void => finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    cleanup.push(() => signal?.removeEventListener('abort', onAbort));
+
+    cleanup.push(
+      stream.onData((chunk) => {
+        if (settled) return;
+        bytesSeen += chunk.length;
+        let reply: R | undefined;
+        try {
+          reply = reader.push(chunk);
+        } catch (err) {
+          // A reader bug must fail this attempt, never escape into the stream's event emitter.
+          finish(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        if (reply !== undefined) {
+          finish({ kind: 'reply', reply });
+          return;
+        }
+        if (reader.replyCorrupted) {
+          if (settleTimer !== undefined) clock.clearTimeout(settleTimer);
+          settleTimer = clock.setTimeout(() => finish(corruptOutcome()), options.corruptSettleMs);
+        }
+      }),
+    );
+    cleanup.push(() => {
+      if (settleTimer !== undefined) clock.clearTimeout(settleTimer);
+    });
+    cleanup.push(stream.onClose((err) => finish(closedUnderUs(stream.label, err))));
+
+    const replyTimer = clock.setTimeout(() => {
+      finish(reader.stats.corrupt > 0 ? corruptOutcome() : { kind: 'silent', bytesSeen });
+    }, options.replyTimeoutMs);
+    cleanup.push(() => clock.clearTimeout(replyTimer));
+
+    stream.write(request).then(
+      () => undefined,
+      (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))),
+    );
+  });
+}
+
+/** Timers that keep the process alive while a reply is awaited (bounded by the reply timeout). */
+export const transactionClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
