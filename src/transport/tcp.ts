@@ -4,7 +4,8 @@
  * unread input). Also exports the promise-shaped connect used by the VXI-11 client.
  */
 import * as net from 'net';
-import { LabbenchError, NotFoundError, TimeoutError, toLabbenchError } from '../core/errors';
+import type { LabbenchError } from '../core/errors';
+import { NotFoundError, TimeoutError, toLabbenchError } from '../core/errors';
 import { LineTransport } from '../visa/line-transport';
 import type { MessageTransport } from '../visa/types';
 
@@ -17,7 +18,14 @@ export interface TcpConnectOptions {
   timeoutMs: number;
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+]);
 
 /** Connects, or fails with NotFoundError (nothing there), TimeoutError, or the mapped OS error. */
 export function connectTcp(options: TcpConnectOptions): Promise<net.Socket> {

@@ -8,9 +8,18 @@ import { LineTransport } from './line-transport';
 import type { MessageTransport } from './types';
 
 /** SCPI-over-RS-232 default: 9600 8N1 (what most bench instruments ship with). */
-export const DEFAULT_ASRL_SETTINGS: SerialSettings = { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 };
+export const DEFAULT_ASRL_SETTINGS: SerialSettings = {
+  baudRate: 9600,
+  dataBits: 8,
+  parity: 'none',
+  stopBits: 1,
+};
 
-export async function openAsrlTransport(path: string, settings: SerialSettings, label: string): Promise<MessageTransport> {
+export async function openAsrlTransport(
+  path: string,
+  settings: SerialSettings,
+  label: string,
+): Promise<MessageTransport> {
   const stream = await openSerialStream(path, settings);
   const transport = new LineTransport(label, {
     write: (bytes) => stream.write(bytes),

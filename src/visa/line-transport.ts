@@ -49,7 +49,9 @@ export class LineTransport implements MessageTransport {
     if (this.closed || this.dead) return;
     const err =
       cause === undefined
-        ? new DisconnectedError(`${this.label} closed the connection. The next message reopens it.`, { resource: this.label })
+        ? new DisconnectedError(`${this.label} closed the connection. The next message reopens it.`, {
+            resource: this.label,
+          })
         : toDisconnected(cause, this.label);
     this.dead = err;
     this.replies.fail(err);
@@ -76,7 +78,10 @@ export class LineTransport implements MessageTransport {
   }
 
   read(timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
-    if (this.closed) return Promise.reject(new ClosedError(`The link to ${this.label} is closed.`, { resource: this.label }));
+    if (this.closed)
+      return Promise.reject(
+        new ClosedError(`The link to ${this.label} is closed.`, { resource: this.label }),
+      );
     return this.replies.next(timeoutMs, signal);
   }
 
@@ -108,5 +113,8 @@ export class LineTransport implements MessageTransport {
 function toDisconnected(err: unknown, label: string): Error {
   const mapped = toLabbenchError(err, { resource: label, action: 'Talking' });
   if (mapped.code === 'E_DISCONNECTED' || mapped.code === 'E_CLOSED') return mapped;
-  return new DisconnectedError(`Lost the connection to ${label}: ${mapped.message}`, { resource: label, cause: err });
+  return new DisconnectedError(`Lost the connection to ${label}: ${mapped.message}`, {
+    resource: label,
+    cause: err,
+  });
 }

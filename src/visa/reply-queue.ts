@@ -60,7 +60,9 @@ export class ReplyQueue {
     if (ready) return Promise.resolve(ready);
     if (this.waiter) {
       // The session allows one request in flight; a second reader is a bug in the caller.
-      return Promise.reject(new LabbenchError('E_PROTOCOL', `Two reads at once on ${this.label}.`, { resource: this.label }));
+      return Promise.reject(
+        new LabbenchError('E_PROTOCOL', `Two reads at once on ${this.label}.`, { resource: this.label }),
+      );
     }
     return new Promise<Buffer>((resolve, reject) => {
       const done = (): void => {
@@ -80,7 +82,10 @@ export class ReplyQueue {
       };
       const onAbort = (): void => waiter.reject(signal?.reason);
       const timer = setTimeout(
-        () => waiter.reject(new TimeoutError(`No reply from ${this.label} within ${timeoutMs} ms.`, { resource: this.label })),
+        () =>
+          waiter.reject(
+            new TimeoutError(`No reply from ${this.label} within ${timeoutMs} ms.`, { resource: this.label }),
+          ),
         Math.max(0, timeoutMs),
       );
       signal?.addEventListener('abort', onAbort, { once: true });

@@ -58,7 +58,9 @@ export function formatScpiCommand(header: string, params: readonly ScpiParam[] =
   const args = params.map((p, i) => formatParam(p, `parameter ${i + 1} of ${header}`));
   const text = args.length === 0 ? header : `${header} ${args.join(',')}`;
   if (text.length > MAX_PROGRAM_MESSAGE) {
-    throw new InvalidInputError(`Command ${header} is ${text.length} characters long; the instrument takes at most ${MAX_PROGRAM_MESSAGE}.`);
+    throw new InvalidInputError(
+      `Command ${header} is ${text.length} characters long; the instrument takes at most ${MAX_PROGRAM_MESSAGE}.`,
+    );
   }
   return text;
 }
@@ -74,10 +76,14 @@ export function requireProgramMessage(command: string, what: string): string {
     throw new InvalidInputError(`${what} must be a non-empty SCPI command.`);
   }
   if (LINE_BREAK_OR_CONTROL.test(command)) {
-    throw new InvalidInputError(`${what} ${JSON.stringify(command)} contains a line break or control character.`);
+    throw new InvalidInputError(
+      `${what} ${JSON.stringify(command)} contains a line break or control character.`,
+    );
   }
   if (command.length > MAX_PROGRAM_MESSAGE) {
-    throw new InvalidInputError(`${what} is ${command.length} characters long; at most ${MAX_PROGRAM_MESSAGE}.`);
+    throw new InvalidInputError(
+      `${what} is ${command.length} characters long; at most ${MAX_PROGRAM_MESSAGE}.`,
+    );
   }
   return command;
 }
@@ -119,7 +125,8 @@ export function scpiErrorHint(code: number): string {
     default:
       if (code <= -100 && code > -200) return 'the command was malformed';
       if (code <= -200 && code > -300) return 'the instrument could not execute the command';
-      if (code <= -300 && code > -400) return 'the instrument reports an internal fault; check its front panel';
+      if (code <= -300 && code > -400)
+        return 'the instrument reports an internal fault; check its front panel';
       return "see the error list in the instrument's manual";
   }
 }

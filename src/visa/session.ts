@@ -17,12 +17,7 @@
 import { Mutex } from 'async-mutex';
 import { ClosedError, InvalidInputError, LabbenchError, TimeoutError } from '../core/errors';
 import { stripTerminator } from './framing';
-import {
-  formatScpiCommand,
-  parseScpiError,
-  requireProgramMessage,
-  scpiDeviceError,
-} from './scpi-format';
+import { formatScpiCommand, parseScpiError, requireProgramMessage, scpiDeviceError } from './scpi-format';
 import type {
   Closeable,
   MessageTransport,
@@ -81,10 +76,15 @@ export class ScpiSession implements Closeable {
    * (err.deviceCode = the SCPI code) when the instrument refused it; `allow` lists codes that are
    * drained but not treated as failures (e.g. -222 for values the instrument rounds).
    */
-  async write(command: string, options: ScpiWriteOptions & { allow?: readonly number[] } = {}): Promise<void> {
+  async write(
+    command: string,
+    options: ScpiWriteOptions & { allow?: readonly number[] } = {},
+  ): Promise<void> {
     requireProgramMessage(command, 'Command');
     if (command.includes('?')) {
-      throw new InvalidInputError(`Command ${JSON.stringify(command)} is a query; use query() so its reply is read.`);
+      throw new InvalidInputError(
+        `Command ${JSON.stringify(command)} is a query; use query() so its reply is read.`,
+      );
     }
     await this.exclusive(async () => {
       await this.resync(options);
@@ -103,7 +103,9 @@ export class ScpiSession implements Closeable {
   async query(command: string, options: ScpiCallOptions = {}): Promise<string> {
     requireProgramMessage(command, 'Query');
     if (!command.includes('?')) {
-      throw new InvalidInputError(`Query ${JSON.stringify(command)} has no "?"; the instrument would not answer it.`);
+      throw new InvalidInputError(
+        `Query ${JSON.stringify(command)} has no "?"; the instrument would not answer it.`,
+      );
     }
     return this.exclusive(async () => {
       await this.resync(options);
@@ -137,7 +139,11 @@ export class ScpiSession implements Closeable {
   }
 
   /** `query(formatScpiCommand(header, params))` for queries with parameters (`:BATT:MOD3:VOC?`). */
-  async queryCommand(header: string, params: readonly ScpiParam[] = [], options: ScpiCallOptions = {}): Promise<string> {
+  async queryCommand(
+    header: string,
+    params: readonly ScpiParam[] = [],
+    options: ScpiCallOptions = {},
+  ): Promise<string> {
     return this.query(formatScpiCommand(header, params), options);
   }
 
@@ -179,9 +185,11 @@ export class ScpiSession implements Closeable {
   // --- internals -----------------------------------------------------------------------------
 
   private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closed) throw new ClosedError(`The session to ${this.label} is closed.`, { resource: this.label });
+    if (this.closed)
+      throw new ClosedError(`The session to ${this.label} is closed.`, { resource: this.label });
     return this.mutex.runExclusive(async () => {
-      if (this.closed) throw new ClosedError(`The session to ${this.label} is closed.`, { resource: this.label });
+      if (this.closed)
+        throw new ClosedError(`The session to ${this.label} is closed.`, { resource: this.label });
       return fn();
     });
   }

@@ -39,7 +39,10 @@ export function registerSimInstrument(
   factory: SimInstrumentFactory,
   options: { defaultSerial?: string } = {},
 ): void {
-  registrations.set(modelKey(model), { factory, defaultSerial: (options.defaultSerial ?? 'SIM0001').toUpperCase() });
+  registrations.set(modelKey(model), {
+    factory,
+    defaultSerial: (options.defaultSerial ?? 'SIM0001').toUpperCase(),
+  });
 }
 
 export function unregisterSimInstrument(model: string): void {
@@ -70,7 +73,9 @@ export function getSimInstrument(model: string, serial: string): ScpiDeviceModel
 export function listSimInstruments(): { model: string; serial: string; resource: string }[] {
   const out: { model: string; serial: string; resource: string }[] = [];
   for (const [model, reg] of registrations) {
-    const serials = [...instances.keys()].filter((k) => k.startsWith(`${model}::`)).map((k) => k.slice(model.length + 2));
+    const serials = [...instances.keys()]
+      .filter((k) => k.startsWith(`${model}::`))
+      .map((k) => k.slice(model.length + 2));
     for (const serial of serials.length > 0 ? serials : [reg.defaultSerial]) {
       out.push({ model, serial, resource: `SIM::${model}::${serial}::INSTR` });
     }
@@ -110,7 +115,8 @@ export class SimLoopbackTransport implements MessageTransport {
   async write(data: Buffer, signal?: AbortSignal): Promise<void> {
     this.assertUsable();
     if (signal?.aborted) throw signal.reason;
-    if (!isPresent(this.model)) this.die(new DisconnectedError(`${this.label} was unplugged (simulated).`, { resource: this.label }));
+    if (!isPresent(this.model))
+      this.die(new DisconnectedError(`${this.label} was unplugged (simulated).`, { resource: this.label }));
     this.assertUsable();
     this.input.push(data);
     for (let msg = this.input.shift(); msg; msg = this.input.shift()) {
@@ -149,8 +155,14 @@ export class SimLoopbackTransport implements MessageTransport {
       // A throwing model is an unplugged instrument (or a simulator bug, reported as such).
       this.die(
         isDeviceGone(err)
-          ? new DisconnectedError(`${this.label} went away (simulated): ${(err as Error).message}`, { resource: this.label, cause: err })
-          : new ProtocolError(`Simulated ${this.label} failed on ${JSON.stringify(text)}: ${String(err)}`, { resource: this.label, cause: err }),
+          ? new DisconnectedError(`${this.label} went away (simulated): ${(err as Error).message}`, {
+              resource: this.label,
+              cause: err,
+            })
+          : new ProtocolError(`Simulated ${this.label} failed on ${JSON.stringify(text)}: ${String(err)}`, {
+              resource: this.label,
+              cause: err,
+            }),
       );
       return;
     }
@@ -175,11 +187,16 @@ export class SimLoopbackTransport implements MessageTransport {
 }
 
 /** Opens the in-process link to `SIM::<model>::<serial>::INSTR`. */
-export async function openSimTransport(resource: { model: string; serial: string }): Promise<MessageTransport> {
+export async function openSimTransport(resource: {
+  model: string;
+  serial: string;
+}): Promise<MessageTransport> {
   const label = `SIM::${modelKey(resource.model)}::${resource.serial.toUpperCase()}::INSTR`;
   const model = getSimInstrument(resource.model, resource.serial);
   if (!isPresent(model)) {
-    throw new NotFoundError(`${label} is unplugged (simulated); plug it back in and retry.`, { resource: label });
+    throw new NotFoundError(`${label} is unplugged (simulated); plug it back in and retry.`, {
+      resource: label,
+    });
   }
   return new SimLoopbackTransport(label, model);
 }

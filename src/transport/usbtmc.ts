@@ -1,0 +1,660 @@
+/**
+ * USBTMC (USB488) host side over a WebUSB-shaped device (usbtmc-types.ts): open and claim,
+ * GET_CAPABILITIES, REN_CONTROL, DEV_DEP_MSG_OUT writes, REQUEST_DEV_DEP_MSG_IN reads of any
+ * length (multi-packet and multi-transfer, until EOM), abort-IN after a timeout, and device clear.
+ *
+ * `usb` is loaded lazily here and only here: where it cannot load, or where the platform gives no
+ * USB access (containers without /sys/bus/usb: getDevices rejects), USB resources fail with
+ * E_UNSUPPORTED and everything else keeps working.
+ */
+import {
+  BusyError,
+  DisconnectedError,
+  LabbenchError,
+  NotFoundError,
+  ProtocolError,
+  TimeoutError,
+  UnsupportedError,
+  isBusy,
+  isDeviceGone,
+  toLabbenchError,
+} from '../core/errors';
+import type { MessageTransport } from '../visa/types';
+import {
+  HEADER_SIZE,
+  MsgId,
+  Request,
+  Status,
+  USBTMC_CLASS,
+  USBTMC_SUBCLASS,
+  bulkInRequestLength,
+  decodeHeader,
+  encodeDevDepMsgOut,
+  encodeRequestDevDepMsgIn,
+  nextBTag,
+  parseCapabilities,
+  statusName,
+} from './usbtmc-codec';
+import type { UsbtmcCapabilities } from './usbtmc-codec';
+import type {
+  UsbBackend,
+  UsbConfigurationLike,
+  UsbControlSetup,
+  UsbDeviceLike,
+  UsbEndpointLike,
+  UsbInResult,
+  UsbInterfaceLike,
+} from './usbtmc-types';
+
+/** Largest reply payload asked for per REQUEST_DEV_DEP_MSG_IN (pyvisa-py uses 20 KiB too). */
+const DEFAULT_MAX_TRANSFER = 20 * 1024;
+/** A reply larger than this is a runaway device, not a SCPI answer. */
+const MAX_MESSAGE = 16 * 1024 * 1024;
+/** Control requests are short; a device that does not answer them in this time is wedged. */
+const CONTROL_TIMEOUT_MS = 1000;
+/** Extra time the native transfer gets to honour its own timeout before our guard gives up. */
+const NATIVE_GUARD_MS = 250;
+
+// --- loading `usb` -------------------------------------------------------------------------------
+
+let defaultBackend: UsbBackend | undefined;
+let backendOverride: UsbBackend | undefined;
+
+/**
+ * Replaces the USB implementation process-wide (simulated USBTMC devices in tests and demos);
+ * `undefined` restores the `usb` package.
+ */
+export function setUsbBackend(backend: UsbBackend | undefined): void {
+  backendOverride = backend;
+}
+
+/** The `usb` package as a UsbBackend; UnsupportedError when it cannot load on this platform. */
+export async function loadUsbBackend(): Promise<UsbBackend> {
+  if (backendOverride) return backendOverride;
+  if (defaultBackend) return defaultBackend;
+  let mod: { usb?: { getDevices(): Promise<unknown[]> } };
+  try {
+    mod = (await import('usb')) as unknown as typeof mod;
+  } catch (err) {
+    throw new UnsupportedError(
+      `USB instruments are not available: the 'usb' package could not load on this platform (${errorText(err)}). Use the instrument's LAN (TCPIP::…) or serial interface instead.`,
+      { cause: err },
+    );
+  }
+  const webusb = mod.usb;
+  if (!webusb || typeof webusb.getDevices !== 'function') {
+    throw new UnsupportedError(
+      "USB instruments are not available: the 'usb' package has no WebUSB interface (usb 3.x is required).",
+    );
+  }
+  defaultBackend = { getDevices: async () => (await webusb.getDevices()) as UsbDeviceLike[] };
+  return defaultBackend;
+}
+
+/** Lists devices, turning "this system has no USB access" into UnsupportedError. */
+export async function getUsbDevices(backend: UsbBackend): Promise<UsbDeviceLike[]> {
+  try {
+    return await backend.getDevices();
+  } catch (err) {
+    throw new UnsupportedError(
+      `USB instruments are not available: this system gives no USB access (${errorText(err)}). In a container, pass the USB bus through (e.g. --device /dev/bus/usb); otherwise use LAN (TCPIP::…) or serial.`,
+      { cause: err },
+    );
+  }
+}
+
+// --- device helpers --------------------------------------------------------------------------------
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * `usb` 3.x errors carry text, not OS codes ("device disconnected", "interface is busy"…). Give
+ * them the codes the core classifies by (SPEC §3 rules 7 and 8), and the typed errors our callers
+ * expect.
+ */
+export function mapUsbError(err: unknown, label: string, action: string): LabbenchError {
+  if (err instanceof LabbenchError) return err;
+  const text = errorText(err);
+  if (
+    /disconnected|no such device|NO_DEVICE|ENODEV|device (?:was )?(?:lost|removed)/i.test(text) ||
+    isDeviceGone(err)
+  ) {
+    return new DisconnectedError(
+      `${action} failed on ${label}: the USB device went away (${text}). Check the cable and power; the next message reopens it.`,
+      {
+        resource: label,
+        cause: err,
+      },
+    );
+  }
+  if (/busy|EBUSY/i.test(text) || isBusy(err)) {
+    return new BusyError(
+      `${action} failed on ${label}: the USB interface is in use (${text}) — by another program, another session, or the kernel 'usbtmc' driver. Close the other user, or blacklist usbtmc (see docs/visa.md).`,
+      { resource: label, cause: err },
+    );
+  }
+  if (/timed? ?out|timeout/i.test(text)) {
+    return new TimeoutError(`${action} on ${label} timed out (${text}).`, { resource: label, cause: err });
+  }
+  if (/permission denied|access denied|EACCES/i.test(text)) {
+    return toLabbenchError(Object.assign(new Error(text), { code: 'EACCES' }), { resource: label, action });
+  }
+  return new ProtocolError(`${action} failed on ${label}: ${text}`, { resource: label, cause: err });
+}
+
+function isUsbTimeout(err: unknown): boolean {
+  return err instanceof TimeoutError || /timed? ?out|timeout|cancel/i.test(errorText(err));
+}
+
+function activeConfiguration(device: UsbDeviceLike): UsbConfigurationLike | undefined {
+  try {
+    return device.configuration ?? undefined;
+  } catch {
+    // `usb` 3.x throws from the getter on an unconfigured device.
+    return undefined;
+  }
+}
+
+function isUsbtmcInterface(iface: UsbInterfaceLike): boolean {
+  // Class and subclass only: protocol 0x00 (plain) or 0x01 (USB488); which one the 2281S reports
+  // is UNVERIFIED (spec §1.1), so neither is required.
+  const alt = iface.alternate ?? iface.alternates?.[0];
+  return (
+    alt !== undefined && alt.interfaceClass === USBTMC_CLASS && alt.interfaceSubclass === USBTMC_SUBCLASS
+  );
+}
+
+/** The USBTMC interfaces of a device (from whichever configuration is active, else the first). */
+export function usbtmcInterfaces(device: UsbDeviceLike): UsbInterfaceLike[] {
+  const cfg = activeConfiguration(device) ?? device.configurations?.[0];
+  return cfg ? cfg.interfaces.filter(isUsbtmcInterface) : [];
+}
+
+function dataOf(result: UsbInResult): Buffer {
+  const view = result.data;
+  return view ? Buffer.from(view.buffer, view.byteOffset, view.byteLength) : Buffer.alloc(0);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// --- the transport -----------------------------------------------------------------------------
+
+export interface UsbtmcOpenOptions {
+  label: string;
+  /** Timeout for the open sequence and for writes, ms. */
+  timeoutMs: number;
+  /** USB implementation; default the `usb` package (or what setUsbBackend installed). */
+  backend?: UsbBackend;
+  /** Largest payload per REQUEST_DEV_DEP_MSG_IN (default 20 KiB). */
+  maxTransferSize?: number;
+}
+
+/** Counters a test (or a curious user) can read: what the transport had to do. */
+export interface UsbtmcStats {
+  abortsIn: number;
+  clears: number;
+  staleTransfersDropped: number;
+}
+
+export class UsbtmcTransport implements MessageTransport {
+  readonly stats: UsbtmcStats = { abortsIn: 0, clears: 0, staleTransfersDropped: 0 };
+  private bTag = 0;
+  private closed = false;
+  /** A transferIn we stopped waiting for (timeout/abort) that the device may still complete. */
+  private pendingIn: Promise<Buffer> | undefined;
+
+  private constructor(
+    readonly label: string,
+    private readonly device: UsbDeviceLike,
+    private readonly interfaceNumber: number,
+    private readonly bulkOut: UsbEndpointLike,
+    private readonly bulkIn: UsbEndpointLike,
+    readonly capabilities: UsbtmcCapabilities | undefined,
+    private readonly maxTransfer: number,
+    private readonly writeTimeoutMs: number,
+  ) {}
+
+  /** Opens and claims `device` (already found) and prepares it for messages. */
+  static async open(
+    device: UsbDeviceLike,
+    options: UsbtmcOpenOptions & { interfaceNumber?: number },
+  ): Promise<UsbtmcTransport> {
+    const { label } = options;
+    const step = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
+      try {
+        return await fn();
+      } catch (err) {
+        throw mapUsbError(err, label, action);
+      }
+    };
+    if (!device.opened) await step('Opening the USB device', () => device.open());
+    let claimed: number | undefined;
+    try {
+      if (!activeConfiguration(device) && device.selectConfiguration) {
+        const value = device.configurations?.[0]?.configurationValue ?? 1;
+        await step('Selecting the USB configuration', () => device.selectConfiguration!(value));
+      }
+      const candidates = usbtmcInterfaces(device);
+      const iface = candidates.find((i) => i.interfaceNumber === options.interfaceNumber) ?? candidates[0];
+      if (!iface) {
+        throw new UnsupportedError(
+          `${label} has no USBTMC interface (class 0xFE, subclass 0x03); it is not a USBTMC instrument.`,
+          {
+            resource: label,
+          },
+        );
+      }
+      // The Linux kernel 'usbtmc' driver binds these interfaces; it must let go before we can claim.
+      // Failure is normal (no driver attached, or not Linux) and is not an error by itself.
+      if (device.detachKernelDriver)
+        await device.detachKernelDriver(iface.interfaceNumber).catch(() => undefined);
+      await step('Claiming the USBTMC interface', () => device.claimInterface(iface.interfaceNumber));
+      claimed = iface.interfaceNumber;
+      const alt = iface.alternate ?? iface.alternates[0];
+      const bulkOut = alt.endpoints.find((e) => e.type === 'bulk' && e.direction === 'out');
+      const bulkIn = alt.endpoints.find((e) => e.type === 'bulk' && e.direction === 'in');
+      if (!bulkOut || !bulkIn) {
+        throw new ProtocolError(`${label}: the USBTMC interface lacks its bulk endpoints.`, {
+          resource: label,
+        });
+      }
+      const caps = await step('Reading USBTMC capabilities', async () => {
+        const r = await device.controlTransferIn(
+          {
+            requestType: 'class',
+            recipient: 'interface',
+            request: Request.GET_CAPABILITIES,
+            value: 0,
+            index: iface.interfaceNumber,
+          },
+          0x18,
+          CONTROL_TIMEOUT_MS,
+        );
+        const parsed = parseCapabilities(dataOf(r));
+        return r.status === 'ok' && parsed.status === Status.SUCCESS ? parsed.capabilities : undefined;
+      });
+      const transport = new UsbtmcTransport(
+        label,
+        device,
+        iface.interfaceNumber,
+        bulkOut,
+        bulkIn,
+        caps,
+        options.maxTransferSize ?? DEFAULT_MAX_TRANSFER,
+        options.timeoutMs,
+      );
+      // Whether the 2281S advertises REN/GTL is UNVERIFIED: only assert remote when it says so.
+      if (caps?.acceptsRemoteLocal) await transport.renControl(true).catch(() => undefined);
+      return transport;
+    } catch (err) {
+      if (claimed !== undefined) await device.releaseInterface?.(claimed).catch(() => undefined);
+      await device.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private tag(): number {
+    this.bTag = nextBTag(this.bTag);
+    return this.bTag;
+  }
+
+  private setup(
+    request: number,
+    recipient: 'interface' | 'endpoint',
+    value: number,
+    index: number,
+  ): UsbControlSetup {
+    return { requestType: 'class', recipient, request, value, index };
+  }
+
+  private async controlIn(
+    request: number,
+    recipient: 'interface' | 'endpoint',
+    value: number,
+    index: number,
+    length: number,
+  ): Promise<Buffer> {
+    try {
+      const r = await this.device.controlTransferIn(
+        this.setup(request, recipient, value, index),
+        length,
+        CONTROL_TIMEOUT_MS,
+      );
+      if (r.status !== 'ok')
+        throw new ProtocolError(`${this.label} stalled class request ${request}.`, { resource: this.label });
+      return dataOf(r);
+    } catch (err) {
+      throw mapUsbError(err, this.label, `USBTMC request ${request}`);
+    }
+  }
+
+  /** REN_CONTROL (USB488): remote on open when the device accepts it. */
+  async renControl(enable: boolean): Promise<void> {
+    await this.controlIn(Request.REN_CONTROL, 'interface', enable ? 1 : 0, this.interfaceNumber, 1);
+  }
+
+  async write(data: Buffer, signal?: AbortSignal): Promise<void> {
+    this.assertOpen();
+    if (signal?.aborted) throw signal.reason;
+    // pyvisa-py cuts messages into wMaxPacketSize-sized transfers, each with its own bTag and EOM
+    // only on the last; that is the well-trodden path on real instruments, so we do the same.
+    const chunk = this.bulkOut.packetSize;
+    let offset = 0;
+    do {
+      const piece = data.subarray(offset, offset + chunk);
+      offset += piece.length;
+      const bTag = this.tag();
+      const frame = encodeDevDepMsgOut(bTag, piece, offset >= data.length);
+      await this.transferOut(frame, this.writeTimeoutMs);
+    } while (offset < data.length);
+  }
+
+  private async transferOut(frame: Buffer, timeoutMs: number): Promise<void> {
+    let result;
+    try {
+      result = await this.device.transferOut(this.bulkOut.endpointNumber, frame, timeoutMs);
+    } catch (err) {
+      const mapped = mapUsbError(err, this.label, 'Writing');
+      if (mapped instanceof TimeoutError) {
+        throw new TimeoutError(`${this.label} did not accept a command within ${timeoutMs} ms.`, {
+          resource: this.label,
+          cause: err,
+        });
+      }
+      throw mapped;
+    }
+    if (result.status === 'stall') {
+      await this.device.clearHalt('out', this.bulkOut.endpointNumber).catch(() => undefined);
+      throw new ProtocolError(
+        `${this.label} stalled the command (Bulk-OUT halt cleared). Try again; if it persists, power-cycle the instrument.`,
+        {
+          resource: this.label,
+        },
+      );
+    }
+  }
+
+  /**
+   * One bulk-IN transfer of `length` bytes, never waiting past `timeoutMs` (+ a guard for native
+   * calls that ignore their timeout). On our timeout the native call may still be running: it is
+   * remembered as `pendingIn`, and the abort sequence collects it instead of stacking another.
+   */
+  private bulkInOnce(length: number, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
+    const pending =
+      this.pendingIn ??
+      this.device
+        .transferIn(this.bulkIn.endpointNumber, length, Math.max(1, Math.round(timeoutMs)))
+        .then(async (r) => {
+          if (r.status === 'stall') {
+            await this.device.clearHalt('in', this.bulkIn.endpointNumber).catch(() => undefined);
+            throw new ProtocolError(`${this.label} stalled a reply (Bulk-IN halt cleared).`, {
+              resource: this.label,
+            });
+          }
+          return dataOf(r);
+        });
+    this.pendingIn = undefined;
+    pending.catch(() => undefined);
+    return new Promise<Buffer>((resolve, reject) => {
+      let settled = false;
+      const finish = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(guard);
+        signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const giveUp = (err: unknown): void =>
+        finish(() => {
+          this.pendingIn = pending;
+          // Forget it once it settles, so a later read does not collect a stale result.
+          void pending.then(
+            () => {
+              if (this.pendingIn === pending) this.pendingIn = undefined;
+            },
+            () => {
+              if (this.pendingIn === pending) this.pendingIn = undefined;
+            },
+          );
+          reject(err);
+        });
+      const onAbort = (): void => giveUp(signal?.reason);
+      const guard = setTimeout(
+        () =>
+          giveUp(
+            new TimeoutError(`No reply from ${this.label} within ${Math.round(timeoutMs)} ms.`, {
+              resource: this.label,
+            }),
+          ),
+        timeoutMs + NATIVE_GUARD_MS,
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      pending.then(
+        (buf) => finish(() => resolve(buf)),
+        (err) =>
+          finish(() =>
+            reject(
+              isUsbTimeout(err)
+                ? new TimeoutError(`No reply from ${this.label} within ${Math.round(timeoutMs)} ms.`, {
+                    resource: this.label,
+                    cause: err,
+                  })
+                : mapUsbError(err, this.label, 'Reading'),
+            ),
+          ),
+      );
+    });
+  }
+
+  async read(timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
+    this.assertOpen();
+    const deadline = Date.now() + timeoutMs;
+    const remaining = (): number => Math.max(1, deadline - Date.now());
+    const parts: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      if (signal?.aborted) throw signal.reason;
+      const bTag = this.tag();
+      await this.transferOut(
+        encodeRequestDevDepMsgIn(bTag, this.maxTransfer),
+        Math.min(this.writeTimeoutMs, remaining()),
+      );
+      let result: { payload: Buffer; eom: boolean };
+      try {
+        result = await this.readTransfer(bTag, remaining, signal);
+      } catch (err) {
+        if (err instanceof TimeoutError || signal?.aborted) {
+          // The device may still hold our request: abort it so the next one starts clean.
+          await this.abortBulkIn(bTag);
+        }
+        throw err;
+      }
+      parts.push(result.payload);
+      total += result.payload.length;
+      if (result.eom) return Buffer.concat(parts, total);
+      if (total > MAX_MESSAGE) {
+        await this.abortBulkIn(bTag);
+        throw new ProtocolError(
+          `${this.label} sent more than ${MAX_MESSAGE} bytes without ending the message.`,
+          { resource: this.label },
+        );
+      }
+    }
+  }
+
+  /** Reads one DEV_DEP_MSG_IN transfer answering `bTag`: header packet, then payload packets. */
+  private async readTransfer(
+    bTag: number,
+    remaining: () => number,
+    signal?: AbortSignal,
+  ): Promise<{ payload: Buffer; eom: boolean }> {
+    const packet = this.bulkIn.packetSize;
+    for (let attempt = 0; ; attempt++) {
+      let first = await this.bulkInOnce(bulkInRequestLength(this.maxTransfer, packet), remaining(), signal);
+      // A zero-length packet left over from an earlier transfer that ended on a packet boundary.
+      let skipped = 0;
+      while (first.length === 0 && skipped++ < 4)
+        first = await this.bulkInOnce(bulkInRequestLength(this.maxTransfer, packet), remaining(), signal);
+      const header = decodeHeader(first);
+      if (!header || header.msgId !== MsgId.DEV_DEP_MSG_IN) {
+        throw new ProtocolError(`${this.label} sent a reply without a valid USBTMC header.`, {
+          resource: this.label,
+        });
+      }
+      let data = first.subarray(HEADER_SIZE);
+      const wanted = header.transferSize;
+      // Devices split long transfers over several transferIn completions (short packet per
+      // completion, or a driver that hands packets up one by one): collect up to TransferSize.
+      let last = first.length;
+      const chunks = [data];
+      let have = data.length;
+      while (have < wanted) {
+        if (last % packet !== 0 && last < bulkInRequestLength(this.maxTransfer, packet)) {
+          // The transfer ended with a short packet before TransferSize bytes: a truncated reply.
+          break;
+        }
+        const more = await this.bulkInOnce(bulkInRequestLength(wanted - have, packet), remaining(), signal);
+        if (more.length === 0) break;
+        chunks.push(more);
+        have += more.length;
+        last = more.length;
+      }
+      data = Buffer.concat(chunks, have).subarray(0, Math.min(have, wanted));
+      if (header.bTag !== bTag) {
+        // The answer to a request we already gave up on (abort raced with the device): drop it.
+        this.stats.staleTransfersDropped++;
+        if (attempt >= 2)
+          throw new ProtocolError(
+            `${this.label} keeps answering an old request (bTag ${header.bTag}, expected ${bTag}).`,
+            { resource: this.label },
+          );
+        continue;
+      }
+      if (data.length < wanted) {
+        throw new ProtocolError(`${this.label} announced ${wanted} bytes but sent ${data.length}.`, {
+          resource: this.label,
+        });
+      }
+      return { payload: data, eom: (header.attributes & 0x01) !== 0 };
+    }
+  }
+
+  /**
+   * Abort-IN after a failed or timed-out read (USBTMC §4.2.1.4): INITIATE_ABORT_BULK_IN with the
+   * request's bTag; on SUCCESS read until the short packet that ends the aborted transfer, then
+   * poll CHECK_ABORT_BULK_IN_STATUS while PENDING. Best effort except for device-gone errors.
+   */
+  private async abortBulkIn(bTag: number): Promise<void> {
+    this.stats.abortsIn++;
+    const endpointAddress = 0x80 | this.bulkIn.endpointNumber;
+    try {
+      const initiate = await this.controlIn(
+        Request.INITIATE_ABORT_BULK_IN,
+        'endpoint',
+        bTag,
+        endpointAddress,
+        2,
+      );
+      if (initiate[0] !== Status.SUCCESS) {
+        // FAILED / TRANSFER_NOT_IN_PROGRESS: nothing of ours is in the device's FIFO.
+        this.pendingIn = undefined;
+        return;
+      }
+      await this.drainShortPacket();
+      for (let i = 0; i < 50; i++) {
+        const check = await this.controlIn(
+          Request.CHECK_ABORT_BULK_IN_STATUS,
+          'endpoint',
+          0,
+          endpointAddress,
+          8,
+        );
+        if (check[0] !== Status.PENDING) return;
+        if ((check[1] & 0x01) !== 0) await this.drainShortPacket();
+        else await sleep(10);
+      }
+    } catch (err) {
+      if (err instanceof DisconnectedError) throw err;
+      // The abort is housekeeping: the caller's own error (the timeout) is the one to report.
+    }
+  }
+
+  /** Reads and discards Bulk-IN data until a short packet (bounded). */
+  private async drainShortPacket(): Promise<void> {
+    const packet = this.bulkIn.packetSize;
+    for (let i = 0; i < 64; i++) {
+      let chunk: Buffer;
+      try {
+        chunk = await this.bulkInOnce(packet, 200);
+      } catch (err) {
+        if (err instanceof TimeoutError) return;
+        throw err;
+      }
+      if (chunk.length % packet !== 0 || chunk.length === 0) return;
+    }
+  }
+
+  /** Device clear (USBTMC INITIATE_CLEAR / CHECK_CLEAR_STATUS, then clear the Bulk-OUT halt). */
+  async clear(): Promise<void> {
+    this.assertOpen();
+    this.stats.clears++;
+    const initiate = await this.controlIn(Request.INITIATE_CLEAR, 'interface', 0, this.interfaceNumber, 1);
+    if (initiate[0] !== Status.SUCCESS) {
+      throw new ProtocolError(`${this.label} refused a device clear (${statusName(initiate[0])}).`, {
+        resource: this.label,
+      });
+    }
+    for (let i = 0; i < 100; i++) {
+      const check = await this.controlIn(Request.CHECK_CLEAR_STATUS, 'interface', 0, this.interfaceNumber, 2);
+      if (check[0] !== Status.PENDING) break;
+      if ((check[1] & 0x01) !== 0) await this.drainShortPacket();
+      else await sleep(20);
+    }
+    try {
+      await this.device.clearHalt('out', this.bulkOut.endpointNumber);
+    } catch (err) {
+      throw mapUsbError(err, this.label, 'Clearing the Bulk-OUT halt');
+    }
+    this.pendingIn = undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.device.releaseInterface?.(this.interfaceNumber).catch(() => undefined);
+    await this.device.close().catch(() => undefined);
+  }
+
+  private assertOpen(): void {
+    if (this.closed)
+      throw new LabbenchError('E_CLOSED', `The USB link to ${this.label} is closed.`, {
+        resource: this.label,
+      });
+  }
+}
+
+/** Finds the instrument by VID/PID/serial (serial compared case-insensitively) and opens it. */
+export async function openUsbtmcTransport(
+  resource: { vendorId: number; productId: number; serial: string; usbInterface: number },
+  options: UsbtmcOpenOptions,
+): Promise<UsbtmcTransport> {
+  const backend = options.backend ?? (await loadUsbBackend());
+  const devices = await getUsbDevices(backend);
+  const sameModel = devices.filter(
+    (d) => d.vendorId === resource.vendorId && d.productId === resource.productId,
+  );
+  const wanted = resource.serial.trim().toUpperCase();
+  const device = sameModel.find((d) => (d.serialNumber ?? '').trim().toUpperCase() === wanted);
+  if (!device) {
+    const others = sameModel.map((d) => d.serialNumber ?? '(serial unreadable: check USB permissions)');
+    throw new NotFoundError(
+      `${options.label} is not connected${others.length ? `; the same model is present with serial ${others.join(', ')}` : ''}. Check the cable, the power and the serial number${others.length ? '' : ', and that the Node-RED user may access the USB device (udev rule, see docs/visa.md)'}.`,
+      { resource: options.label },
+    );
+  }
+  return UsbtmcTransport.open(device, { ...options, interfaceNumber: resource.usbInterface });
+}
