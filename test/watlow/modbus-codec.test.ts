@@ -1,0 +1,191 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  decodeModbusRequest,
+  decodeModbusResponse,
+  encodeModbusRequest,
+  encodeModbusResponse,
+} from '../../src/watlow/modbus/rtu';
+import { ModbusReplyReader } from '../../src/watlow/modbus/reader';
+import { decodeRegisters, encodeRegisters, registerOf } from '../../src/watlow/modbus/registers';
+import { coalesceReads } from '../../src/watlow/modbus/coalesce';
+import { findParameter, PARAMETERS } from '../../src/watlow/catalogue';
+import { MODBUS, bytes } from './vectors';
+
+const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+test('§3.8 read PV (360, 2 regs): encode and decode', () => {
+  const req = { fc: 0x03, slave: 1, address: 360, count: 2 } as const;
+  assert.equal(hexOf(encodeModbusRequest(req)), hexOf(bytes(MODBUS.readPv)));
+  assert.deepEqual(decodeModbusRequest(bytes(MODBUS.readPv)), req);
+});
+
+test('§3.8 PV reply 72.5 in both word orders: encode and decode', () => {
+  const lowHigh = encodeRegisters('float', 72.5, 'lowHigh');
+  const highLow = encodeRegisters('float', 72.5, 'highLow');
+  assert.deepEqual(lowHigh, [0x0000, 0x4291]);
+  assert.deepEqual(highLow, [0x4291, 0x0000]);
+  assert.equal(hexOf(encodeModbusResponse({ kind: 'read', slave: 1, registers: lowHigh })), hexOf(bytes(MODBUS.replyPvLowHigh)));
+  assert.equal(hexOf(encodeModbusResponse({ kind: 'read', slave: 1, registers: highLow })), hexOf(bytes(MODBUS.replyPvHighLow)));
+  const a = decodeModbusResponse(bytes(MODBUS.replyPvLowHigh));
+  const b = decodeModbusResponse(bytes(MODBUS.replyPvHighLow));
+  assert.equal(a.kind, 'read');
+  assert.equal(b.kind, 'read');
+  if (a.kind === 'read') assert.equal(decodeRegisters('float', a.registers, 'lowHigh'), 72.5);
+  if (b.kind === 'read') assert.equal(decodeRegisters('float', b.registers, 'highLow'), 72.5);
+  // The wrong order gives the absurd value the spec warns about.
+  if (a.kind === 'read') assert.ok(Math.abs(decodeRegisters('float', a.registers, 'highLow')) < 1e-30);
+});
+
+test('§3.8 write set point 2160 = 75.0 with FC 10 in both orders, and its reply', () => {
+  for (const [order, vector] of [
+    ['lowHigh', MODBUS.writeSpLowHigh],
+    ['highLow', MODBUS.writeSpHighLow],
+  ] as const) {
+    const req = { fc: 0x10, slave: 1, address: 2160, values: encodeRegisters('float', 75, order) } as const;
+    assert.equal(hexOf(encodeModbusRequest(req)), hexOf(bytes(vector)), order);
+    assert.deepEqual(decodeModbusRequest(bytes(vector)), req);
+  }
+  const reply = { kind: 'writeMultiple', slave: 1, address: 2160, count: 2 } as const;
+  assert.equal(hexOf(encodeModbusResponse(reply)), hexOf(bytes(MODBUS.writeSpReply)));
+  assert.deepEqual(decodeModbusResponse(bytes(MODBUS.writeSpReply)), reply);
+});
+
+test('§3.8 write control mode 1880 = 10 with FC 06: request and echo reply', () => {
+  const req = { fc: 0x06, slave: 1, address: 1880, value: 10 } as const;
+  assert.equal(hexOf(encodeModbusRequest(req)), hexOf(bytes(MODBUS.writeControlMode)));
+  assert.deepEqual(decodeModbusRequest(bytes(MODBUS.writeControlMode)), req);
+  const reply = { kind: 'writeSingle', slave: 1, address: 1880, value: 10 } as const;
+  assert.equal(hexOf(encodeModbusResponse(reply)), hexOf(bytes(MODBUS.writeControlMode)));
+  assert.deepEqual(decodeModbusResponse(bytes(MODBUS.writeControlMode)), reply);
+});
+
+test('§3.8 hardware ID and loop-block reads, exception reply', () => {
+  assert.equal(hexOf(encodeModbusRequest({ fc: 0x03, slave: 1, address: 0, count: 2 })), hexOf(bytes(MODBUS.readHardwareId)));
+  assert.equal(hexOf(encodeModbusRequest({ fc: 0x03, slave: 1, address: 1880, count: 30 })), hexOf(bytes(MODBUS.readLoopBlock)));
+  const exception = { kind: 'exception', slave: 1, fc: 0x03, code: 0x02 } as const;
+  assert.equal(hexOf(encodeModbusResponse(exception)), hexOf(bytes(MODBUS.exceptionIllegalAddress)));
+  assert.deepEqual(decodeModbusResponse(bytes(MODBUS.exceptionIllegalAddress)), exception);
+  // watlowlib fixture: hardware ID 28 as words [0, 28] high-word-first.
+  assert.equal(decodeRegisters('s32', [0, 28], 'highLow'), 28);
+  assert.equal(decodeRegisters('s32', [28, 0], 'lowHigh'), 28);
+});
+
+test('32-bit integer and 16-bit types in both word orders', () => {
+  for (const order of ['lowHigh', 'highLow'] as const) {
+    assert.equal(decodeRegisters('s32', encodeRegisters('s32', -123456, order), order), -123456);
+    assert.equal(decodeRegisters('u32', encodeRegisters('u32', 0xfb9d48f7, order), order), 0xfb9d48f7);
+  }
+  assert.deepEqual(encodeRegisters('enum', 1331, 'lowHigh'), [1331]);
+  assert.equal(decodeRegisters('u8', [0x1205], 'lowHigh'), 0x05);
+  assert.throws(() => encodeRegisters('enum', 70000, 'lowHigh'), RangeError);
+});
+
+test('Map 1 and Map 2 registers with instance offsets', () => {
+  const at = (name: string, instance: number, map: 1 | 2): number | undefined => registerOf(findParameter(name)!, instance, map)?.address;
+  assert.equal(at('processValue', 1, 1), 360);
+  assert.equal(at('processValue', 2, 1), 440);
+  assert.equal(at('processValue', 2, 2), 450);
+  assert.equal(at('setPoint', 1, 1), 2160);
+  assert.equal(at('setPoint', 2, 1), 2240);
+  assert.equal(at('setPoint', 1, 2), 2640);
+  assert.equal(at('controlMode', 1, 1), 1880);
+  assert.equal(at('controlMode', 2, 1), 1950);
+  assert.equal(at('controlMode', 1, 2), 2360);
+  assert.equal(at('alarmHighSetPoint', 1, 2), 1880); // the §3.3 hazard: same number, other parameter
+  assert.equal(at('alarmState', 3, 1), 1496 + 100);
+  assert.equal(at('alarmState', 3, 2), 1896 + 120);
+  assert.equal(at('heatPower', 1, 1), 1904);
+  assert.equal(at('outputPower', 1, 1), 1908);
+  assert.equal(at('digitalOutputState', 1, 1), 892);
+  assert.equal(at('commsUnits', 2, 1), 2510);
+  assert.equal(at('hardwareId', 1, 1), 0);
+  assert.equal(at('partNumber', 1, 1), undefined, 'strings are not on Modbus');
+  assert.equal(at('commsUnits', 1, 2), undefined, 'unknown Map 2 register is refused, not guessed');
+  assert.equal(registerOf(findParameter('controlMode')!, 1, 1)?.count, 1);
+  assert.equal(registerOf(findParameter('setPoint')!, 1, 1)?.count, 2);
+});
+
+test('coalescing: close registers share one read, far ones do not, span is capped', () => {
+  const loc = (name: string): { item: string; location: { address: number; count: 1 | 2 } } => ({
+    item: name,
+    location: registerOf(findParameter(name)!, 1, 1)!,
+  });
+  const blocks = coalesceReads([loc('outputPower'), loc('controlMode'), loc('heatPower'), loc('coolPower'), loc('processValue')]);
+  assert.equal(blocks.length, 3);
+  assert.deepEqual(blocks[0], {
+    address: 360,
+    count: 2,
+    items: [{ ...loc('processValue'), offset: 0 }],
+  });
+  // 1880 (1 reg) … 1908+2: gap 1881..1903 is 23 registers > 16 → split.
+  const loop = coalesceReads([loc('controlMode'), loc('heatPower'), loc('coolPower'), loc('outputPower')]);
+  assert.deepEqual(
+    loop.map((b) => [b.address, b.count, b.items.length]),
+    [
+      [1880, 1, 1],
+      [1904, 6, 3],
+    ],
+  );
+  const withGap = coalesceReads([loc('controlMode'), loc('heatAlgorithm'), loc('heatProportionalBand')], { maxGap: 16, maxSpan: 64 });
+  assert.deepEqual(withGap.map((b) => [b.address, b.count]), [[1880, 12]]);
+  const capped = coalesceReads([loc('controlMode'), loc('heatPower')], { maxGap: 100, maxSpan: 20 });
+  assert.equal(capped.length, 2);
+});
+
+test('the catalogue names every parameter of the spec table with coherent rows', () => {
+  const required = [
+    'processValue', 'setPoint', 'activeSetPoint', 'outputPower', 'heatPower', 'coolPower', 'controlMode', 'alarmState',
+    'autotuneRequest', 'autotuneStatus', 'inputError', 'filteredProcessValue',
+  ];
+  for (const name of required) assert.ok(findParameter(name), name);
+  assert.equal(PARAMETERS.length, 69);
+  const ids = new Set(PARAMETERS.map((p) => p.id));
+  assert.equal(ids.size, PARAMETERS.length, 'IDs are unique');
+  for (const p of PARAMETERS) {
+    assert.equal(findParameter(p.id), p);
+    assert.equal(findParameter(String(p.id)), p);
+    assert.equal(findParameter(p.name.toUpperCase()), p);
+    if (p.type === 'enum') assert.ok(p.enumCodes && Object.keys(p.enumCodes).length > 0, `${p.name} has codes`);
+    assert.equal(p.writable, p.access !== 'R');
+  }
+  assert.equal(findParameter('heatAlgorithm')!.enumCodes!.pid, 71);
+  assert.equal(findParameter('displayUnits')!.enumCodes!.fahrenheit, 30);
+  assert.equal(findParameter(4099), undefined);
+});
+
+test('Modbus reader: echo skipped, noise skipped, corrupt candidate skipped, reply matched', () => {
+  const request = { fc: 0x03, slave: 1, address: 360, count: 2 } as const;
+  const requestBytes = encodeModbusRequest(request);
+  const reader = new ModbusReplyReader(request, requestBytes);
+  const corrupt = bytes(MODBUS.replyPvLowHigh);
+  corrupt[4] ^= 0x01;
+  const stream = Buffer.concat([requestBytes, bytes('00 FF 01 07'), corrupt, bytes(MODBUS.replyPvLowHigh)]);
+  const replies = [];
+  for (const b of stream) {
+    const r = reader.push(Buffer.from([b]));
+    if (r) replies.push(r);
+  }
+  assert.equal(replies.length, 1);
+  assert.deepEqual(replies[0], { kind: 'read', slave: 1, registers: [0, 0x4291] });
+  assert.equal(reader.stats.echoes, 1);
+  assert.equal(reader.replyCorrupted, true);
+});
+
+test('Modbus reader: exception reply matches; other slave and wrong byte count do not', () => {
+  const request = { fc: 0x03, slave: 1, address: 360, count: 2 } as const;
+  const reader = new ModbusReplyReader(request, encodeModbusRequest(request));
+  const otherSlave = encodeModbusResponse({ kind: 'read', slave: 2, registers: [1, 2] });
+  const wrongCount = encodeModbusResponse({ kind: 'read', slave: 1, registers: [1, 2, 3] });
+  assert.equal(reader.push(Buffer.concat([otherSlave, wrongCount])), undefined);
+  assert.deepEqual(reader.push(bytes(MODBUS.exceptionIllegalAddress)), { kind: 'exception', slave: 1, fc: 3, code: 2 });
+});
+
+test('Modbus reader: FC 06 reply equal to the request is accepted; a stale write reply is not', () => {
+  const request = { fc: 0x06, slave: 1, address: 1880, value: 10 } as const;
+  const reader = new ModbusReplyReader(request, encodeModbusRequest(request));
+  const stale = encodeModbusResponse({ kind: 'writeSingle', slave: 1, address: 1920, value: 106 });
+  assert.equal(reader.push(stale), undefined);
+  assert.equal(reader.stats.stale, 1);
+  assert.deepEqual(reader.push(bytes(MODBUS.writeControlMode)), { kind: 'writeSingle', slave: 1, address: 1880, value: 10 });
+});
