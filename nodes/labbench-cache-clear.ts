@@ -17,7 +17,10 @@ interface CacheClearDef extends NodeDef {
 export = function (RED: NodeAPI): void {
   function LabbenchCacheClearNode(this: Node, def: CacheClearDef): void {
     RED.nodes.createNode(this, def);
-    const node = this;
+    setup(this, def);
+  }
+
+  function setup(node: Node, def: CacheClearDef): void {
     node.status(IDLE);
 
     const runner = new InputRunner(node, async (msg: NodeMessageInFlow, send: Send) => {

@@ -24,7 +24,10 @@ export = function (RED: NodeAPI): void {
 
   function LabbenchVisaNode(this: VisaConfigNode, def: VisaDef): void {
     RED.nodes.createNode(this, def);
-    const node = this;
+    setup(this, def);
+  }
+
+  function setup(node: VisaConfigNode, def: VisaDef): void {
     try {
       node.visaConfig = parseVisaConfig(def as unknown as Record<string, unknown>);
       node.configError = undefined;

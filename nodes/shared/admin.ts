@@ -6,8 +6,10 @@
  *
  *   GET labbench/serial-ports     → [{ value, label }]  OS serial ports + simulated buses
  *   GET labbench/visa-resources   → [{ value, label }]  discovered VISA resources + simulators
+ *   GET labbench/watlow-parameters → [{ value, label, id, writable, units }]  the catalogue
  */
 import type { NodeAPI } from 'node-red';
+import { PARAMETERS } from '../../src/watlow/catalogue';
 
 export interface Suggestion {
   value: string;
@@ -16,6 +18,22 @@ export interface Suggestion {
 
 export const SERIAL_PORTS_PATH = '/labbench/serial-ports';
 export const VISA_RESOURCES_PATH = '/labbench/visa-resources';
+export const WATLOW_PARAMETERS_PATH = '/labbench/watlow-parameters';
+
+/** The Watlow parameter catalogue for the poll/write dialogs' typeahead. */
+export function watlowParameterSuggestions(): (Suggestion & {
+  id: number;
+  writable: boolean;
+  units: string;
+})[] {
+  return PARAMETERS.map((p) => ({
+    value: p.name,
+    label: `${p.name} (${p.id}) — ${p.label}${p.writable ? '' : ', read-only'}`,
+    id: p.id,
+    writable: p.writable,
+    units: p.units,
+  }));
+}
 
 const SIM_BUS_EXAMPLES: Suggestion[] = [
   { value: 'sim:bench?addresses=1,2', label: 'simulated Watlow bus "bench", controllers 1 and 2' },
@@ -39,8 +57,10 @@ function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
 
 export async function listOsSerialPorts(): Promise<Suggestion[]> {
   // Loaded lazily: a platform without the serialport binary still gets the simulators.
-  const { SerialPort } = (await import('serialport')) as typeof import('serialport');
-  const ports = await SerialPort.list();
+  const mod = (await import('serialport')) as unknown as {
+    SerialPort: { list(): Promise<{ path: string; manufacturer?: string; serialNumber?: string }[]> };
+  };
+  const ports = await mod.SerialPort.list();
   return ports.map((p) => ({
     value: p.path,
     label: [p.path, p.manufacturer, p.serialNumber ? `S/N ${p.serialNumber}` : undefined]
@@ -130,5 +150,12 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
     ).then((found) => {
       res.json(unique([...found, ...configured(RED, 'labbench-visa', 'resource'), ...SIM_VISA_EXAMPLES]));
     });
+  });
+  app.get(WATLOW_PARAMETERS_PATH, needs('labbench-watlow.read'), (_req: unknown, res: Res) => {
+    try {
+      res.json(watlowParameterSuggestions());
+    } catch {
+      res.json([]);
+    }
   });
 }
