@@ -125,10 +125,8 @@ export class Simulated2281S implements ScpiDeviceModel, DeviceContext {
     const reply = this.run(message);
     if (this.replyDelayMs <= 0) return reply;
     const delay = this.replyDelayMs;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(reply), delay);
-      timer.unref?.();
-    });
+    // A plain timer: the reply is owed, so it may keep the process alive for `delay` ms.
+    return new Promise((resolve) => setTimeout(() => resolve(reply), delay));
   }
 
   deviceClear(): void {
@@ -355,11 +353,14 @@ export class Simulated2281S implements ScpiDeviceModel, DeviceContext {
         this.reject(-102);
         continue;
       }
-      if (parsed.isQuery && this.parserUpset && !this.isErrorQuery(parsed)) {
-        // The quirk [lager-hw]: this query is lost; the parser is healthy again afterwards.
+      if (parsed.isQuery && this.parserUpset) {
+        // The quirk [lager-hw]: a query right after a rejected command is lost, except
+        // :SYST:ERR?, which is answered; either way the parser is healthy again afterwards.
         this.parserUpset = false;
-        unanswered = true;
-        continue;
+        if (!this.isErrorQuery(parsed)) {
+          unanswered = true;
+          continue;
+        }
       }
       const reply = this.dispatch(parsed);
       if (parsed.isQuery) {
