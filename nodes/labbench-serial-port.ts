@@ -7,6 +7,7 @@
 import type { NodeAPI, NodeDef } from 'node-red';
 import { asLabbenchError } from './shared/errors';
 import { registerAdminEndpoints } from './shared/admin';
+import './shared/sim';
 import { parseSerialPortConfig } from './shared/config';
 import type { SerialPortNode } from './shared/types';
 

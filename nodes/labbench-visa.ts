@@ -10,6 +10,7 @@ import { acquireVisaSession } from '../src/visa/acquire';
 import type { ScpiSession } from '../src/visa/session';
 import type { VisaConfigNode } from './shared/types';
 import { registerAdminEndpoints } from './shared/admin';
+import './shared/sim';
 import { describeNode, parseVisaConfig } from './shared/config';
 import { asLabbenchError } from './shared/errors';
 import { attachKeeper, LeaseKeeper } from './shared/lease-keeper';

@@ -9,6 +9,7 @@
  *   GET labbench/watlow-parameters → [{ value, label, id, writable, units }]  the catalogue
  */
 import type { NodeAPI } from 'node-red';
+import { discoverVisaResources } from '../../src/visa/discovery';
 import { PARAMETERS } from '../../src/watlow/catalogue';
 
 export interface Suggestion {
@@ -73,26 +74,13 @@ export type VisaLister = () => Promise<Suggestion[]>;
 
 /** Replaced in tests; by default asks the VISA library to discover instruments. */
 let visaLister: VisaLister = async () => {
-  const visa = (await import('../../src/visa')) as unknown as Record<string, unknown>;
-  const discover = (visa.listResources ?? visa.discoverResources ?? visa.discover) as
-    ((opts?: unknown) => Promise<unknown[]>) | undefined;
-  if (typeof discover !== 'function') return [];
-  const found = await discover();
-  return found
-    .map((r): Suggestion | undefined => {
-      if (typeof r === 'string') return { value: r, label: r };
-      if (r && typeof r === 'object') {
-        const o = r as Record<string, unknown>;
-        const value = String(o.resource ?? o.value ?? o.name ?? '');
-        if (!value) return undefined;
-        const extra = [o.model, o.manufacturer, o.description].filter(
-          (x) => typeof x === 'string' && x !== '',
-        );
-        return { value, label: extra.length ? `${value} — ${extra.join(' ')}` : value };
-      }
-      return undefined;
-    })
-    .filter((s): s is Suggestion => s !== undefined);
+  const found = await discoverVisaResources();
+  return found.resources.map((r) => {
+    const what = [r.manufacturer, r.model, r.serial ? `S/N ${r.serial}` : undefined]
+      .filter(Boolean)
+      .join(' ');
+    return { value: r.resource, label: [r.resource, what, r.note].filter(Boolean).join(' — ') };
+  });
 };
 
 export function setVisaLister(fn: VisaLister): void {

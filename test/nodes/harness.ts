@@ -7,9 +7,11 @@ import * as path from 'path';
 import { defaultRegistry } from '../../src/core';
 import type { Closeable, ResourceSpec } from '../../src/core/registry';
 
-import cacheClearNode = require('../../nodes/labbench-cache-clear');
-import serialPortNode = require('../../nodes/labbench-serial-port');
-import visaNode = require('../../nodes/labbench-visa');
+import cacheClearNode from '../../nodes/labbench-cache-clear';
+import serialPortNode from '../../nodes/labbench-serial-port';
+import visaNode from '../../nodes/labbench-visa';
+import keithleySupplyNode from '../../nodes/keithley-supply';
+import keithleyBatteryNode from '../../nodes/keithley-battery';
 
 export type FlowNode = Record<string, unknown> & { id: string; type: string };
 export type NodeModule = (RED: never) => void;
@@ -35,7 +37,13 @@ export interface TestHelper {
 }
 
 // Flow-node modules join this list as they are written; order does not matter.
-export const PACKAGE_NODES: unknown[] = [serialPortNode, visaNode, cacheClearNode];
+export const PACKAGE_NODES: unknown[] = [
+  serialPortNode,
+  visaNode,
+  cacheClearNode,
+  keithleySupplyNode,
+  keithleyBatteryNode,
+];
 
 export function addPackageNodes(...mods: unknown[]): void {
   for (const m of mods) if (!PACKAGE_NODES.includes(m)) PACKAGE_NODES.push(m);

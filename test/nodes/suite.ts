@@ -17,6 +17,7 @@ import {
   type FlowNode,
   type Harness,
 } from './harness';
+import { keithleyCases } from './keithley-cases';
 
 export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
   let h: Harness;
@@ -40,6 +41,8 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
       const major = Number(h.version().split('.')[0]);
       assert.equal(major, runtimeName === 'node-red' ? 4 : 5);
     });
+
+    keithleyCases({ h: () => h, unique });
 
     describe('labbench-cache-clear', () => {
       it('drops drivers and reports {scope, drivers, closed, kept}', async () => {
