@@ -201,6 +201,7 @@ export interface UsbtmcStats {
 }
 
 export class UsbtmcTransport implements MessageTransport {
+  readonly clearsDevice = true;
   readonly stats: UsbtmcStats = { abortsIn: 0, clears: 0, staleTransfersDropped: 0 };
   private bTag = 0;
   private closed = false;

@@ -190,14 +190,12 @@ class RpcChannel {
     try {
       await socketWrite(this.socket, encodeRecord(encodeCall({ xid, prog, vers, proc, args })));
     } catch (err) {
-      this.pending
-        .get(xid)
-        ?.reject(
-          new DisconnectedError(`Lost the VXI-11 connection to ${this.label} (${(err as Error).message}).`, {
-            resource: this.label,
-            cause: err,
-          }),
-        );
+      this.pending.get(xid)?.reject(
+        new DisconnectedError(`Lost the VXI-11 connection to ${this.label} (${(err as Error).message}).`, {
+          resource: this.label,
+          cause: err,
+        }),
+      );
     }
     const record = await reply;
     const decoded = decodeReply(record);
@@ -319,6 +317,7 @@ function deviceFailure(code: number, label: string, action: string): LabbenchErr
 }
 
 export class Vxi11Transport implements MessageTransport {
+  readonly clearsDevice = true;
   private closed = false;
 
   private constructor(

@@ -44,6 +44,8 @@ export interface ScpiSessionOptions {
 const ERROR_QUERY = ':SYST:ERR?';
 /** Replies that are not error entries tolerated per drain step (late answers to old queries). */
 const MAX_STALE_REPLIES = 4;
+/** Abandoned requests whose late replies we are prepared to skip. */
+const MAX_OWED = 8;
 
 export class ScpiSession implements Closeable {
   readonly label: string;
@@ -55,6 +57,8 @@ export class ScpiSession implements Closeable {
   private outOfStep = false;
   /** An unchecked write went out: a following silent query is probably the parser quirk. */
   private unchecked = false;
+  /** Replies to abandoned requests that may still arrive on a byte stream (skipped by the drain). */
+  private owed = 0;
   private closed = false;
 
   constructor(
@@ -208,14 +212,13 @@ export class ScpiSession implements Closeable {
     }
   }
 
+  /** One reply, terminator stripped. Bookkeeping on failure is the caller's. */
   private async receive(options: ScpiCallOptions): Promise<string> {
     try {
       const reply = await this.transport.read(this.timeoutOf(options), options.signal);
       return stripTerminator(reply.toString('latin1'));
     } catch (err) {
-      // The reply may still come; it must not be taken for the answer to the next query.
-      this.outOfStep = true;
-      if (err instanceof TimeoutError) {
+      if (err instanceof TimeoutError && !options.signal?.aborted) {
         throw new TimeoutError(
           `${this.label} did not answer within ${this.timeoutOf(options)} ms. Check that it is on and connected, and that the resource string is right.`,
           { resource: this.label, cause: err },
@@ -225,9 +228,21 @@ export class ScpiSession implements Closeable {
     }
   }
 
+  /** A reply that did not come in time may still come: remember we owe one, resync before reuse. */
+  private missedReply(): void {
+    this.outOfStep = true;
+    this.owed = Math.min(this.owed + 1, MAX_OWED);
+  }
+
   private async ask(command: string, options: ScpiCallOptions): Promise<string> {
     await this.send(command, options);
-    const reply = await this.receive(options);
+    let reply: string;
+    try {
+      reply = await this.receive(options);
+    } catch (err) {
+      this.missedReply();
+      throw err;
+    }
     this.unchecked = false;
     return reply;
   }
@@ -242,8 +257,11 @@ export class ScpiSession implements Closeable {
   /** Device clear + drain. Clears the out-of-step and quirk flags when it succeeds. */
   private async recover(options: ScpiCallOptions): Promise<ScpiErrorEntry[]> {
     if (this.transport.clear) await this.transport.clear();
-    this.outOfStep = false;
+    // Only a clear that reaches the instrument cancels the replies we still owe.
+    if (this.transport.clearsDevice) this.owed = 0;
+    this.outOfStep = this.owed > 0;
     const errors = await this.drain(options);
+    this.outOfStep = false;
     this.unchecked = false;
     return errors;
   }
@@ -263,15 +281,39 @@ export class ScpiSession implements Closeable {
     }
   }
 
+  /**
+   * Reads `:SYST:ERR?` until `0,"No error"`. Replies still owed to abandoned requests arrive first
+   * on a byte stream (FIFO) and are skipped, as is anything that is not an error entry. If we then
+   * wait in vain, the owed reply never existed (a swallowed query), so the last reply we skipped
+   * was in fact the answer to our `:SYST:ERR?`: it is taken back instead of failing.
+   */
   private async drain(options: ScpiCallOptions): Promise<ScpiErrorEntry[]> {
     const errors: ScpiErrorEntry[] = [];
     for (let i = 0; i < this.maxErrorDrain; i++) {
       await this.send(ERROR_QUERY, options);
       let entry: ScpiErrorEntry | undefined;
-      for (let stale = 0; entry === undefined; stale++) {
-        const reply = await this.receive(options);
-        entry = parseScpiError(reply);
-        if (entry === undefined && stale >= MAX_STALE_REPLIES) {
+      let skippedEntry: ScpiErrorEntry | undefined;
+      for (let skipped = 0; entry === undefined; skipped++) {
+        let reply: string;
+        try {
+          reply = await this.receive(options);
+        } catch (err) {
+          if (err instanceof TimeoutError && skippedEntry !== undefined && !options.signal?.aborted) {
+            this.owed = 0;
+            entry = skippedEntry;
+            break;
+          }
+          this.missedReply();
+          throw err;
+        }
+        const parsed = parseScpiError(reply);
+        if (this.owed > 0) {
+          this.owed--;
+          skippedEntry = parsed;
+        } else if (parsed !== undefined) {
+          entry = parsed;
+        }
+        if (entry === undefined && skipped >= MAX_STALE_REPLIES + MAX_OWED) {
           this.outOfStep = true;
           throw new LabbenchError(
             'E_PROTOCOL',

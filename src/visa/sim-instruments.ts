@@ -98,6 +98,7 @@ function isPresent(model: ScpiDeviceModel): boolean {
  * a slow model (promise) does not block `write`, so reply timeouts behave as on a wire.
  */
 export class SimLoopbackTransport implements MessageTransport {
+  readonly clearsDevice = true;
   private readonly input = new LineFramer();
   private readonly replies: ReplyQueue;
   /** Executions started before a device clear must not deliver their replies afterwards. */

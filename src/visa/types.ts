@@ -37,6 +37,12 @@ export interface MessageTransport extends Closeable {
    */
   clear?(): Promise<void>;
   /**
+   * True when `clear` reaches the instrument (USBTMC, VXI-11, the simulator link), so no reply to
+   * an earlier request can arrive after it. False/absent for byte streams (socket, serial), where
+   * a late reply can still come and the session has to count and skip it.
+   */
+  readonly clearsDevice?: boolean;
+  /**
    * Called once when the link dies on its own (socket reset, unplug), with the reason; lets the
    * registry drop a dead handle between transactions. Not called for `close()`.
    */
