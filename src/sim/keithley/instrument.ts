@@ -33,8 +33,9 @@ export interface Simulated2281SOptions {
   clock?: { now(): number };
   /**
    * `units` (default): measurement replies as observed on hardware,
-   * `-7.293284E-07A,+5.000000E+00V,+1.050650E+04s`; `bare`: one bare number, as `:FORM:ELEM READ`
-   * gives on the sibling 2280 (UNVERIFIED for the 2281S, so the driver must accept both).
+   * `-7.293284E-07A,+5.000000E+00V,+1.050650E+04s`; `bare`: bare numbers only, as
+   * `:FORM:ELEM "READ"` gives on the sibling 2280 (UNVERIFIED for the 2281S, so the driver must
+   * accept both).
    */
   replyStyle?: 'units' | 'bare';
   entryFunction?: SimEntryFunction;
@@ -304,7 +305,8 @@ export class Simulated2281S implements ScpiDeviceModel, DeviceContext {
   }
 
   measurement(fields: readonly { value: number; unit: string }[]): string {
-    if (this.replyStyle === 'bare') return scientific(fields[0].value);
+    // Bare: the readings only, no units, no time stamp (a concurrent reading stays I,V).
+    if (this.replyStyle === 'bare') return fields.map((f) => scientific(f.value)).join(',');
     const seconds = (this.now() - this.bootTime) / 1000;
     return [...fields.map((f) => `${scientific(f.value)}${f.unit}`), `${scientific(seconds)}s`].join(',');
   }

@@ -1,0 +1,99 @@
+/** Shared setup of the 2281S driver tests: the real stack on a simulated instrument. */
+import type { ResourceState } from '../../src/core/registry';
+import { ResourceRegistry } from '../../src/core/registry';
+import type { Lease } from '../../src/core/registry';
+import { Keithley2281SClient } from '../../src/keithley';
+import { getSimulated2281S } from '../../src/sim/keithley';
+import type { Simulated2281S } from '../../src/sim/keithley';
+import { acquireVisaSession } from '../../src/visa/acquire';
+import type { AcquireVisaOptions } from '../../src/visa/acquire';
+import type { ScpiSession } from '../../src/visa/session';
+
+let serialCounter = 0;
+
+/** A serial no other test in this process uses, so every test gets a factory-fresh instrument. */
+export function freshSerial(prefix = 'T'): string {
+  serialCounter++;
+  return `${prefix}${process.pid}X${serialCounter}`;
+}
+
+export interface Bench {
+  registry: ResourceRegistry;
+  sim: Simulated2281S;
+  resource: string;
+  lease: Lease<ScpiSession>;
+  /** Resource states in order (opening, open, closing, closed…), from the registry. */
+  states: ResourceState[];
+  /** How many times the shared session was opened. */
+  opens(): number;
+  client(requester: string, lease?: Lease<ScpiSession>): Keithley2281SClient;
+  acquire(resource: string, holder?: string): Lease<ScpiSession>;
+  /** Commands written (not queries) since the log was last cleared. */
+  writes(): string[];
+  close(): Promise<void>;
+}
+
+export function bench(
+  options: {
+    resource?: string;
+    serial?: string;
+    registry?: ResourceRegistry;
+    visa?: AcquireVisaOptions;
+  } = {},
+): Bench {
+  const serial = options.serial ?? freshSerial();
+  const resource = options.resource ?? `SIM::2281S::${serial}::INSTR`;
+  const registry = options.registry ?? new ResourceRegistry({ log: () => undefined });
+  const visa: AcquireVisaOptions = { timeoutMs: 300, ...options.visa };
+  const acquire = (text: string, holder = 'labbench-visa "bench"'): Lease<ScpiSession> =>
+    acquireVisaSession(registry, text, holder, visa);
+  const lease = acquire(resource);
+  const states: ResourceState[] = [];
+  lease.resource.onState((state) => states.push(state));
+  const sim = getSimulated2281S(serial);
+  return {
+    registry,
+    sim,
+    resource,
+    lease,
+    states,
+    opens: () => states.filter((s) => s === 'open').length,
+    client: (requester, other) => new Keithley2281SClient(other ?? lease, requester),
+    acquire,
+    writes: () => sim.commandLog.map((c) => c.text).filter((t) => !t.includes('?')),
+    close: async () => {
+      await registry.closeAll();
+    },
+  };
+}
+
+export const SUPPLY_STATE_KEYS = [
+  'current',
+  'instrument',
+  'mode',
+  'ocp',
+  'output',
+  'ovp',
+  'power',
+  'setpoint',
+  'timestamp',
+  'voltage',
+];
+
+export const BATTERY_STATE_KEYS = [
+  'capacity',
+  'capacityLimit',
+  'current',
+  'currentLimit',
+  'esr',
+  'instrument',
+  'method',
+  'model',
+  'ocp',
+  'output',
+  'ovp',
+  'soc',
+  'terminalVoltage',
+  'timestamp',
+  'voc',
+];
