@@ -6,7 +6,16 @@
  * Everything a user supplies is validated before any byte is sent. Device refusals become
  * DeviceError (deviceCode = the Watlow error byte or Modbus exception code).
  */
-import { DeviceError, LabbenchError, InvalidInputError, ProtocolError, ReadOnlyError, UnsupportedError, VerifyError, toLabbenchError } from '../core/errors';
+import {
+  DeviceError,
+  LabbenchError,
+  InvalidInputError,
+  ProtocolError,
+  ReadOnlyError,
+  UnsupportedError,
+  VerifyError,
+  toLabbenchError,
+} from '../core/errors';
 import type { Lease } from '../core/registry';
 import { requireEnum, requireInteger, requireSafeText } from '../core/validate';
 import type { ByteStream } from '../transport/types';
@@ -19,9 +28,23 @@ import type { RegisterLocation } from './modbus/registers';
 import { decodeRegisters, encodeRegisters, registerOf } from './modbus/registers';
 import { ModbusReplyReader } from './modbus/reader';
 import type { ModbusRequest, ModbusResponse } from './modbus/rtu';
-import { FC_READ_HOLDING, FC_WRITE_MULTIPLE, FC_WRITE_SINGLE, describeModbusException, encodeModbusRequest, EXCEPTION } from './modbus/rtu';
+import {
+  FC_READ_HOLDING,
+  FC_WRITE_MULTIPLE,
+  FC_WRITE_SINGLE,
+  describeModbusException,
+  encodeModbusRequest,
+  EXCEPTION,
+} from './modbus/rtu';
 import type { ResolvedParameter, TemperatureUnits } from './parameters';
-import { coerceWriteValue, presentValue, resolveParameter, sameStoredValue, unitsLabel, validateInstance } from './parameters';
+import {
+  coerceWriteValue,
+  presentValue,
+  resolveParameter,
+  sameStoredValue,
+  unitsLabel,
+  validateInstance,
+} from './parameters';
 import { MAX_STDBUS_ADDRESS, encodeRequestFrame } from './stdbus/frame';
 import type { StdBusRequest, StdBusResponse } from './stdbus/payload';
 import { describeStdBusError, encodeRequest, selectorOf } from './stdbus/payload';
@@ -60,10 +83,20 @@ export function validateControllerConfig(config: WatlowControllerConfig): Resolv
   const name = requireSafeText(config.name, 'Controller name', { maxLength: 100 });
   const protocol = requireEnum(config.protocol, `Protocol of "${name}"`, ['stdbus', 'modbus'] as const);
   const maxAddress = protocol === 'stdbus' ? MAX_STDBUS_ADDRESS : 247;
-  const address = requireInteger(config.address, `${protocol === 'stdbus' ? 'Std Bus' : 'Modbus'} address of "${name}"`, { min: 1, max: maxAddress });
-  const wordOrder = requireEnum(config.wordOrder ?? 'lowHigh', `Word order of "${name}"`, ['lowHigh', 'highLow'] as const);
+  const address = requireInteger(
+    config.address,
+    `${protocol === 'stdbus' ? 'Std Bus' : 'Modbus'} address of "${name}"`,
+    { min: 1, max: maxAddress },
+  );
+  const wordOrder = requireEnum(config.wordOrder ?? 'lowHigh', `Word order of "${name}"`, [
+    'lowHigh',
+    'highLow',
+  ] as const);
   const mapNumber = requireInteger(config.map ?? 1, `Modbus map of "${name}"`, { min: 1, max: 2 });
-  const temperatureUnits = requireEnum(config.temperatureUnits ?? 'F', `Temperature units of "${name}"`, ['F', 'C'] as const);
+  const temperatureUnits = requireEnum(config.temperatureUnits ?? 'F', `Temperature units of "${name}"`, [
+    'F',
+    'C',
+  ] as const);
   return {
     name,
     protocol,
@@ -226,7 +259,12 @@ export class WatlowController {
     return results as (WatlowReading | LabbenchError)[];
   }
 
-  private readingOf(parameter: ResolvedParameter, instance: number, type: WatlowDataType, raw: number | string): WatlowReading {
+  private readingOf(
+    parameter: ResolvedParameter,
+    instance: number,
+    type: WatlowDataType,
+    raw: number | string,
+  ): WatlowReading {
     return {
       controller: this.name,
       parameter: parameter.name,
@@ -269,12 +307,17 @@ export class WatlowController {
 
   private checkKnownUnsupported(parameter: ResolvedParameter, instance: number): void {
     const known = this.knowledge().unsupported;
-    const hit = known.get(this.unsupportedKey(parameter, instance, false)) ?? known.get(this.unsupportedKey(parameter, instance, true));
+    const hit =
+      known.get(this.unsupportedKey(parameter, instance, false)) ??
+      known.get(this.unsupportedKey(parameter, instance, true));
     if (hit) {
-      throw new DeviceError(`${hit.message} (remembered from an earlier reply; not asked again until the driver cache is cleared)`, {
-        resource: this.portLabel,
-        deviceCode: hit.deviceCode,
-      });
+      throw new DeviceError(
+        `${hit.message} (remembered from an earlier reply; not asked again until the driver cache is cleared)`,
+        {
+          resource: this.portLabel,
+          deviceCode: hit.deviceCode,
+        },
+      );
     }
   }
 
@@ -289,7 +332,12 @@ export class WatlowController {
     });
   }
 
-  private stdBusRefusal(response: StdBusResponse, parameter: ResolvedParameter, instance: number, what: string): LabbenchError {
+  private stdBusRefusal(
+    response: StdBusResponse,
+    parameter: ResolvedParameter,
+    instance: number,
+    what: string,
+  ): LabbenchError {
     if (response.kind === 'error') {
       const code = `0x${response.code.toString(16).toUpperCase()}`;
       const meaning = describeStdBusError(response.code);
@@ -299,15 +347,19 @@ export class WatlowController {
           : response.code === 0x84
             ? `Use an instance this controller has (the ${parameter.spec?.instanceKind ?? 'instance'} numbers fitted).`
             : response.code === 0x80
-              ? 'The parameter may be read-only or locked; check the controller\'s lock settings.'
+              ? "The parameter may be read-only or locked; check the controller's lock settings."
               : 'Check the value and the parameter type.';
-      const err = new DeviceError(`${this.description} refused to ${what}: error ${code}, ${meaning}. ${advice}`, {
-        resource: this.portLabel,
-        deviceCode: response.code,
-      });
+      const err = new DeviceError(
+        `${this.description} refused to ${what}: error ${code}, ${meaning}. ${advice}`,
+        {
+          resource: this.portLabel,
+          deviceCode: response.code,
+        },
+      );
       // 0x81/0x83 are permanent for the parameter; 0x84 concerns one instance and is not cached
       // (as in watlowlib), nor are refusals of writes.
-      if (response.code === 0x81 || response.code === 0x83) this.knowledge().unsupported.set(this.unsupportedKey(parameter, instance, false), err);
+      if (response.code === 0x81 || response.code === 0x83)
+        this.knowledge().unsupported.set(this.unsupportedKey(parameter, instance, false), err);
       return err;
     }
     if (response.kind === 'unrecognised') {
@@ -316,7 +368,10 @@ export class WatlowController {
         { resource: this.portLabel },
       );
     }
-    return new ProtocolError(`${this.description} answered ${what} with an unexpected ${response.kind} reply.`, { resource: this.portLabel });
+    return new ProtocolError(
+      `${this.description} answered ${what} with an unexpected ${response.kind} reply.`,
+      { resource: this.portLabel },
+    );
   }
 
   private async readStdBusValue(parameter: ResolvedParameter, instance: number): Promise<TypedValue> {
@@ -377,9 +432,12 @@ export class WatlowController {
         spec.type === 'string'
           ? 'text parameters are not reachable over Modbus on an EZ-ZONE PM'
           : `its register in Modbus map ${this.config.map} is not documented`;
-      throw new UnsupportedError(`${this.description}: ${spec.name} (${spec.id}) cannot be read over Modbus: ${why}. Use Std Bus${this.config.map === 2 ? ' or map 1' : ''}.`, {
-        resource: this.portLabel,
-      });
+      throw new UnsupportedError(
+        `${this.description}: ${spec.name} (${spec.id}) cannot be read over Modbus: ${why}. Use Std Bus${this.config.map === 2 ? ' or map 1' : ''}.`,
+        {
+          resource: this.portLabel,
+        },
+      );
     }
     return location;
   }
@@ -388,7 +446,10 @@ export class WatlowController {
     items: { index: number; parameter: ResolvedParameter; instance: number }[],
     results: (WatlowReading | LabbenchError | undefined)[],
   ): Promise<void> {
-    const located: { item: { index: number; parameter: ResolvedParameter; instance: number }; location: RegisterLocation }[] = [];
+    const located: {
+      item: { index: number; parameter: ResolvedParameter; instance: number };
+      location: RegisterLocation;
+    }[] = [];
     for (const item of items) {
       try {
         located.push({ item, location: this.modbusLocation(item.parameter, item.instance) });
@@ -397,14 +458,30 @@ export class WatlowController {
       }
     }
     const rules = this.config.coalesce;
-    const blocks = rules === false ? located.map((l) => ({ address: l.location.address, count: l.location.count, items: [{ ...l, offset: 0 }] })) : coalesceReads(located, rules);
+    const blocks =
+      rules === false
+        ? located.map((l) => ({
+            address: l.location.address,
+            count: l.location.count,
+            items: [{ ...l, offset: 0 }],
+          }))
+        : coalesceReads(located, rules);
     for (const block of blocks) {
       const blockKey = `${block.address}+${block.count}`;
       if (block.items.length > 1 && !this.knowledge().noCoalesce.has(blockKey)) {
         try {
-          const words = await this.readRegisters(block.address, block.count, `read registers ${block.address}..${block.address + block.count - 1}`, []);
+          const words = await this.readRegisters(
+            block.address,
+            block.count,
+            `read registers ${block.address}..${block.address + block.count - 1}`,
+            [],
+          );
           for (const { item, location, offset } of block.items) {
-            results[item.index] = this.modbusReading(item.parameter, item.instance, words.slice(offset, offset + location.count));
+            results[item.index] = this.modbusReading(
+              item.parameter,
+              item.instance,
+              words.slice(offset, offset + location.count),
+            );
           }
           continue;
         } catch (err) {
@@ -420,7 +497,9 @@ export class WatlowController {
       for (const { item, location } of block.items) {
         try {
           const what = `read ${this.describeParameter(item.parameter, item.instance)} (register ${location.address})`;
-          const words = await this.readRegisters(location.address, location.count, what, [this.unsupportedKey(item.parameter, item.instance, true)]);
+          const words = await this.readRegisters(location.address, location.count, what, [
+            this.unsupportedKey(item.parameter, item.instance, true),
+          ]);
           results[item.index] = this.modbusReading(item.parameter, item.instance, words);
         } catch (err) {
           results[item.index] = this.contextualise(err);
@@ -429,14 +508,29 @@ export class WatlowController {
     }
   }
 
-  private async readRegisters(address: number, count: number, what: string, rememberKeys: string[]): Promise<readonly number[]> {
-    const response = await this.modbusTransaction({ fc: FC_READ_HOLDING, slave: this.address, address, count }, what);
+  private async readRegisters(
+    address: number,
+    count: number,
+    what: string,
+    rememberKeys: string[],
+  ): Promise<readonly number[]> {
+    const response = await this.modbusTransaction(
+      { fc: FC_READ_HOLDING, slave: this.address, address, count },
+      what,
+    );
     if (response.kind === 'exception') throw this.modbusRefusal(response.code, what, rememberKeys);
-    if (response.kind !== 'read') throw new ProtocolError(`${this.description} answered ${what} with a ${response.kind} reply.`, { resource: this.portLabel });
+    if (response.kind !== 'read')
+      throw new ProtocolError(`${this.description} answered ${what} with a ${response.kind} reply.`, {
+        resource: this.portLabel,
+      });
     return response.registers;
   }
 
-  private modbusReading(parameter: ResolvedParameter, instance: number, words: readonly number[]): WatlowReading {
+  private modbusReading(
+    parameter: ResolvedParameter,
+    instance: number,
+    words: readonly number[],
+  ): WatlowReading {
     const type = parameter.spec!.type;
     return this.readingOf(parameter, instance, type, decodeRegisters(type, words, this.config.wordOrder));
   }
@@ -447,14 +541,20 @@ export class WatlowController {
    * Writes a parameter and returns what the controller reports afterwards. Validation (name,
    * instance, read-only, type, range, enumeration) happens before any I/O.
    */
-  async write(parameter: string | number, value: unknown, options: WriteOptions = {}): Promise<WatlowReading> {
+  async write(
+    parameter: string | number,
+    value: unknown,
+    options: WriteOptions = {},
+  ): Promise<WatlowReading> {
     let resolved: ResolvedParameter;
     let instance: number;
     try {
       resolved = resolveParameter(parameter);
       instance = validateInstance(resolved, options.instance ?? 1);
       if (resolved.spec && !resolved.spec.writable) {
-        throw new ReadOnlyError(`${resolved.spec.name} (${resolved.id}) is read-only; nothing was sent. Write a writable parameter instead (e.g. setPoint rather than activeSetPoint).`);
+        throw new ReadOnlyError(
+          `${resolved.spec.name} (${resolved.id}) is read-only; nothing was sent. Write a writable parameter instead (e.g. setPoint rather than activeSetPoint).`,
+        );
       }
       if (resolved.spec) this.checkKnownUnsupported(resolved, instance);
     } catch (err) {
@@ -466,19 +566,32 @@ export class WatlowController {
       : this.writeModbus(resolved, instance, value, verify);
   }
 
-  private async writeStdBus(parameter: ResolvedParameter, instance: number, value: unknown, verify: boolean): Promise<WatlowReading> {
+  private async writeStdBus(
+    parameter: ResolvedParameter,
+    instance: number,
+    value: unknown,
+    verify: boolean,
+  ): Promise<WatlowReading> {
     // Send the tag the parameter answers with (spec §2.5): from the catalogue, or learned by reading first.
     let type = parameter.spec?.type ?? this.knowledge().learnedTypes.get(parameter.id);
     if (type === undefined) type = (await this.readStdBusValue(parameter, instance)).type;
     let wire: number | string;
     try {
-      wire = coerceWriteValue(parameter, type, value, unitsLabel(parameter.spec?.units, this.config.temperatureUnits));
+      wire = coerceWriteValue(
+        parameter,
+        type,
+        value,
+        unitsLabel(parameter.spec?.units, this.config.temperatureUnits),
+      );
     } catch (err) {
       throw this.contextualise(err);
     }
     const what = `write ${JSON.stringify(value)} to ${this.describeParameter(parameter, instance)}`;
     const selector = selectorOf(parameter.id, instance);
-    const response = await this.stdBusTransaction({ service: 'write', selector, value: { type, value: wire } }, what);
+    const response = await this.stdBusTransaction(
+      { service: 'write', selector, value: { type, value: wire } },
+      what,
+    );
     if (response.kind !== 'write') throw this.stdBusRefusal(response, parameter, instance, what);
     if (!verify) return this.readingOf(parameter, instance, response.value.type, response.value.value);
     this.checkStored(parameter, instance, type, wire, response.value.value, 'echoed');
@@ -487,13 +600,23 @@ export class WatlowController {
     return this.readingOf(parameter, instance, readBack.type, readBack.value);
   }
 
-  private async writeModbus(parameter: ResolvedParameter, instance: number, value: unknown, verify: boolean): Promise<WatlowReading> {
+  private async writeModbus(
+    parameter: ResolvedParameter,
+    instance: number,
+    value: unknown,
+    verify: boolean,
+  ): Promise<WatlowReading> {
     let location: RegisterLocation;
     let wire: number;
     const spec = parameter.spec as ParameterSpec | undefined;
     try {
       location = this.modbusLocation(parameter, instance);
-      wire = coerceWriteValue(parameter, spec!.type, value, unitsLabel(spec!.units, this.config.temperatureUnits)) as number;
+      wire = coerceWriteValue(
+        parameter,
+        spec!.type,
+        value,
+        unitsLabel(spec!.units, this.config.temperatureUnits),
+      ) as number;
     } catch (err) {
       throw this.contextualise(err);
     }
@@ -505,15 +628,29 @@ export class WatlowController {
         ? { fc: FC_WRITE_SINGLE, slave: this.address, address: location.address, value: words[0]! }
         : { fc: FC_WRITE_MULTIPLE, slave: this.address, address: location.address, values: words };
     const response = await this.modbusTransaction(request, what);
-    if (response.kind === 'exception') throw this.modbusRefusal(response.code, what, [this.unsupportedKey(parameter, instance, true)]);
-    if (!verify) return this.readingOf(parameter, instance, type, decodeRegisters(type, words, this.config.wordOrder));
-    const stored = await this.readRegisters(location.address, location.count, `read back ${this.describeParameter(parameter, instance)}`, []);
+    if (response.kind === 'exception')
+      throw this.modbusRefusal(response.code, what, [this.unsupportedKey(parameter, instance, true)]);
+    if (!verify)
+      return this.readingOf(parameter, instance, type, decodeRegisters(type, words, this.config.wordOrder));
+    const stored = await this.readRegisters(
+      location.address,
+      location.count,
+      `read back ${this.describeParameter(parameter, instance)}`,
+      [],
+    );
     const storedValue = decodeRegisters(type, stored, this.config.wordOrder);
     this.checkStored(parameter, instance, type, wire, storedValue, 'reads back');
     return this.readingOf(parameter, instance, type, storedValue);
   }
 
-  private checkStored(parameter: ResolvedParameter, instance: number, type: WatlowDataType, wanted: number | string, stored: number | string, how: string): void {
+  private checkStored(
+    parameter: ResolvedParameter,
+    instance: number,
+    type: WatlowDataType,
+    wanted: number | string,
+    stored: number | string,
+    how: string,
+  ): void {
     if (sameStoredValue(type, wanted, stored)) return;
     const show = (v: number | string): string => JSON.stringify(presentValue(parameter.spec, type, v));
     throw new VerifyError(
@@ -532,7 +669,10 @@ export class WatlowController {
   async identify(options: { refresh?: boolean } = {}): Promise<ControllerIdentity> {
     const knowledge = this.knowledge();
     if (knowledge.identity && !options.refresh) return knowledge.identity;
-    const names = this.protocol === 'stdbus' ? ['partNumber', 'hardwareId', 'firmwareId', 'serialNumberText'] : ['hardwareId', 'firmwareId', 'serialNumber'];
+    const names =
+      this.protocol === 'stdbus'
+        ? ['partNumber', 'hardwareId', 'firmwareId', 'serialNumberText']
+        : ['hardwareId', 'firmwareId', 'serialNumber'];
     const results = await this.readMany(names.map((parameter) => ({ parameter })));
     const first = results[0]!;
     if (isError(first)) throw first;
@@ -541,7 +681,8 @@ export class WatlowController {
       const r = results[i]!;
       if (!isError(r)) byName.set(n, r);
     });
-    const num = (n: string): number | undefined => (typeof byName.get(n)?.raw === 'number' ? (byName.get(n)!.raw as number) : undefined);
+    const num = (n: string): number | undefined =>
+      typeof byName.get(n)?.raw === 'number' ? (byName.get(n)!.raw as number) : undefined;
     const identity: ControllerIdentity = {
       protocol: this.protocol,
       address: this.address,

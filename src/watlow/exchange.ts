@@ -41,7 +41,12 @@ function closedUnderUs(label: string, err?: Error): Error {
   return e;
 }
 
-export function runAttempt<R>(stream: ByteStream, request: Uint8Array, reader: ReplyReader<R>, options: AttemptOptions): Promise<AttemptOutcome<R>> {
+export function runAttempt<R>(
+  stream: ByteStream,
+  request: Uint8Array,
+  reader: ReplyReader<R>,
+  options: AttemptOptions,
+): Promise<AttemptOutcome<R>> {
   const { clock, signal } = options;
   return new Promise<AttemptOutcome<R>>((resolve, reject) => {
     let settled = false;
@@ -55,13 +60,17 @@ export function runAttempt<R>(stream: ByteStream, request: Uint8Array, reader: R
       if (outcome instanceof Error) reject(outcome);
       else resolve(outcome);
     };
-    const corruptOutcome = (): AttemptOutcome<R> => ({ kind: 'corrupt', defect: reader.lastDefect ?? 'corrupt frame' });
+    const corruptOutcome = (): AttemptOutcome<R> => ({
+      kind: 'corrupt',
+      defect: reader.lastDefect ?? 'corrupt frame',
+    });
 
     if (signal?.aborted) {
       finish(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
       return;
     }
-    const onAbort = (): void => finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    const onAbort = (): void =>
+      finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
     cleanup.push(() => signal?.removeEventListener('abort', onAbort));
 

@@ -79,7 +79,10 @@ export class WatlowLine {
   }
 
   private state(): LineState {
-    return this.lease.resource.cache.get<LineState>(LINE_STATE_KEY, () => ({ quietUntil: 0, transactions: 0 }));
+    return this.lease.resource.cache.get<LineState>(LINE_STATE_KEY, () => ({
+      quietUntil: 0,
+      transactions: 0,
+    }));
   }
 
   /** Upper bound of one exchange with all its retries: the registry's safety-net timeout. */
@@ -105,7 +108,12 @@ export class WatlowLine {
           let outcome;
           try {
             line.transactions++;
-            outcome = await runAttempt(stream, request, reader, { clock, replyTimeoutMs, corruptSettleMs, signal });
+            outcome = await runAttempt(stream, request, reader, {
+              clock,
+              replyTimeoutMs,
+              corruptSettleMs,
+              signal,
+            });
           } finally {
             line.quietUntil = clock.now() + interFrameGapMs;
           }
@@ -121,9 +129,12 @@ export class WatlowLine {
           );
         }
         const noise = bytesHeard > 0 ? ` (${bytesHeard} bytes heard, none a valid reply)` : '';
-        throw new TimeoutError(`No reply from ${context.where} to ${context.what} after ${attempts}${noise}. ${context.silentHint}`, {
-          resource: this.portLabel,
-        });
+        throw new TimeoutError(
+          `No reply from ${context.where} to ${context.what} after ${attempts}${noise}. ${context.silentHint}`,
+          {
+            resource: this.portLabel,
+          },
+        );
       },
       { timeoutMs: this.budgetMs(), label: `${context.what} (${context.where})` },
     );

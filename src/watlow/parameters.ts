@@ -50,7 +50,9 @@ export function resolveParameter(nameOrId: unknown): ResolvedParameter {
       `Unknown Watlow parameter "${nameOrId}".${near.length ? ` Did you mean ${near.map((n) => `"${n}"`).join(', ')}?` : ''} Use a catalogue name (processValue, setPoint, controlMode, …) or a numeric parameter ID such as 4001.`,
     );
   }
-  throw new InvalidInputError(`Parameter must be a catalogue name such as "setPoint" or a numeric ID such as 7001, got ${JSON.stringify(nameOrId)}.`);
+  throw new InvalidInputError(
+    `Parameter must be a catalogue name such as "setPoint" or a numeric ID such as 7001, got ${JSON.stringify(nameOrId)}.`,
+  );
 }
 
 export function validateInstance(parameter: ResolvedParameter, instance: unknown): number {
@@ -59,7 +61,10 @@ export function validateInstance(parameter: ResolvedParameter, instance: unknown
   return requireInteger(instance ?? 1, `Instance of ${parameter.name} (${kind} number)`, { min: 1, max });
 }
 
-function numericRule(spec: ParameterSpec | undefined, type: WatlowDataType): { min?: number; max?: number; integer?: boolean } {
+function numericRule(
+  spec: ParameterSpec | undefined,
+  type: WatlowDataType,
+): { min?: number; max?: number; integer?: boolean } {
   const typeRange: Record<WatlowDataType, { min?: number; max?: number; integer?: boolean }> = {
     u8: { min: 0, max: 0xff, integer: true },
     u16: { min: 0, max: 0xffff, integer: true },
@@ -81,7 +86,12 @@ function numericRule(spec: ParameterSpec | undefined, type: WatlowDataType): { m
  * The wire value for a write: enumeration names (case-insensitive) or codes become the code;
  * numbers are checked against the catalogue's range. Throws InvalidInputError / OutOfRangeError.
  */
-export function coerceWriteValue(parameter: ResolvedParameter, type: WatlowDataType, value: unknown, units = ''): number | string {
+export function coerceWriteValue(
+  parameter: ResolvedParameter,
+  type: WatlowDataType,
+  value: unknown,
+  units = '',
+): number | string {
   const spec = parameter.spec;
   const label = parameter.name;
   if (type === 'string') return requireSafeText(value, label, { maxLength: 64 });
@@ -128,7 +138,11 @@ export function presentFloat(raw: number): number {
 }
 
 /** Presents a decoded value: enumeration names for codes the catalogue knows, rounded floats. */
-export function presentValue(spec: ParameterSpec | undefined, type: WatlowDataType, raw: number | string): number | string {
+export function presentValue(
+  spec: ParameterSpec | undefined,
+  type: WatlowDataType,
+  raw: number | string,
+): number | string {
   if (typeof raw === 'string') return raw;
   if (type === 'float') return presentFloat(raw);
   if (spec?.enumCodes) return enumNameOf(spec, raw) ?? raw;
@@ -136,8 +150,13 @@ export function presentValue(spec: ParameterSpec | undefined, type: WatlowDataTy
 }
 
 /** True when `stored` is what a write of `wanted` should leave (float32 rounding allowed). */
-export function sameStoredValue(type: WatlowDataType, wanted: number | string, stored: number | string): boolean {
-  if (typeof wanted === 'string' || typeof stored === 'string') return String(wanted).trim() === String(stored).trim();
+export function sameStoredValue(
+  type: WatlowDataType,
+  wanted: number | string,
+  stored: number | string,
+): boolean {
+  if (typeof wanted === 'string' || typeof stored === 'string')
+    return String(wanted).trim() === String(stored).trim();
   if (type === 'float') return Math.fround(wanted) === Math.fround(stored);
   return wanted === stored;
 }

@@ -36,5 +36,7 @@ export function formatSelector(selector: Selector): string {
 }
 
 export function hex(bytes: ArrayLike<number>): string {
-  return Array.from(bytes as ArrayLike<number>, (b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ');
+  return Array.from(bytes as ArrayLike<number>, (b) => b.toString(16).toUpperCase().padStart(2, '0')).join(
+    ' ',
+  );
 }

@@ -25,8 +25,14 @@ test('§3.8 PV reply 72.5 in both word orders: encode and decode', () => {
   const highLow = encodeRegisters('float', 72.5, 'highLow');
   assert.deepEqual(lowHigh, [0x0000, 0x4291]);
   assert.deepEqual(highLow, [0x4291, 0x0000]);
-  assert.equal(hexOf(encodeModbusResponse({ kind: 'read', slave: 1, registers: lowHigh })), hexOf(bytes(MODBUS.replyPvLowHigh)));
-  assert.equal(hexOf(encodeModbusResponse({ kind: 'read', slave: 1, registers: highLow })), hexOf(bytes(MODBUS.replyPvHighLow)));
+  assert.equal(
+    hexOf(encodeModbusResponse({ kind: 'read', slave: 1, registers: lowHigh })),
+    hexOf(bytes(MODBUS.replyPvLowHigh)),
+  );
+  assert.equal(
+    hexOf(encodeModbusResponse({ kind: 'read', slave: 1, registers: highLow })),
+    hexOf(bytes(MODBUS.replyPvHighLow)),
+  );
   const a = decodeModbusResponse(bytes(MODBUS.replyPvLowHigh));
   const b = decodeModbusResponse(bytes(MODBUS.replyPvHighLow));
   assert.equal(a.kind, 'read');
@@ -61,8 +67,14 @@ test('§3.8 write control mode 1880 = 10 with FC 06: request and echo reply', ()
 });
 
 test('§3.8 hardware ID and loop-block reads, exception reply', () => {
-  assert.equal(hexOf(encodeModbusRequest({ fc: 0x03, slave: 1, address: 0, count: 2 })), hexOf(bytes(MODBUS.readHardwareId)));
-  assert.equal(hexOf(encodeModbusRequest({ fc: 0x03, slave: 1, address: 1880, count: 30 })), hexOf(bytes(MODBUS.readLoopBlock)));
+  assert.equal(
+    hexOf(encodeModbusRequest({ fc: 0x03, slave: 1, address: 0, count: 2 })),
+    hexOf(bytes(MODBUS.readHardwareId)),
+  );
+  assert.equal(
+    hexOf(encodeModbusRequest({ fc: 0x03, slave: 1, address: 1880, count: 30 })),
+    hexOf(bytes(MODBUS.readLoopBlock)),
+  );
   const exception = { kind: 'exception', slave: 1, fc: 0x03, code: 0x02 } as const;
   assert.equal(hexOf(encodeModbusResponse(exception)), hexOf(bytes(MODBUS.exceptionIllegalAddress)));
   assert.deepEqual(decodeModbusResponse(bytes(MODBUS.exceptionIllegalAddress)), exception);
@@ -82,7 +94,8 @@ test('32-bit integer and 16-bit types in both word orders', () => {
 });
 
 test('Map 1 and Map 2 registers with instance offsets', () => {
-  const at = (name: string, instance: number, map: 1 | 2): number | undefined => registerOf(findParameter(name)!, instance, map)?.address;
+  const at = (name: string, instance: number, map: 1 | 2): number | undefined =>
+    registerOf(findParameter(name)!, instance, map)?.address;
   assert.equal(at('processValue', 1, 1), 360);
   assert.equal(at('processValue', 2, 1), 440);
   assert.equal(at('processValue', 2, 2), 450);
@@ -111,7 +124,13 @@ test('coalescing: close registers share one read, far ones do not, span is cappe
     item: name,
     location: registerOf(findParameter(name)!, 1, 1)!,
   });
-  const blocks = coalesceReads([loc('outputPower'), loc('controlMode'), loc('heatPower'), loc('coolPower'), loc('processValue')]);
+  const blocks = coalesceReads([
+    loc('outputPower'),
+    loc('controlMode'),
+    loc('heatPower'),
+    loc('coolPower'),
+    loc('processValue'),
+  ]);
   assert.equal(blocks.length, 3);
   assert.deepEqual(blocks[0], {
     address: 360,
@@ -127,16 +146,32 @@ test('coalescing: close registers share one read, far ones do not, span is cappe
       [1904, 6, 3],
     ],
   );
-  const withGap = coalesceReads([loc('controlMode'), loc('heatAlgorithm'), loc('heatProportionalBand')], { maxGap: 16, maxSpan: 64 });
-  assert.deepEqual(withGap.map((b) => [b.address, b.count]), [[1880, 12]]);
+  const withGap = coalesceReads([loc('controlMode'), loc('heatAlgorithm'), loc('heatProportionalBand')], {
+    maxGap: 16,
+    maxSpan: 64,
+  });
+  assert.deepEqual(
+    withGap.map((b) => [b.address, b.count]),
+    [[1880, 12]],
+  );
   const capped = coalesceReads([loc('controlMode'), loc('heatPower')], { maxGap: 100, maxSpan: 20 });
   assert.equal(capped.length, 2);
 });
 
 test('the catalogue names every parameter of the spec table with coherent rows', () => {
   const required = [
-    'processValue', 'setPoint', 'activeSetPoint', 'outputPower', 'heatPower', 'coolPower', 'controlMode', 'alarmState',
-    'autotuneRequest', 'autotuneStatus', 'inputError', 'filteredProcessValue',
+    'processValue',
+    'setPoint',
+    'activeSetPoint',
+    'outputPower',
+    'heatPower',
+    'coolPower',
+    'controlMode',
+    'alarmState',
+    'autotuneRequest',
+    'autotuneStatus',
+    'inputError',
+    'filteredProcessValue',
   ];
   for (const name of required) assert.ok(findParameter(name), name);
   assert.equal(PARAMETERS.length, 69);
@@ -146,7 +181,8 @@ test('the catalogue names every parameter of the spec table with coherent rows',
     assert.equal(findParameter(p.id), p);
     assert.equal(findParameter(String(p.id)), p);
     assert.equal(findParameter(p.name.toUpperCase()), p);
-    if (p.type === 'enum') assert.ok(p.enumCodes && Object.keys(p.enumCodes).length > 0, `${p.name} has codes`);
+    if (p.type === 'enum')
+      assert.ok(p.enumCodes && Object.keys(p.enumCodes).length > 0, `${p.name} has codes`);
     assert.equal(p.writable, p.access !== 'R');
   }
   assert.equal(findParameter('heatAlgorithm')!.enumCodes!.pid, 71);
@@ -178,7 +214,12 @@ test('Modbus reader: exception reply matches; other slave and wrong byte count d
   const otherSlave = encodeModbusResponse({ kind: 'read', slave: 2, registers: [1, 2] });
   const wrongCount = encodeModbusResponse({ kind: 'read', slave: 1, registers: [1, 2, 3] });
   assert.equal(reader.push(Buffer.concat([otherSlave, wrongCount])), undefined);
-  assert.deepEqual(reader.push(bytes(MODBUS.exceptionIllegalAddress)), { kind: 'exception', slave: 1, fc: 3, code: 2 });
+  assert.deepEqual(reader.push(bytes(MODBUS.exceptionIllegalAddress)), {
+    kind: 'exception',
+    slave: 1,
+    fc: 3,
+    code: 2,
+  });
 });
 
 test('Modbus reader: FC 06 reply equal to the request is accepted; a stale write reply is not', () => {
@@ -187,5 +228,10 @@ test('Modbus reader: FC 06 reply equal to the request is accepted; a stale write
   const stale = encodeModbusResponse({ kind: 'writeSingle', slave: 1, address: 1920, value: 106 });
   assert.equal(reader.push(stale), undefined);
   assert.equal(reader.stats.stale, 1);
-  assert.deepEqual(reader.push(bytes(MODBUS.writeControlMode)), { kind: 'writeSingle', slave: 1, address: 1880, value: 10 });
+  assert.deepEqual(reader.push(bytes(MODBUS.writeControlMode)), {
+    kind: 'writeSingle',
+    slave: 1,
+    address: 1880,
+    value: 10,
+  });
 });

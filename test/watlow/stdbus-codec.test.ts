@@ -8,7 +8,13 @@ import {
   encodeResponseFrame,
   macOfAddress,
 } from '../../src/watlow/stdbus/frame';
-import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, selectorOf } from '../../src/watlow/stdbus/payload';
+import {
+  decodeRequest,
+  decodeResponse,
+  encodeRequest,
+  encodeResponse,
+  selectorOf,
+} from '../../src/watlow/stdbus/payload';
 import type { TypedValue } from '../../src/watlow/types';
 import {
   HEADER_CRC_TABLE,
@@ -45,7 +51,11 @@ test('header CRC table of §2.3 for every address and length', () => {
     const mac = macOfAddress(address);
     const req = (len: number): number => crc8Header([0x05, mac, 0x00, 0x00, len]);
     const rsp = (len: number): number => crc8Header([0x06, 0x00, mac, 0x00, len]);
-    assert.deepEqual([req(6), req(9), req(10), rsp(2), rsp(9), rsp(10), rsp(11)], expected, `address ${address}`);
+    assert.deepEqual(
+      [req(6), req(9), req(10), rsp(2), rsp(9), rsp(10), rsp(11)],
+      expected,
+      `address ${address}`,
+    );
   }
 });
 
@@ -71,7 +81,10 @@ test('parameter IDs split into binary class and member bytes', () => {
 function assertValue(actual: TypedValue, expected: { type: string; value: number | string }): void {
   assert.equal(actual.type, expected.type);
   if (typeof expected.value === 'number' && expected.type === 'float') {
-    assert.ok(Math.abs((actual.value as number) - expected.value) < 1e-3, `${actual.value} ≈ ${expected.value}`);
+    assert.ok(
+      Math.abs((actual.value as number) - expected.value) < 1e-3,
+      `${actual.value} ≈ ${expected.value}`,
+    );
   } else {
     assert.equal(actual.value, expected.value);
   }
@@ -117,7 +130,10 @@ test('V3 write 7001 = 392.0: request and echo reply, encode and decode', () => {
   assert.deepEqual(decodeRequest(decodeFrame(request).payload), { service: 'write', selector, value });
   const reply = decodeResponse(decodeFrame(bytes(STDBUS_WRITE_V3.response)).payload);
   assert.deepEqual(reply, { kind: 'write', selector, value });
-  assert.equal(encodeResponseFrame(1, encodeResponse(reply)).toString('hex'), bytes(STDBUS_WRITE_V3.response).toString('hex'));
+  assert.equal(
+    encodeResponseFrame(1, encodeResponse(reply)).toString('hex'),
+    bytes(STDBUS_WRITE_V3.response).toString('hex'),
+  );
 });
 
 for (const vector of STDBUS_ERRORS) {
@@ -138,7 +154,10 @@ for (const vector of STDBUS_UNRECOGNISED) {
       assert.equal(response.service, 0x05);
       assert.equal(Buffer.from(response.bytes).toString('hex'), bytes(vector.payload).toString('hex'));
     }
-    assert.equal(encodeResponseFrame(1, encodeResponse(response)).toString('hex'), bytes(vector.frame).toString('hex'));
+    assert.equal(
+      encodeResponseFrame(1, encodeResponse(response)).toString('hex'),
+      bytes(vector.frame).toString('hex'),
+    );
   });
 }
 
@@ -175,7 +194,10 @@ for (const [id, tail] of PYWATLOW_READS) {
   test(`pywatlow read request ${id}: encode and decode`, () => {
     const expected = bytes(`${PYWATLOW_PREFIX} ${tail}`);
     const selector = selectorOf(id, 1);
-    assert.equal(encodeRequestFrame(1, encodeRequest({ service: 'read', selector })).toString('hex'), expected.toString('hex'));
+    assert.equal(
+      encodeRequestFrame(1, encodeRequest({ service: 'read', selector })).toString('hex'),
+      expected.toString('hex'),
+    );
     assert.deepEqual(decodeRequest(decodeFrame(expected).payload), { service: 'read', selector });
   });
 }
@@ -196,11 +218,19 @@ test('every type tag round-trips through write requests and read/write replies',
     assert.deepEqual(request, { service: 'write', selector, value }, value.type);
     for (const kind of ['read', 'write'] as const) {
       const frame = encodeResponseFrame(1, encodeResponse({ kind, selector, value }));
-      assert.deepEqual(decodeResponse(decodeFrame(frame).payload), { kind, selector, value }, `${kind} ${value.type}`);
+      assert.deepEqual(
+        decodeResponse(decodeFrame(frame).payload),
+        { kind, selector, value },
+        `${kind} ${value.type}`,
+      );
     }
   }
   // Captured u8 and u16 replies: 3002 = `01 02`, 3010 = `03 00 05`.
-  assert.deepEqual(decodeResponse(bytes('02 03 01 03 02 01 01 02')), { kind: 'read', selector, value: { type: 'u8', value: 2 } });
+  assert.deepEqual(decodeResponse(bytes('02 03 01 03 02 01 01 02')), {
+    kind: 'read',
+    selector,
+    value: { type: 'u8', value: 2 },
+  });
   assert.deepEqual(decodeResponse(bytes('02 03 01 10 06 01 05 FB 9D 48 F7')), {
     kind: 'read',
     selector: selectorOf(16006, 1),

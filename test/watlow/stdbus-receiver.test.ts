@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StdBusScanner } from '../../src/watlow/stdbus/scanner';
+import { crc8Header } from '../../src/watlow/crc';
 import { StdBusReplyReader } from '../../src/watlow/stdbus/reader';
 import { selectorOf } from '../../src/watlow/stdbus/payload';
 import { STDBUS_ERRORS, STDBUS_EXCHANGES, STDBUS_UNRECOGNISED, STDBUS_WRITE_V3, bytes } from './vectors';
@@ -66,7 +67,6 @@ test('scanner: a preamble lookalike inside noise does not hide a real frame', ()
 test('scanner: an impossible length is rejected without waiting for 64 kB', () => {
   // Valid header CRC over a length of 0x0FFF.
   const header = [0x06, 0x00, 0x10, 0x0f, 0xff];
-  const { crc8Header } = require('../../src/watlow/crc') as typeof import('../../src/watlow/crc');
   const fake = Buffer.from([0x55, 0xff, ...header, crc8Header(header)]);
   const events = new StdBusScanner().push(Buffer.concat([fake, bytes(V4.response)]));
   assert.equal(events[0]!.kind, 'badLength');
@@ -79,7 +79,11 @@ test('reader: byte-by-byte delivery yields the reply exactly once, at the last b
   const got = results.filter((r) => r !== undefined);
   assert.equal(got.length, 1);
   assert.notEqual(results[results.length - 1], undefined);
-  assert.deepEqual(got[0], { kind: 'read', selector: selectorOf(7001, 1), value: { type: 'float', value: 392 } });
+  assert.deepEqual(got[0], {
+    kind: 'read',
+    selector: selectorOf(7001, 1),
+    value: { type: 'float', value: 392 },
+  });
 });
 
 test('reader: the echo of our own request is ignored, then the reply is accepted', () => {
@@ -138,7 +142,9 @@ test('reader: random noise with injected preambles never yields a false reply', 
   };
   for (let round = 0; round < 200; round++) {
     const reader = new StdBusReplyReader(1, readSetPoint);
-    const noise = Buffer.alloc(64, 0).map(() => (rand() % 7 === 0 ? 0x55 : rand() % 11 === 0 ? 0xff : rand()));
+    const noise = Buffer.alloc(64, 0).map(() =>
+      rand() % 7 === 0 ? 0x55 : rand() % 11 === 0 ? 0xff : rand(),
+    );
     assert.equal(reader.push(noise), undefined, `round ${round}`);
     const reply = reader.push(bytes(V4.response));
     assert.equal(reply?.kind, 'read', `round ${round}: the real reply after noise`);

@@ -38,7 +38,8 @@ export const STDBUS_EXCHANGES = [
     name: 'V6 read 1009 addr 1',
     id: 1009,
     request: '55 FF 05 10 00 00 06 E8 01 03 01 01 09 01 9E 6E',
-    response: '55 FF 06 00 10 00 18 78 02 03 01 01 09 01 09 10 50 4D 33 52 31 43 41 2D 41 41 41 41 41 41 41 00 0A B4',
+    response:
+      '55 FF 06 00 10 00 18 78 02 03 01 01 09 01 09 10 50 4D 33 52 31 43 41 2D 41 41 41 41 41 41 41 00 0A B4',
     value: { type: 'string', value: 'PM3R1CA-AAAAAAA' },
   },
 ] as const;
@@ -79,9 +80,24 @@ export const STDBUS_COMPUTED_READS = [
 ] as const;
 
 export const STDBUS_COMPUTED_WRITES = [
-  { address: 3, id: 7001, value: { type: 'float', value: 75.0 }, frame: '55 FF 05 12 00 00 0A FD 01 04 07 01 01 08 42 96 00 00 0B 5D' },
-  { address: 1, id: 8001, value: { type: 'enum', value: 10 }, frame: '55 FF 05 10 00 00 09 ED 01 04 08 01 01 0F 01 00 0A 38 7C' },
-  { address: 1, id: 8026, value: { type: 'enum', value: 106 }, frame: '55 FF 05 10 00 00 09 ED 01 04 08 1A 01 0F 01 00 6A AB 70' },
+  {
+    address: 3,
+    id: 7001,
+    value: { type: 'float', value: 75.0 },
+    frame: '55 FF 05 12 00 00 0A FD 01 04 07 01 01 08 42 96 00 00 0B 5D',
+  },
+  {
+    address: 1,
+    id: 8001,
+    value: { type: 'enum', value: 10 },
+    frame: '55 FF 05 10 00 00 09 ED 01 04 08 01 01 0F 01 00 0A 38 7C',
+  },
+  {
+    address: 1,
+    id: 8026,
+    value: { type: 'enum', value: 106 },
+    frame: '55 FF 05 10 00 00 09 ED 01 04 08 1A 01 0F 01 00 6A AB 70',
+  },
 ] as const;
 
 /** Poll-For-Master (frame type 01, no payload); the PM ignores it. */
@@ -89,22 +105,52 @@ export const POLL_FOR_MASTER = '55 FF 01 10 00 00 00 F4';
 
 /** pywatlow's read requests at address 1: [id, data CRC bytes]. Prefix 55 FF 05 10 00 00 06 E8 01 03 01. */
 export const PYWATLOW_READS: readonly [number, string][] = [
-  [4005, '04 05 01 83 FE'], [4007, '04 07 01 33 CD'], [4042, '04 2A 01 78 5E'], [4012, '04 0C 01 9B 29'],
-  [4014, '04 0E 01 2B 1A'], [4015, '04 0F 01 F3 03'], [4016, '04 10 01 AA 15'], [4017, '04 11 01 72 0C'],
-  [4018, '04 12 01 1A 26'], [4020, '04 14 01 CA 72'], [4028, '04 1C 01 0A BC'], [4030, '04 1E 01 BA 8F'],
-  [4031, '04 1F 01 62 96'], [4037, '04 25 01 B0 DD'], [6001, '06 01 01 5B 2C'], [8003, '08 03 01 F0 0F'],
-  [26021, '1A 15 01 9C FE'], [26026, '1A 1A 01 54 7D'], [26028, '1A 1C 01 84 29'], [26029, '1A 1D 01 5C 30'],
-  [26030, '1A 1E 01 34 1A'], [34005, '22 05 01 61 2B'], [34008, '22 08 01 19 9B'], [34018, '22 12 01 F8 F3'],
+  [4005, '04 05 01 83 FE'],
+  [4007, '04 07 01 33 CD'],
+  [4042, '04 2A 01 78 5E'],
+  [4012, '04 0C 01 9B 29'],
+  [4014, '04 0E 01 2B 1A'],
+  [4015, '04 0F 01 F3 03'],
+  [4016, '04 10 01 AA 15'],
+  [4017, '04 11 01 72 0C'],
+  [4018, '04 12 01 1A 26'],
+  [4020, '04 14 01 CA 72'],
+  [4028, '04 1C 01 0A BC'],
+  [4030, '04 1E 01 BA 8F'],
+  [4031, '04 1F 01 62 96'],
+  [4037, '04 25 01 B0 DD'],
+  [6001, '06 01 01 5B 2C'],
+  [8003, '08 03 01 F0 0F'],
+  [26021, '1A 15 01 9C FE'],
+  [26026, '1A 1A 01 54 7D'],
+  [26028, '1A 1C 01 84 29'],
+  [26029, '1A 1D 01 5C 30'],
+  [26030, '1A 1E 01 34 1A'],
+  [34005, '22 05 01 61 2B'],
+  [34008, '22 08 01 19 9B'],
+  [34018, '22 12 01 F8 F3'],
   [34029, '22 1D 01 30 70'],
 ];
 export const PYWATLOW_PREFIX = '55 FF 05 10 00 00 06 E8 01 03 01';
 
 /** §2.3 precomputed header CRCs: address → [req06, req09, req0A, rsp02, rsp09, rsp0A, rsp0B]. */
 export const HEADER_CRC_TABLE: readonly [number, string][] = [
-  [1, 'E8 ED EC 8F 77 76 88'], [2, '61 64 65 17 EF EE 10'], [3, 'F9 FC FD BC 44 45 BB'], [4, '70 75 74 24 DC DD 23'],
-  [5, 'CA CF CE E9 11 10 EE'], [6, '43 46 47 71 89 88 76'], [7, 'DB DE DF DA 22 23 DD'], [8, '52 57 56 42 BA BB 45'],
-  [9, 'AC A9 A8 43 BB BA 44'], [10, '25 20 21 DB 23 22 DC'], [11, 'BD B8 B9 70 88 89 77'], [12, '34 31 30 E8 10 11 EF'],
-  [13, '8E 8B 8A 25 DD DC 22'], [14, '07 02 03 BD 45 44 BA'], [15, '9F 9A 9B 16 EE EF 11'], [16, '16 13 12 8E 76 77 89'],
+  [1, 'E8 ED EC 8F 77 76 88'],
+  [2, '61 64 65 17 EF EE 10'],
+  [3, 'F9 FC FD BC 44 45 BB'],
+  [4, '70 75 74 24 DC DD 23'],
+  [5, 'CA CF CE E9 11 10 EE'],
+  [6, '43 46 47 71 89 88 76'],
+  [7, 'DB DE DF DA 22 23 DD'],
+  [8, '52 57 56 42 BA BB 45'],
+  [9, 'AC A9 A8 43 BB BA 44'],
+  [10, '25 20 21 DB 23 22 DC'],
+  [11, 'BD B8 B9 70 88 89 77'],
+  [12, '34 31 30 E8 10 11 EF'],
+  [13, '8E 8B 8A 25 DD DC 22'],
+  [14, '07 02 03 BD 45 44 BA'],
+  [15, '9F 9A 9B 16 EE EF 11'],
+  [16, '16 13 12 8E 76 77 89'],
 ];
 
 /** §3.8 Modbus worked examples. */

@@ -25,7 +25,11 @@ export interface ReadBlock<T> {
   readonly address: number;
   readonly count: number;
   /** Each wanted item with its offset (in registers) inside the block. */
-  readonly items: readonly { readonly item: T; readonly location: RegisterLocation; readonly offset: number }[];
+  readonly items: readonly {
+    readonly item: T;
+    readonly location: RegisterLocation;
+    readonly offset: number;
+  }[];
 }
 
 export function coalesceReads<T>(
@@ -38,7 +42,11 @@ export function coalesceReads<T>(
     const start = entry.location.address;
     const end = start + entry.location.count; // exclusive
     const current = blocks[blocks.length - 1];
-    if (current && start - current.end <= rules.maxGap && Math.max(end, current.end) - current.address <= rules.maxSpan) {
+    if (
+      current &&
+      start - current.end <= rules.maxGap &&
+      Math.max(end, current.end) - current.address <= rules.maxSpan
+    ) {
       current.end = Math.max(current.end, end);
       current.items.push(entry);
     } else {

@@ -12,7 +12,14 @@
  * discards before its next request.
  */
 import type { ModbusRequest, ModbusResponse } from './rtu';
-import { FC_READ_HOLDING, FC_WRITE_MULTIPLE, FC_WRITE_SINGLE, crcMatches, decodeModbusResponse, expectedReplyLength } from './rtu';
+import {
+  FC_READ_HOLDING,
+  FC_WRITE_MULTIPLE,
+  FC_WRITE_SINGLE,
+  crcMatches,
+  decodeModbusResponse,
+  expectedReplyLength,
+} from './rtu';
 import { hex } from '../types';
 
 export interface ModbusReplyReaderStats {
@@ -93,7 +100,11 @@ export class ModbusReplyReader {
       case 'writeSingle':
         return req.fc === FC_WRITE_SINGLE && response.address === req.address && response.value === req.value;
       case 'writeMultiple':
-        return req.fc === FC_WRITE_MULTIPLE && response.address === req.address && response.count === req.values.length;
+        return (
+          req.fc === FC_WRITE_MULTIPLE &&
+          response.address === req.address &&
+          response.count === req.values.length
+        );
     }
   }
 

@@ -31,7 +31,11 @@ export function registerCountOf(type: WatlowDataType): 1 | 2 | undefined {
  * Register of `spec` at `instance` in `map`, or undefined when the parameter has no known
  * register there: register = base + (instance − 1) × block offset.
  */
-export function registerOf(spec: ParameterSpec, instance: number, map: ModbusMap): RegisterLocation | undefined {
+export function registerOf(
+  spec: ParameterSpec,
+  instance: number,
+  map: ModbusMap,
+): RegisterLocation | undefined {
   const base = map === 1 ? spec.modbus.map1 : spec.modbus.map2;
   const count = registerCountOf(spec.type);
   if (base === null || count === undefined) return undefined;
@@ -57,11 +61,13 @@ export function encodeRegisters(type: WatlowDataType, value: number, order: Word
       buf.writeInt32BE(value);
       return splitWords(buf.readUInt16BE(0), buf.readUInt16BE(2), order);
     case 'u8':
-      if (!Number.isInteger(value) || value < 0 || value > 0xff) throw new RangeError(`u8 value out of range: ${value}`);
+      if (!Number.isInteger(value) || value < 0 || value > 0xff)
+        throw new RangeError(`u8 value out of range: ${value}`);
       return [value];
     case 'u16':
     case 'enum':
-      if (!Number.isInteger(value) || value < 0 || value > 0xffff) throw new RangeError(`16-bit value out of range: ${value}`);
+      if (!Number.isInteger(value) || value < 0 || value > 0xffff)
+        throw new RangeError(`16-bit value out of range: ${value}`);
       return [value];
     case 'string':
       throw new RangeError('Strings cannot be written over Modbus');

@@ -24,14 +24,34 @@ export const EXCEPTION = {
 } as const;
 
 export type ModbusRequest =
-  | { readonly fc: typeof FC_READ_HOLDING; readonly slave: number; readonly address: number; readonly count: number }
-  | { readonly fc: typeof FC_WRITE_SINGLE; readonly slave: number; readonly address: number; readonly value: number }
-  | { readonly fc: typeof FC_WRITE_MULTIPLE; readonly slave: number; readonly address: number; readonly values: readonly number[] };
+  | {
+      readonly fc: typeof FC_READ_HOLDING;
+      readonly slave: number;
+      readonly address: number;
+      readonly count: number;
+    }
+  | {
+      readonly fc: typeof FC_WRITE_SINGLE;
+      readonly slave: number;
+      readonly address: number;
+      readonly value: number;
+    }
+  | {
+      readonly fc: typeof FC_WRITE_MULTIPLE;
+      readonly slave: number;
+      readonly address: number;
+      readonly values: readonly number[];
+    };
 
 export type ModbusResponse =
   | { readonly kind: 'read'; readonly slave: number; readonly registers: readonly number[] }
   | { readonly kind: 'writeSingle'; readonly slave: number; readonly address: number; readonly value: number }
-  | { readonly kind: 'writeMultiple'; readonly slave: number; readonly address: number; readonly count: number }
+  | {
+      readonly kind: 'writeMultiple';
+      readonly slave: number;
+      readonly address: number;
+      readonly count: number;
+    }
   | { readonly kind: 'exception'; readonly slave: number; readonly fc: number; readonly code: number };
 
 /** Appends the CRC (low byte first). */
@@ -47,11 +67,13 @@ export function crcMatches(frame: Uint8Array): boolean {
 }
 
 function checkRegister(value: number, what: string): void {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffff) throw new RangeError(`${what} must be 0..65535, got ${value}`);
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff)
+    throw new RangeError(`${what} must be 0..65535, got ${value}`);
 }
 
 function checkSlave(slave: number): void {
-  if (!Number.isInteger(slave) || slave < 1 || slave > 247) throw new RangeError(`Modbus address must be 1..247, got ${slave}`);
+  if (!Number.isInteger(slave) || slave < 1 || slave > 247)
+    throw new RangeError(`Modbus address must be 1..247, got ${slave}`);
 }
 
 export function encodeModbusRequest(request: ModbusRequest): Buffer {
@@ -69,7 +91,8 @@ export function encodeModbusRequest(request: ModbusRequest): Buffer {
       return withCrc(Buffer.from([...head, request.value >>> 8, request.value & 0xff]));
     case FC_WRITE_MULTIPLE: {
       const n = request.values.length;
-      if (n < 1 || n > MAX_WRITE_REGISTERS) throw new RangeError(`Register count must be 1..${MAX_WRITE_REGISTERS}, got ${n}`);
+      if (n < 1 || n > MAX_WRITE_REGISTERS)
+        throw new RangeError(`Register count must be 1..${MAX_WRITE_REGISTERS}, got ${n}`);
       const body = [...head, n >>> 8, n & 0xff, n * 2];
       for (const v of request.values) {
         checkRegister(v, 'Register value');
@@ -89,11 +112,25 @@ export function encodeModbusResponse(response: ModbusResponse): Buffer {
     }
     case 'writeSingle':
       return withCrc(
-        Buffer.from([response.slave, FC_WRITE_SINGLE, response.address >>> 8, response.address & 0xff, response.value >>> 8, response.value & 0xff]),
+        Buffer.from([
+          response.slave,
+          FC_WRITE_SINGLE,
+          response.address >>> 8,
+          response.address & 0xff,
+          response.value >>> 8,
+          response.value & 0xff,
+        ]),
       );
     case 'writeMultiple':
       return withCrc(
-        Buffer.from([response.slave, FC_WRITE_MULTIPLE, response.address >>> 8, response.address & 0xff, response.count >>> 8, response.count & 0xff]),
+        Buffer.from([
+          response.slave,
+          FC_WRITE_MULTIPLE,
+          response.address >>> 8,
+          response.address & 0xff,
+          response.count >>> 8,
+          response.count & 0xff,
+        ]),
       );
     case 'exception':
       return withCrc(Buffer.from([response.slave, response.fc | EXCEPTION_BIT, response.code]));
@@ -107,7 +144,8 @@ function words(bytes: Uint8Array, at: number, count: number): number[] {
 }
 
 function requireFrame(frame: Uint8Array, length: number, what: string): void {
-  if (frame.length !== length) throw new ProtocolError(`Modbus ${what} must be ${length} bytes, got ${frame.length} (${hex(frame)}).`);
+  if (frame.length !== length)
+    throw new ProtocolError(`Modbus ${what} must be ${length} bytes, got ${frame.length} (${hex(frame)}).`);
   if (!crcMatches(frame)) throw new ProtocolError(`Modbus CRC mismatch (${hex(frame)}).`);
 }
 
@@ -126,7 +164,10 @@ export function decodeModbusRequest(frame: Uint8Array): ModbusRequest {
     case FC_WRITE_MULTIPLE: {
       const count = (frame[4]! << 8) | frame[5]!;
       requireFrame(frame, 9 + (frame[6] ?? 0), 'write-multiple request');
-      if (frame[6] !== count * 2) throw new ProtocolError(`Modbus write-multiple byte count disagrees with register count (${hex(frame)}).`);
+      if (frame[6] !== count * 2)
+        throw new ProtocolError(
+          `Modbus write-multiple byte count disagrees with register count (${hex(frame)}).`,
+        );
       return { fc, slave, address, values: words(frame, 7, count) };
     }
     default:
@@ -146,15 +187,26 @@ export function decodeModbusResponse(frame: Uint8Array): ModbusResponse {
     case FC_READ_HOLDING: {
       const byteCount = frame[2] ?? 0;
       requireFrame(frame, 5 + byteCount, 'read reply');
-      if (byteCount % 2 !== 0) throw new ProtocolError(`Modbus read reply has an odd byte count (${hex(frame)}).`);
+      if (byteCount % 2 !== 0)
+        throw new ProtocolError(`Modbus read reply has an odd byte count (${hex(frame)}).`);
       return { kind: 'read', slave, registers: words(frame, 3, byteCount / 2) };
     }
     case FC_WRITE_SINGLE:
       requireFrame(frame, 8, 'write-single reply');
-      return { kind: 'writeSingle', slave, address: (frame[2]! << 8) | frame[3]!, value: (frame[4]! << 8) | frame[5]! };
+      return {
+        kind: 'writeSingle',
+        slave,
+        address: (frame[2]! << 8) | frame[3]!,
+        value: (frame[4]! << 8) | frame[5]!,
+      };
     case FC_WRITE_MULTIPLE:
       requireFrame(frame, 8, 'write-multiple reply');
-      return { kind: 'writeMultiple', slave, address: (frame[2]! << 8) | frame[3]!, count: (frame[4]! << 8) | frame[5]! };
+      return {
+        kind: 'writeMultiple',
+        slave,
+        address: (frame[2]! << 8) | frame[3]!,
+        count: (frame[4]! << 8) | frame[5]!,
+      };
     default:
       throw new ProtocolError(`Unexpected Modbus function 0x${fc.toString(16)} in reply (${hex(frame)}).`);
   }

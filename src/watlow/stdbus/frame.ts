@@ -68,12 +68,22 @@ export function encodeFrame(frame: StdBusFrame): Buffer {
 
 /** Request frame from the host (MAC 0x00) to controller `address`. */
 export function encodeRequestFrame(address: number, payload: Uint8Array): Buffer {
-  return encodeFrame({ frameType: FRAME_TYPE_REQUEST, destination: macOfAddress(address), source: HOST_MAC, payload });
+  return encodeFrame({
+    frameType: FRAME_TYPE_REQUEST,
+    destination: macOfAddress(address),
+    source: HOST_MAC,
+    payload,
+  });
 }
 
 /** Reply frame from controller `address` to the requester's MAC (normally 0x00). */
 export function encodeResponseFrame(address: number, payload: Uint8Array, requester = HOST_MAC): Buffer {
-  return encodeFrame({ frameType: FRAME_TYPE_RESPONSE, destination: requester, source: macOfAddress(address), payload });
+  return encodeFrame({
+    frameType: FRAME_TYPE_RESPONSE,
+    destination: requester,
+    source: macOfAddress(address),
+    payload,
+  });
 }
 
 export function headerCrcMatches(bytes: Uint8Array, start: number): boolean {
@@ -94,7 +104,9 @@ export function decodeFrame(bytes: Uint8Array): StdBusFrame {
   const n = (bytes[5]! << 8) | bytes[6]!;
   if (n > MAX_PAYLOAD) throw new ProtocolError(`Std Bus length ${n} exceeds ${MAX_PAYLOAD} (${hex(bytes)}).`);
   if (bytes.length !== frameLength(n)) {
-    throw new ProtocolError(`Std Bus frame length ${bytes.length} does not match its length field ${n} (${hex(bytes)}).`);
+    throw new ProtocolError(
+      `Std Bus frame length ${bytes.length} does not match its length field ${n} (${hex(bytes)}).`,
+    );
   }
   const payload = Uint8Array.from(bytes.subarray(8, 8 + n));
   if (n > 0 && !dataCrcMatches(payload, bytes[8 + n]!, bytes[9 + n]!)) {

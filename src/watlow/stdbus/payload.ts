@@ -34,10 +34,13 @@ export type StdBusResponse =
 /** Splits a Watlow parameter ID into class and member bytes. Throws RangeError when it cannot travel. */
 export function selectorOf(parameterId: number, instance: number): Selector {
   if (!Number.isInteger(parameterId) || parameterId < 1000 || parameterId > 255_999) {
-    throw new RangeError(`Parameter ID ${parameterId} cannot be sent on Std Bus (class and member must each fit in one byte)`);
+    throw new RangeError(
+      `Parameter ID ${parameterId} cannot be sent on Std Bus (class and member must each fit in one byte)`,
+    );
   }
   const member = parameterId % 1000;
-  if (member > 255) throw new RangeError(`Parameter ID ${parameterId}: member ${member} does not fit in one byte`);
+  if (member > 255)
+    throw new RangeError(`Parameter ID ${parameterId}: member ${member} does not fit in one byte`);
   if (!Number.isInteger(instance) || instance < 1 || instance > 255) {
     throw new RangeError(`Instance ${instance} must be an integer in 1..255`);
   }
@@ -85,15 +88,19 @@ function readSelector(payload: Uint8Array, at: number, what: string): Selector {
 
 function requireConsumed(payload: Uint8Array, used: number, what: string): void {
   if (used !== payload.length) {
-    throw new ProtocolError(`Std Bus ${what} has ${payload.length - used} unexpected trailing bytes (${hex(payload)}).`);
+    throw new ProtocolError(
+      `Std Bus ${what} has ${payload.length - used} unexpected trailing bytes (${hex(payload)}).`,
+    );
   }
 }
 
 /** Decodes a request payload (what the simulator receives). Throws ProtocolError on anything malformed. */
 export function decodeRequest(payload: Uint8Array): StdBusRequest {
-  if (payload[0] !== DIRECTION_REQUEST) throw new ProtocolError(`Not a Std Bus request payload (${hex(payload)}).`);
+  if (payload[0] !== DIRECTION_REQUEST)
+    throw new ProtocolError(`Not a Std Bus request payload (${hex(payload)}).`);
   if (payload[1] === SERVICE_READ) {
-    if (payload.length !== 6) throw new ProtocolError(`Std Bus read request must be 6 bytes (${hex(payload)}).`);
+    if (payload.length !== 6)
+      throw new ProtocolError(`Std Bus read request must be 6 bytes (${hex(payload)}).`);
     return { service: 'read', selector: readSelector(payload, 3, 'read request') };
   }
   if (payload[1] === SERVICE_WRITE) {
@@ -102,7 +109,9 @@ export function decodeRequest(payload: Uint8Array): StdBusRequest {
     requireConsumed(payload, 5 + length, 'write request');
     return { service: 'write', selector, value };
   }
-  throw new ProtocolError(`Std Bus request has unknown service 0x${(payload[1] ?? 0).toString(16)} (${hex(payload)}).`);
+  throw new ProtocolError(
+    `Std Bus request has unknown service 0x${(payload[1] ?? 0).toString(16)} (${hex(payload)}).`,
+  );
 }
 
 /** Decodes a reply payload. Error and unknown-service replies are values, not exceptions. */
@@ -112,7 +121,8 @@ export function decodeResponse(payload: Uint8Array): StdBusResponse {
   }
   const service = payload[1]!;
   if (service & 0x80) {
-    if (payload.length !== 2) throw new ProtocolError(`Std Bus error reply must be 2 bytes (${hex(payload)}).`);
+    if (payload.length !== 2)
+      throw new ProtocolError(`Std Bus error reply must be 2 bytes (${hex(payload)}).`);
     return { kind: 'error', code: service };
   }
   if (service === SERVICE_READ) {

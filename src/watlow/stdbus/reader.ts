@@ -55,7 +55,8 @@ export class StdBusReplyReader {
         case 'badDataCrc':
           this.stats.corrupt++;
           this.lastDefect = `bad data CRC in ${hex(event.bytes)}`;
-          if (event.frameType === FRAME_TYPE_RESPONSE && event.source === this.controllerMac) this.replyCorrupted = true;
+          if (event.frameType === FRAME_TYPE_RESPONSE && event.source === this.controllerMac)
+            this.replyCorrupted = true;
           break;
         case 'frame':
           reply = this.classify(event.frame, event.bytes);
@@ -71,7 +72,11 @@ export class StdBusReplyReader {
       this.stats.echoes++;
       return undefined;
     }
-    if (frame.frameType !== FRAME_TYPE_RESPONSE || frame.destination !== HOST_MAC || frame.source !== this.controllerMac) {
+    if (
+      frame.frameType !== FRAME_TYPE_RESPONSE ||
+      frame.destination !== HOST_MAC ||
+      frame.source !== this.controllerMac
+    ) {
       this.stats.foreign++;
       return undefined;
     }
@@ -88,7 +93,12 @@ export class StdBusReplyReader {
     const expectedKind = this.request.service;
     const want = this.request.selector;
     const got = response.selector;
-    if (response.kind !== expectedKind || got.cls !== want.cls || got.member !== want.member || got.instance !== want.instance) {
+    if (
+      response.kind !== expectedKind ||
+      got.cls !== want.cls ||
+      got.member !== want.member ||
+      got.instance !== want.instance
+    ) {
       // A late reply to an earlier (timed-out) request: skip it and keep waiting for ours.
       this.stats.stale++;
       this.lastDefect = `reply for another request (${hex(bytes)})`;

@@ -11,14 +11,28 @@
  *    our reply, our own echoed request or someone else's traffic is the reader's job, not this one's.
  */
 import type { StdBusFrame } from './frame';
-import { HEADER_LENGTH, MAX_PAYLOAD, PREAMBLE_1, PREAMBLE_2, dataCrcMatches, frameLength, headerCrcMatches } from './frame';
+import {
+  HEADER_LENGTH,
+  MAX_PAYLOAD,
+  PREAMBLE_1,
+  PREAMBLE_2,
+  dataCrcMatches,
+  frameLength,
+  headerCrcMatches,
+} from './frame';
 
 export type StdBusScanEvent =
   | { readonly kind: 'frame'; readonly frame: StdBusFrame; readonly bytes: Buffer }
   | { readonly kind: 'garbage'; readonly bytes: Buffer }
   | { readonly kind: 'badHeaderCrc'; readonly bytes: Buffer }
   | { readonly kind: 'badLength'; readonly bytes: Buffer; readonly length: number }
-  | { readonly kind: 'badDataCrc'; readonly bytes: Buffer; readonly frameType: number; readonly source: number; readonly destination: number };
+  | {
+      readonly kind: 'badDataCrc';
+      readonly bytes: Buffer;
+      readonly frameType: number;
+      readonly source: number;
+      readonly destination: number;
+    };
 
 export class StdBusScanner {
   private buffer: Buffer = Buffer.alloc(0);
@@ -60,7 +74,10 @@ export class StdBusScanner {
       const total = frameLength(length);
       if (buf.length < total) break;
       const payload = Uint8Array.from(buf.subarray(HEADER_LENGTH, HEADER_LENGTH + length));
-      if (length > 0 && !dataCrcMatches(payload, buf[HEADER_LENGTH + length]!, buf[HEADER_LENGTH + length + 1]!)) {
+      if (
+        length > 0 &&
+        !dataCrcMatches(payload, buf[HEADER_LENGTH + length]!, buf[HEADER_LENGTH + length + 1]!)
+      ) {
         events.push({
           kind: 'badDataCrc',
           bytes: Buffer.from(buf.subarray(0, total)),

@@ -81,7 +81,14 @@ export function encodeTypedValue(value: TypedValue): Buffer {
       // does [?], but the catalogue holds no such parameter, so only one word is ever sent.
       const code = requireIntegerIn(value, 0, 0xffffffff);
       if (code <= 0xffff) return Buffer.from([TAG.enum, 1, code >>> 8, code & 0xff]);
-      return Buffer.from([TAG.enum, 2, (code >>> 24) & 0xff, (code >>> 16) & 0xff, (code >>> 8) & 0xff, code & 0xff]);
+      return Buffer.from([
+        TAG.enum,
+        2,
+        (code >>> 24) & 0xff,
+        (code >>> 16) & 0xff,
+        (code >>> 8) & 0xff,
+        code & 0xff,
+      ]);
     }
   }
 }
@@ -97,7 +104,9 @@ export function decodeTypedValue(bytes: Uint8Array, offset: number): { value: Ty
   const type = typeOfTag(tag);
   const need = (n: number): void => {
     if (offset + 1 + n > buf.length) {
-      throw new ProtocolError(`Std Bus ${type ?? 'value'} is truncated: needs ${n} bytes after tag, has ${buf.length - offset - 1}.`);
+      throw new ProtocolError(
+        `Std Bus ${type ?? 'value'} is truncated: needs ${n} bytes after tag, has ${buf.length - offset - 1}.`,
+      );
     }
   };
   switch (type) {

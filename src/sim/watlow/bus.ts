@@ -1,0 +1,309 @@
+/**
+ * A simulated RS-485 segment of EZ-ZONE PM controllers. It listens on a "wire" (the device end of
+ * an in-process sim link, or a real serial port for the out-of-process CLI), frames requests of
+ * either protocol, lets the addressed controller answer after a turnaround, and applies injected
+ * faults on the way out. Every transaction is logged with its start and end, so tests can show
+ * from the order of events that transactions on one bus never overlap and those on different buses
+ * do.
+ */
+import { performance } from 'perf_hooks';
+import type { Clock } from '../../core/clock';
+import { systemClock } from '../../core/clock';
+import { decodeModbusRequest, encodeModbusResponse, EXCEPTION } from '../../watlow/modbus/rtu';
+import { FRAME_TYPE_REQUEST, addressOfMac, encodeResponseFrame } from '../../watlow/stdbus/frame';
+import type { WatlowProtocol } from '../../watlow/types';
+import type { SimControllerOptions } from './controller';
+import { SimulatedController } from './controller';
+import type { DeviceFrame } from './framer';
+import { DeviceFramer } from './framer';
+import { ModbusRegisterMap } from './modbus-responder';
+import { answerStdBus } from './stdbus-responder';
+
+/** What the bus needs from the line it listens on. */
+export interface SimWire {
+  onData(listener: (chunk: Buffer) => void): () => void;
+  write(bytes: Uint8Array): void;
+  unplug?(): void;
+  replug?(): void;
+}
+
+export type SimFaultKind = 'corruptCrc' | 'dropReply' | 'echoRequest' | 'garbage' | 'delay';
+
+export interface SimFault {
+  kind: SimFaultKind;
+  /** How many replies it affects (default 1). */
+  count?: number;
+  /** Only replies from this controller address (default any). */
+  address?: number;
+  /** For `delay`: extra ms before the reply. */
+  ms?: number;
+}
+
+export type SimBusEventKind = 'transactionStart' | 'transactionEnd' | 'fault' | 'ignored' | 'noise';
+
+export interface SimBusEvent {
+  /** Global order across every simulated bus in the process. */
+  readonly seq: number;
+  /** performance.now() ms. */
+  readonly at: number;
+  readonly bus: string;
+  readonly kind: SimBusEventKind;
+  readonly protocol?: WatlowProtocol;
+  readonly address?: number;
+  readonly detail?: string;
+}
+
+export interface SimBusOptions {
+  /** Controller addresses on the bus (default [1]). Addresses above 16 answer Modbus only. */
+  addresses?: readonly number[];
+  /** Options applied to every controller created on the bus. */
+  controller?: Omit<SimControllerOptions, 'address' | 'clock'>;
+  /** Device turnaround before a reply, ms (default 0; a PM needs a few ms). */
+  turnaroundMs?: number;
+  /** Pace the in-process link at the wire speed (bytes × 10 / baud). Default false. */
+  pace?: boolean;
+  baudRate?: number;
+  /** Modbus reads crossing unassigned registers draw exception 02 (default false: they read 0). */
+  strictRegisterHoles?: boolean;
+  /** Answer Modbus at all (default true) and Std Bus at all (default true). */
+  modbus?: boolean;
+  stdbus?: boolean;
+  /** Time source of the thermal plants (a FakeClock makes them deterministic). */
+  clock?: Clock;
+  /** Cap on the event log (oldest dropped). Default 10 000. */
+  maxEvents?: number;
+}
+
+let eventSequence = 0;
+const SILENCE_RESET_MS = 50;
+
+/** Deterministic line noise with a stray preamble byte in it. */
+const GARBAGE = Buffer.from([0x00, 0x55, 0x13, 0xff, 0x55, 0x01]);
+
+export class SimulatedWatlowBus {
+  readonly controllers = new Map<number, SimulatedController>();
+  readonly events: SimBusEvent[] = [];
+  /** A persistent adapter echo: every request is heard back before its reply. */
+  echo = false;
+  turnaroundMs: number;
+  strictRegisterHoles: boolean;
+  readonly pace: boolean;
+  readonly baudRate: number;
+  private readonly registerMaps = new Map<number, ModbusRegisterMap>();
+  private readonly faults: SimFault[] = [];
+  private readonly wires = new Set<SimWire>();
+  private readonly clock: Clock;
+  private isUnplugged = false;
+  private transactions = 0;
+  private inFlight = 0;
+  private maxInFlight = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly options: SimBusOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.turnaroundMs = options.turnaroundMs ?? 0;
+    this.strictRegisterHoles = options.strictRegisterHoles ?? false;
+    this.pace = options.pace ?? false;
+    this.baudRate = options.baudRate ?? 38400;
+    this.ensureControllers(options.addresses ?? [1]);
+  }
+
+  /** Adds controllers at these addresses if they are not there yet. */
+  ensureControllers(addresses: readonly number[]): void {
+    for (const address of addresses) {
+      if (this.controllers.has(address)) continue;
+      if (!Number.isInteger(address) || address < 1 || address > 247)
+        throw new RangeError(`Simulated controller address must be 1..247, got ${address}`);
+      this.addController({ ...this.options.controller, address });
+    }
+  }
+
+  addController(options: SimControllerOptions): SimulatedController {
+    const controller = new SimulatedController({ clock: this.clock, ...this.options.controller, ...options });
+    this.controllers.set(options.address, controller);
+    this.registerMaps.set(options.address, new ModbusRegisterMap(controller));
+    return controller;
+  }
+
+  controller(address = 1): SimulatedController {
+    const controller = this.controllers.get(address);
+    if (!controller)
+      throw new RangeError(`No simulated controller at address ${address} on bus ${this.name}`);
+    return controller;
+  }
+
+  /** Transactions answered or dropped since creation (or the last `resetLog`). */
+  get transactionCount(): number {
+    return this.transactions;
+  }
+
+  /** Most transactions ever open at once on this bus (1 unless a client broke the single-in-flight rule). */
+  get maxConcurrentTransactions(): number {
+    return this.maxInFlight;
+  }
+
+  get unplugged(): boolean {
+    return this.isUnplugged;
+  }
+
+  resetLog(): void {
+    this.events.length = 0;
+    this.transactions = 0;
+    this.maxInFlight = this.inFlight;
+  }
+
+  injectFault(fault: SimFault): void {
+    this.faults.push({ ...fault, count: fault.count ?? 1 });
+  }
+
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
+  /** Like pulling the USB adapter: host writes fail (EIO) and reopening fails until `replug`. */
+  unplug(): void {
+    this.isUnplugged = true;
+    for (const wire of this.wires) wire.unplug?.();
+  }
+
+  replug(): void {
+    this.isUnplugged = false;
+    for (const wire of this.wires) wire.replug?.();
+  }
+
+  /** Starts listening on a wire; returns the function that stops. */
+  attach(wire: SimWire): () => void {
+    const framer = new DeviceFramer();
+    let silence: NodeJS.Timeout | undefined;
+    this.wires.add(wire);
+    const unsubscribe = wire.onData((chunk) => {
+      try {
+        if (silence) clearTimeout(silence);
+        const frames = framer.push(chunk);
+        if (framer.pending > 0) {
+          silence = setTimeout(() => {
+            if (framer.pending > 0)
+              this.log('noise', { detail: `${framer.pending} bytes of an incomplete frame discarded` });
+            framer.reset();
+          }, SILENCE_RESET_MS);
+          silence.unref();
+        }
+        for (const frame of frames) this.handle(frame, wire);
+      } catch (err) {
+        // A simulator bug must never crash the host process through a data listener.
+        this.log('noise', { detail: `simulator error: ${String(err)}` });
+      }
+    });
+    return () => {
+      if (silence) clearTimeout(silence);
+      unsubscribe();
+      this.wires.delete(wire);
+    };
+  }
+
+  private log(
+    kind: SimBusEventKind,
+    fields: { protocol?: WatlowProtocol; address?: number; detail?: string } = {},
+  ): void {
+    this.events.push({ seq: ++eventSequence, at: performance.now(), bus: this.name, kind, ...fields });
+    const max = this.options.maxEvents ?? 10_000;
+    if (this.events.length > max) this.events.splice(0, this.events.length - max);
+  }
+
+  private handle(frame: DeviceFrame, wire: SimWire): void {
+    if (frame.protocol === 'stdbus') {
+      const address = addressOfMac(frame.frame.destination);
+      const controller = address === undefined ? undefined : this.controllers.get(address);
+      if (frame.frame.frameType !== FRAME_TYPE_REQUEST || !controller || this.options.stdbus === false) {
+        this.log('ignored', { protocol: 'stdbus', address, detail: `frame type ${frame.frame.frameType}` });
+        return;
+      }
+      this.transact('stdbus', controller.address, frame.bytes, wire, () => {
+        const payload = answerStdBus(controller, frame.frame.payload);
+        return payload && encodeResponseFrame(controller.address, payload, frame.frame.source);
+      });
+      return;
+    }
+    const slave = frame.bytes[0]!;
+    const map = this.registerMaps.get(slave);
+    if (!map || this.options.modbus === false) {
+      this.log('ignored', { protocol: 'modbus', address: slave });
+      return;
+    }
+    this.transact('modbus', slave, frame.bytes, wire, () => {
+      let request;
+      try {
+        request = decodeModbusRequest(frame.bytes);
+      } catch {
+        return encodeModbusResponse({
+          kind: 'exception',
+          slave,
+          fc: frame.bytes[1]! & 0x7f,
+          code: EXCEPTION.illegalFunction,
+        });
+      }
+      return encodeModbusResponse(map.answer(request, this.strictRegisterHoles));
+    });
+  }
+
+  private takeFault(address: number): SimFault[] {
+    const taken: SimFault[] = [];
+    for (const fault of this.faults) {
+      if (fault.address !== undefined && fault.address !== address) continue;
+      if ((fault.count ?? 0) <= 0) continue;
+      fault.count = (fault.count ?? 1) - 1;
+      taken.push(fault);
+    }
+    for (let i = this.faults.length - 1; i >= 0; i--)
+      if ((this.faults[i]!.count ?? 0) <= 0) this.faults.splice(i, 1);
+    return taken;
+  }
+
+  private transact(
+    protocol: WatlowProtocol,
+    address: number,
+    request: Buffer,
+    wire: SimWire,
+    answer: () => Buffer | undefined,
+  ): void {
+    this.transactions++;
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    this.log('transactionStart', { protocol, address });
+    const faults = this.takeFault(address);
+    const has = (kind: SimFaultKind): boolean => faults.some((f) => f.kind === kind);
+    if (this.echo || has('echoRequest')) wire.write(request);
+    const delay =
+      this.turnaroundMs + faults.filter((f) => f.kind === 'delay').reduce((sum, f) => sum + (f.ms ?? 0), 0);
+    const finish = (): void => {
+      try {
+        // The answer is computed after the turnaround, as a device samples its state when it replies.
+        const reply = answer();
+        if (!reply) {
+          this.log('ignored', { protocol, address, detail: 'malformed request' });
+        } else if (has('dropReply')) {
+          this.log('fault', { protocol, address, detail: 'reply dropped' });
+        } else {
+          let out = reply;
+          if (has('corruptCrc')) {
+            out = Buffer.from(reply);
+            out[out.length - 1] ^= 0xa5;
+            this.log('fault', { protocol, address, detail: 'reply CRC corrupted' });
+          }
+          if (has('garbage')) {
+            out = Buffer.concat([GARBAGE, out]);
+            this.log('fault', { protocol, address, detail: 'noise before reply' });
+          }
+          wire.write(out);
+        }
+      } finally {
+        this.inFlight--;
+        this.log('transactionEnd', { protocol, address });
+      }
+    };
+    if (delay > 0) setTimeout(finish, delay);
+    else finish();
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * In-process simulated buses behind `sim:<bus>` serial paths. Importing this module registers the
+ * provider with the serial transport, so `openSerialStream('sim:bench?addresses=1,2')` returns the
+ * host end of a fresh sim link whose device end this bus listens on. Buses live for the process
+ * (state survives port reopen, as a real controller keeps its set point when the port closes);
+ * tests reach them with `getSimulatedWatlowBus(name)`.
+ *
+ * Query options on the path: `addresses=1,2,5` (default 1), `pace=1` (wire-time pacing with a 3 ms
+ * turnaround), `map=2`, `wordOrder=highLow`. They apply when the bus is created; `addresses` also
+ * adds controllers to an existing bus.
+ */
+import { parseSimPath } from '../../core/identity';
+import type { SerialSettings } from '../../transport/types';
+import type { ByteStream } from '../../transport/types';
+import { createSimLink } from '../../transport/sim-link';
+import { registerSimBusProvider } from '../../transport/serial';
+import type { SimBusOptions } from './bus';
+import { SimulatedWatlowBus } from './bus';
+
+const buses = new Map<string, SimulatedWatlowBus>();
+
+/** Default turnaround when pacing is on: a PM answers a few ms after the request ends. */
+export const PACED_TURNAROUND_MS = 3;
+
+function busKey(name: string): string {
+  // The same normalisation as the serial path's identity (sim:Bench and sim:bench are one bus).
+  return parseSimPath(`sim:${name}`)?.bus ?? name.toLowerCase();
+}
+
+/** The simulated bus called `name`, created with `options` if it does not exist yet. */
+export function getSimulatedWatlowBus(name: string, options: SimBusOptions = {}): SimulatedWatlowBus {
+  const key = busKey(name);
+  let bus = buses.get(key);
+  if (!bus) {
+    bus = new SimulatedWatlowBus(key, { turnaroundMs: options.pace ? PACED_TURNAROUND_MS : 0, ...options });
+    buses.set(key, bus);
+  } else if (options.addresses) {
+    bus.ensureControllers(options.addresses);
+  }
+  return bus;
+}
+
+/** Whether a bus of that name exists (without creating it). */
+export function hasSimulatedWatlowBus(name: string): boolean {
+  return buses.has(busKey(name));
+}
+
+/** Forgets one bus (or all): the next open creates it afresh with factory state. */
+export function resetSimulatedWatlowBuses(name?: string): void {
+  if (name === undefined) buses.clear();
+  else buses.delete(busKey(name));
+}
+
+function parseAddresses(text: string | null): number[] | undefined {
+  if (text === null || text.trim() === '') return undefined;
+  const addresses = text.split(',').map((part) => Number(part.trim()));
+  for (const a of addresses) {
+    if (!Number.isInteger(a) || a < 1 || a > 247) {
+      throw Object.assign(new Error(`sim: addresses must be integers 1..247, got "${text}"`), {
+        code: 'EINVAL',
+      });
+    }
+  }
+  return addresses;
+}
+
+export function optionsFromQuery(query: URLSearchParams): SimBusOptions {
+  const options: SimBusOptions = {};
+  const addresses = parseAddresses(query.get('addresses'));
+  if (addresses) options.addresses = addresses;
+  const pace = query.get('pace');
+  if (pace !== null && pace !== '0' && pace !== 'false') options.pace = true;
+  const map = query.get('map');
+  const wordOrder = query.get('wordOrder');
+  if (map === '2' || wordOrder === 'highLow') {
+    options.controller = {
+      ...(map === '2' ? { modbusMap: 2 as const } : {}),
+      ...(wordOrder === 'highLow' ? { wordOrder: 'highLow' as const } : {}),
+    };
+  }
+  return options;
+}
+
+/** The SimBusProvider: a fresh link per open, attached to the named bus. */
+export function openSimulatedWatlowPort(
+  busName: string,
+  query: URLSearchParams,
+  settings: SerialSettings,
+): ByteStream {
+  const bus = getSimulatedWatlowBus(busName, optionsFromQuery(query));
+  if (bus.unplugged) {
+    // As opening a vanished /dev/ttyUSB0 does.
+    throw Object.assign(
+      new Error(
+        `ENOENT: no such file or directory, cannot open sim:${bus.name} (simulated adapter unplugged)`,
+      ),
+      { code: 'ENOENT' },
+    );
+  }
+  const link = createSimLink({
+    label: `sim:${bus.name}`,
+    baudRate: bus.pace ? bus.baudRate : settings.baudRate,
+    pace: bus.pace,
+  });
+  const detach = bus.attach(link.device);
+  link.device.onClose(() => detach());
+  return link.host;
+}
+
+/** Registers the provider with the serial transport (done on import; idempotent). */
+export function installWatlowSimProvider(): void {
+  registerSimBusProvider(openSimulatedWatlowPort);
+}
+
+installWatlowSimProvider();

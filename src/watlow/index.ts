@@ -1,0 +1,32 @@
+/**
+ * Watlow EZ-ZONE controllers over Std Bus and Modbus RTU: codecs, parameter catalogue,
+ * controller and manager. See docs/watlow.md.
+ */
+export type { WatlowProtocol, WatlowDataType, WordOrder, ModbusMap, Selector, TypedValue } from './types';
+export { PARAMETERS, findParameter, parameterNames, enumNameOf } from './catalogue';
+export type { ParameterSpec, Access, UnitsKind, ModbusLocation } from './catalogue';
+export { resolveParameter, coerceWriteValue, unitsLabel } from './parameters';
+export type { ResolvedParameter, TemperatureUnits } from './parameters';
+export { WatlowController, validateControllerConfig } from './controller';
+export type {
+  WatlowControllerConfig,
+  ResolvedControllerConfig,
+  WatlowReading,
+  ReadRequest,
+  WriteOptions,
+  ControllerIdentity,
+} from './controller';
+export { WatlowManager, WatlowPollError } from './manager';
+export type {
+  AddControllerOptions,
+  WatlowManagerOptions,
+  PollSample,
+  PollItem,
+  PollOptions,
+  ErrorPolicy,
+} from './manager';
+export { WatlowLine, resolveLineOptions } from './line';
+export type { LineOptions } from './line';
+export { crc8Header, crc16Data, crc16Modbus } from './crc';
+export * as stdbus from './stdbus';
+export * as modbus from './modbus';
