@@ -20,6 +20,8 @@ export interface ScpiTcpServer {
   /** `TCPIP::<host>::<port>::SOCKET` */
   readonly resource: string;
   readonly connectionCount: number;
+  /** Fault injection: resets every client connection (a LAN glitch); the server keeps listening. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -77,6 +79,9 @@ export async function serveScpiOverTcp(
     resource: `TCPIP::${host}::${bound.port}::SOCKET`,
     get connectionCount() {
       return sockets.size;
+    },
+    dropConnections() {
+      for (const socket of sockets) socket.resetAndDestroy();
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
