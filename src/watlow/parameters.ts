@@ -22,11 +22,27 @@ export type TemperatureUnits = 'F' | 'C';
 /** Largest instance byte; used for parameters outside the catalogue. */
 const MAX_INSTANCE_BYTE = 255;
 
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** Catalogue names close to a mistyped one (a few edits away, or containing it). */
 function closestNames(text: string): string[] {
   const lower = text.toLowerCase();
   return parameterNames()
-    .filter((n) => n.toLowerCase().includes(lower) || lower.includes(n.toLowerCase()))
-    .slice(0, 5);
+    .map((name) => ({ name, distance: editDistance(lower, name.toLowerCase()) }))
+    .filter(({ name, distance }) => distance <= 3 || (lower.length >= 4 && name.toLowerCase().includes(lower)))
+    .sort((a, b) => a.distance - b.distance)
+    .slice(0, 5)
+    .map(({ name }) => name);
 }
 
 /** Throws InvalidInputError for unknown names and IDs that cannot be Watlow parameter IDs. */
