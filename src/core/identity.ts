@@ -81,8 +81,9 @@ function bad(text: string, why: string): InvalidInputError {
 function parseUsbId(field: string, text: string, what: string): number {
   const f = field.trim();
   let n: number;
-  if (/^0x[0-9a-f]{1,4}$/i.test(f)) n = parseInt(f.slice(2), 16);
-  else if (/^\d{1,5}$/.test(f)) n = parseInt(f, 10);
+  // Any number of digits (0x005E6 is 0x5E6); the range check below refuses what is too large.
+  if (/^0x[0-9a-f]+$/i.test(f)) n = parseInt(f.slice(2), 16);
+  else if (/^\d+$/.test(f)) n = parseInt(f, 10);
   else throw bad(text, `${what} "${field}" must be hex (0x05E6) or decimal (1510)`);
   if (n > 0xffff) throw bad(text, `${what} ${field} is larger than 0xFFFF`);
   return n;
@@ -96,8 +97,14 @@ function parseBoard(prefix: string, text: string): number {
 
 const CLASS_WORDS = new Set(['INSTR', 'SOCKET', 'RAW']);
 
-/** Parses the SPEC §5 grammar. Interface and class words are case-insensitive. */
-export function parseVisaResource(resource: string): VisaResource {
+/**
+ * Parses the SPEC §5 grammar. Interface and class words are case-insensitive. `platform` (default
+ * the running one) decides what a numbered `ASRLn` means: COMn on Windows, refused elsewhere.
+ */
+export function parseVisaResource(
+  resource: string,
+  options: { platform?: NodeJS.Platform } = {},
+): VisaResource {
   const text = typeof resource === 'string' ? resource.trim() : '';
   if (text === '')
     throw new InvalidInputError('VISA resource string is empty; e.g. USB0::0x05E6::0x2281::4518305::INSTR.');
@@ -120,7 +127,8 @@ export function parseVisaResource(resource: string): VisaResource {
     if (/^\d+$/.test(board)) {
       const n = parseInt(board, 10);
       // ASRLn means COMn on Windows; POSIX has no such numbering convention we could trust.
-      if (process.platform === 'win32') return { kind: 'asrl', board: n, path: `COM${n}` };
+      if ((options.platform ?? process.platform) === 'win32')
+        return { kind: 'asrl', board: n, path: `COM${n}` };
       throw bad(
         text,
         `a numbered serial port only exists on Windows; write the device path, e.g. ASRL/dev/ttyUSB0::INSTR`,
@@ -142,8 +150,9 @@ export function parseVisaResource(resource: string): VisaResource {
     if (serial.trim() === '') throw bad(text, 'the USB serial number is empty');
     let usbInterface = 0;
     if (intf !== undefined) {
-      if (!/^\d{1,3}$/.test(intf)) throw bad(text, `USB interface number "${intf}" must be a number`);
+      if (!/^\d{1,3}$/.test(intf.trim())) throw bad(text, `USB interface number "${intf}" must be a number`);
       usbInterface = parseInt(intf, 10);
+      if (usbInterface > 255) throw bad(text, `USB interface number ${usbInterface} is larger than 255`);
     }
     return {
       kind: 'usb',
@@ -223,7 +232,7 @@ export function formatVisaResource(r: VisaResource): string {
  * the same resource as a `labbench-serial-port` on that device (and SPEC §3 rule 3 applies).
  */
 export function visaKey(resource: string | VisaResource, options: SerialKeyOptions = {}): ResourceKey {
-  const r = typeof resource === 'string' ? parseVisaResource(resource) : resource;
+  const r = typeof resource === 'string' ? parseVisaResource(resource, options) : resource;
   if (r.kind === 'asrl') return serialKey(r.path, options);
   return formatVisaResource(r) as ResourceKey;
 }

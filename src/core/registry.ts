@@ -112,6 +112,9 @@ function settingsDiffer(a: ClaimSettings | undefined, b: ClaimSettings | undefin
 
 let openSequence = 0;
 
+/** The longest delay a Node.js timer honours (larger ones fire after 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export class SharedResource<H extends Closeable = Closeable> {
   readonly cache = new DriverCache();
   readonly roles: RoleGuard;
@@ -130,6 +133,13 @@ export class SharedResource<H extends Closeable = Closeable> {
   private closing: Promise<void> | undefined;
   /** Order of the last successful open, for LIFO teardown. */
   openedAt = 0;
+  /**
+   * Set when an open handle died (device gone); cleared by the next successful open. While set, a
+   * reopen that finds no device reports E_DISCONNECTED ("went away") rather than E_NOT_FOUND.
+   */
+  private lost = false;
+  /** Aborted by dispose: stops a busy-retry wait so teardown does not sit out the schedule. */
+  private readonly disposal = new AbortController();
 
   constructor(
     readonly key: ResourceKey,
@@ -162,7 +172,7 @@ export class SharedResource<H extends Closeable = Closeable> {
 
   /** The protocol fixed by the first claiming lease, if any lease claims one. */
   get protocol(): string | undefined {
-    return this.claimHolder()?.claim?.protocol;
+    return this.claimOwner()?.claim.protocol;
   }
 
   /** Holders of the current leases, for diagnostics. */
@@ -189,16 +199,23 @@ export class SharedResource<H extends Closeable = Closeable> {
     }
   }
 
-  private claimHolder(): Lease<H> | undefined {
-    for (const lease of this.leases) if (lease.claim) return lease;
-    return undefined;
+  /**
+   * Who fixed the protocol: the first current lease with a claim or, when none is left (grace
+   * period, or only claimless leases), the last one that had it. The handle was opened with that
+   * claim's settings, so the claim outlives its lease for as long as the resource does.
+   */
+  private claimOwner(): { holder: string; claim: ProtocolClaim } | undefined {
+    for (const lease of this.leases) if (lease.claim) return { holder: lease.holder, claim: lease.claim };
+    return this.lastClaim;
   }
+
+  private lastClaim: { holder: string; claim: ProtocolClaim } | undefined;
 
   /** Rule 3: the first claim fixes protocol and settings; others must match. */
   checkClaim(holder: string, claim: ProtocolClaim | undefined): void {
     if (!claim) return;
-    const owner = this.claimHolder();
-    if (!owner || !owner.claim) return;
+    const owner = this.claimOwner();
+    if (!owner) return;
     if (owner.claim.protocol !== claim.protocol) {
       throw new ProtocolConflictError(
         `${holder} wants ${this.label} for ${claim.protocol}, but ${owner.holder} already uses it for ${owner.claim.protocol}. One bus speaks one protocol: set every device on this port to the same protocol, or move one to another port.`,
@@ -220,10 +237,13 @@ export class SharedResource<H extends Closeable = Closeable> {
       this.graceTimer = undefined;
     }
     this.leases.add(lease);
+    this.lastClaim = this.claimOwner();
   }
 
   removeLease(lease: Lease<H>, immediate: boolean): void {
-    if (!this.leases.delete(lease) || this.leases.size > 0 || this.disposed) return;
+    if (!this.leases.delete(lease)) return;
+    this.lastClaim = this.claimOwner();
+    if (this.leases.size > 0 || this.disposed) return;
     // Close errors are logged by closeHandle; a release never throws or rejects.
     if (immediate || this.options.graceMs <= 0) {
       this.dispose().catch(() => undefined);
@@ -264,15 +284,26 @@ export class SharedResource<H extends Closeable = Closeable> {
       } catch (err) {
         if (err instanceof ClosedError) throw err;
         if (isBusy(err) && attempt < delays.length) {
-          await sleep(this.options.clock, delays[attempt]);
+          try {
+            await sleep(this.options.clock, delays[attempt], this.disposal.signal);
+          } catch {
+            this.setState('closed');
+            throw this.closedError();
+          }
           continue;
         }
-        const failure = isBusy(err)
+        let failure = isBusy(err)
           ? new BusyError(
               `${this.label} is busy: another program or node holds it (${err instanceof Error ? err.message : String(err)}). Tried ${delays.length + 1} times over ${delays.reduce((a, b) => a + b, 0) / 1000} s. Close the other user, then retry.`,
               { resource: this.label, cause: err },
             )
           : toLabbenchError(err, { resource: this.label, action: 'Opening' });
+        if (this.lost && (failure.code === 'E_NOT_FOUND' || failure.code === 'E_DISCONNECTED')) {
+          failure = new DisconnectedError(
+            `${this.label} went away and could not be reopened (${failure.message}). Check the cable and power; the next message tries again.`,
+            { resource: this.label, cause: err },
+          );
+        }
         this.setState('closed', failure);
         throw failure;
       }
@@ -281,13 +312,16 @@ export class SharedResource<H extends Closeable = Closeable> {
 
   private adopt(handle: H): void {
     this.handle = handle;
+    this.lost = false;
     this.openedAt = ++openSequence;
     if (observesClose(handle)) {
       // A handle that dies between transactions (unplug, socket reset) is dropped here; the
-      // next transaction opens a fresh one.
+      // next transaction opens a fresh one. The dead handle is still closed (it may hold an OS
+      // descriptor and a port lock), and the next open waits for that close (rule 8's order).
       this.unwatchHandle = handle.onClose((err) => {
         if (this.handle !== handle) return;
-        this.detachHandle();
+        this.lost = true;
+        this.closeHandle().catch(() => undefined);
         const reason = err ? toLabbenchError(err, { resource: this.label, action: 'Connection' }) : undefined;
         this.setState(
           'closed',
@@ -316,17 +350,19 @@ export class SharedResource<H extends Closeable = Closeable> {
     const handle = this.detachHandle();
     if (!handle) return this.closing ?? Promise.resolve();
     this.setState('closing');
-    const closing = handle
-      .close()
+    // A close that throws synchronously is a failed close like any other (collected, logged).
+    const closing: Promise<void> = Promise.resolve()
+      .then(() => handle.close())
       .catch((err: unknown) => {
         this.options.log(`closing ${this.label} failed: ${String(err)}`);
         throw err;
       })
       .finally(() => {
-        if (this.closing === closing) this.closing = undefined;
-        if (!this.handle) this.setState('closed');
+        if (this.closing === settled) this.closing = undefined;
+        if (!this.handle && this.currentState === 'closing') this.setState('closed');
       });
-    this.closing = closing.catch(() => undefined);
+    const settled = closing.catch(() => undefined);
+    this.closing = settled;
     return closing;
   }
 
@@ -343,6 +379,7 @@ export class SharedResource<H extends Closeable = Closeable> {
   dispose(): Promise<void> {
     if (this.disposed) return this.closing ?? Promise.resolve();
     this.disposed = true;
+    this.disposal.abort();
     if (this.graceTimer !== undefined) {
       this.options.clock.clearTimeout(this.graceTimer);
       this.graceTimer = undefined;
@@ -396,6 +433,9 @@ export class SharedResource<H extends Closeable = Closeable> {
     return this.exclusive(options.label, async () => {
       const timeoutMs = options.timeoutMs ?? this.options.transactionTimeoutMs;
       const controller = new AbortController();
+      const work = this.runWithReplacement(fn, controller.signal);
+      // No (or a nonsensical) limit means none: Node would turn Infinity into 1 ms.
+      if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) return work;
       let timer: TimerHandle | undefined;
       const timedOut = new Promise<never>((_, reject) => {
         timer = this.options.clock.setTimeout(() => {
@@ -407,7 +447,6 @@ export class SharedResource<H extends Closeable = Closeable> {
           reject(err);
         }, timeoutMs);
       });
-      const work = this.runWithReplacement(fn, controller.signal);
       // If the timeout wins, the work is abandoned (its signal is aborted, so a well-behaved
       // client stops and drains); its later outcome is swallowed, never unhandled.
       work.catch(() => undefined);
@@ -429,15 +468,24 @@ export class SharedResource<H extends Closeable = Closeable> {
     } catch (err) {
       if (signal.aborted || !isDeviceGone(err)) throw toLabbenchError(err, { resource: this.label });
       // Rule 8: the device went away. Close the old handle before opening a new one, retry once.
+      this.lost = true;
       this.setState('closed', toLabbenchError(err, { resource: this.label }));
       if (this.handle === handle) await this.closeHandle().catch(() => undefined);
+      let fresh: H | undefined;
       try {
-        const fresh = await this.ensureOpen();
+        fresh = await this.ensureOpen();
         return await fn(fresh, signal);
       } catch (retryErr) {
         if (signal.aborted) throw toLabbenchError(retryErr, { resource: this.label });
         const mapped = toLabbenchError(retryErr, { resource: this.label });
+        // The reopen itself failed: openWithRetry already said "went away" (the lost flag).
+        if (fresh === undefined && mapped.code === 'E_DISCONNECTED') throw mapped;
         if (mapped.code === 'E_DISCONNECTED' || mapped.code === 'E_NOT_FOUND' || isDeviceGone(retryErr)) {
+          // The fresh handle is as dead as the old one: drop it too, so the next use reopens.
+          if (fresh !== undefined && this.handle === fresh) {
+            this.lost = true;
+            await this.closeHandle().catch(() => undefined);
+          }
           throw new DisconnectedError(
             `${this.label} went away and could not be reopened (${mapped.message}). Check the cable and power; the next message tries again.`,
             { resource: this.label, cause: retryErr },

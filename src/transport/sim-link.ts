@@ -45,10 +45,16 @@ export function wireTimeMs(byteCount: number, baudRate: number): number {
   return (byteCount * 10 * 1000) / baudRate;
 }
 
-/** One direction of the line: keeps frames in order and, when paced, spaced by wire time. */
+/**
+ * One direction of the line: frames leave in the order they were sent and, when paced, each
+ * arrives once its last byte has crossed the wire. A single queue with one timer at a time keeps
+ * the order whatever Node does with fractional or clamped timer delays (one timer per frame
+ * would let a short frame written later overtake a long one written earlier).
+ */
 class Direction {
   private lineFreeAt = 0;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly queue: { due: number; chunk: Buffer }[] = [];
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly pace: boolean,
@@ -58,31 +64,39 @@ class Direction {
 
   send(bytes: Uint8Array): void {
     const chunk = Buffer.from(bytes);
-    if (!this.pace) {
-      // Asynchronous even unpaced, so a reply never re-enters the writer's call stack.
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        this.deliver(chunk);
-      }, 0);
-      this.timers.add(timer);
-      return;
+    let due = 0;
+    if (this.pace) {
+      const start = Math.max(performance.now(), this.lineFreeAt);
+      this.lineFreeAt = start + wireTimeMs(chunk.length, this.baudRate);
+      due = this.lineFreeAt;
     }
+    this.queue.push({ due, chunk });
+    // Asynchronous even unpaced, so a reply never re-enters the writer's call stack.
+    if (this.timer === undefined) this.schedule();
+  }
+
+  private schedule(): void {
+    const head = this.queue[0];
+    if (!head) return;
+    const wait = Math.max(0, head.due - performance.now());
+    this.timer = setTimeout(() => this.drain(), wait);
+  }
+
+  private drain(): void {
+    this.timer = undefined;
     const now = performance.now();
-    const start = Math.max(now, this.lineFreeAt);
-    this.lineFreeAt = start + wireTimeMs(chunk.length, this.baudRate);
-    const timer = setTimeout(
-      () => {
-        this.timers.delete(timer);
-        this.deliver(chunk);
-      },
-      Math.max(0, this.lineFreeAt - now),
-    );
-    this.timers.add(timer);
+    // Everything whose time has come, in order; a listener may close the line meanwhile.
+    while (this.queue.length > 0 && this.queue[0].due <= now) {
+      this.deliver(this.queue.shift()!.chunk);
+    }
+    if (this.timer === undefined) this.schedule();
   }
 
   cancel(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.queue.length = 0;
+    this.lineFreeAt = 0;
   }
 }
 

@@ -1,0 +1,135 @@
+/** SPEC §3 rule 3: the first lease fixes the port's protocol and settings; others must match. */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { LabbenchError } from '../../src/core/errors';
+import { resourceKey, serialKey } from '../../src/core/identity';
+import { fixture } from '../support/registry-fixture';
+
+const STD_38400 = {
+  protocol: 'stdbus',
+  settings: { baudRate: 38400, dataBits: 8, parity: 'none', stopBits: 1 },
+};
+const STD_9600 = {
+  protocol: 'stdbus',
+  settings: { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 },
+};
+const MODBUS = {
+  protocol: 'modbus',
+  settings: { baudRate: 38400, dataBits: 8, parity: 'none', stopBits: 1 },
+};
+
+describe('protocol and settings lock', () => {
+  test('another protocol fails with E_PROTOCOL_CONFLICT naming the holder and its protocol', () => {
+    const f = fixture();
+    f.registry.acquire(f.spec('labbench-watlow "Oven 1"', { claim: STD_38400 }));
+    assert.throws(
+      () => f.registry.acquire(f.spec('labbench-watlow "Chamber"', { claim: MODBUS })),
+      (err: unknown) => {
+        assert.ok(err instanceof LabbenchError);
+        assert.equal(err.code, 'E_PROTOCOL_CONFLICT');
+        assert.equal(err.name, 'ProtocolConflictError');
+        assert.match(err.message, /labbench-watlow "Oven 1"/, 'names who holds the port');
+        assert.match(err.message, /stdbus/, 'names the protocol in use');
+        assert.match(err.message, /labbench-watlow "Chamber"/, 'names who asked');
+        assert.match(err.message, /modbus/);
+        assert.match(err.message, /\/dev\/ttyFAKE0/, 'names the port');
+        assert.equal(err.resource, '/dev/ttyFAKE0');
+        return true;
+      },
+    );
+  });
+
+  test('other settings fail with E_SETTINGS_CONFLICT naming the holder, both settings and what differs', () => {
+    const f = fixture();
+    f.registry.acquire(f.spec('labbench-watlow "Oven 1"', { claim: STD_38400 }));
+    assert.throws(
+      () => f.registry.acquire(f.spec('labbench-watlow "Oven 2"', { claim: STD_9600 })),
+      (err: unknown) => {
+        assert.ok(err instanceof LabbenchError);
+        assert.equal(err.code, 'E_SETTINGS_CONFLICT');
+        assert.equal(err.name, 'SettingsConflictError');
+        assert.match(err.message, /labbench-watlow "Oven 1"/);
+        assert.match(err.message, /baudRate=38400/);
+        assert.match(err.message, /baudRate=9600/);
+        assert.match(err.message, /\(baudRate differ\)/);
+        return true;
+      },
+    );
+  });
+
+  test('same protocol and settings share; leases without a claim never conflict', async () => {
+    const f = fixture();
+    const a = f.registry.acquire(f.spec('a', { claim: STD_38400 }));
+    const b = f.registry.acquire(
+      f.spec('b', { claim: { ...STD_38400, settings: { ...STD_38400.settings } } }),
+    );
+    const c = f.registry.acquire(f.spec('c'));
+    assert.equal(a.resource, b.resource);
+    assert.equal(a.resource, c.resource);
+    assert.equal(a.resource.protocol, 'stdbus');
+    await Promise.all([a.open(), b.open(), c.open()]);
+    assert.equal(f.opener.opens, 1);
+  });
+
+  test('a refused lease is not counted: the holder’s release still closes the port', async () => {
+    const f = fixture();
+    const a = f.registry.acquire(f.spec('a', { claim: STD_38400 }));
+    await a.open();
+    assert.throws(() => f.registry.acquire(f.spec('b', { claim: MODBUS })), { code: 'E_PROTOCOL_CONFLICT' });
+    assert.equal(a.resource.leaseCount, 1);
+    a.release();
+    await f.clock.advance(0);
+    assert.deepEqual(f.events, ['open#1', 'close#1']);
+  });
+
+  test('after the holder releases, another protocol may claim the port', async () => {
+    const f = fixture();
+    const a = f.registry.acquire(f.spec('a', { claim: STD_38400 }));
+    await a.open();
+    a.release();
+    const b = f.registry.acquire(f.spec('b', { claim: MODBUS }));
+    assert.equal(b.resource.protocol, 'modbus');
+    await b.open();
+    assert.deepEqual(
+      f.events,
+      ['open#1', 'close#1', 'open#2'],
+      'the old handle is closed before the new opens',
+    );
+  });
+
+  test('during a grace period (no lease left) another protocol takes over; old handle closed first', async () => {
+    const f = fixture({ graceMs: 2000 });
+    const a = f.registry.acquire(f.spec('a', { claim: STD_38400 }));
+    await a.open();
+    a.release();
+    await f.clock.advance(500);
+    const b = f.registry.acquire(f.spec('b', { claim: MODBUS }));
+    await b.open();
+    assert.deepEqual(f.events, ['open#1', 'close#1', 'open#2']);
+    assert.equal(b.resource.protocol, 'modbus');
+  });
+
+  test('with a protocol fixed by the second lease after the first (claimless) leaves, its claim rules', () => {
+    const f = fixture();
+    const plain = f.registry.acquire(f.spec('plain'));
+    f.registry.acquire(f.spec('b', { claim: MODBUS }));
+    plain.release();
+    assert.throws(() => f.registry.acquire(f.spec('c', { claim: STD_38400 })), {
+      code: 'E_PROTOCOL_CONFLICT',
+    });
+  });
+
+  test('the lock applies across spellings: an ASRL instrument and a serial port on one device', () => {
+    const f = fixture();
+    const realpath = (p: string): string => (p === '/dev/serial/by-id/usb-FTDI-X' ? '/dev/ttyUSB0' : p);
+    const portKey = serialKey('/dev/serial/by-id/usb-FTDI-X', { realpath });
+    const asrlKey = resourceKey('ASRL/dev/ttyUSB0::INSTR', { realpath });
+    assert.equal(portKey, asrlKey);
+    f.registry.acquire(f.spec('labbench-serial-port "Bus A"', { key: portKey, claim: STD_38400 }));
+    assert.throws(
+      () =>
+        f.registry.acquire(f.spec('labbench-visa "2281S"', { key: asrlKey, claim: { protocol: 'scpi' } })),
+      { code: 'E_PROTOCOL_CONFLICT', message: /labbench-serial-port "Bus A".*stdbus/ },
+    );
+  });
+});

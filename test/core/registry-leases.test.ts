@@ -1,0 +1,151 @@
+/** SPEC §3 rules 1–2: one handle per resource, ref-counted leases, grace period, immediate release. */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { fixture, KEY } from '../support/registry-fixture';
+import { outcome } from '../support/fake-handle';
+
+describe('one handle, many leases', () => {
+  test('the handle opens once for many leases and many transactions', async () => {
+    const f = fixture();
+    const leases = ['a', 'b', 'c'].map((h) => f.registry.acquire(f.spec(`node ${h}`)));
+    assert.equal(f.opener.attempts, 0, 'opening is lazy: acquire does not open');
+    assert.ok(
+      leases.every((l) => l.resource === leases[0].resource),
+      'one SharedResource for the key',
+    );
+    // Concurrent first uses from all leases: still one open.
+    const results = await Promise.all([
+      ...leases.map((l, i) => l.transact(async (h) => `${i}:${h.id}`)),
+      ...leases.map((l) => l.open()),
+    ]);
+    assert.deepEqual(results.slice(0, 3), ['0:1', '1:1', '2:1']);
+    assert.equal(f.opener.attempts, 1);
+    assert.deepEqual(f.events, ['open#1']);
+    assert.equal(leases[0].resource.leaseCount, 3);
+    assert.equal(leases[0].resource.state, 'open');
+  });
+
+  test('the handle closes when the last lease goes, not before', async () => {
+    const f = fixture();
+    const [a, b, c] = ['a', 'b', 'c'].map((h) => f.registry.acquire(f.spec(h)));
+    await a.open();
+    a.release();
+    b.release();
+    b.release(); // idempotent: must not count twice
+    await f.clock.advance(0);
+    assert.deepEqual(f.events, ['open#1'], 'still one lease left');
+    assert.equal(f.registry.get(KEY), a.resource);
+    c.release();
+    await f.clock.advance(0);
+    assert.deepEqual(f.events, ['open#1', 'close#1']);
+    assert.equal(f.opener.handles[0].closeCalls, 1);
+    assert.equal(f.registry.get(KEY), undefined, 'the registry forgets a resource nobody holds');
+  });
+
+  test('a released lease cannot transact (E_CLOSED); a new acquire opens a new handle', async () => {
+    const f = fixture();
+    const a = f.registry.acquire(f.spec('a'));
+    await a.open();
+    a.release();
+    await assert.rejects(
+      a.transact(async () => 1),
+      { code: 'E_CLOSED', name: 'ClosedError' },
+    );
+    const b = f.registry.acquire(f.spec('b'));
+    assert.equal(await b.transact(async (h) => h.id), 2);
+    assert.deepEqual(f.events, ['open#1', 'close#1', 'open#2']);
+  });
+
+  test('onState reports opening → open → closing → closed', async () => {
+    const f = fixture();
+    const a = f.registry.acquire(f.spec('a'));
+    const states: string[] = [];
+    a.resource.onState((s) => states.push(s));
+    await a.open();
+    a.release({ immediate: true });
+    await f.clock.advance(0);
+    assert.deepEqual(states, ['opening', 'open', 'closing', 'closed']);
+  });
+
+  test('a throwing state listener does not break the resource', async () => {
+    const f = fixture();
+    const a = f.registry.acquire(f.spec('a'));
+    a.resource.onState(() => {
+      throw new Error('listener bug');
+    });
+    assert.equal(await a.transact(async (h) => h.id), 1);
+    assert.ok(f.logged.some((m) => /listener bug/.test(m)));
+  });
+});
+
+describe('grace period (rule 2: a redeploy must not close and reopen the port)', () => {
+  test('release then re-acquire within the grace period: no close, no reopen', async () => {
+    const f = fixture({ graceMs: 2000 });
+    const old = f.registry.acquire(f.spec('watlow "Oven 1"'));
+    await old.transact(async () => undefined);
+    old.release();
+    await f.clock.advance(1999);
+    assert.deepEqual(f.events, ['open#1'], 'not closed inside the grace period');
+    const renewed = f.registry.acquire(f.spec('watlow "Oven 1"'));
+    assert.equal(renewed.resource, old.resource, 'the same resource is taken over');
+    await f.clock.advance(10_000);
+    assert.equal(await renewed.transact(async (h) => h.id), 1, 'same handle');
+    assert.deepEqual(f.events, ['open#1'], 'never closed, never reopened');
+  });
+
+  test('after the grace period the handle is closed', async () => {
+    const f = fixture({ graceMs: 2000 });
+    const a = f.registry.acquire(f.spec('a'));
+    await a.open();
+    a.release();
+    await f.clock.advance(1999);
+    assert.deepEqual(f.events, ['open#1']);
+    await f.clock.advance(1);
+    assert.deepEqual(f.events, ['open#1', 'close#1']);
+    assert.equal(f.registry.get(KEY), undefined);
+    assert.equal(f.clock.pendingTimers, 0, 'no timer left behind');
+  });
+
+  test('release({ immediate: true }) closes at once, grace or not', async () => {
+    const f = fixture({ graceMs: 2000 });
+    const a = f.registry.acquire(f.spec('a'));
+    await a.open();
+    a.release({ immediate: true });
+    await f.clock.advance(0);
+    assert.deepEqual(f.events, ['open#1', 'close#1']);
+    assert.equal(f.clock.pendingTimers, 0);
+  });
+
+  test('a lease taken during grace keeps the handle past the original deadline', async () => {
+    const f = fixture({ graceMs: 2000 });
+    const a = f.registry.acquire(f.spec('a'));
+    await a.open();
+    a.release();
+    await f.clock.advance(1000);
+    const b = f.registry.acquire(f.spec('b'));
+    await f.clock.advance(5000);
+    assert.deepEqual(f.events, ['open#1']);
+    b.release();
+    await f.clock.advance(2000);
+    assert.deepEqual(f.events, ['open#1', 'close#1'], 'the new last release starts a new grace period');
+  });
+
+  test('with a grace period, a handle never opened is simply dropped', async () => {
+    const f = fixture({ graceMs: 2000 });
+    const a = f.registry.acquire(f.spec('a'));
+    a.release();
+    await f.clock.advance(2000);
+    assert.deepEqual(f.events, []);
+    assert.equal(f.registry.get(KEY), undefined);
+  });
+
+  test('a pending open is still closed when the last lease goes meanwhile', async () => {
+    const f = fixture();
+    const a = f.registry.acquire(f.spec('a'));
+    const opened = outcome(a.open());
+    a.release();
+    await f.clock.advance(0);
+    await opened.done;
+    assert.deepEqual(f.events, ['open#1', 'close#1'], 'the handle opened after release is not leaked');
+  });
+});
