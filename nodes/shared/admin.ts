@@ -9,6 +9,7 @@
  *   GET labbench/watlow-parameters → [{ value, label, id, writable, units }]  the catalogue
  */
 import type { NodeAPI } from 'node-red';
+import { listSerialPorts } from '../../src/transport/serial';
 import { discoverVisaResources } from '../../src/visa/discovery';
 import { PARAMETERS } from '../../src/watlow/catalogue';
 
@@ -57,11 +58,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
 }
 
 export async function listOsSerialPorts(): Promise<Suggestion[]> {
-  // Loaded lazily: a platform without the serialport binary still gets the simulators.
-  const mod = (await import('serialport')) as unknown as {
-    SerialPort: { list(): Promise<{ path: string; manufacturer?: string; serialNumber?: string }[]> };
-  };
-  const ports = await mod.SerialPort.list();
+  // The library never throws here: no udevadm (containers) or no binary yields an empty list.
+  const { ports } = await listSerialPorts();
   return ports.map((p) => ({
     value: p.path,
     label: [p.path, p.manufacturer, p.serialNumber ? `S/N ${p.serialNumber}` : undefined]

@@ -4,3 +4,4 @@
  * addresses work with nothing else installed.
  */
 import '../../src/sim/keithley';
+import '../../src/sim/watlow';

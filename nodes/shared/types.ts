@@ -2,7 +2,9 @@
 import type { Node } from 'node-red';
 import type { LabbenchError } from '../../src/core/errors';
 import type { ScpiSession } from '../../src/visa/session';
-import type { SerialPortConfig, VisaConfig } from './config';
+import type { ByteStream } from '../../src/transport/types';
+import type { WatlowController } from '../../src/watlow';
+import type { SerialPortConfig, VisaConfig, WatlowConfig } from './config';
 import type { LeaseConfigNode } from './lease-keeper';
 
 export interface SerialPortNode extends Node {
@@ -14,4 +16,14 @@ export interface SerialPortNode extends Node {
 export interface VisaConfigNode extends LeaseConfigNode<ScpiSession> {
   visaConfig: VisaConfig | undefined;
   configError: LabbenchError | undefined;
+}
+
+export interface WatlowConfigNode extends LeaseConfigNode<ByteStream> {
+  watlowConfig: WatlowConfig | undefined;
+  configError: LabbenchError | undefined;
+  /** Name used in topics, samples and `msg.controllers`. */
+  controllerName: string;
+  portPath: string | undefined;
+  /** The controller on the current lease (acquires it on first use; may throw a conflict). */
+  controller(): WatlowController;
 }

@@ -12,6 +12,9 @@ import serialPortNode from '../../nodes/labbench-serial-port';
 import visaNode from '../../nodes/labbench-visa';
 import keithleySupplyNode from '../../nodes/keithley-supply';
 import keithleyBatteryNode from '../../nodes/keithley-battery';
+import watlowNode from '../../nodes/labbench-watlow';
+import watlowPollNode from '../../nodes/watlow-poll';
+import watlowWriteNode from '../../nodes/watlow-write';
 
 export type FlowNode = Record<string, unknown> & { id: string; type: string };
 export type NodeModule = (RED: never) => void;
@@ -36,18 +39,17 @@ export interface TestHelper {
   _RED: { version(): string };
 }
 
-// Flow-node modules join this list as they are written; order does not matter.
+/** Every node module of the package (what package.json's node-red.nodes lists). */
 export const PACKAGE_NODES: unknown[] = [
   serialPortNode,
+  watlowNode,
   visaNode,
-  cacheClearNode,
+  watlowPollNode,
+  watlowWriteNode,
   keithleySupplyNode,
   keithleyBatteryNode,
+  cacheClearNode,
 ];
-
-export function addPackageNodes(...mods: unknown[]): void {
-  for (const m of mods) if (!PACKAGE_NODES.includes(m)) PACKAGE_NODES.push(m);
-}
 
 export interface Harness {
   helper: TestHelper;

@@ -18,6 +18,7 @@ import {
   type Harness,
 } from './harness';
 import { keithleyCases } from './keithley-cases';
+import { watlowCases } from './watlow-cases';
 
 export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
   let h: Harness;
@@ -43,6 +44,7 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
     });
 
     keithleyCases({ h: () => h, unique });
+    watlowCases({ h: () => h, unique });
 
     describe('labbench-cache-clear', () => {
       it('drops drivers and reports {scope, drivers, closed, kept}', async () => {

@@ -1,0 +1,106 @@
+/**
+ * `labbench-watlow` config node (SPEC §2): one EZ-ZONE controller on a labbench-serial-port bus.
+ * Its keeper holds the lease on the port — claiming it for this controller's protocol and the
+ * port's serial settings (SPEC §3 rule 3: a second protocol on the port fails with
+ * E_PROTOCOL_CONFLICT naming the holder) — for the watlow-poll / watlow-write nodes that use it,
+ * and pushes the port's state to them as node status. The controller object is rebuilt on each
+ * new lease; what it learns about the device lives in the port's driver cache (cache-clear).
+ */
+import type { NodeAPI, NodeDef } from 'node-red';
+import { defaultRegistry, serialKey } from '../src/core';
+import { NotFoundError } from '../src/core/errors';
+import type { Lease } from '../src/core/registry';
+import { openSerialStream } from '../src/transport/serial';
+import type { ByteStream } from '../src/transport/types';
+import { WatlowController } from '../src/watlow';
+import { describeNode, parseWatlowConfig } from './shared/config';
+import { asLabbenchError } from './shared/errors';
+import { attachKeeper, LeaseKeeper } from './shared/lease-keeper';
+import './shared/sim';
+import type { SerialPortNode, WatlowConfigNode } from './shared/types';
+
+interface WatlowDef extends NodeDef {
+  port?: string;
+  address?: number | string;
+  protocol?: string;
+  wordOrder?: string;
+  map?: number | string;
+}
+
+export = function (RED: NodeAPI): void {
+  function LabbenchWatlowNode(this: WatlowConfigNode, def: WatlowDef): void {
+    RED.nodes.createNode(this, def);
+    setup(this, def);
+  }
+
+  function setup(node: WatlowConfigNode, def: WatlowDef): void {
+    const describe = describeNode({ type: 'labbench-watlow', name: def.name, id: def.id });
+    const port = (def.port ? RED.nodes.getNode(def.port) : null) as SerialPortNode | null;
+    try {
+      node.watlowConfig = parseWatlowConfig(def as unknown as Record<string, unknown>);
+      node.configError = undefined;
+    } catch (err) {
+      node.watlowConfig = undefined;
+      node.configError = asLabbenchError(err);
+      node.warn(`invalid configuration: ${node.configError.message}`);
+    }
+    // The name used in topics and in msg.controllers.
+    node.controllerName = def.name || `watlow-${String(def.address ?? '?')}`;
+    node.portPath = port?.portConfig?.path;
+
+    const keeper = new LeaseKeeper<ByteStream>({
+      describe,
+      acquire: (): Lease<ByteStream> => {
+        const cfg = node.watlowConfig;
+        if (!cfg) throw node.configError!;
+        if (!port) {
+          throw new NotFoundError(
+            `${describe} has no serial port: choose a labbench-serial-port config node (it may be missing or disabled).`,
+          );
+        }
+        const portConfig = port.portConfig;
+        if (!portConfig) throw port.configError!;
+        const settings = portConfig.settings;
+        return defaultRegistry.acquire<ByteStream>({
+          key: serialKey(portConfig.path),
+          label: portConfig.path.replace(/\?.*$/, ''),
+          holder: describe,
+          claim: {
+            protocol: cfg.protocol,
+            settings: {
+              baudRate: settings.baudRate,
+              dataBits: settings.dataBits,
+              parity: settings.parity,
+              stopBits: settings.stopBits,
+            },
+          },
+          open: () => openSerialStream(portConfig.path, settings),
+        });
+      },
+    });
+    attachKeeper(node, keeper);
+
+    let controller: WatlowController | undefined;
+    node.controller = (): WatlowController => {
+      const lease = keeper.get();
+      if (!controller || controller.lease !== lease) {
+        const cfg = node.watlowConfig!;
+        const portConfig = port!.portConfig!;
+        controller = new WatlowController(
+          lease,
+          {
+            name: node.controllerName,
+            protocol: cfg.protocol,
+            address: cfg.address,
+            wordOrder: cfg.wordOrder,
+            map: cfg.map,
+          },
+          { replyTimeoutMs: portConfig.timeout, retries: portConfig.retries },
+        );
+      }
+      return controller;
+    };
+  }
+
+  RED.nodes.registerType('labbench-watlow', LabbenchWatlowNode);
+};

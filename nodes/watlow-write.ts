@@ -1,0 +1,119 @@
+/**
+ * `watlow-write` (SPEC §2.2): writes one parameter of a labbench-watlow controller and reads it
+ * back. The value (typed input, default msg.payload) is checked against the catalogue — type,
+ * range, enumeration names or codes, read-only — before anything is sent; with `verify` a
+ * different stored value fails with E_VERIFY.
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { NotFoundError, type LabbenchError } from '../src/core/errors';
+import { resolveParameter, validateInstance } from '../src/watlow/parameters';
+import { InputRunner, asLabbenchError, type Send } from './shared/errors';
+import { IDLE, clip, problem, ready, reasonFor } from './shared/status';
+import type { WatlowConfigNode } from './shared/types';
+
+interface WriteDef extends NodeDef {
+  controller?: string;
+  parameter?: string | number;
+  instance?: number | string;
+  value?: string;
+  valueType?: string;
+  verify?: boolean;
+}
+
+export = function (RED: NodeAPI): void {
+  function WatlowWriteNode(this: Node, def: WriteDef): void {
+    RED.nodes.createNode(this, def);
+    setup(this, def);
+  }
+
+  function setup(node: Node, def: WriteDef): void {
+    const config = def.controller ? (RED.nodes.getNode(def.controller) as WatlowConfigNode | null) : null;
+    const verify = def.verify !== false;
+    let parameter: string | number = '';
+    let instance = 1;
+    let propertyError: LabbenchError | undefined;
+    try {
+      const resolved = resolveParameter(
+        typeof def.parameter === 'string' ? def.parameter.trim() : def.parameter,
+      );
+      parameter = resolved.spec ? resolved.name : resolved.id;
+      instance = validateInstance(
+        resolved,
+        def.instance === undefined || def.instance === '' ? 1 : Number(def.instance),
+      );
+    } catch (err) {
+      propertyError = asLabbenchError(err);
+    }
+    const valueType = def.valueType || 'msg';
+    const valueExpr =
+      def.value === undefined || (def.value === '' && valueType === 'msg') ? 'payload' : def.value;
+
+    function evaluate(msg: NodeMessageInFlow): Promise<unknown> {
+      return new Promise((resolve, reject) => {
+        RED.util.evaluateNodeProperty(
+          valueExpr,
+          valueType,
+          node,
+          msg,
+          (err: Error | null, value: unknown) => {
+            if (err) reject(err);
+            else resolve(value);
+          },
+        );
+      });
+    }
+
+    const runner = new InputRunner(
+      node,
+      async (msg: NodeMessageInFlow, send: Send) => {
+        if (propertyError) throw propertyError;
+        if (!config || typeof config.controller !== 'function') {
+          throw new NotFoundError(
+            'This watlow-write node has no controller: its labbench-watlow config node is missing or disabled.',
+          );
+        }
+        const value = await evaluate(msg);
+        const reading = await config.keeper.use(() =>
+          config.controller().write(parameter, value, { instance, verify }),
+        );
+        const out = msg as NodeMessageInFlow & Record<string, unknown>;
+        out.topic = `${reading.controller}/${reading.parameter}${reading.instance !== 1 ? `/${reading.instance}` : ''}`;
+        out.payload = reading.value;
+        out.controller = reading.controller;
+        out.parameter = reading.parameter;
+        out.instance = reading.instance;
+        out.units = reading.units;
+        out.raw = reading.raw;
+        out.timestamp = reading.timestamp;
+        out.protocol = reading.protocol;
+        node.status(
+          ready(
+            clip(
+              `${String(reading.parameter)} = ${String(reading.value)}${reading.units ? ` ${reading.units}` : ''}`,
+            ),
+          ),
+        );
+        send(out);
+      },
+      () => ({ resource: config?.portPath }),
+    );
+
+    if (config && typeof config.register === 'function') config.register(node);
+    if (propertyError) node.status(problem(reasonFor(propertyError.code)));
+    else if (!config) node.status(problem('no controller'));
+    else node.status(IDLE);
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      runner.drain().then(() => {
+        try {
+          config?.deregister?.(node, removed === true);
+        } catch {
+          // never throw from close
+        }
+        done();
+      });
+    });
+  }
+
+  RED.nodes.registerType('watlow-write', WatlowWriteNode);
+};
