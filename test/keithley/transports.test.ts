@@ -183,4 +183,27 @@ describe('labbench-sim keithley', () => {
       await running.close();
     }
   });
+
+  test('serves the same instrument on VXI-11; the battery role works there', async () => {
+    const serial = freshSerial('vxi');
+    const running = await runKeithleySimulator(['--vxi11', '127.0.0.1:0', '--serial', serial]);
+    const registry = new ResourceRegistry({ log: () => undefined });
+    try {
+      assert.deepEqual(running.resources, ['TCPIP0::127.0.0.1::inst0::INSTR']);
+      assert.ok(running.vxi11PortmapperPort !== undefined && running.vxi11PortmapperPort > 0);
+      const lease = acquireVisaSession(registry, running.resources[0], 'vxi test', {
+        timeoutMs: 1000,
+        vxi11PortmapperPort: running.vxi11PortmapperPort,
+      });
+      const { state } = await new Keithley2281SClient(lease, 'battery').applyBattery({
+        model: 'nimh1_2',
+        soc: 60,
+      });
+      assert.equal(state.model, 'NIMH1_2');
+      assert.equal(getSimulated2281S(serial).battery.soc, 60);
+    } finally {
+      await registry.closeAll();
+      await running.close();
+    }
+  });
 });

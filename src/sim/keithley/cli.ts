@@ -57,7 +57,10 @@ export function parseKeithleySimulatorArgs(argv: readonly string[]): KeithleySim
 }
 
 export interface RunningKeithleySimulator {
+  /** VISA resource strings that reach the simulator, TCP socket first. */
   resources: string[];
+  /** Where the VXI-11 portmapper listens (give it as `vxi11PortmapperPort`), when served. */
+  vxi11PortmapperPort?: number;
   close(): Promise<void>;
 }
 
@@ -67,6 +70,8 @@ export async function runKeithleySimulator(argv: readonly string[]): Promise<Run
   const model = getSimulated2281S(args.serial);
   const servers: (ScpiTcpServer | ScpiVxi11Server)[] = [];
   const resources: string[] = [];
+  const notes: string[] = [];
+  let vxi11PortmapperPort: number | undefined;
   const close = async (): Promise<void> => {
     await Promise.allSettled(servers.reverse().map((s) => s.close()));
   };
@@ -75,17 +80,22 @@ export async function runKeithleySimulator(argv: readonly string[]): Promise<Run
       const tcp = await serveScpiOverTcp(model, args.tcp);
       servers.push(tcp);
       resources.push(`TCPIP0::${tcp.host}::${tcp.port}::SOCKET`);
+      notes.push(resources[resources.length - 1]);
     }
     if (args.vxi11) {
       const vxi = await serveScpiOverVxi11(model, { host: args.vxi11.host, portmapperPort: args.vxi11.port });
       servers.push(vxi);
-      resources.push(`TCPIP0::${vxi.host}::inst0::INSTR (portmapper port ${vxi.portmapperPort})`);
+      resources.push(`TCPIP0::${vxi.host}::inst0::INSTR`);
+      vxi11PortmapperPort = vxi.portmapperPort;
+      notes.push(
+        `TCPIP0::${vxi.host}::inst0::INSTR (portmapper on port ${vxi.portmapperPort}: set LABBENCH_VXI11_PORTMAPPER_PORT=${vxi.portmapperPort})`,
+      );
     }
   } catch (err) {
     await close();
     throw err;
   }
-  console.log(`Simulated Keithley 2281S (serial ${args.serial}) serving:\n  ${resources.join('\n  ')}`);
+  console.log(`Simulated Keithley 2281S (serial ${args.serial}) serving:\n  ${notes.join('\n  ')}`);
   const stop = (): void => {
     close().then(
       () => process.exit(0),
@@ -96,6 +106,7 @@ export async function runKeithleySimulator(argv: readonly string[]): Promise<Run
   process.once('SIGTERM', stop);
   return {
     resources,
+    vxi11PortmapperPort,
     close: async () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
