@@ -7,7 +7,14 @@
  * The in-process link (`openSimTransport`) speaks exactly what the stream transports speak:
  * LF-terminated messages in, LF-terminated replies out, reply timeouts as TimeoutError.
  */
-import { ClosedError, DisconnectedError, NotFoundError, ProtocolError, isDeviceGone } from '../core/errors';
+import {
+  ClosedError,
+  DisconnectedError,
+  NotFoundError,
+  ProtocolError,
+  isDeviceGone,
+  toLabbenchError,
+} from '../core/errors';
 import { LineFramer } from './framing';
 import { ReplyQueue } from './reply-queue';
 import type { MessageTransport, ScpiDeviceModel, SimInstrumentFactory } from './types';
@@ -145,6 +152,11 @@ export class SimLoopbackTransport implements MessageTransport {
     this.closed = true;
     this.generation++;
     this.replies.fail(this.closedError());
+    try {
+      this.model.closeSession?.();
+    } catch {
+      // bookkeeping of a simulator; closing must not fail
+    }
   }
 
   private async run(text: string, generation: number): Promise<void> {
@@ -198,6 +210,12 @@ export async function openSimTransport(resource: {
     throw new NotFoundError(`${label} is unplugged (simulated); plug it back in and retry.`, {
       resource: label,
     });
+  }
+  try {
+    model.openSession?.();
+  } catch (err) {
+    // EBUSY becomes a busy error (retried by the registry), ENODEV a device-gone one.
+    throw toLabbenchError(err, { resource: label, action: 'Opening' });
   }
   return new SimLoopbackTransport(label, model);
 }

@@ -73,6 +73,14 @@ export interface ScpiDeviceModel {
    */
   isConnected?(): boolean;
   /**
+   * A link opens onto the instrument (in-process link, TCP connection, VXI-11 create_link, USB
+   * claim). Throwing an OS-coded error refuses it: 'EBUSY' makes the link report busy (USB claim
+   * "interface is busy", VXI-11 "device locked"), which the registry retries.
+   */
+  openSession?(): void;
+  /** The link opened by `openSession` is gone (called once per successful open). */
+  closeSession?(): void;
+  /**
    * USB identity for the simulated USBTMC device descriptors. Optional: the simulator falls back
    * to the options it is given (default Keithley VID 0x05E6).
    */

@@ -39,11 +39,21 @@ export async function serveScpiOverTcp(
       if (!socket.destroyed) socket.resetAndDestroy();
     };
     socket.on('error', () => undefined);
+    let session = false;
     socket.on('close', () => {
       sockets.delete(socket);
       port.close();
+      if (session) model.closeSession?.();
     });
     if (!port.connected) {
+      unplug();
+      return;
+    }
+    try {
+      model.openSession?.();
+      session = true;
+    } catch {
+      // A raw socket has no "busy" answer: the instrument just drops the connection.
       unplug();
       return;
     }

@@ -165,7 +165,7 @@ export class SimUsbtmcDevice implements UsbDeviceLike {
   unplug(): void {
     this.plugged = false;
     this.isOpen = false;
-    this.claimed = false;
+    this.unclaim();
     this.request = undefined;
     this.packets = [];
     this.port.close();
@@ -189,7 +189,7 @@ export class SimUsbtmcDevice implements UsbDeviceLike {
 
   async close(): Promise<void> {
     this.isOpen = false;
-    this.claimed = false;
+    this.unclaim();
   }
 
   async selectConfiguration(value: number): Promise<void> {
@@ -207,11 +207,26 @@ export class SimUsbtmcDevice implements UsbDeviceLike {
     if (!this.isOpen) throw usbError('claimInterface error: invalid state');
     if (n !== 0) throw usbError('interface not found');
     if (this.busy || this.claimed) throw usbError('interface is busy');
+    try {
+      this.model.openSession?.();
+    } catch (err) {
+      // What `usb` 3.x says when the kernel driver or another process holds the interface.
+      throw usbError(
+        (err as { code?: string }).code === 'EBUSY' ? 'interface is busy' : 'device disconnected',
+      );
+    }
     this.claimed = true;
   }
 
-  async releaseInterface(): Promise<void> {
+  /** The claim ends: release, close, or the cable pulled. */
+  private unclaim(): void {
+    if (!this.claimed) return;
     this.claimed = false;
+    this.model.closeSession?.();
+  }
+
+  async releaseInterface(): Promise<void> {
+    this.unclaim();
   }
 
   async clearHalt(_direction: UsbDirection, _endpoint: number): Promise<void> {

@@ -156,6 +156,8 @@ export async function serveScpiOverVxi11(
   const host = options.host ?? '127.0.0.1';
   const maxRecvSize = Math.max(1024, options.maxRecvSize ?? 4096);
   const links = new Map<number, SimInstrumentPort>();
+  /** Ends the model session of each link exactly once (destroy_link or connection close). */
+  const sessions = new Map<number, () => void>();
   let nextLid = 1;
 
   const core = await serveRpc(host, options.corePort ?? 0, async (call, connection) => {
@@ -168,18 +170,25 @@ export async function serveScpiOverVxi11(
       case CoreProc.CREATE_LINK: {
         const parms = decodeCreateLink(call.args);
         const port = new SimInstrumentPort(model);
-        if (!/^inst\d+$/i.test(parms.device) || !port.connected) {
-          return success(
-            encodeCreateLinkResp({
-              error: Vxi11Error.DEVICE_NOT_ACCESSIBLE,
-              lid: 0,
-              abortPort: 0,
-              maxRecvSize: 0,
-            }),
-          );
+        const refuse = (error: number): RpcOutcome =>
+          success(encodeCreateLinkResp({ error, lid: 0, abortPort: 0, maxRecvSize: 0 }));
+        if (!/^inst\d+$/i.test(parms.device) || !port.connected)
+          return refuse(Vxi11Error.DEVICE_NOT_ACCESSIBLE);
+        try {
+          model.openSession?.();
+        } catch (err) {
+          // Busy maps to "device locked by another link", which clients treat as busy.
+          const busy = (err as { code?: string }).code === 'EBUSY';
+          return refuse(busy ? Vxi11Error.DEVICE_LOCKED : Vxi11Error.DEVICE_NOT_ACCESSIBLE);
         }
         const lid = nextLid++;
         links.set(lid, port);
+        let sessionOpen = true;
+        sessions.set(lid, () => {
+          if (!sessionOpen) return;
+          sessionOpen = false;
+          model.closeSession?.();
+        });
         // A pulled cable: the instrument vanishes from the network, connection reset.
         port.onFault(() => {
           if (!connection.socket.destroyed) connection.socket.resetAndDestroy();
@@ -187,6 +196,8 @@ export async function serveScpiOverVxi11(
         connection.onClose(() => {
           port.close();
           links.delete(lid);
+          sessions.get(lid)?.();
+          sessions.delete(lid);
         });
         return success(encodeCreateLinkResp({ error: Vxi11Error.NONE, lid, abortPort: 0, maxRecvSize }));
       }
@@ -244,6 +255,8 @@ export async function serveScpiOverVxi11(
         if (!port) return success(encodeDeviceError(Vxi11Error.INVALID_LINK));
         port.close();
         links.delete(lid);
+        sessions.get(lid)?.();
+        sessions.delete(lid);
         return success(encodeDeviceError(Vxi11Error.NONE));
       }
       default:
@@ -279,6 +292,8 @@ export async function serveScpiOverVxi11(
     async close() {
       for (const port of links.values()) port.close();
       links.clear();
+      for (const end of sessions.values()) end();
+      sessions.clear();
       await Promise.all([portmapper.close(), core.close()]);
     },
   };

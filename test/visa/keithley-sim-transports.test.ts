@@ -1,0 +1,107 @@
+/**
+ * The real 2281S simulator model served over every VISA transport (in-process, raw TCP, VXI-11,
+ * simulated USBTMC): the same session behaviour whatever the wire, and the model's session
+ * bookkeeping and busy-on-open fault reach the registry's retry through each transport.
+ */
+import { strict as assert } from 'node:assert';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { ResourceRegistry } from '../../src/core/registry';
+import { Simulated2281S } from '../../src/sim/keithley/instrument';
+import { serveScpiOverTcp } from '../../src/sim/visa/tcp-server';
+import type { ScpiTcpServer } from '../../src/sim/visa/tcp-server';
+import { SimUsbtmcDevice, createSimUsbBackend } from '../../src/sim/visa/usbtmc-device';
+import { serveScpiOverVxi11 } from '../../src/sim/visa/vxi11-server';
+import type { ScpiVxi11Server } from '../../src/sim/visa/vxi11-server';
+import { setUsbBackend } from '../../src/transport/usbtmc';
+import { acquireVisaSession } from '../../src/visa/acquire';
+import {
+  registerSimInstrument,
+  resetSimInstruments,
+  unregisterSimInstrument,
+} from '../../src/visa/sim-instruments';
+
+type Coded = Error & { code?: string; deviceCode?: number };
+
+describe('2281S simulator over every transport', () => {
+  const models = {
+    sim: new Simulated2281S('SIMT01'),
+    tcp: new Simulated2281S('TCPT01'),
+    vxi: new Simulated2281S('VXIT01'),
+    usb: new Simulated2281S('USBT01'),
+  };
+  let tcp: ScpiTcpServer;
+  let vxi: ScpiVxi11Server;
+  let registry: ResourceRegistry;
+
+  before(async () => {
+    registerSimInstrument('K2281T', () => models.sim);
+    tcp = await serveScpiOverTcp(models.tcp, { host: '127.0.0.1', port: 0 });
+    vxi = await serveScpiOverVxi11(models.vxi, { host: '127.0.0.1' });
+    setUsbBackend(createSimUsbBackend([new SimUsbtmcDevice(models.usb, { serial: 'USBT01' })]));
+  });
+  after(async () => {
+    setUsbBackend(undefined);
+    unregisterSimInstrument('K2281T');
+    resetSimInstruments();
+    await tcp.close();
+    await vxi.close();
+  });
+  afterEach(async () => {
+    assert.deepEqual(await registry.closeAll(), []);
+  });
+
+  const resources = (): [keyof typeof models, string][] => [
+    ['sim', 'SIM::K2281T::SIMT01::INSTR'],
+    ['tcp', `TCPIP::127.0.0.1::${tcp.port}::SOCKET`],
+    ['vxi', vxi.resource],
+    ['usb', 'USB0::0x05E6::0x2281::usbt01::INSTR'],
+  ];
+
+  it('identifies, sets and reads back, and maps refused commands to DeviceError on each transport', async () => {
+    registry = new ResourceRegistry({ graceMs: 0 });
+    for (const [name, resource] of resources()) {
+      const lease = acquireVisaSession(registry, resource, `test ${name}`, {
+        timeoutMs: 300,
+        vxi11PortmapperPort: vxi.portmapperPort,
+      });
+      const idn = await lease.transact((s) => s.query('*IDN?'));
+      assert.equal(idn, models[name].identity, name);
+      await lease.transact((s) => s.writeCommand(':VOLT', [3.3]));
+      assert.equal(Number(await lease.transact((s) => s.query(':VOLT?'))), 3.3, name);
+      await assert.rejects(
+        lease.transact((s) => s.writeCommand(':VOLT', [99])),
+        (err: Coded) => err.code === 'E_DEVICE_ERROR' && typeof err.deviceCode === 'number',
+        name,
+      );
+      // The parser quirk after an unchecked rejected command, recovered on every wire.
+      await lease.transact((s) => s.write(':NOSUCH:COMMAND 1', { check: false }));
+      assert.equal(
+        await lease.transact((s) => s.query('*IDN?')),
+        models[name].identity,
+        `${name} after quirk`,
+      );
+      lease.release({ immediate: true });
+    }
+  });
+
+  it('busy on open is retried by the registry on each transport that can say busy; sessions are counted and closed', async () => {
+    registry = new ResourceRegistry({ graceMs: 0, openRetryDelaysMs: [5, 5, 5, 5] });
+    for (const [name, resource] of resources()) {
+      if (name === 'tcp') continue; // a raw socket cannot answer "busy": the instrument drops it
+      const model = models[name];
+      model.failOpensWithBusy(2);
+      const opened = model.sessionsOpened;
+      const lease = acquireVisaSession(registry, resource, `test ${name}`, {
+        timeoutMs: 300,
+        vxi11PortmapperPort: vxi.portmapperPort,
+      });
+      assert.equal(await lease.transact((s) => s.query('*IDN?')), model.identity, name);
+      assert.equal(model.sessionsOpened, opened + 1, `${name}: one session after two busy refusals`);
+      assert.equal(model.openSessions, 1, name);
+      lease.release({ immediate: true });
+      await registry.closeAll();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(model.openSessions, 0, `${name}: session closed`);
+    }
+  });
+});
