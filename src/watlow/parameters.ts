@@ -27,7 +27,11 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     previous = current;
   }
@@ -39,7 +43,9 @@ function closestNames(text: string): string[] {
   const lower = text.toLowerCase();
   return parameterNames()
     .map((name) => ({ name, distance: editDistance(lower, name.toLowerCase()) }))
-    .filter(({ name, distance }) => distance <= 3 || (lower.length >= 4 && name.toLowerCase().includes(lower)))
+    .filter(
+      ({ name, distance }) => distance <= 3 || (lower.length >= 4 && name.toLowerCase().includes(lower)),
+    )
     .sort((a, b) => a.distance - b.distance)
     .slice(0, 5)
     .map(({ name }) => name);

@@ -124,7 +124,10 @@ test('Std Bus: refusals become E_DEVICE_ERROR with the Watlow code; absent param
       assert.match(err.message, /no such instance/);
       return true;
     });
-    await assert.rejects(oven.read('currentRms'), (err: Error & { deviceCode?: number }) => err.deviceCode === 0x83);
+    await assert.rejects(
+      oven.read('currentRms'),
+      (err: Error & { deviceCode?: number }) => err.deviceCode === 0x83,
+    );
     const before = b.bus.transactionCount;
     await assert.rejects(oven.read('currentRms'), (err: Error & { deviceCode?: number }) => {
       assert.equal(err.deviceCode, 0x83);
@@ -133,7 +136,10 @@ test('Std Bus: refusals become E_DEVICE_ERROR with the Watlow code; absent param
     });
     assert.equal(b.bus.transactionCount, before, 'the availability cache answered without I/O');
     // 0x84 is per instance and not cached: asked again.
-    await assert.rejects(oven.read('processValue', 2), (err: Error & { deviceCode?: number }) => err.deviceCode === 0x84);
+    await assert.rejects(
+      oven.read('processValue', 2),
+      (err: Error & { deviceCode?: number }) => err.deviceCode === 0x84,
+    );
     assert.equal(b.bus.transactionCount, before + 1);
     await assert.rejects(oven.read(99001), (err: Error & { deviceCode?: number }) => err.deviceCode === 0x81);
     // Clearing the port's driver cache forgets it.
@@ -159,7 +165,10 @@ test('Modbus: exceptions become E_DEVICE_ERROR with the exception code; 02 is re
     await assert.rejects(oven.read('currentRms'), (err: Error) => /remembered/.test(err.message));
     assert.equal(b.bus.transactionCount, before);
     // Loop 2 is not fitted: its registers are absent.
-    await assert.rejects(oven.read('setPoint', 2), (err: Error & { deviceCode?: number }) => err.deviceCode === 2);
+    await assert.rejects(
+      oven.read('setPoint', 2),
+      (err: Error & { deviceCode?: number }) => err.deviceCode === 2,
+    );
   } finally {
     await b.close();
   }
@@ -206,9 +215,15 @@ for (const protocol of ['stdbus', 'modbus'] as const) {
     const b = bench();
     try {
       const oven = b.add('oven', { protocol });
-      assert.deepEqual(await oven.write('controlMode', 'Manual').then((r) => [r.value, r.raw]), ['manual', 54]);
+      assert.deepEqual(await oven.write('controlMode', 'Manual').then((r) => [r.value, r.raw]), [
+        'manual',
+        54,
+      ]);
       assert.deepEqual(await oven.write('controlMode', '10').then((r) => [r.value, r.raw]), ['auto', 10]);
-      assert.deepEqual(await oven.write('autotuneRequest', 'yes').then((r) => [r.value, r.raw]), ['yes', 106]);
+      assert.deepEqual(await oven.write('autotuneRequest', 'yes').then((r) => [r.value, r.raw]), [
+        'yes',
+        106,
+      ]);
       b.bus.controller(1).set('maxSetPoint', 100);
       await assert.rejects(oven.write('setPoint', 150), (err: Error) => {
         assert.equal(codeOf(err), 'E_VERIFY');
@@ -250,7 +265,12 @@ test('a registry transaction timeout aborts the attempt at once and frees the po
   const manager = new WatlowManager({ registry });
   try {
     // A reply timeout far beyond the test's life: only the registry's abort can end the attempt.
-    const oven = manager.add('oven', { port: `sim:${busName}`, protocol: 'stdbus', address: 1, line: { replyTimeoutMs: 600_000, retries: 0 } });
+    const oven = manager.add('oven', {
+      port: `sim:${busName}`,
+      protocol: 'stdbus',
+      address: 1,
+      line: { replyTimeoutMs: 600_000, retries: 0 },
+    });
     bus.injectFault({ kind: 'dropReply' });
     const pending = oven.read('processValue');
     pending.catch(() => undefined);
