@@ -88,6 +88,11 @@ export function requireProgramMessage(command: string, what: string): string {
   return command;
 }
 
+/** True when the program message holds a query ('?' outside quoted string data). */
+export function isScpiQuery(command: string): boolean {
+  return command.replace(/"(?:[^"]|"")*"|'(?:[^']|'')*'/g, '').includes('?');
+}
+
 /** Parses one `:SYST:ERR?` reply (`-222,"Data out of range"`); undefined when it is not one. */
 export function parseScpiError(reply: string): ScpiErrorEntry | undefined {
   const m = /^\s*([-+]?\d+)\s*(?:,\s*(.*?))?\s*$/s.exec(reply);

@@ -17,7 +17,13 @@
 import { Mutex } from 'async-mutex';
 import { ClosedError, InvalidInputError, LabbenchError, TimeoutError } from '../core/errors';
 import { stripTerminator } from './framing';
-import { formatScpiCommand, parseScpiError, requireProgramMessage, scpiDeviceError } from './scpi-format';
+import {
+  formatScpiCommand,
+  isScpiQuery,
+  parseScpiError,
+  requireProgramMessage,
+  scpiDeviceError,
+} from './scpi-format';
 import type {
   Closeable,
   MessageTransport,
@@ -85,7 +91,7 @@ export class ScpiSession implements Closeable {
     options: ScpiWriteOptions & { allow?: readonly number[] } = {},
   ): Promise<void> {
     requireProgramMessage(command, 'Command');
-    if (command.includes('?')) {
+    if (isScpiQuery(command)) {
       throw new InvalidInputError(
         `Command ${JSON.stringify(command)} is a query; use query() so its reply is read.`,
       );
@@ -106,7 +112,7 @@ export class ScpiSession implements Closeable {
   /** Sends a query and returns its reply without the terminator. */
   async query(command: string, options: ScpiCallOptions = {}): Promise<string> {
     requireProgramMessage(command, 'Query');
-    if (!command.includes('?')) {
+    if (!isScpiQuery(command)) {
       throw new InvalidInputError(
         `Query ${JSON.stringify(command)} has no "?"; the instrument would not answer it.`,
       );

@@ -4,7 +4,7 @@ import { TimeoutError } from '../../src/core/errors';
 import { serveScpiOverTcp } from '../../src/sim/visa/tcp-server';
 import type { ScpiTcpServer } from '../../src/sim/visa/tcp-server';
 import { openTcpSocketTransport } from '../../src/transport/tcp';
-import { formatScpiCommand, parseScpiError } from '../../src/visa/scpi-format';
+import { formatScpiCommand, isScpiQuery, parseScpiError } from '../../src/visa/scpi-format';
 import { ScpiSession } from '../../src/visa/session';
 import { SimLoopbackTransport } from '../../src/visa/sim-instruments';
 import type { MessageTransport, ScpiErrorEntry } from '../../src/visa/types';
@@ -44,6 +44,14 @@ describe('SCPI formatting', () => {
     );
     assert.equal(formatScpiCommand('*IDN?'), '*IDN?');
     assert.equal(formatScpiCommand(':BATT:MOD3:VOC?'), ':BATT:MOD3:VOC?');
+  });
+
+  it('tells queries from commands, ignoring "?" inside quoted strings', () => {
+    assert.equal(isScpiQuery('*IDN?'), true);
+    assert.equal(isScpiQuery(':VOLT 5;:VOLT?'), true);
+    assert.equal(isScpiQuery(':DISP:USER:TEXT "Ready?"'), false);
+    assert.equal(isScpiQuery(":DISP:USER:TEXT 'it''s ok?'"), false);
+    assert.equal(isScpiQuery(':DISP:USER:TEXT "a"";b?"'), false);
   });
 
   it('parses error-queue replies', () => {
@@ -98,10 +106,20 @@ describe('ScpiSession on the in-process simulator link', () => {
 
   it('terminates with LF, strips the reply terminator', async () => {
     const s = loopback(model);
+    await assert.rejects(
+      s.writeCommand(':DISP:USER:TEXT', [{ text: 'Ready?' }]),
+      (err: Coded) => err.deviceCode === -113,
+    );
     assert.equal(await s.query('*IDN?'), IDN);
     await s.writeCommand(':VOLT', [12.5]);
     assert.equal(await s.queryCommand(':VOLT?'), '12.5');
-    assert.deepEqual(model.messages.slice(0, 2), ['*IDN?', ':VOLT 12.5']);
+    assert.deepEqual(model.messages.slice(0, 4), [
+      ':DISP:USER:TEXT "Ready?"',
+      ':SYST:ERR?',
+      ':SYST:ERR?',
+      '*IDN?',
+    ]);
+    assert.equal(model.messages[4], ':VOLT 12.5');
   });
 
   it('drains the error queue until 0,"No error"', async () => {
