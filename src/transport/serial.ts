@@ -127,14 +127,20 @@ async function openOsSerialPort(path: string, settings: SerialSettings): Promise
       isOpen = false;
       data.clear();
       closed.clear();
+      // A stream whose write failed (EIO after an unplug) emits 'error' a tick later; with no
+      // listener left that would be an uncaught exception, i.e. a crashed Node-RED.
+      const quiet = (): void => {
+        port.removeAllListeners();
+        port.on('error', () => undefined);
+      };
       return new Promise<void>((resolve, reject) => {
         if (!port.isOpen) {
-          port.removeAllListeners();
+          quiet();
           resolve();
           return;
         }
         port.close((err) => {
-          port.removeAllListeners();
+          quiet();
           // Closing a port whose device vanished fails with EIO; it is closed all the same.
           if (err && !/EIO|Input\/output|not open/i.test(err.message)) reject(withOsCode(err, path));
           else resolve();

@@ -1,0 +1,60 @@
+/** SPEC §3 rule 7 on a real port: held (locked) by another process → E_BUSY after 5 attempts. */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import { LabbenchError } from '../../src/core/errors';
+import { serialKey } from '../../src/core/identity';
+import { ResourceRegistry } from '../../src/core/registry';
+import type { ByteStream } from '../../src/transport/types';
+import { DEFAULT_SERIAL_SETTINGS } from '../../src/transport/types';
+import { openSerialStream } from '../../src/transport/serial';
+import { holdPortInChild, makeTempDir, PtyPair, requireSocat, roundTrip, startEcho } from '../support/pty';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+test('a port locked by another process: E_BUSY after the retry schedule (5 attempts); free again → opens', async (t) => {
+  if (!requireSocat(t)) return;
+  const dir = makeTempDir();
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const pair = await PtyPair.start(dir);
+  cleanups.push(() => pair.stop());
+  const echo = await startEcho(pair.b);
+  cleanups.push(() => echo.close());
+  const holder = await holdPortInChild(pair.a);
+  cleanups.push(() => holder.kill());
+  const registry = new ResourceRegistry({ log: () => undefined }); // real clock: real schedule
+  cleanups.push(async () => void (await registry.closeAll()));
+
+  const attempts: string[] = [];
+  const lease = registry.acquire({
+    key: serialKey(pair.a),
+    label: pair.a,
+    holder: 'labbench-watlow "Oven 1"',
+    open: async (): Promise<ByteStream> => {
+      attempts.push('open');
+      return openSerialStream(pair.a, DEFAULT_SERIAL_SETTINGS);
+    },
+  });
+  const err = await lease.open().then(
+    () => assert.fail('must not open a port another process holds'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof LabbenchError, String(err));
+  assert.equal(err.code, 'E_BUSY');
+  assert.equal(err.name, 'BusyError');
+  assert.ok(err.message.includes(pair.a), err.message);
+  assert.match(err.message, /Cannot lock port|temporarily unavailable/i, 'keeps the OS reason');
+  assert.equal(attempts.length, 5, 'first try + 4 retries');
+
+  // The other program lets go: the next use opens and works.
+  await holder.kill();
+  attempts.length = 0;
+  const reply = await lease.transact((s, signal) => roundTrip(s, Buffer.from('after busy'), signal), {
+    timeoutMs: 2000,
+  });
+  assert.equal(reply.toString(), 'after busy');
+  assert.equal(attempts.length, 1);
+});
