@@ -68,6 +68,7 @@ test("error policy 'raise': every read is attempted, then one E_POLL_FAILED list
       (e: unknown) => e as WatlowPollError,
     );
     assert.ok(err instanceof PollFailedError);
+    assert.ok(err instanceof WatlowPollError);
     assert.equal(err.code, 'E_POLL_FAILED');
     assert.equal(err.name, 'PollFailedError');
     // oven: currentRms (0x83); kiln: setPoint timed out (3 attempts), then currentRms (0x83).
