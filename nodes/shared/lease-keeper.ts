@@ -60,6 +60,7 @@ export class LeaseKeeper<H extends Closeable> {
   private unsubscribe: (() => void) | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private readonly inflight = new Set<Promise<unknown>>();
   private lastState: { state: ResourceState; err?: LabbenchError } | undefined;
 
@@ -86,7 +87,7 @@ export class LeaseKeeper<H extends Closeable> {
   /** Harmless when late (after the config node closed) or repeated. */
   deregister(node: { id: string }, removed: boolean): void {
     delete this.users[node.id];
-    if (this.closed || this.userCount > 0 || !this.lease) return;
+    if (this.closed || this.closing || this.userCount > 0 || !this.lease) return;
     if (removed) {
       this.releaseLease(false);
       return;
@@ -147,22 +148,29 @@ export class LeaseKeeper<H extends Closeable> {
     return this.lastState;
   }
 
-  /** The config node's own close: waits (bounded) for operations in flight, then releases. */
+  /**
+   * The config node's own close: waits (bounded) for the operations in flight — and for those they
+   * start meanwhile, such as the next controller of a poll on the same port — then releases.
+   */
   async close(removed: boolean): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.closing) return this.closing;
     this.cancelGrace();
-    if (this.inflight.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.allSettled([...this.inflight]),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, this.options.drainMs ?? 10_000);
-        }),
-      ]);
-      if (timer) clearTimeout(timer);
-    }
-    this.releaseLease(removed);
+    this.closing = (async () => {
+      const deadline = Date.now() + (this.options.drainMs ?? 10_000);
+      while (this.inflight.size > 0 && Date.now() < deadline) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.allSettled([...this.inflight]),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+          }),
+        ]);
+        if (timer) clearTimeout(timer);
+      }
+      this.closed = true;
+      this.releaseLease(removed);
+    })();
+    return this.closing;
   }
 
   private cancelGrace(): void {

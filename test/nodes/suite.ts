@@ -19,6 +19,7 @@ import {
 } from './harness';
 import { keithleyCases } from './keithley-cases';
 import { watlowCases } from './watlow-cases';
+import { redeployCases } from './redeploy-cases';
 
 export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
   let h: Harness;
@@ -45,6 +46,7 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
 
     keithleyCases({ h: () => h, unique });
     watlowCases({ h: () => h, unique });
+    redeployCases({ h: () => h, unique });
 
     describe('labbench-cache-clear', () => {
       it('drops drivers and reports {scope, drivers, closed, kept}', async () => {

@@ -1,0 +1,141 @@
+/**
+ * The config-node lease lifecycle (LeaseKeeper) on its own, against a private registry and a
+ * fake handle: lazy acquisition, grace period on a "modified nodes" restart, immediate release on
+ * removal, the config node's own close waiting for work in flight, late deregistration.
+ */
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { ResourceRegistry } from '../../src/core/registry';
+import { serialKey } from '../../src/core';
+import { LeaseKeeper, statusForState, type UserNode } from '../../nodes/shared/lease-keeper';
+
+class Handle {
+  static opened = 0;
+  static closed = 0;
+  constructor() {
+    Handle.opened++;
+  }
+  async close(): Promise<void> {
+    Handle.closed++;
+  }
+}
+
+function user(id: string, seen: unknown[] = []): UserNode {
+  return { id, status: (s: unknown) => seen.push(s) } as unknown as UserNode;
+}
+
+function keeperOn(registry: ResourceRegistry, bus: string, graceMs = 30): LeaseKeeper<Handle> {
+  return new LeaseKeeper<Handle>({
+    describe: `labbench-watlow "${bus}"`,
+    graceMs,
+    acquire: () =>
+      registry.acquire<Handle>({
+        key: serialKey(`sim:${bus}`),
+        label: `sim:${bus}`,
+        holder: bus,
+        claim: { protocol: 'stdbus' },
+        open: async () => new Handle(),
+      }),
+  });
+}
+
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('LeaseKeeper (config-node lease lifecycle)', () => {
+  it('acquires lazily and opens on first use only', async () => {
+    const registry = new ResourceRegistry();
+    const k = keeperOn(registry, 'lazy');
+    k.register(user('a'));
+    assert.equal(k.holdsLease, false);
+    const before = Handle.opened;
+    await k.use((lease) => lease.open());
+    assert.equal(Handle.opened, before + 1);
+    await k.close(false);
+  });
+
+  it('keeps the handle open across a restart of its only user (modified-nodes deploy)', async () => {
+    const registry = new ResourceRegistry();
+    const k = keeperOn(registry, 'grace', 50);
+    const a = user('a');
+    k.register(a);
+    await k.use((lease) => lease.open());
+    const closedBefore = Handle.closed;
+    k.deregister(a, false); // the user restarts…
+    k.register(user('a')); // …and comes back within the grace period
+    await tick(120);
+    assert.equal(Handle.closed, closedBefore, 'not closed');
+    assert.equal(k.holdsLease, true);
+    await k.close(false);
+    await tick(5);
+    assert.equal(Handle.closed, closedBefore + 1);
+  });
+
+  it('releases after the grace period when the last user does not come back', async () => {
+    const registry = new ResourceRegistry();
+    const k = keeperOn(registry, 'gone', 20);
+    const a = user('a');
+    k.register(a);
+    await k.use((lease) => lease.open());
+    const closedBefore = Handle.closed;
+    k.deregister(a, false);
+    await tick(80);
+    assert.equal(Handle.closed, closedBefore + 1);
+    assert.equal(k.holdsLease, false);
+    await k.close(false);
+  });
+
+  it('releases at once when the last user is removed', async () => {
+    const registry = new ResourceRegistry();
+    const k = keeperOn(registry, 'removed', 10_000);
+    const a = user('a');
+    k.register(a);
+    await k.use((lease) => lease.open());
+    const closedBefore = Handle.closed;
+    k.deregister(a, true);
+    await tick(5);
+    assert.equal(Handle.closed, closedBefore + 1);
+    await k.close(false);
+  });
+
+  it('close waits for operations in flight (and those they start), then releases; late calls are harmless', async () => {
+    const registry = new ResourceRegistry();
+    const k = keeperOn(registry, 'drain');
+    const a = user('a');
+    k.register(a);
+    const order: string[] = [];
+    const work = k.use(async (lease) => {
+      await lease.transact(async () => {
+        await tick(30);
+        order.push('first');
+      });
+      // the next controller of the same poll asks for the lease while the config node closes
+      await k.use((l) => l.transact(async () => void order.push('second')));
+    });
+    const closing = k.close(false);
+    await Promise.all([work, closing]);
+    order.push('released');
+    assert.deepEqual(order, ['first', 'second', 'released']);
+    assert.equal(registry.keys().length, 0, 'resource left the registry');
+    k.deregister(a, false); // a slow user deregisters after the config node closed
+    k.deregister(a, true);
+    assert.throws(() => k.get(), { code: 'E_CLOSED' });
+    await k.close(true);
+  });
+
+  it('pushes resource state to every user as §7 statuses', async () => {
+    const registry = new ResourceRegistry();
+    const k = keeperOn(registry, 'status');
+    const seenA: unknown[] = [];
+    const seenB: unknown[] = [];
+    k.register(user('a', seenA));
+    k.register(user('b', seenB));
+    await k.use((lease) => lease.open());
+    assert.deepEqual(seenA, [
+      { fill: 'yellow', shape: 'ring', text: 'opening…' },
+      { fill: 'green', shape: 'dot', text: 'ready' },
+    ]);
+    assert.deepEqual(seenB, seenA);
+    assert.deepEqual(statusForState('closed'), { fill: 'grey', shape: 'ring', text: 'idle' });
+    await k.close(false);
+  });
+});

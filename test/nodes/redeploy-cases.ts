@@ -1,0 +1,225 @@
+/**
+ * Deploys, redeploys and config-level events: one OS handle per port whatever the deploy type,
+ * no queued message lost, roles released by restarted monitors, port state on every user node.
+ */
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { resourceKey } from '../../src/core';
+import { getSimulatedWatlowBus } from '../../src/sim/watlow';
+import {
+  collect,
+  openCount,
+  PACKAGE_NODES,
+  placed,
+  settle,
+  statuses,
+  tabWithCatch,
+  until,
+  type FlowNode,
+  type Harness,
+} from './harness';
+
+/** Counts what a node instance did with its messages: sends and (catchable) errors. */
+function answers(h: Harness, id: string): { sends: number; errors: number } {
+  const count = { sends: 0, errors: 0 };
+  const node = h.helper.getNode(id);
+  node.on('call:send', () => count.sends++);
+  node.on('call:error', () => count.errors++);
+  return count;
+}
+
+export function redeployCases(ctx: { h(): Harness; unique(prefix: string): string }): void {
+  function watlowFlow(bus: string, pollName: string, extra: FlowNode[] = []): FlowNode[] {
+    return placed([
+      ...tabWithCatch(),
+      {
+        id: 'port',
+        type: 'labbench-serial-port',
+        path: `sim:${bus}?addresses=1,2`,
+        timeout: 500,
+        retries: 0,
+      },
+      { id: 'w1', type: 'labbench-watlow', name: 'Oven1', port: 'port', address: 1, protocol: 'stdbus' },
+      {
+        id: 'poll',
+        type: 'watlow-poll',
+        z: 'tab1',
+        name: pollName,
+        controller: 'w1',
+        output: 'perValue',
+        errors: 'catch',
+        interval: 0,
+        parameters: [{ parameter: 'processValue', instance: 1 }],
+        wires: [['out']],
+      },
+      { id: 'out', type: 'helper', z: 'tab1' },
+      ...extra,
+    ]);
+  }
+
+  describe('redeploys', () => {
+    for (const type of ['nodes', 'full'] as const) {
+      it(`a "${type}" redeploy keeps one OS handle on the port and answers every queued message`, async () => {
+        const h = ctx.h();
+        const bus = ctx.unique(`rd${type}`);
+        const key = resourceKey(`sim:${bus}`);
+        await h.helper.load(PACKAGE_NODES, watlowFlow(bus, 'before'));
+        const out = collect(h, 'out');
+        h.helper.getNode('poll').receive({ payload: 0 });
+        await until(() => out.length === 1, 'first poll');
+        assert.equal(openCount(key).opened, 1);
+
+        getSimulatedWatlowBus(bus).turnaroundMs = 3;
+        const old = answers(h, 'poll');
+        const queued = 20;
+        for (let i = 0; i < queued; i++) h.helper.getNode('poll').receive({ payload: i });
+        // Redeploy while the messages wait in the port's queue.
+        await h.helper.setFlows(watlowFlow(bus, 'after'), type);
+        await until(() => old.sends + old.errors === queued, 'every queued message answered');
+        assert.equal(old.errors, 0, 'no queued message failed');
+        getSimulatedWatlowBus(bus).turnaroundMs = 0;
+
+        const fresh = collect(h, 'out');
+        h.helper.getNode('poll').receive({ payload: 'after' });
+        await until(() => fresh.length >= 1, 'poll after the redeploy');
+        const c = openCount(key);
+        assert.equal(c.maxOpen, 1, 'never two handles on the port');
+        assert.equal(c.open, 1);
+        if (type === 'nodes') {
+          assert.equal(c.opened, 1, 'a modified-nodes deploy neither closes nor reopens the port');
+          assert.equal(c.closed, 0);
+        } else {
+          // The config node's own close releases the port; the new one reopens it (never overlapping).
+          assert.ok(c.opened <= 2);
+          console.log(`# full deploy: port opened ${c.opened} time(s), closed ${c.closed}`);
+        }
+      });
+    }
+
+    it('removing the last user releases the port at once', async () => {
+      const h = ctx.h();
+      const bus = ctx.unique('rm');
+      const key = resourceKey(`sim:${bus}`);
+      await h.helper.load(PACKAGE_NODES, watlowFlow(bus, 'p'));
+      const out = collect(h, 'out');
+      h.helper.getNode('poll').receive({ payload: 0 });
+      await until(() => out.length === 1, 'first poll');
+      const withoutPoll = watlowFlow(bus, 'p').filter((n) => n.id !== 'poll');
+      await h.helper.setFlows(withoutPoll, 'nodes');
+      await until(() => openCount(key).closed === 1, 'port closed');
+      assert.equal(openCount(key).open, 0);
+    });
+
+    it('a restarted monitoring supply releases its role and keeps one session', async () => {
+      const h = ctx.h();
+      const serial = ctx.unique('RD');
+      const key = resourceKey(`SIM::2281S::${serial}::INSTR`);
+      const flow = (name: string): FlowNode[] =>
+        placed([
+          ...tabWithCatch(),
+          { id: 'visa', type: 'labbench-visa', resource: `SIM::2281S::${serial}::INSTR`, timeout: 2000 },
+          {
+            id: 'ks',
+            type: 'keithley-supply',
+            z: 'tab1',
+            name,
+            instrument: 'visa',
+            monitor: 100,
+            output: 'state',
+            wires: [['out']],
+          },
+          {
+            id: 'kb',
+            type: 'keithley-battery',
+            z: 'tab1',
+            name: 'Cell',
+            instrument: 'visa',
+            monitor: 0,
+            output: 'state',
+            wires: [['out2']],
+          },
+          { id: 'out', type: 'helper', z: 'tab1' },
+          { id: 'out2', type: 'helper', z: 'tab1' },
+        ]);
+      await h.helper.load(PACKAGE_NODES, flow('PSU'));
+      const out = collect(h, 'out');
+      await until(() => out.length >= 1, 'monitoring');
+      await h.helper.setFlows(flow('PSU2'), 'nodes');
+      const after = collect(h, 'out');
+      await until(
+        () => after.length >= 2 && after.every((m) => m.topic === 'PSU2/state'),
+        'new instance monitoring',
+      );
+      // the role is still held (by the new instance only): stop it, and the battery may run
+      const caught = collect(h, 'caught');
+      h.helper.getNode('ks').receive({ payload: { monitor: false } });
+      await settle(50);
+      const out2 = collect(h, 'out2');
+      h.helper.getNode('kb').receive({ payload: { soc: 55 } });
+      await until(() => out2.length === 1, 'battery works once the monitor stopped');
+      assert.equal(caught.length, 0);
+      const c = openCount(key);
+      assert.equal(c.opened, 1);
+      assert.equal(c.maxOpen, 1);
+    });
+  });
+
+  describe('config-level events', () => {
+    it('a lost port shows on every user node, and a write fails with E_DISCONNECTED once', async () => {
+      const h = ctx.h();
+      const bus = ctx.unique('lost');
+      await h.helper.load(
+        PACKAGE_NODES,
+        watlowFlow(bus, 'p', [
+          { id: 'w2', type: 'labbench-watlow', name: 'Oven2', port: 'port', address: 2, protocol: 'stdbus' },
+          {
+            id: 'poll2',
+            type: 'watlow-poll',
+            z: 'tab1',
+            controller: 'w2',
+            output: 'perValue',
+            errors: 'catch',
+            interval: 0,
+            parameters: [{ parameter: 'processValue', instance: 1 }],
+            wires: [['out']],
+            x: 1,
+            y: 1,
+          },
+          {
+            id: 'wr',
+            type: 'watlow-write',
+            z: 'tab1',
+            controller: 'w1',
+            parameter: 'setPoint',
+            instance: 1,
+            value: 'payload',
+            valueType: 'msg',
+            verify: true,
+            wires: [['out']],
+            x: 1,
+            y: 2,
+          },
+        ]),
+      );
+      const out = collect(h, 'out');
+      h.helper.getNode('poll').receive({ payload: 0 });
+      h.helper.getNode('poll2').receive({ payload: 0 });
+      await until(() => out.length === 2, 'both polled');
+      const seen2 = statuses(h, 'poll2');
+      getSimulatedWatlowBus(bus).unplug();
+      const caught = collect(h, 'caught');
+      h.helper.getNode('wr').receive({ payload: 100 });
+      await until(() => caught.length >= 1, 'Catch');
+      await settle();
+      assert.equal(caught.length, 1);
+      assert.equal((caught[0].error as { code: string }).code, 'E_DISCONNECTED');
+      assert.ok(
+        seen2.some((s) => s.fill === 'red' && s.shape === 'ring' && s.text === 'disconnected'),
+        `poll2 was told: ${JSON.stringify(seen2)}`,
+      );
+      getSimulatedWatlowBus(bus).replug();
+      h.helper.getNode('poll2').receive({ payload: 1 });
+      await until(() => out.length === 3, 'recovered after replug');
+    });
+  });
+}
