@@ -143,7 +143,7 @@ describe('sim link', () => {
     assert.deepEqual(atDevice.chunks[1], short);
   });
 
-  test('paced delivery is not instantaneous, and keeps order device → host too', async () => {
+  test('paced delivery keeps frame order device → host too', async () => {
     const { host, device } = createSimLink({ label: 'x', baudRate: 9600, pace: true });
     const atHost = collect((l) => host.onData(l));
     const frames = ['first reply\r\n', 'x', 'third\r\n'].map((s) => Buffer.from(s));
