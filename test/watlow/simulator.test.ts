@@ -9,6 +9,7 @@ import {
   SimulatedWatlowBus,
   getSimulatedWatlowBus,
   hasSimulatedWatlowBus,
+  parseWatlowSimulatorArgs,
   resetSimulatedWatlowBuses,
 } from '../../src/sim/watlow';
 import { DeviceFramer } from '../../src/sim/watlow/framer';
@@ -216,4 +217,22 @@ test('state survives a port reopen (the controller keeps its set point)', async 
   } finally {
     await b.close();
   }
+});
+
+test('CLI arguments: defaults, the leading "watlow" word, and refusals', () => {
+  assert.deepEqual(parseWatlowSimulatorArgs(['watlow', '--serial', '/tmp/B']), {
+    serial: '/tmp/B',
+    addresses: [1],
+    baudRate: 38400,
+    pace: false,
+    map: 1,
+    wordOrder: 'lowHigh',
+    strictHoles: false,
+  });
+  const full = parseWatlowSimulatorArgs(['--serial', 'B', '--addresses', '1,2,5', '--baud', '9600', '--pace', '--map', '2', '--word-order', 'highLow']);
+  assert.deepEqual([full.addresses, full.baudRate, full.pace, full.map, full.wordOrder], [[1, 2, 5], 9600, true, 2, 'highLow']);
+  assert.throws(() => parseWatlowSimulatorArgs([]), /--serial <path> is required/);
+  assert.throws(() => parseWatlowSimulatorArgs(['--serial', 'B', '--addresses', '0']), /1\.\.247/);
+  assert.throws(() => parseWatlowSimulatorArgs(['--serial', 'B', '--bogus']), /Unknown option --bogus/);
+  assert.throws(() => parseWatlowSimulatorArgs(['--serial']), /needs a value/);
 });

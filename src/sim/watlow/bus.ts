@@ -298,6 +298,9 @@ export class SimulatedWatlowBus {
           }
           wire.write(out);
         }
+      } catch (err) {
+        // Runs from a timer: a simulator bug is logged, never thrown into the event loop.
+        this.log('fault', { protocol, address, detail: `simulator error: ${String(err)}` });
       } finally {
         this.inFlight--;
         this.log('transactionEnd', { protocol, address });
