@@ -229,8 +229,23 @@ test('CLI arguments: defaults, the leading "watlow" word, and refusals', () => {
     wordOrder: 'lowHigh',
     strictHoles: false,
   });
-  const full = parseWatlowSimulatorArgs(['--serial', 'B', '--addresses', '1,2,5', '--baud', '9600', '--pace', '--map', '2', '--word-order', 'highLow']);
-  assert.deepEqual([full.addresses, full.baudRate, full.pace, full.map, full.wordOrder], [[1, 2, 5], 9600, true, 2, 'highLow']);
+  const full = parseWatlowSimulatorArgs([
+    '--serial',
+    'B',
+    '--addresses',
+    '1,2,5',
+    '--baud',
+    '9600',
+    '--pace',
+    '--map',
+    '2',
+    '--word-order',
+    'highLow',
+  ]);
+  assert.deepEqual(
+    [full.addresses, full.baudRate, full.pace, full.map, full.wordOrder],
+    [[1, 2, 5], 9600, true, 2, 'highLow'],
+  );
   assert.throws(() => parseWatlowSimulatorArgs([]), /--serial <path> is required/);
   assert.throws(() => parseWatlowSimulatorArgs(['--serial', 'B', '--addresses', '0']), /1\.\.247/);
   assert.throws(() => parseWatlowSimulatorArgs(['--serial', 'B', '--bogus']), /Unknown option --bogus/);
