@@ -1,0 +1,256 @@
+/**
+ * Instruments the `sim:` serial provider for the bench: every simulated port opened while the
+ * meter is installed is wrapped so that the bench can count what crossed the wire (bytes each way,
+ * requests by Modbus function code) and how many data/close listeners are subscribed on it — the
+ * same numbers a logic analyser and a heap snapshot would give, without touching the library.
+ *
+ * Also holds the bench-local *preview* of the recommended sim-link fix (see `useImmediateSimLink`),
+ * so the report can show what the fix buys, measured, next to the code as it is.
+ */
+import { registerSimBusProvider } from '../src/transport/serial';
+import type { ByteStream, SerialSettings } from '../src/transport/types';
+import { ListenerSet } from '../src/transport/types';
+import * as simLinkModule from '../src/transport/sim-link';
+import type { SimLink, SimLinkOptions } from '../src/transport/sim-link';
+import { deviceGoneError } from '../src/transport/sim-link';
+import { openSimulatedWatlowPort } from '../src/sim/watlow';
+
+export interface PortMeter {
+  /** Bytes written by the host (requests). */
+  bytesOut: number;
+  /** Bytes received by the host (replies). */
+  bytesIn: number;
+  /** Host writes (one per request frame). */
+  writes: number;
+  /** Requests by first function-code byte (Modbus: byte 1). */
+  modbusFunctionCodes: Map<number, number>;
+  /** onData / onClose subscriptions currently held on this port's host end. */
+  dataListeners: number;
+  closeListeners: number;
+  opens: number;
+  closes: number;
+}
+
+const meters = new Map<string, PortMeter>();
+
+function meterFor(bus: string): PortMeter {
+  let m = meters.get(bus);
+  if (!m) {
+    m = {
+      bytesOut: 0,
+      bytesIn: 0,
+      writes: 0,
+      modbusFunctionCodes: new Map(),
+      dataListeners: 0,
+      closeListeners: 0,
+      opens: 0,
+      closes: 0,
+    };
+    meters.set(bus, m);
+  }
+  return m;
+}
+
+export function portMeter(bus: string): PortMeter {
+  return meterFor(bus.toLowerCase());
+}
+
+export function resetPortMeter(bus: string): void {
+  const m = meterFor(bus.toLowerCase());
+  m.bytesOut = 0;
+  m.bytesIn = 0;
+  m.writes = 0;
+  m.modbusFunctionCodes.clear();
+}
+
+/** Sum over every metered port of the listeners still subscribed (leak check). */
+export function totalListeners(): { data: number; close: number; openPorts: number } {
+  let data = 0;
+  let close = 0;
+  let openPorts = 0;
+  for (const m of meters.values()) {
+    data += m.dataListeners;
+    close += m.closeListeners;
+    openPorts += m.opens - m.closes;
+  }
+  return { data, close, openPorts };
+}
+
+function metered(bus: string, stream: ByteStream): ByteStream {
+  const m = meterFor(bus.toLowerCase());
+  m.opens++;
+  let closed = false;
+  return {
+    label: stream.label,
+    get isOpen() {
+      return stream.isOpen;
+    },
+    write(bytes: Uint8Array) {
+      m.writes++;
+      m.bytesOut += bytes.length;
+      // Std Bus frames start 55 FF; anything else on these buses is Modbus RTU (byte 1 = FC).
+      if (!(bytes[0] === 0x55 && bytes[1] === 0xff) && bytes.length > 1) {
+        m.modbusFunctionCodes.set(bytes[1]!, (m.modbusFunctionCodes.get(bytes[1]!) ?? 0) + 1);
+      }
+      return stream.write(bytes);
+    },
+    onData(listener: (chunk: Buffer) => void) {
+      m.dataListeners++;
+      let subscribed = true;
+      const off = stream.onData((chunk) => {
+        m.bytesIn += chunk.length;
+        listener(chunk);
+      });
+      return () => {
+        if (subscribed) {
+          subscribed = false;
+          m.dataListeners--;
+        }
+        off();
+      };
+    },
+    onClose(listener: (err?: Error) => void) {
+      m.closeListeners++;
+      let subscribed = true;
+      const off = stream.onClose(listener);
+      return () => {
+        if (subscribed) {
+          subscribed = false;
+          m.closeListeners--;
+        }
+        off();
+      };
+    },
+    flushInput: () => stream.flushInput(),
+    close() {
+      if (!closed) {
+        closed = true;
+        m.closes++;
+        // The link clears its listener sets on close: so must the count.
+        m.dataListeners = 0;
+        m.closeListeners = 0;
+      }
+      return stream.close();
+    },
+  };
+}
+
+/**
+ * Replaces the `sim:` provider with a metered one (the Watlow simulator's provider, wrapped).
+ * Call after the simulator module has been imported (its import registers the plain provider).
+ */
+export function installPortMeter(): void {
+  registerSimBusProvider((bus: string, query: URLSearchParams, settings: SerialSettings) =>
+    metered(bus, openSimulatedWatlowPort(bus, query, settings)),
+  );
+}
+
+// ---- preview of the recommended fix in src/transport/sim-link.ts -----------------------------
+
+/**
+ * An unpaced sim link that delivers on `setImmediate` instead of `setTimeout(…, 0)`: the change
+ * recommended for `Direction.schedule` in src/transport/sim-link.ts. Node clamps a 0 ms timeout
+ * to 1 ms, so today every unpaced frame waits ≥ 1 ms (two per transaction). Paced links are
+ * delegated to the original implementation untouched. Bench-only; the library is not modified.
+ */
+function createImmediateLink(original: (o: SimLinkOptions) => SimLink, options: SimLinkOptions): SimLink {
+  if (options.pace) return original(options);
+  const hostData = new ListenerSet<[Buffer]>();
+  const hostClose = new ListenerSet<[Error | undefined]>();
+  const deviceData = new ListenerSet<[Buffer]>();
+  const deviceClose = new ListenerSet<[]>();
+  let open = true;
+  let plugged = true;
+  const pipe = (deliver: (chunk: Buffer) => void) => {
+    const queue: Buffer[] = [];
+    let scheduled: NodeJS.Immediate | undefined;
+    const drain = (): void => {
+      scheduled = undefined;
+      while (queue.length > 0) deliver(queue.shift()!);
+    };
+    return {
+      send(bytes: Uint8Array) {
+        queue.push(Buffer.from(bytes));
+        scheduled ??= setImmediate(drain);
+      },
+      cancel() {
+        if (scheduled) clearImmediate(scheduled);
+        scheduled = undefined;
+        queue.length = 0;
+      },
+    };
+  };
+  const toDevice = pipe((chunk) => {
+    if (open && plugged) deviceData.emit(chunk);
+  });
+  const toHost = pipe((chunk) => {
+    if (open && plugged) hostData.emit(chunk);
+  });
+  const host: ByteStream = {
+    label: options.label,
+    get isOpen() {
+      return open;
+    },
+    write(bytes) {
+      if (!open) return Promise.reject(Object.assign(new Error(`${options.label} is closed`), { code: 'EBADF' }));
+      if (!plugged) return Promise.reject(deviceGoneError(options.label));
+      toDevice.send(bytes);
+      return Promise.resolve();
+    },
+    onData: (listener) => hostData.add(listener),
+    onClose: (listener) => hostClose.add(listener),
+    flushInput: () => Promise.resolve(),
+    close() {
+      if (!open) return Promise.resolve();
+      open = false;
+      toDevice.cancel();
+      toHost.cancel();
+      hostClose.emit(undefined);
+      deviceClose.emit();
+      hostData.clear();
+      hostClose.clear();
+      deviceData.clear();
+      deviceClose.clear();
+      return Promise.resolve();
+    },
+  };
+  return {
+    host,
+    device: {
+      get isOpen() {
+        return open;
+      },
+      get plugged() {
+        return plugged;
+      },
+      onData: (listener) => deviceData.add(listener),
+      onClose: (listener) => deviceClose.add(listener),
+      write(bytes) {
+        if (open && plugged) toHost.send(bytes);
+      },
+      unplug() {
+        plugged = false;
+        toDevice.cancel();
+        toHost.cancel();
+      },
+      replug() {
+        plugged = true;
+      },
+    },
+  };
+}
+
+/**
+ * Runs `fn` with the fix preview installed (links opened meanwhile use it), then restores the
+ * original. Works because compiled callers read `createSimLink` off the module object per call.
+ */
+export async function withImmediateSimLink<T>(fn: () => Promise<T>): Promise<T> {
+  const mod = simLinkModule as unknown as { createSimLink: (o: SimLinkOptions) => SimLink };
+  const original = mod.createSimLink;
+  mod.createSimLink = (o: SimLinkOptions) => createImmediateLink(original, o);
+  try {
+    return await fn();
+  } finally {
+    mod.createSimLink = original;
+  }
+}
