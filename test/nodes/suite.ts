@@ -20,6 +20,7 @@ import {
 import { keithleyCases } from './keithley-cases';
 import { watlowCases } from './watlow-cases';
 import { redeployCases } from './redeploy-cases';
+import { exampleCases } from './examples-cases';
 
 export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
   let h: Harness;
@@ -28,15 +29,23 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
   const unique = (prefix: string) => `${prefix}${process.pid}x${++seq}`;
 
   describe(`labbench nodes on ${runtimeName}`, () => {
+    const crashes: unknown[] = [];
+    const onCrash = (err: unknown) => crashes.push(err);
     before(() => {
       h = createHarness(runtimeName);
       installOpenCounter();
+      process.on('unhandledRejection', onCrash);
+      process.on('uncaughtException', onCrash);
     });
     afterEach(async () => {
       await h.helper.unload();
     });
     after(async () => {
-      await settle(10);
+      await settle(50);
+      process.off('unhandledRejection', onCrash);
+      process.off('uncaughtException', onCrash);
+      // Nothing the nodes did, in any test, rejected unhandled or threw out of an event handler.
+      assert.deepEqual(crashes.map(String), []);
     });
 
     it('loads the runtime it was asked for', () => {
@@ -47,6 +56,7 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
     keithleyCases({ h: () => h, unique });
     watlowCases({ h: () => h, unique });
     redeployCases({ h: () => h, unique });
+    exampleCases({ h: () => h });
 
     describe('labbench-cache-clear', () => {
       it('drops drivers and reports {scope, drivers, closed, kept}', async () => {

@@ -419,6 +419,33 @@ export function watlowCases(ctx: { h(): Harness; unique(prefix: string): string 
       assert.equal(getSimulatedWatlowBus(bus).transactionCount, 0);
     });
 
+    it('fails with E_VERIFY when the controller stores something else (clamped to its max set point)', async () => {
+      const h = ctx.h();
+      const bus = ctx.unique('wy');
+      await h.helper.load(PACKAGE_NODES, [
+        ...writeFlow(bus, { parameter: 'setPoint' }),
+        ...placed([
+          {
+            id: 'wmax',
+            type: 'watlow-write',
+            z: 'tab1',
+            controller: 'w1',
+            parameter: 'maxSetPoint',
+            instance: 1,
+            value: 'payload',
+            valueType: 'msg',
+            verify: true,
+            wires: [['out']],
+          },
+        ]),
+      ]);
+      const out = collect(h, 'out');
+      h.helper.getNode('wmax').receive({ payload: 100 });
+      await until(() => out.length === 1, 'max set point written');
+      const caught = await expectCaught(h, 'wr', { payload: 150 }, 'E_VERIFY');
+      assert.match((caught.error as { message: string }).message, /150/);
+    });
+
     it('reports the controller refusing with E_DEVICE_ERROR and silence with E_TIMEOUT', async () => {
       const h = ctx.h();
       const bus = ctx.unique('wd');
@@ -530,6 +557,43 @@ export function watlowCases(ctx: { h(): Harness; unique(prefix: string): string 
       assert.match((caught.error as { message: string }).message, /StdOven/);
       assert.match((caught.error as { message: string }).message, /stdbus/);
       await expectCaught(h, 'wr', { payload: 100 }, 'E_PROTOCOL_CONFLICT');
+    });
+
+    it('a Keithley on ASRL…::INSTR naming a Watlow bus is the same resource: E_PROTOCOL_CONFLICT', async () => {
+      const h = ctx.h();
+      const bus = ctx.unique('wk');
+      await h.helper.load(PACKAGE_NODES, [
+        ...busFlow(bus, [
+          {
+            id: 'p1',
+            type: 'watlow-poll',
+            z: 'tab1',
+            controller: 'w1',
+            output: 'perValue',
+            errors: 'catch',
+            interval: 0,
+            parameters: [{ parameter: 'processValue', instance: 1 }],
+            wires: [['out']],
+          },
+        ]),
+        { id: 'asrl', type: 'labbench-visa', resource: `ASRLsim:${bus}::INSTR`, timeout: 500 },
+        ...placed([
+          {
+            id: 'ks',
+            type: 'keithley-supply',
+            z: 'tab1',
+            instrument: 'asrl',
+            monitor: 0,
+            output: 'state',
+            wires: [['out']],
+          },
+        ]),
+      ]);
+      const out = collect(h, 'out');
+      h.helper.getNode('p1').receive({ payload: 1 });
+      await until(() => out.length === 1, 'Watlow claims the bus');
+      const caught = await expectCaught(h, 'ks', { topic: 'state' }, 'E_PROTOCOL_CONFLICT');
+      assert.match((caught.error as { message: string }).message, /scpi/);
     });
 
     it('two serial-port nodes on one device with different settings: E_SETTINGS_CONFLICT', async () => {
