@@ -29,6 +29,9 @@ export interface PortMeter {
   closeListeners: number;
   opens: number;
   closes: number;
+  /** When `recordTimeline` is set: host writes ('w') and host receives ('r'), performance.now() ms. */
+  timeline: { kind: 'w' | 'r'; at: number }[];
+  recordTimeline: boolean;
 }
 
 const meters = new Map<string, PortMeter>();
@@ -45,6 +48,8 @@ function meterFor(bus: string): PortMeter {
       closeListeners: 0,
       opens: 0,
       closes: 0,
+      timeline: [],
+      recordTimeline: false,
     };
     meters.set(bus, m);
   }
@@ -61,6 +66,34 @@ export function resetPortMeter(bus: string): void {
   m.bytesIn = 0;
   m.writes = 0;
   m.modbusFunctionCodes.clear();
+  m.timeline.length = 0;
+}
+
+/** Where a port's time went, from its timeline: exchanges (request out → last reply byte in) and the gaps between. */
+export function timelineSplit(bus: string): { exchanges: number; exchangeMs: number; betweenMs: number; spanMs: number } {
+  const t = portMeter(bus).timeline;
+  let exchanges = 0;
+  let exchangeMs = 0;
+  let betweenMs = 0;
+  let i = 0;
+  while (i < t.length) {
+    if (t[i]!.kind !== 'w') {
+      i++;
+      continue;
+    }
+    const start = t[i]!.at;
+    let j = i + 1;
+    let end: number | undefined;
+    while (j < t.length && t[j]!.kind === 'r') end = t[j++]!.at;
+    if (end !== undefined) {
+      exchanges++;
+      exchangeMs += end - start;
+      if (j < t.length) betweenMs += t[j]!.at - end;
+    }
+    i = j;
+  }
+  const spanMs = t.length > 1 ? t[t.length - 1]!.at - t[0]!.at : 0;
+  return { exchanges, exchangeMs, betweenMs, spanMs };
 }
 
 /** Sum over every metered port of the listeners still subscribed (leak check). */
@@ -88,6 +121,7 @@ function metered(bus: string, stream: ByteStream): ByteStream {
     write(bytes: Uint8Array) {
       m.writes++;
       m.bytesOut += bytes.length;
+      if (m.recordTimeline) m.timeline.push({ kind: 'w', at: performance.now() });
       // Std Bus frames start 55 FF; anything else on these buses is Modbus RTU (byte 1 = FC).
       if (!(bytes[0] === 0x55 && bytes[1] === 0xff) && bytes.length > 1) {
         m.modbusFunctionCodes.set(bytes[1]!, (m.modbusFunctionCodes.get(bytes[1]!) ?? 0) + 1);
@@ -99,6 +133,7 @@ function metered(bus: string, stream: ByteStream): ByteStream {
       let subscribed = true;
       const off = stream.onData((chunk) => {
         m.bytesIn += chunk.length;
+        if (m.recordTimeline) m.timeline.push({ kind: 'r', at: performance.now() });
         listener(chunk);
       });
       return () => {
