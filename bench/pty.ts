@@ -188,6 +188,8 @@ export const ptyScenario: Scenario = {
       for (const protocol of ['stdbus', 'modbus'] as const) {
         const request = requestBytes(protocol);
         const replyBytes = await replyLength(a, request);
+        // JIT warm-up: without it the first rounds measure the stack's interpreter tiers.
+        await stackBatch(a, protocol, 0, 5000);
         const stack: number[][] = [];
         const bare: number[][] = [];
         const noFlush: number[][] = [];
