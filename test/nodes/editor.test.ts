@@ -1,0 +1,196 @@
+/**
+ * The editor side of every node type, checked without a browser: the .html beside each built .js
+ * holds a literal RED.nodes.registerType('<type>', {...}) with inline category/icon/defaults (what
+ * node-red-dev and the Flow Library parse), an edit template, help in the style guide's sections,
+ * i18n keys that exist in the locale catalogue, an icon that exists; and the dialog validators
+ * (run in a sandbox with a stub RED) accept and refuse what they should.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vm from 'node:vm';
+import { describe, it } from 'node:test';
+
+const DIST_NODES = path.resolve(__dirname, '..', '..', 'nodes');
+const CONFIG_TYPES = ['labbench-serial-port', 'labbench-watlow', 'labbench-visa'];
+const FLOW_TYPES = [
+  'watlow-poll',
+  'watlow-write',
+  'keithley-supply',
+  'keithley-battery',
+  'labbench-cache-clear',
+];
+const ALL = [...CONFIG_TYPES, ...FLOW_TYPES];
+
+type Validator = (this: Record<string, unknown>, v: unknown, opt?: unknown) => unknown;
+interface Definition {
+  category: string;
+  icon: string;
+  defaults: Record<string, { value: unknown; validate?: Validator; type?: string; required?: boolean }>;
+  label: (this: Record<string, unknown>) => string;
+  [k: string]: unknown;
+}
+
+function html(type: string): string {
+  return fs.readFileSync(path.join(DIST_NODES, `${type}.html`), 'utf8');
+}
+
+function scripts(text: string, kind: string): string[] {
+  const re = new RegExp(`<script type="${kind}"([^>]*)>([\\s\\S]*?)</script>`, 'g');
+  const out: string[] = [];
+  for (let m = re.exec(text); m; m = re.exec(text)) out.push(m[2]!);
+  return out;
+}
+
+/** Runs the definition script with a stub RED and returns what it registered. */
+function definitionOf(type: string): Definition {
+  const registered: Record<string, Definition> = {};
+  const RED = {
+    nodes: {
+      registerType: (t: string, def: Definition) => {
+        registered[t] = def;
+      },
+      node: () => null,
+    },
+    validators: {
+      number: () => (v: unknown) => v === '' || Number.isFinite(Number(v)),
+      regex: (re: RegExp) => (v: unknown) => re.test(String(v)),
+      typedInput: () => () => true,
+    },
+    _: (key: string) => key,
+  };
+  const $ = () => ({ length: 0, val: () => undefined });
+  vm.runInNewContext(scripts(html(type), 'text/javascript').join('\n'), { RED, $ });
+  assert.ok(registered[type], `${type} registered`);
+  return registered[type]!;
+}
+
+function valid(def: Definition, prop: string, value: unknown, node: Record<string, unknown> = {}): boolean {
+  const validate = def.defaults[prop]!.validate;
+  if (!validate) return true;
+  return validate.call(node, value) === true || validate.call(node, value) === 1;
+}
+
+describe('editor definitions (nodes/*.html)', () => {
+  for (const type of ALL) {
+    it(`${type}: literal registerType, template, help, locale keys, icon`, () => {
+      const text = html(type);
+      assert.ok(fs.existsSync(path.join(DIST_NODES, `${type}.js`)), 'runtime .js beside the .html');
+      assert.match(
+        text,
+        new RegExp(`RED\\.nodes\\.registerType\\('${type}', \\{`),
+        'literal registerType call',
+      );
+      assert.match(text, new RegExp(`data-template-name="${type}"`));
+      assert.match(text, new RegExp(`data-help-name="${type}"`));
+      for (const code of scripts(text, 'text/javascript'))
+        assert.doesNotThrow(() => new Function(code), 'definition parses');
+
+      const def = definitionOf(type);
+      assert.equal(def.category, CONFIG_TYPES.includes(type) ? 'config' : 'lab bench');
+      assert.ok(fs.existsSync(path.join(DIST_NODES, 'icons', def.icon)), `icon ${def.icon}`);
+      const svg = fs.readFileSync(path.join(DIST_NODES, 'icons', def.icon), 'utf8');
+      assert.match(svg, /viewBox="0 0 40 60"/);
+      assert.match(svg, /fill="#fff"/);
+      assert.equal(
+        typeof def.label.call({
+          ...Object.fromEntries(Object.entries(def.defaults).map(([k, v]) => [k, v.value])),
+        }),
+        'string',
+      );
+
+      const help = scripts(text, 'text/html').find((_, i, all) => i === all.length - 1)!;
+      assert.match(help, /^\s*<p>[^<]+/, 'first paragraph is the palette tooltip');
+      const sections = [...help.matchAll(/<h3>([^<]+)<\/h3>/g)].map((m) => m[1]);
+      assert.deepEqual(sections, FLOW_TYPES.includes(type) ? ['Inputs', 'Outputs', 'Details'] : ['Details']);
+      assert.match(help, /<dl class="message-properties">/);
+      assert.doesNotMatch(help, /<b>/, 'no ad-hoc styling');
+
+      const catalogue = JSON.parse(
+        fs.readFileSync(path.join(DIST_NODES, 'locales', 'en-US', `${type}.json`), 'utf8'),
+      ) as Record<string, unknown>;
+      const lookup = (key: string): unknown =>
+        key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], catalogue);
+      const keys = [
+        ...[...text.matchAll(/data-i18n="(?:\[[a-z]+\])?([^"]+)"/g)].map((m) => m[1]!),
+        ...[...text.matchAll(/RED\._\('node-red-contrib-labbench\/[^:]+:([^']+)'/g)].map((m) => m[1]!),
+      ].filter((k) => !k.startsWith('node-red:'));
+      assert.ok(keys.length > 0);
+      for (const key of keys) assert.equal(typeof lookup(key), 'string', `locale key ${key}`);
+    });
+  }
+
+  it('labbench-serial-port validates path, baud rate and framing', () => {
+    const def = definitionOf('labbench-serial-port');
+    assert.ok(valid(def, 'path', 'sim:bench?addresses=1,2'));
+    assert.ok(valid(def, 'path', '/dev/ttyUSB0'));
+    assert.ok(!valid(def, 'path', ''));
+    assert.ok(!valid(def, 'path', '/dev/tty;rm'));
+    assert.ok(valid(def, 'baudRate', 38400));
+    assert.ok(!valid(def, 'baudRate', 'fast'));
+    assert.ok(!valid(def, 'dataBits', 9));
+    assert.ok(!valid(def, 'parity', 'maybe'));
+    assert.ok(valid(def, 'stopBits', '1.5'));
+    assert.ok(!valid(def, 'timeout', 0));
+    assert.ok(!valid(def, 'retries', 2.5));
+  });
+
+  it('labbench-watlow validates the address against the protocol', () => {
+    const def = definitionOf('labbench-watlow');
+    assert.ok(valid(def, 'address', 16, { protocol: 'stdbus' }));
+    assert.ok(!valid(def, 'address', 17, { protocol: 'stdbus' }));
+    assert.ok(valid(def, 'address', 247, { protocol: 'modbus' }));
+    assert.ok(!valid(def, 'address', 0, { protocol: 'modbus' }));
+    assert.ok(!valid(def, 'protocol', 'profibus'));
+    assert.equal(def.defaults.port!.type, 'labbench-serial-port');
+  });
+
+  it('labbench-visa accepts the resource-string forms of SPEC §5', () => {
+    const def = definitionOf('labbench-visa');
+    for (const ok of [
+      'USB0::0x05E6::0x2281::4518305::INSTR',
+      'usb::1510::8833::x::instr',
+      'TCPIP0::192.168.1.50::5025::SOCKET',
+      'TCPIP::bench-psu.local::inst0::INSTR',
+      'TCPIP0::10.0.0.2::INSTR',
+      'ASRL/dev/ttyUSB0::INSTR',
+      'SIM::2281S::DEMO01::INSTR',
+    ]) {
+      assert.ok(valid(def, 'resource', ok), ok);
+    }
+    for (const bad of ['', 'GPIB', '/dev/ttyUSB0', 'USB0::0x05E6'])
+      assert.ok(!valid(def, 'resource', bad), bad);
+  });
+
+  it('flow nodes validate their lists and periods', () => {
+    const poll = definitionOf('watlow-poll');
+    assert.ok(
+      valid(poll, 'parameters', [
+        { parameter: 'processValue', instance: 1 },
+        { parameter: 4001, instance: 2 },
+      ]),
+    );
+    assert.ok(!valid(poll, 'parameters', []));
+    assert.ok(!valid(poll, 'parameters', [{ parameter: '', instance: 1 }]));
+    assert.ok(!valid(poll, 'parameters', [{ parameter: 'setPoint', instance: 0 }]));
+    assert.ok(valid(poll, 'interval', 0));
+    assert.ok(!valid(poll, 'interval', 10));
+    assert.equal(poll.defaults.controller!.required, false, 'empty controller = every controller');
+    const write = definitionOf('watlow-write');
+    assert.ok(valid(write, 'parameter', 'setPoint'));
+    assert.ok(valid(write, 'parameter', '7001'));
+    assert.ok(!valid(write, 'parameter', 'set point'));
+    assert.ok(!valid(write, 'instance', 0));
+    for (const t of ['keithley-supply', 'keithley-battery']) {
+      const def = definitionOf(t);
+      assert.ok(valid(def, 'monitor', 0));
+      assert.ok(valid(def, 'monitor', 1000));
+      assert.ok(!valid(def, 'monitor', 5));
+      assert.ok(!valid(def, 'output', 'csv'));
+      assert.equal(def.defaults.instrument!.type, 'labbench-visa');
+    }
+    const clear = definitionOf('labbench-cache-clear');
+    assert.ok(valid(clear, 'scope', 'all'));
+    assert.ok(!valid(clear, 'scope', 'some'));
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * The package as Node-RED itself loads it (not through the test helper): a temporary user
+ * directory holds node-red-contrib-labbench with the proposed `node-red.nodes` map (pointing at
+ * the built dist/), and a real runtime starts on it. Checks: every type registered from its
+ * .html/.js pair, editor HTML served with the literal registerType calls, message catalogues,
+ * icons, the editor endpoints, and Import > Examples listing every example.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+export const NODE_SETS = [
+  'labbench-serial-port',
+  'labbench-watlow',
+  'labbench-visa',
+  'watlow-poll',
+  'watlow-write',
+  'keithley-supply',
+  'keithley-battery',
+  'labbench-cache-clear',
+];
+
+/** The `node-red.nodes` map for package.json (set name = file basename = type). */
+export const NODE_RED_NODES: Record<string, string> = Object.fromEntries(
+  NODE_SETS.map((n) => [n, `dist/nodes/${n}.js`]),
+);
+
+interface Runtime {
+  init(server: http.Server, settings: Record<string, unknown>): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  version(): string;
+  httpAdmin: unknown;
+  nodes: { getNodeList(): { id: string; module: string; types: string[]; enabled: boolean; err?: string }[] };
+}
+
+export function definePackageLoad(runtimeName: 'node-red' | 'node-red-5'): void {
+  describe(`the package loaded by a real Node-RED runtime (${runtimeName})`, () => {
+    const root = path.resolve(__dirname, '..', '..', '..');
+    let RED: Runtime;
+    let server: http.Server;
+    let base = '';
+    let userDir = '';
+
+    before(async () => {
+      userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'labbench-nr-'));
+      const pkgDir = path.join(userDir, 'node_modules', 'node-red-contrib-labbench');
+      fs.mkdirSync(pkgDir, { recursive: true });
+      const real = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+        name: string;
+        version: string;
+      };
+      fs.writeFileSync(
+        path.join(pkgDir, 'package.json'),
+        JSON.stringify({
+          name: real.name,
+          version: real.version,
+          keywords: ['node-red'],
+          'node-red': { version: '>=4.0.0', nodes: NODE_RED_NODES },
+        }),
+      );
+      fs.symlinkSync(path.join(root, 'dist'), path.join(pkgDir, 'dist'));
+      fs.symlinkSync(path.join(root, 'examples'), path.join(pkgDir, 'examples'));
+      const runtimePath = require.resolve(runtimeName);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      RED = require(runtimePath) as Runtime;
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const express = require(
+        require.resolve('express', { paths: [path.dirname(runtimePath)] }),
+      ) as () => http.RequestListener & {
+        use(p: string, h: unknown): void;
+      };
+      const app = express();
+      server = http.createServer(app);
+      RED.init(server, {
+        userDir,
+        httpAdminRoot: '/',
+        httpNodeRoot: false,
+        logging: { console: { level: 'off' } },
+        editorTheme: { palette: { catalogues: [] }, tours: false },
+        externalModules: { autoInstall: false },
+      });
+      await RED.start();
+      app.use('/', RED.httpAdmin);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    });
+
+    after(async () => {
+      await RED.stop();
+      await new Promise((resolve) => server.close(resolve));
+      fs.rmSync(userDir, { recursive: true, force: true });
+    });
+
+    const get = async (url: string, accept = 'application/json') => {
+      const res = await fetch(`${base}${url}`, { headers: { Accept: accept } });
+      return { status: res.status, text: await res.text() };
+    };
+
+    it('registers the eight node types, one set each, without errors', () => {
+      const sets = RED.nodes.getNodeList().filter((s) => s.module === 'node-red-contrib-labbench');
+      assert.deepEqual(
+        sets
+          .map((s) => s.types)
+          .flat()
+          .sort(),
+        [...NODE_SETS].sort(),
+      );
+      for (const s of sets) {
+        assert.equal(s.enabled, true);
+        assert.equal(s.err, undefined, `${s.id}: ${s.err}`);
+      }
+    });
+
+    it('serves the editor definitions, catalogues, icons and endpoints', async () => {
+      const html = await get('/nodes', 'text/html');
+      assert.equal(html.status, 200);
+      for (const t of NODE_SETS) assert.ok(html.text.includes(`RED.nodes.registerType('${t}', {`), t);
+      for (const t of NODE_SETS) {
+        const cat = await get(`/locales/node-red-contrib-labbench/${t}?lng=en-US`);
+        assert.equal(cat.status, 200);
+        assert.ok((JSON.parse(cat.text) as Record<string, unknown>)[t], `catalogue of ${t}`);
+      }
+      for (const icon of [
+        'labbench-serial.svg',
+        'labbench-watlow.svg',
+        'labbench-setpoint.svg',
+        'labbench-visa.svg',
+        'labbench-supply.svg',
+        'labbench-battery.svg',
+        'labbench-clear.svg',
+      ]) {
+        const res = await get(`/icons/node-red-contrib-labbench/${icon}`, 'image/svg+xml');
+        assert.equal(res.status, 200, icon);
+        assert.match(res.text, /<svg/);
+      }
+      for (const ep of [
+        '/labbench/serial-ports',
+        '/labbench/visa-resources',
+        '/labbench/watlow-parameters',
+      ]) {
+        const res = await get(ep);
+        assert.equal(res.status, 200, ep);
+        assert.ok(Array.isArray(JSON.parse(res.text)), ep);
+      }
+    });
+
+    it('lists every example under Import > Examples', async () => {
+      const res = await get('/library/examples/flows/node-red-contrib-labbench');
+      assert.equal(res.status, 200, res.text);
+      const listed = JSON.stringify(JSON.parse(res.text));
+      for (const f of fs.readdirSync(path.join(root, 'examples')).filter((x) => x.endsWith('.json'))) {
+        assert.ok(listed.includes(f.replace(/\.json$/, '')), `${f} listed: ${listed}`);
+      }
+    });
+  });
+}
