@@ -358,6 +358,17 @@ export function keithleyCases(ctx: { h(): Harness; unique(prefix: string): strin
       await expectCaught(h, 'kb', { payload: { method: 'wobbly' } }, 'E_INVALID_INPUT');
     });
 
+    it('reports what the instrument refuses with E_DEVICE_ERROR (Voc outside the model, SCPI -222)', async () => {
+      const h = ctx.h();
+      const serial = ctx.unique('KB');
+      await h.helper.load(
+        PACKAGE_NODES,
+        instrumentFlow(serial, [{ id: 'kb', type: 'keithley-battery', z: 'tab1', instrument: 'visa', monitor: 0, output: 'state', wires: [['out']] }]),
+      );
+      const caught = await expectCaught(h, 'kb', { payload: { voc: 19 } }, 'E_DEVICE_ERROR');
+      assert.match((caught.error as { message: string }).message, /-222/);
+    });
+
     it('fails with E_VERIFY when the instrument does not load the model (empty slot)', async () => {
       const h = ctx.h();
       const serial = ctx.unique('KB');
