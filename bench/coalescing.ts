@@ -34,7 +34,14 @@ const SETS: { name: string; parameters: string[] }[] = [
 ];
 
 /** Values that do not move between two polls (the plant moves processValue and the powers). */
-const STATIC = new Set(['setPoint', 'activeSetPoint', 'controlMode', 'autotuneStatus', 'alarmState', 'inputError']);
+const STATIC = new Set([
+  'setPoint',
+  'activeSetPoint',
+  'controlMode',
+  'autotuneStatus',
+  'alarmState',
+  'inputError',
+]);
 
 let seq = 0;
 
@@ -45,7 +52,12 @@ interface Counted {
   pollMs: number;
 }
 
-async function pollCounted(parameters: string[], coalesce: boolean, paced: boolean, polls = 1): Promise<Counted> {
+async function pollCounted(
+  parameters: string[],
+  coalesce: boolean,
+  paced: boolean,
+  polls = 1,
+): Promise<Counted> {
   installPortMeter();
   const bus = `bench-coalesce-${++seq}`;
   getSimulatedWatlowBus(bus, { addresses: [1], ...(paced ? { pace: true, turnaroundMs: 5 } : {}) });

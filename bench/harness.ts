@@ -103,7 +103,11 @@ export interface BoundedRun {
  * Runs `fn` sequentially up to `count` times or until `maxMs` has passed, whichever comes first
  * (every loop of the bench is bounded in both). Returns wall and CPU time per call.
  */
-export async function boundedRun(count: number, maxMs: number, fn: () => Promise<unknown>): Promise<BoundedRun> {
+export async function boundedRun(
+  count: number,
+  maxMs: number,
+  fn: () => Promise<unknown>,
+): Promise<BoundedRun> {
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const deadline = Number(t0) / 1e6 + maxMs;
@@ -205,7 +209,11 @@ function installExitHooks(): void {
 }
 
 /** Spawns a child that is killed when the bench exits, however it exits. */
-export function spawnTracked(command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
+export function spawnTracked(
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions = {},
+): ChildProcess {
   installExitHooks();
   const child = spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
   children.add(child);
@@ -242,7 +250,11 @@ export function stopChild(child: ChildProcess, graceMs = 1000): Promise<void> {
 }
 
 /** Resolves with the first match of `pattern` on the child's stdout (or stderr); rejects on exit or timeout. */
-export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+export function waitForOutput(
+  child: ChildProcess,
+  pattern: RegExp,
+  timeoutMs: number,
+): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
     let seen = '';
     const onData = (chunk: string): void => {

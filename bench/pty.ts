@@ -21,7 +21,17 @@ import { encodeRequestFrame } from '../src/watlow/stdbus/frame';
 import { encodeRequest, selectorOf } from '../src/watlow/stdbus/payload';
 import { encodeModbusRequest, FC_READ_HOLDING } from '../src/watlow/modbus/rtu';
 import type { Scenario, ScenarioResult } from './harness';
-import { median, percentile, round, skipped, sleepMs, spawnTracked, stopChild, until, waitForOutput } from './harness';
+import {
+  median,
+  percentile,
+  round,
+  skipped,
+  sleepMs,
+  spawnTracked,
+  stopChild,
+  until,
+  waitForOutput,
+} from './harness';
 
 const TARGET_RATIO = 1.25;
 const ROUNDS = 8;

@@ -84,7 +84,14 @@ async function pollLayout(layout: Layout, polls: number): Promise<PollFigures> {
     await manager.poll(PARAMETERS);
     const pollsMs: number[] = [];
     let samples = 0;
-    const perPoll: { busiest: string; idealMs: number; tx: number; bytes: number; exchangeMs: number; betweenMs: number }[] = [];
+    const perPoll: {
+      busiest: string;
+      idealMs: number;
+      tx: number;
+      bytes: number;
+      exchangeMs: number;
+      betweenMs: number;
+    }[] = [];
     for (let i = 0; i < polls; i++) {
       for (const bus of buses) {
         resetPortMeter(bus);
@@ -125,7 +132,12 @@ async function pollLayout(layout: Layout, polls: number): Promise<PollFigures> {
   }
 }
 
-function scalingResult(id: string, layout: Layout, f: PollFigures, extra: Record<string, number | string | boolean> = {}): ScenarioResult {
+function scalingResult(
+  id: string,
+  layout: Layout,
+  f: PollFigures,
+  extra: Record<string, number | string | boolean> = {},
+): ScenarioResult {
   const ratio = f.pollMs / f.idealMs;
   const met = ratio <= TARGET_RATIO;
   const tx = f.transactionsBusiestPort;
@@ -200,7 +212,8 @@ export const scalingScenario: Scenario = {
       figure: round(speedUp, 2),
       unit: 'x',
       baseline: round(idealSpeedUp, 2),
-      baselineDescription: 'ideal speed-up: the one port’s serial time / the busiest of the 8 ports’ serial time',
+      baselineDescription:
+        'ideal speed-up: the one port’s serial time / the busiest of the 8 ports’ serial time',
       ratio: round(speedUp / idealSpeedUp, 3),
       target: 'close to the ideal (no stated target)',
       details: {

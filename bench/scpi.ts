@@ -78,7 +78,11 @@ async function queriesPerSecond(): Promise<ScenarioResult> {
     const host = m[1]!;
     const port = Number(m[2]);
     const registry = new ResourceRegistry();
-    const lease: Lease<ScpiSession> = acquireVisaSession(registry, `TCPIP::${host}::${port}::SOCKET`, 'bench');
+    const lease: Lease<ScpiSession> = acquireVisaSession(
+      registry,
+      `TCPIP::${host}::${port}::SOCKET`,
+      'bench',
+    );
     const session = await lease.transact(async (s) => s);
     const bare = await bareClient(host, port);
     const viaLease = (): Promise<string> => lease.transact((s) => s.query(QUERY));
@@ -118,7 +122,8 @@ async function queriesPerSecond(): Promise<ScenarioResult> {
       figure: round(1e6 / stackUs, 0),
       unit: 'queries/s',
       baseline: round(1e6 / baseUs, 0),
-      baselineDescription: 'bare net.Socket loop on the same server: write the query, wait for the LF of the reply',
+      baselineDescription:
+        'bare net.Socket loop on the same server: write the query, wait for the LF of the reply',
       ratio: round(ratio, 3),
       target: `time ratio (bare q/s ÷ stack q/s) <= ${TARGET_RATIO}`,
       met,

@@ -40,7 +40,12 @@ interface Timed {
 }
 
 /** Sequential calls, bounded by count and time, after a warm-up; per-call samples kept. */
-async function timed(count: number, maxMs: number, warmup: number, fn: () => Promise<unknown>): Promise<Timed> {
+async function timed(
+  count: number,
+  maxMs: number,
+  warmup: number,
+  fn: () => Promise<unknown>,
+): Promise<Timed> {
   const warmDeadline = Date.now() + maxMs / 3;
   for (let i = 0; i < warmup && Date.now() < warmDeadline; i++) await fn();
   const samples: number[] = [];
@@ -84,7 +89,10 @@ async function close(run: StackRun): Promise<void> {
 }
 
 /** A simulated bus on a synchronous in-memory wire, with the client's codec around it. */
-function codecLoop(protocol: Protocol, busName: string): {
+function codecLoop(
+  protocol: Protocol,
+  busName: string,
+): {
   roundTrip: () => void;
   simOnly: () => void;
   bus: SimulatedWatlowBus;

@@ -70,7 +70,12 @@ export function resetPortMeter(bus: string): void {
 }
 
 /** Where a port's time went, from its timeline: exchanges (request out → last reply byte in) and the gaps between. */
-export function timelineSplit(bus: string): { exchanges: number; exchangeMs: number; betweenMs: number; spanMs: number } {
+export function timelineSplit(bus: string): {
+  exchanges: number;
+  exchangeMs: number;
+  betweenMs: number;
+  spanMs: number;
+} {
   const t = portMeter(bus).timeline;
   let exchanges = 0;
   let exchangeMs = 0;
@@ -227,7 +232,8 @@ function createImmediateLink(original: (o: SimLinkOptions) => SimLink, options: 
       return open;
     },
     write(bytes) {
-      if (!open) return Promise.reject(Object.assign(new Error(`${options.label} is closed`), { code: 'EBADF' }));
+      if (!open)
+        return Promise.reject(Object.assign(new Error(`${options.label} is closed`), { code: 'EBADF' }));
       if (!plugged) return Promise.reject(deviceGoneError(options.label));
       toDevice.send(bytes);
       return Promise.resolve();

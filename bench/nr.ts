@@ -1,0 +1,171 @@
+/**
+ * Node-RED 4.1 through node-red-node-test-helper, for the Node-RED scenarios (6 and 7b): the
+ * package's node modules, a flow on simulated instruments, and a send-and-wait loop.
+ *
+ * The helper wraps Node.prototype.send/status/error/… in sinon spies that remember every call
+ * (arguments and `this`) and emit an event per call on the next tick. That is test machinery, not
+ * Node-RED: its cost is included in the figures (stated in the report), and its call history is
+ * cleared (`resetHistory`) so that it does not pass for a leak in the memory scenario.
+ */
+import * as path from 'path';
+import cacheClearNode from '../nodes/labbench-cache-clear';
+import serialPortNode from '../nodes/labbench-serial-port';
+import visaNode from '../nodes/labbench-visa';
+import keithleySupplyNode from '../nodes/keithley-supply';
+import keithleyBatteryNode from '../nodes/keithley-battery';
+import watlowNode from '../nodes/labbench-watlow';
+import watlowPollNode from '../nodes/watlow-poll';
+import watlowWriteNode from '../nodes/watlow-write';
+
+export type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+export interface RuntimeNode {
+  id: string;
+  type: string;
+  on(event: string, listener: (...args: unknown[]) => void): void;
+  off(event: string, listener: (...args: unknown[]) => void): void;
+  receive(msg: Record<string, unknown>): void;
+  [key: string]: unknown;
+}
+
+export interface TestHelper {
+  init(runtimePath: string, settings?: Record<string, unknown>): void;
+  load(nodes: unknown[], flow: FlowNode[]): Promise<void>;
+  unload(): Promise<void>;
+  getNode(id: string): RuntimeNode;
+  setFlows(flow: FlowNode[], type: 'full' | 'flows' | 'nodes'): Promise<void>;
+  _sandbox: { resetHistory(): void };
+  _RED: { version(): string };
+}
+
+export const PACKAGE_NODES: unknown[] = [
+  serialPortNode,
+  watlowNode,
+  visaNode,
+  watlowPollNode,
+  watlowWriteNode,
+  keithleySupplyNode,
+  keithleyBatteryNode,
+  cacheClearNode,
+];
+
+let helper: TestHelper | undefined;
+
+/** The helper on the `node-red` devDependency (4.1), initialised once per process. */
+export function nodeRedHelper(): TestHelper {
+  if (!helper) {
+    // The helper looks for a package.json from the working directory up when it loads.
+    const cwd = process.cwd();
+    process.chdir(path.resolve(__dirname, '..', '..'));
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      helper = require('node-red-node-test-helper') as TestHelper;
+    } finally {
+      process.chdir(cwd);
+    }
+    helper.init(require.resolve('node-red'));
+  }
+  return helper;
+}
+
+/**
+ * A tab with a watlow-poll on a simulated Std Bus controller and a keithley-supply on a simulated
+ * 2281S, each wired to a helper node; `tag` makes the resources unique to the caller.
+ */
+export function benchFlow(tag: string, variant = 0): FlowNode[] {
+  const z = 'tab1';
+  return [
+    { id: z, type: 'tab', label: 'bench' },
+    {
+      id: 'port',
+      type: 'labbench-serial-port',
+      path: `sim:${tag}?addresses=1`,
+      baudRate: 38400,
+      dataBits: 8,
+      parity: 'none',
+      stopBits: 1,
+      timeout: 500,
+      retries: 2,
+    },
+    {
+      id: 'w1',
+      type: 'labbench-watlow',
+      name: 'Oven1',
+      port: 'port',
+      address: 1,
+      protocol: 'stdbus',
+      wordOrder: 'lowHigh',
+      map: 1,
+    },
+    { id: 'visa', type: 'labbench-visa', resource: `SIM::2281S::${tag.toUpperCase()}::INSTR`, timeout: 2000 },
+    {
+      id: 'poll',
+      type: 'watlow-poll',
+      z,
+      // A changed name makes a "full" redeploy a real change of every node it touches.
+      name: `poll${variant}`,
+      controller: 'w1',
+      parameters: [{ parameter: 'processValue', instance: 1 }],
+      output: 'perValue',
+      errors: 'catch',
+      interval: 0,
+      x: 100,
+      y: 100,
+      wires: [['out']],
+    },
+    { id: 'out', type: 'helper', z, x: 300, y: 100 },
+    {
+      id: 'psu',
+      type: 'keithley-supply',
+      z,
+      name: `psu${variant}`,
+      instrument: 'visa',
+      monitor: 0,
+      output: 'state',
+      x: 100,
+      y: 200,
+      wires: [['out2']],
+    },
+    { id: 'out2', type: 'helper', z, x: 300, y: 200 },
+  ];
+}
+
+/**
+ * Sends `msg` to `inputId` and resolves when `outputId` has received one message; rejects after
+ * `timeoutMs`. One listener per output node, installed once (`attach`).
+ */
+export class Responder {
+  private waiting: ((msg: Record<string, unknown>) => void) | undefined;
+  private readonly listener = (msg: unknown): void => {
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.(msg as Record<string, unknown>);
+  };
+  private node: RuntimeNode | undefined;
+
+  attach(h: TestHelper, outputId: string): this {
+    this.node?.off('input', this.listener);
+    this.node = h.getNode(outputId);
+    this.node.on('input', this.listener);
+    return this;
+  }
+
+  send(
+    h: TestHelper,
+    inputId: string,
+    msg: Record<string, unknown>,
+    timeoutMs = 5000,
+  ): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting = undefined;
+        reject(new Error(`no output from ${inputId} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting = (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      };
+      h.getNode(inputId).receive(msg);
+    });
+  }
+}
