@@ -251,6 +251,32 @@ export function keithleyCases(ctx: { h(): Harness; unique(prefix: string): strin
       await until(() => out.length === 2, 'state after replug');
     });
 
+    it('reports an instrument held by another program with E_BUSY after the open retries, then recovers', async () => {
+      const h = ctx.h();
+      const serial = ctx.unique('KS');
+      await h.helper.load(
+        PACKAGE_NODES,
+        instrumentFlow(serial, [
+          {
+            id: 'ks',
+            type: 'keithley-supply',
+            z: 'tab1',
+            instrument: 'visa',
+            monitor: 0,
+            output: 'state',
+            wires: [['out']],
+          },
+        ]),
+      );
+      const sim = getSimulated2281S(serial);
+      sim.failOpensWithBusy(5); // the first open and its four retries (SPEC §3 rule 7)
+      await expectCaught(h, 'ks', { topic: 'state' }, 'E_BUSY');
+      const out = collect(h, 'out');
+      h.helper.getNode('ks').receive({ topic: 'state' });
+      await until(() => out.length === 1, 'state once the other holder let go');
+      assert.equal(sim.openSessions, 1);
+    });
+
     it('starts and stops monitoring at run time ({monitor:true|false})', async () => {
       const h = ctx.h();
       const serial = ctx.unique('KS');
@@ -363,7 +389,17 @@ export function keithleyCases(ctx: { h(): Harness; unique(prefix: string): strin
       const serial = ctx.unique('KB');
       await h.helper.load(
         PACKAGE_NODES,
-        instrumentFlow(serial, [{ id: 'kb', type: 'keithley-battery', z: 'tab1', instrument: 'visa', monitor: 0, output: 'state', wires: [['out']] }]),
+        instrumentFlow(serial, [
+          {
+            id: 'kb',
+            type: 'keithley-battery',
+            z: 'tab1',
+            instrument: 'visa',
+            monitor: 0,
+            output: 'state',
+            wires: [['out']],
+          },
+        ]),
       );
       const caught = await expectCaught(h, 'kb', { payload: { voc: 19 } }, 'E_DEVICE_ERROR');
       assert.match((caught.error as { message: string }).message, /-222/);

@@ -6,6 +6,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { resourceKey } from '../../src/core';
 import { getSimulatedWatlowBus } from '../../src/sim/watlow';
+import { getSimulated2281S } from '../../src/sim/keithley';
 import {
   collect,
   openCount,
@@ -59,39 +60,76 @@ export function redeployCases(ctx: { h(): Harness; unique(prefix: string): strin
 
   describe('redeploys', () => {
     for (const type of ['nodes', 'full'] as const) {
-      it(`a "${type}" redeploy keeps one OS handle on the port and answers every queued message`, async () => {
+      it(`a "${type}" redeploy keeps one OS handle per port and session, and answers every queued message`, async () => {
         const h = ctx.h();
         const bus = ctx.unique(`rd${type}`);
+        const serial = ctx.unique(`RD${type}`);
         const key = resourceKey(`sim:${bus}`);
-        await h.helper.load(PACKAGE_NODES, watlowFlow(bus, 'before'));
+        const flow = (name: string) =>
+          watlowFlow(bus, name, [
+            { id: 'visa', type: 'labbench-visa', resource: `SIM::2281S::${serial}::INSTR`, timeout: 2000 },
+            {
+              id: 'ks',
+              type: 'keithley-supply',
+              z: 'tab1',
+              name,
+              instrument: 'visa',
+              monitor: 0,
+              output: 'state',
+              wires: [['out2']],
+              x: 1,
+              y: 1,
+            },
+            { id: 'out2', type: 'helper', z: 'tab1', x: 1, y: 2 },
+          ]);
+        await h.helper.load(PACKAGE_NODES, flow('before'));
         const out = collect(h, 'out');
+        const out2 = collect(h, 'out2');
         h.helper.getNode('poll').receive({ payload: 0 });
-        await until(() => out.length === 1, 'first poll');
+        h.helper.getNode('ks').receive({ topic: 'state' });
+        await until(() => out.length === 1 && out2.length === 1, 'first poll and first state');
         assert.equal(openCount(key).opened, 1);
+        const sim = getSimulated2281S(serial);
+        assert.equal(sim.sessionsOpened, 1);
 
         getSimulatedWatlowBus(bus).turnaroundMs = 3;
-        const old = answers(h, 'poll');
+        sim.setReplyDelay(1);
+        const oldPoll = answers(h, 'poll');
+        const oldSupply = answers(h, 'ks');
         const queued = 20;
-        for (let i = 0; i < queued; i++) h.helper.getNode('poll').receive({ payload: i });
-        // Redeploy while the messages wait in the port's queue.
-        await h.helper.setFlows(watlowFlow(bus, 'after'), type);
-        await until(() => old.sends + old.errors === queued, 'every queued message answered');
-        assert.equal(old.errors, 0, 'no queued message failed');
+        for (let i = 0; i < queued; i++) {
+          h.helper.getNode('poll').receive({ payload: i });
+          h.helper.getNode('ks').receive({ topic: 'state', seq: i });
+        }
+        // Redeploy (the poll and the supply are modified) while the messages wait in the queues.
+        await h.helper.setFlows(flow('after'), type);
+        await until(
+          () => oldPoll.sends + oldPoll.errors === queued && oldSupply.sends + oldSupply.errors === queued,
+          'every queued message answered',
+        );
+        assert.equal(oldPoll.errors + oldSupply.errors, 0, 'no queued message failed');
         getSimulatedWatlowBus(bus).turnaroundMs = 0;
+        sim.setReplyDelay(0);
 
         const fresh = collect(h, 'out');
+        const fresh2 = collect(h, 'out2');
         h.helper.getNode('poll').receive({ payload: 'after' });
-        await until(() => fresh.length >= 1, 'poll after the redeploy');
+        h.helper.getNode('ks').receive({ topic: 'state' });
+        await until(() => fresh.length >= 1 && fresh2.length >= 1, 'poll and state after the redeploy');
         const c = openCount(key);
         assert.equal(c.maxOpen, 1, 'never two handles on the port');
         assert.equal(c.open, 1);
+        assert.equal(sim.openSessions, 1, 'one session open on the instrument');
         if (type === 'nodes') {
           assert.equal(c.opened, 1, 'a modified-nodes deploy neither closes nor reopens the port');
           assert.equal(c.closed, 0);
+          assert.equal(sim.sessionsOpened, 1, 'nor the instrument session');
         } else {
-          // The config node's own close releases the port; the new one reopens it (never overlapping).
-          assert.ok(c.opened <= 2);
-          console.log(`# full deploy: port opened ${c.opened} time(s), closed ${c.closed}`);
+          // The config node's own close releases; the new one reopens (never overlapping).
+          assert.ok(c.opened <= 2 && sim.sessionsOpened <= 2);
+          console.log(
+            `# full deploy: port opened ${c.opened}x closed ${c.closed}x; 2281S sessions opened ${sim.sessionsOpened}x`,
+          );
         }
       });
     }
@@ -161,6 +199,9 @@ export function redeployCases(ctx: { h(): Harness; unique(prefix: string): strin
       const c = openCount(key);
       assert.equal(c.opened, 1);
       assert.equal(c.maxOpen, 1);
+      // …and as the simulated instrument counts them
+      assert.equal(getSimulated2281S(serial).sessionsOpened, 1);
+      assert.equal(getSimulated2281S(serial).openSessions, 1);
     });
   });
 
