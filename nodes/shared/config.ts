@@ -4,6 +4,7 @@
  * flows imported or edited by hand.
  */
 import { InvalidInputError } from '../../src/core/errors';
+import { parseVisaResource } from '../../src/core/identity';
 import { requireEnum, requireFiniteNumber, requireInteger, requireSafeText } from '../../src/core/validate';
 
 export interface SerialSettings {
@@ -88,6 +89,7 @@ export function parseVisaConfig(def: Record<string, unknown>): VisaConfig {
     typeof def.resource === 'string' ? def.resource.trim() : def.resource,
     'VISA resource',
   );
+  parseVisaResource(resource); // refuses what is not a VISA resource string, at deploy
   const timeout = requireFiniteNumber(orDefault(def.timeout, 5000), 'VISA timeout', {
     min: 100,
     max: 120_000,

@@ -178,6 +178,27 @@ export function keithleyCases(ctx: { h(): Harness; unique(prefix: string): strin
       await expectCaught(h, 'ks', { topic: 'state' }, 'E_NOT_FOUND');
     });
 
+    it('reports a config node with a malformed resource string with E_INVALID_INPUT', async () => {
+      const h = ctx.h();
+      await h.helper.load(
+        PACKAGE_NODES,
+        placed([
+          ...tabWithCatch(),
+          { id: 'visa', type: 'labbench-visa', resource: 'USB0::nonsense', timeout: 500 },
+          {
+            id: 'ks',
+            type: 'keithley-supply',
+            z: 'tab1',
+            instrument: 'visa',
+            monitor: 0,
+            output: 'state',
+            wires: [[]],
+          },
+        ]),
+      );
+      await expectCaught(h, 'ks', { topic: 'state' }, 'E_INVALID_INPUT');
+    });
+
     it('reports a missing instrument config with E_NOT_FOUND', async () => {
       const h = ctx.h();
       await h.helper.load(
