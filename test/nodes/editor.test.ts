@@ -114,6 +114,7 @@ describe('editor definitions (nodes/*.html)', () => {
       const keys = [
         ...[...text.matchAll(/data-i18n="(?:\[[a-z]+\])?([^"]+)"/g)].map((m) => m[1]!),
         ...[...text.matchAll(/RED\._\('node-red-contrib-labbench\/[^:]+:([^']+)'/g)].map((m) => m[1]!),
+        ...[...text.matchAll(/node\._\('([^']+)'\)/g)].map((m) => m[1]!),
       ].filter((k) => !k.startsWith('node-red:'));
       assert.ok(keys.length > 0);
       for (const key of keys) assert.equal(typeof lookup(key), 'string', `locale key ${key}`);
