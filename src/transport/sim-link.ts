@@ -54,7 +54,8 @@ export function wireTimeMs(byteCount: number, baudRate: number): number {
 class Direction {
   private lineFreeAt = 0;
   private readonly queue: { due: number; chunk: Buffer }[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private timer:
+    { kind: 'immediate'; handle: NodeJS.Immediate } | { kind: 'timeout'; handle: NodeJS.Timeout } | undefined;
 
   constructor(
     private readonly pace: boolean,
@@ -78,8 +79,13 @@ class Direction {
   private schedule(): void {
     const head = this.queue[0];
     if (!head) return;
-    const wait = Math.max(0, head.due - performance.now());
-    this.timer = setTimeout(() => this.drain(), wait);
+    const wait = head.due - performance.now();
+    // A frame already due goes out on the next turn of the event loop: setTimeout(…, 0) would
+    // cost a whole millisecond (Node's minimum), twice per transaction, on an unpaced link.
+    this.timer =
+      wait <= 0
+        ? { kind: 'immediate', handle: setImmediate(() => this.drain()) }
+        : { kind: 'timeout', handle: setTimeout(() => this.drain(), wait) };
   }
 
   private drain(): void {
@@ -93,7 +99,8 @@ class Direction {
   }
 
   cancel(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer?.kind === 'immediate') clearImmediate(this.timer.handle);
+    else if (this.timer?.kind === 'timeout') clearTimeout(this.timer.handle);
     this.timer = undefined;
     this.queue.length = 0;
     this.lineFreeAt = 0;

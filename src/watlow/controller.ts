@@ -175,7 +175,7 @@ export class WatlowController {
     lineOptions: LineOptions = {},
   ) {
     this.config = validateControllerConfig(config);
-    this.line = new WatlowLine(lease, lineOptions);
+    this.line = new WatlowLine(lease, lineOptions, this.config.protocol);
   }
 
   get name(): string {

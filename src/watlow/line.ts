@@ -11,6 +11,7 @@ import { ProtocolError, TimeoutError } from '../core/errors';
 import type { Lease } from '../core/registry';
 import type { ByteStream } from '../transport/types';
 import type { ReplyReader } from './exchange';
+import type { WatlowProtocol } from './types';
 import { runAttempt, transactionClock } from './exchange';
 
 export interface LineOptions {
@@ -19,8 +20,8 @@ export interface LineOptions {
   /** Further attempts after a corrupt or missing reply (SPEC `retries`, default 2). */
   retries?: number;
   /**
-   * Quiet time between the end of one exchange and the next request (default 3 ms): above the
-   * Std Bus turnaround (~1 ms) and the Modbus 3.5-character silence at 19200 baud and up (1.75 ms).
+   * Quiet time between the end of one exchange and the next request. Default: derived from the
+   * protocol and baud rate by `defaultInterFrameGapMs`.
    */
   interFrameGapMs?: number;
   /** See AttemptOptions.corruptSettleMs (default 20 ms). */
@@ -36,11 +37,25 @@ export interface ResolvedLineOptions {
   clock: Clock;
 }
 
-export function resolveLineOptions(options: LineOptions = {}): ResolvedLineOptions {
+/**
+ * The silence the protocol itself asks for between frames. Modbus RTU: 3.5 character times
+ * (11 bits each), fixed at 1.75 ms above 19200 baud (Modbus over serial line §2.5.1.1). Std Bus:
+ * Watlow publishes no figure; the spec's recommendation is at least 2 ms (BACnet MS/TP's 40-bit
+ * turnaround is 1.04 ms at 38400, and USB–RS-485 bridges deliver bytes in bursts).
+ */
+export function defaultInterFrameGapMs(protocol: WatlowProtocol, baudRate: number): number {
+  if (protocol === 'modbus') return baudRate > 19200 ? 1.75 : (3.5 * 11 * 1000) / baudRate;
+  return Math.max(2, (40 * 1000) / baudRate);
+}
+
+export function resolveLineOptions(
+  options: LineOptions = {},
+  wire: { protocol: WatlowProtocol; baudRate: number } = { protocol: 'stdbus', baudRate: 38400 },
+): ResolvedLineOptions {
   return {
     replyTimeoutMs: options.replyTimeoutMs ?? 500,
     retries: options.retries ?? 2,
-    interFrameGapMs: options.interFrameGapMs ?? 3,
+    interFrameGapMs: options.interFrameGapMs ?? defaultInterFrameGapMs(wire.protocol, wire.baudRate),
     corruptSettleMs: options.corruptSettleMs ?? 20,
     clock: options.clock ?? transactionClock,
   };
@@ -60,6 +75,12 @@ export interface ExchangeContext {
 interface LineState {
   quietUntil: number;
   transactions: number;
+  /**
+   * Whether stray input may be waiting: true on a fresh port and after any attempt that did not
+   * end in a clean reply (timeout, corruption, abort). Flushing (a tcflush syscall) only then
+   * keeps it off the common path; the fresh reader of each attempt ignores older bytes anyway.
+   */
+  dirty: boolean;
 }
 
 const LINE_STATE_KEY = 'watlow:line';
@@ -70,8 +91,10 @@ export class WatlowLine {
   constructor(
     readonly lease: Lease<ByteStream>,
     options: LineOptions = {},
+    protocol: WatlowProtocol = 'stdbus',
   ) {
-    this.options = resolveLineOptions(options);
+    const baudRate = Number(lease.claim?.settings?.baudRate ?? 38400);
+    this.options = resolveLineOptions(options, { protocol, baudRate });
   }
 
   get portLabel(): string {
@@ -82,6 +105,7 @@ export class WatlowLine {
     return this.lease.resource.cache.get<LineState>(LINE_STATE_KEY, () => ({
       quietUntil: 0,
       transactions: 0,
+      dirty: true,
     }));
   }
 
@@ -102,10 +126,11 @@ export class WatlowLine {
           const wait = line.quietUntil - clock.now();
           if (wait > 0) await sleep(clock, wait, signal);
           // Stale bytes (a late reply to a timed-out request, an echo) must not be taken for ours:
-          // flush what the OS holds; the fresh reader below ignores anything older.
-          await stream.flushInput();
+          // after a failed attempt, flush what the OS holds; the fresh reader ignores anything older.
+          if (line.dirty) await stream.flushInput();
           const reader = makeReader();
           let outcome;
+          line.dirty = true;
           try {
             line.transactions++;
             outcome = await runAttempt(stream, request, reader, {
@@ -117,7 +142,10 @@ export class WatlowLine {
           } finally {
             line.quietUntil = clock.now() + interFrameGapMs;
           }
-          if (outcome.kind === 'reply') return outcome.reply;
+          if (outcome.kind === 'reply') {
+            line.dirty = false;
+            return outcome.reply;
+          }
           if (outcome.kind === 'corrupt') lastCorruption = outcome.defect;
           else bytesHeard += outcome.bytesSeen;
         }

@@ -76,8 +76,12 @@ export class Simulated2281S implements ScpiDeviceModel, DeviceContext {
   load: Load;
   replyStyle: 'units' | 'bare';
 
-  /** Every command received (each `;`-separated part of every message), oldest first. */
+  /**
+   * The most recent commands received (each `;`-separated part of every message), oldest first;
+   * `seq` keeps counting past the cap. Capped so a long-running demo monitor cannot grow it forever.
+   */
   readonly commandLog: LoggedCommand[] = [];
+  static readonly COMMAND_LOG_LIMIT = 10_000;
   /** Sessions (links) opened onto this instrument, and how many are open now. */
   sessionsOpened = 0;
   openSessions = 0;
@@ -350,6 +354,9 @@ export class Simulated2281S implements ScpiDeviceModel, DeviceContext {
     let unanswered = false;
     for (const text of splitProgramMessage(message)) {
       this.commandLog.push({ seq: ++this.seq, text });
+      const limit = Simulated2281S.COMMAND_LOG_LIMIT;
+      if (this.commandLog.length > limit + (limit >> 3))
+        this.commandLog.splice(0, this.commandLog.length - limit);
       const parsed = parseCommand(text);
       if (!parsed) {
         this.reject(-102);

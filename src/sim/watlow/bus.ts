@@ -209,7 +209,8 @@ export class SimulatedWatlowBus {
   ): void {
     this.events.push({ seq: ++eventSequence, at: performance.now(), bus: this.name, kind, ...fields });
     const max = this.options.maxEvents ?? 10_000;
-    if (this.events.length > max) this.events.splice(0, this.events.length - max);
+    // Trim in chunks: splicing one entry off a full log on every event costs a copy of the log.
+    if (this.events.length > max + Math.max(16, max >> 3)) this.events.splice(0, this.events.length - max);
   }
 
   private handle(frame: DeviceFrame, wire: SimWire): void {
