@@ -114,8 +114,10 @@ const GONE_CODES = new Set([
 ]);
 
 /** OS / driver messages that mean "somebody else holds it" (SPEC §3 rule 7). */
+// "interface is busy" / "device is busy" are the wordings of usb 3.x (node-usb-rs) on a claim
+// that another driver or process holds.
 const BUSY_PATTERN =
-  /\b(EBUSY|EAGAIN|Resource busy|Resource temporarily unavailable|Cannot lock port|LIBUSB_ERROR_BUSY|errno 16)\b/i;
+  /\b(EBUSY|EAGAIN|Resource busy|Resource temporarily unavailable|Cannot lock port|LIBUSB_ERROR_BUSY|errno 16|(?:interface|device) is busy)\b/i;
 const GONE_PATTERN =
   /\b(ENODEV|EIO|ENXIO|ECONNRESET|EPIPE|No such device|Input\/output error|disconnected|device (?:was )?(?:lost|removed))\b/i;
 

@@ -109,6 +109,7 @@ describe('classification of foreign errors', () => {
     assert.equal(isBusy(osError('EBUSY')), true);
     assert.equal(isBusy(new Error('Error Resource temporarily unavailable Cannot lock port')), true);
     assert.equal(isBusy(osError('LIBUSB_ERROR_BUSY', 'claim failed')), true);
+    assert.equal(isBusy(new Error('claimInterface error: interface is busy')), true);
     assert.equal(isBusy(new BusyError('x')), true);
     assert.equal(isBusy(osError('EIO')), false);
     assert.equal(isBusy(new Error('something else')), false);
