@@ -88,14 +88,16 @@ export class LeaseKeeper<H extends Closeable> {
   deregister(node: { id: string }, removed: boolean): void {
     delete this.users[node.id];
     if (this.closed || this.closing || this.userCount > 0 || !this.lease) return;
+    // Removed: close now. Otherwise this keeper's grace period already is the wait, so the
+    // release after it is immediate too (a registry-level grace would only add to it).
     if (removed) {
-      this.releaseLease(false);
+      this.releaseLease(true);
       return;
     }
     this.cancelGrace();
     this.graceTimer = setTimeout(() => {
       this.graceTimer = undefined;
-      if (!this.closed && this.userCount === 0) this.releaseLease(false);
+      if (!this.closed && this.userCount === 0) this.releaseLease(true);
     }, this.options.graceMs ?? RELEASE_GRACE_MS);
     this.graceTimer.unref?.();
   }
@@ -168,6 +170,8 @@ export class LeaseKeeper<H extends Closeable> {
         if (timer) clearTimeout(timer);
       }
       this.closed = true;
+      // Not removed (a full deploy, or Node-RED stopping): the registry's own grace period, if
+      // one is configured, may keep the handle for the config node the deploy creates next.
       this.releaseLease(removed);
     })();
     return this.closing;
