@@ -7,7 +7,14 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { NotFoundError, type LabbenchError } from '../src/core/errors';
-import { WatlowPollError, type PollSample, type WatlowReading } from '../src/watlow';
+import {
+  pollError,
+  pollTargets,
+  sampleTopic,
+  type PollSample,
+  type PollTarget,
+  type WatlowPollError,
+} from '../src/watlow';
 import { parsePeriod } from './shared/config';
 import { InputRunner, asLabbenchError, reportError, showError, type Send } from './shared/errors';
 import { IDLE, clip, problem, ready, reasonFor } from './shared/status';
@@ -25,44 +32,6 @@ interface PollDef extends NodeDef {
   output?: string;
   errors?: string;
   interval?: number | string;
-}
-
-function topicOf(s: { controller: string; parameter: string; instance: number }): string {
-  return `${s.controller}/${s.parameter}${s.instance !== 1 ? `/${s.instance}` : ''}`;
-}
-
-function sampleOf(r: WatlowReading): PollSample {
-  return {
-    controller: r.controller,
-    parameter: r.parameter,
-    parameterId: r.parameterId,
-    instance: r.instance,
-    value: r.value,
-    raw: r.raw,
-    units: r.units,
-    timestamp: r.timestamp,
-    protocol: r.protocol,
-  };
-}
-
-/** The error behind each failed sample (samples carry only a plain {code, message} copy). */
-const sampleErrors = new WeakMap<PollSample, LabbenchError>();
-
-function failedSample(target: WatlowConfigNode, item: ParameterItem, err: LabbenchError): PollSample {
-  const sample: PollSample = {
-    controller: target.controllerName,
-    parameter: String(item.parameter),
-    instance: item.instance,
-    value: null,
-    raw: null,
-    units: '',
-    timestamp: Date.now(),
-    protocol: target.watlowConfig?.protocol ?? 'stdbus',
-    error: { code: err.code, message: err.message },
-  };
-  if (err.deviceCode !== undefined) sample.error!.deviceCode = err.deviceCode;
-  sampleErrors.set(sample, err);
-  return sample;
 }
 
 export = function (RED: NodeAPI): void {
@@ -125,60 +94,30 @@ export = function (RED: NodeAPI): void {
 
     /** One poll; resolves to the samples (failed ones carry `error`). Throws only for setup errors. */
     async function poll(list: WatlowConfigNode[], wanted: ParameterItem[]): Promise<PollSample[]> {
-      // Leases first: a protocol or settings conflict is a setup error of that controller.
-      const ready: { cfg: WatlowConfigNode; key: string }[] = [];
-      const setupFailures = new Map<WatlowConfigNode, LabbenchError>();
-      for (const cfg of list) {
+      const targets = list.map((cfg): PollTarget => {
+        const protocol = cfg.watlowConfig?.protocol ?? 'stdbus';
         try {
-          ready.push({ cfg, key: cfg.controller().lease.key });
+          // Taking the lease here: a protocol or settings conflict is a setup error of that controller.
+          const controller = cfg.controller();
+          return {
+            controller: cfg.controllerName,
+            protocol,
+            portKey: controller.lease.key,
+            readMany: (requests) => cfg.keeper.use(() => controller.readMany(requests)),
+          };
         } catch (err) {
+          // Polling one controller: its setup error is the error. Among several: a failed sample.
           if (list.length === 1) throw err;
-          setupFailures.set(cfg, asLabbenchError(err));
+          const failure = asLabbenchError(err);
+          return {
+            controller: cfg.controllerName,
+            protocol,
+            portKey: `unusable:${cfg.id}`,
+            readMany: () => Promise.reject(failure),
+          };
         }
-      }
-      const byPort = new Map<string, WatlowConfigNode[]>();
-      for (const { cfg, key } of ready) byPort.set(key, [...(byPort.get(key) ?? []), cfg]);
-      const results = new Map<WatlowConfigNode, PollSample[]>();
-      await Promise.all(
-        [...byPort.values()].map(async (group) => {
-          for (const cfg of group) {
-            try {
-              const readings = await cfg.keeper.use(() => cfg.controller().readMany(wanted));
-              results.set(
-                cfg,
-                readings.map((r, i) =>
-                  r instanceof Error ? failedSample(cfg, wanted[i]!, asLabbenchError(r)) : sampleOf(r),
-                ),
-              );
-            } catch (err) {
-              const e = asLabbenchError(err);
-              results.set(
-                cfg,
-                wanted.map((item) => failedSample(cfg, item, e)),
-              );
-            }
-          }
-        }),
-      );
-      const samples: PollSample[] = [];
-      for (const cfg of list) {
-        const failure = setupFailures.get(cfg);
-        if (failure) samples.push(...wanted.map((item) => failedSample(cfg, item, failure)));
-        else samples.push(...(results.get(cfg) ?? []));
-      }
-      return samples;
-    }
-
-    function failuresOf(samples: PollSample[]): WatlowPollError | undefined {
-      const failed = samples.filter((s) => s.error);
-      if (failed.length === 0) return undefined;
-      const good = samples.filter((s) => !s.error);
-      const lines = failed.map((s) => `${topicOf(s)}: ${s.error!.code} ${s.error!.message}`);
-      return new WatlowPollError(
-        `Watlow poll: ${failed.length} of ${samples.length} reads failed — ${lines.join('; ')}${good.length ? ` — the other ${good.length} values were sent` : ''}.`,
-        failed.map((s) => sampleErrors.get(s) ?? asLabbenchError(new Error(s.error!.message))),
-        good,
-      );
+      });
+      return pollTargets(targets, wanted);
     }
 
     function messagesFor(samples: PollSample[], base: NodeMessage): NodeMessage[] {
@@ -189,7 +128,7 @@ export = function (RED: NodeAPI): void {
       }
       return samples.map((s, i) => {
         const m = (i === 0 ? base : RED.util.cloneMessage(base)) as NodeMessage & Record<string, unknown>;
-        m.topic = topicOf(s);
+        m.topic = sampleTopic(s);
         m.payload = s.error ? null : s.value;
         m.controller = s.controller;
         m.parameter = s.parameter;
@@ -233,7 +172,7 @@ export = function (RED: NodeAPI): void {
       try {
         const samples = await poll(list, wanted);
         showResult(samples);
-        const failure = inline ? undefined : failuresOf(samples);
+        const failure = inline ? undefined : pollError(samples, 'sent');
         const toSend = inline ? samples : samples.filter((s) => !s.error);
         if (toSend.length > 0) send(messagesFor(toSend, msg));
         return failure;

@@ -16,15 +16,18 @@ export type {
   WriteOptions,
   ControllerIdentity,
 } from './controller';
-export { WatlowManager, WatlowPollError } from './manager';
-export type {
-  AddControllerOptions,
-  WatlowManagerOptions,
-  PollSample,
-  PollItem,
-  PollOptions,
-  ErrorPolicy,
-} from './manager';
+export { WatlowManager } from './manager';
+export type { AddControllerOptions, WatlowManagerOptions, PollOptions, ErrorPolicy } from './manager';
+export {
+  WatlowPollError,
+  pollTargets,
+  pollError,
+  sampleOf,
+  failedSample,
+  errorOfSample,
+  sampleTopic,
+} from './poll';
+export type { PollSample, PollItem, PollTarget } from './poll';
 export { WatlowLine, resolveLineOptions } from './line';
 export type { LineOptions } from './line';
 export { crc8Header, crc16Data, crc16Modbus } from './crc';

@@ -6,8 +6,7 @@
  * concurrently and those of one port one after another (and the port's FIFO lock keeps any other
  * user of the port out between transactions).
  */
-import type { LabbenchError } from '../core/errors';
-import { InvalidInputError, NotFoundError, PollFailedError, toLabbenchError } from '../core/errors';
+import { InvalidInputError, NotFoundError } from '../core/errors';
 import { serialKey } from '../core/identity';
 import type { ResourceRegistry } from '../core/registry';
 import { defaultRegistry } from '../core';
@@ -15,10 +14,11 @@ import { requireEnum } from '../core/validate';
 import type { ByteStream, SerialSettings } from '../transport/types';
 import { DEFAULT_SERIAL_SETTINGS } from '../transport/types';
 import { openSerialStream } from '../transport/serial';
-import type { ReadRequest, WatlowControllerConfig, WatlowReading } from './controller';
+import type { WatlowControllerConfig } from './controller';
 import { WatlowController, validateControllerConfig } from './controller';
 import type { LineOptions } from './line';
-import type { WatlowProtocol } from './types';
+import type { PollItem, PollSample } from './poll';
+import { pollError, pollTargets } from './poll';
 
 export type ErrorPolicy = 'raise' | 'return';
 
@@ -39,38 +39,8 @@ export interface WatlowManagerOptions {
   errorPolicy?: ErrorPolicy;
 }
 
-/** One value of a poll (SPEC §2.1 perPoll sample). */
-export interface PollSample {
-  controller: string;
-  parameter: string;
-  parameterId?: number;
-  instance: number;
-  value: number | string | null;
-  raw: number | string | null;
-  units: string;
-  timestamp: number;
-  protocol: WatlowProtocol;
-  error?: { code: string; message: string; deviceCode?: number | string };
-}
-
-export interface PollItem {
-  parameter: string | number;
-  instance?: number;
-}
-
 export interface PollOptions {
   errorPolicy?: ErrorPolicy;
-}
-
-/** Poll failure under the 'raise' policy: every failure in `failures`, the good samples in `samples`. */
-export class WatlowPollError extends PollFailedError {
-  readonly samples: readonly PollSample[];
-  constructor(message: string, failures: readonly LabbenchError[], samples: readonly PollSample[]) {
-    super(message, failures);
-    this.samples = samples;
-    // Reported under the SPEC's name; the subclass only adds the successful samples.
-    this.name = 'PollFailedError';
-  }
 }
 
 interface Entry {
@@ -95,18 +65,10 @@ function normaliseItems(parameters: readonly (PollItem | string | number)[]): Po
   });
 }
 
-function sampleOf(reading: WatlowReading): PollSample {
-  return {
-    controller: reading.controller,
-    parameter: reading.parameter,
-    parameterId: reading.parameterId,
-    instance: reading.instance,
-    value: reading.value,
-    raw: reading.raw,
-    units: reading.units,
-    timestamp: reading.timestamp,
-    protocol: reading.protocol,
-  };
+function throwIfFailed(samples: PollSample[]): PollSample[] {
+  const failure = pollError(samples);
+  if (failure) throw failure;
+  return samples;
 }
 
 export class WatlowManager {
@@ -201,66 +163,16 @@ export class WatlowManager {
       if (!entry) this.get(n); // throws the NotFoundError with the list of names
       return entry!;
     });
-    const byPort = new Map<string, Entry[]>();
-    for (const entry of targets) {
-      const list = byPort.get(entry.portKey) ?? [];
-      list.push(entry);
-      byPort.set(entry.portKey, list);
-    }
-    const perController = new Map<Entry, (WatlowReading | LabbenchError)[]>();
-    await Promise.all(
-      [...byPort.values()].map(async (entries) => {
-        for (const entry of entries) {
-          try {
-            perController.set(entry, await entry.controller.readMany(items as ReadRequest[]));
-          } catch (err) {
-            const e = toLabbenchError(err, { resource: entry.controller.portLabel });
-            perController.set(
-              entry,
-              items.map(() => e),
-            );
-          }
-        }
-      }),
+    const samples = await pollTargets(
+      targets.map((entry) => ({
+        controller: entry.controller.name,
+        protocol: entry.controller.protocol,
+        portKey: entry.portKey,
+        readMany: (requests) => entry.controller.readMany(requests),
+      })),
+      items,
     );
-    const samples: PollSample[] = [];
-    const failures: LabbenchError[] = [];
-    for (const entry of targets) {
-      const results = perController.get(entry)!;
-      results.forEach((result, i) => {
-        if (!(result instanceof Error)) {
-          samples.push(sampleOf(result));
-          return;
-        }
-        failures.push(result);
-        const item = items[i]!;
-        const sample: PollSample = {
-          controller: entry.controller.name,
-          parameter: String(item.parameter),
-          instance: item.instance ?? 1,
-          value: null,
-          raw: null,
-          units: '',
-          timestamp: Date.now(),
-          protocol: entry.controller.protocol,
-          error: { code: result.code, message: result.message },
-        };
-        if (result.deviceCode !== undefined) sample.error!.deviceCode = result.deviceCode;
-        samples.push(sample);
-      });
-    }
-    if (policy === 'return' || failures.length === 0) return samples;
-    const good = samples.filter((s) => s.error === undefined);
-    const lines = samples
-      .filter((s) => s.error)
-      .map(
-        (s) => `${s.controller}/${s.parameter}${s.instance !== 1 ? `/${s.instance}` : ''}: ${s.error!.code}`,
-      );
-    throw new WatlowPollError(
-      `Watlow poll: ${failures.length} of ${samples.length} reads failed (${lines.join('; ')}). The other ${good.length} values were read; see err.failures for each error.`,
-      failures,
-      good,
-    );
+    return policy === 'return' ? samples : throwIfFailed(samples);
   }
 
   /** Releases every controller, last added first (LIFO). Never throws. */
