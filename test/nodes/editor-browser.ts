@@ -38,7 +38,10 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
     `the editor (${runtimeName}) opens every dialog without errors`,
     { skip: available || process.env.CI === 'true' ? false : `no Chromium at ${CHROMIUM}` },
     async () => {
-      assert.ok(available, `no Chromium at ${CHROMIUM}: under CI the editor test must run (apt-get install -y chromium)`);
+      assert.ok(
+        available,
+        `no Chromium at ${CHROMIUM}: under CI the editor test must run (apt-get install -y chromium)`,
+      );
       const root = path.resolve(__dirname, '..', '..', '..');
       const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'labbench-editor-'));
       const pkgDir = path.join(userDir, 'node_modules', 'node-red-contrib-labbench');
