@@ -307,3 +307,15 @@ export function formatCounts(counts: Record<string, number>): string {
   const entries = Object.entries(counts).sort(([a], [b]) => a.localeCompare(b));
   return entries.length === 0 ? 'none' : entries.map(([k, v]) => `${k}=${v}`).join(' ');
 }
+
+/**
+ * The inter-frame gap a Watlow controller's line actually uses (the library's default, derived
+ * from protocol and baud rate, unless one was passed). Read off the controller: the bench reports
+ * the value in force rather than restating the library's rule.
+ */
+export function resolvedInterFrameGapMs(controller: object): number {
+  const line = (controller as { line?: { options?: { interFrameGapMs?: unknown } } }).line;
+  const gap = line?.options?.interFrameGapMs;
+  if (typeof gap !== 'number') throw new Error('bench: cannot read the controller line’s inter-frame gap');
+  return gap;
+}

@@ -19,7 +19,6 @@ import { Keithley2281SClient } from '../src/keithley';
 import { getSimulated2281S } from '../src/sim/keithley';
 import { serveScpiOverTcp } from '../src/sim/visa';
 import type { Scenario, ScenarioResult } from './harness';
-import { withLightAbortController } from './previews';
 import { median, round, spawnTracked, stopChild, waitForOutput } from './harness';
 
 const TARGET_RATIO = 1.2;
@@ -91,7 +90,6 @@ async function queriesPerSecond(): Promise<ScenarioResult> {
     const stack: number[][] = [];
     const sessionOnly: number[][] = [];
     const bareUs: number[][] = [];
-    const lightSignal: number[][] = [];
     try {
       // JIT warm-up: without it the first rounds measure the stack's interpreter tiers.
       const warmUntil = Date.now() + 3000;
@@ -104,7 +102,6 @@ async function queriesPerSecond(): Promise<ScenarioResult> {
         stack.push(await batch(viaLease));
         bareUs.push(await batch(bare.query));
         sessionOnly.push(await batch(viaSession));
-        lightSignal.push(await withLightAbortController(() => batch(viaLease)));
       }
     } finally {
       bare.close();
@@ -142,11 +139,9 @@ async function queriesPerSecond(): Promise<ScenarioResult> {
         bareMeanUs: round(mean(bareUs.flat()), 1),
         meanRatio: round(mean(stack.flat()) / mean(bareUs.flat()), 3),
         perRoundRatioMedian: round(median(roundRatios), 3),
-        previewNoAbortSignalPerTransactionUs: round(median(lightSignal.flat()), 1),
-        previewNoAbortSignalRatio: round(median(lightSignal.flat()) / baseUs, 3),
         perRoundRatios: roundRatios.map((x) => round(x, 2)).join(' '),
       },
-      notes: `${met ? 'Within target' : 'Target missed'}: the stack adds ${round(stackUs - baseUs, 1)} us per query to a ${round(baseUs, 1)} us loopback round trip, a fixed cost, so the ratio depends on how fast the loopback is (lower on a busier machine). Lease ${round(stackUs - sessUs, 1)} us: a new AbortController per transaction (its signal costs ~2 us to create on Node 20), async-mutex acquire (tslib generator), timeout timer + Promise.race. Session ${round(sessUs - baseUs, 1)} us: a second async-mutex, ReplyQueue's timer per read, framing and latin1 conversions. Preview with no new AbortSignal per transaction: ${round(median(lightSignal.flat()), 1)} us (ratio ${round(median(lightSignal.flat()) / baseUs, 3)}).`,
+      notes: `${met ? 'Within target' : 'Target missed'}: the stack adds ${round(stackUs - baseUs, 1)} us per query to a ${round(baseUs, 1)} us loopback round trip, a fixed cost, so the ratio depends on how fast the loopback is (lower on a busier machine). Lease ${round(stackUs - sessUs, 1)} us: async-mutex acquire (tslib generator, 2–3 promise hops), the transaction timeout timer and its settle promise (the abort signal is shared now). Session ${round(sessUs - baseUs, 1)} us: a second async-mutex, redundant under the lease (recommended fix 5, not applied), ReplyQueue's timer per read, framing and latin1 conversions.`,
     };
   } finally {
     await stopChild(sim);

@@ -3,16 +3,9 @@
  * meter is installed is wrapped so that the bench can count what crossed the wire (bytes each way,
  * requests by Modbus function code) and how many data/close listeners are subscribed on it — the
  * same numbers a logic analyser and a heap snapshot would give, without touching the library.
- *
- * Also holds the bench-local *preview* of the recommended sim-link fix (see `useImmediateSimLink`),
- * so the report can show what the fix buys, measured, next to the code as it is.
  */
 import { registerSimBusProvider } from '../src/transport/serial';
 import type { ByteStream, SerialSettings } from '../src/transport/types';
-import { ListenerSet } from '../src/transport/types';
-import * as simLinkModule from '../src/transport/sim-link';
-import type { SimLink, SimLinkOptions } from '../src/transport/sim-link';
-import { deviceGoneError } from '../src/transport/sim-link';
 import { openSimulatedWatlowPort } from '../src/sim/watlow';
 
 export interface PortMeter {
@@ -183,115 +176,4 @@ export function installPortMeter(): void {
   registerSimBusProvider((bus: string, query: URLSearchParams, settings: SerialSettings) =>
     metered(bus, openSimulatedWatlowPort(bus, query, settings)),
   );
-}
-
-// ---- preview of the recommended fix in src/transport/sim-link.ts -----------------------------
-
-/**
- * An unpaced sim link that delivers on `setImmediate` instead of `setTimeout(…, 0)`: the change
- * recommended for `Direction.schedule` in src/transport/sim-link.ts. Node clamps a 0 ms timeout
- * to 1 ms, so today every unpaced frame waits ≥ 1 ms (two per transaction). Paced links are
- * delegated to the original implementation untouched. Bench-only; the library is not modified.
- */
-function createImmediateLink(original: (o: SimLinkOptions) => SimLink, options: SimLinkOptions): SimLink {
-  if (options.pace) return original(options);
-  const hostData = new ListenerSet<[Buffer]>();
-  const hostClose = new ListenerSet<[Error | undefined]>();
-  const deviceData = new ListenerSet<[Buffer]>();
-  const deviceClose = new ListenerSet<[]>();
-  let open = true;
-  let plugged = true;
-  const pipe = (deliver: (chunk: Buffer) => void) => {
-    const queue: Buffer[] = [];
-    let scheduled: NodeJS.Immediate | undefined;
-    const drain = (): void => {
-      scheduled = undefined;
-      while (queue.length > 0) deliver(queue.shift()!);
-    };
-    return {
-      send(bytes: Uint8Array) {
-        queue.push(Buffer.from(bytes));
-        scheduled ??= setImmediate(drain);
-      },
-      cancel() {
-        if (scheduled) clearImmediate(scheduled);
-        scheduled = undefined;
-        queue.length = 0;
-      },
-    };
-  };
-  const toDevice = pipe((chunk) => {
-    if (open && plugged) deviceData.emit(chunk);
-  });
-  const toHost = pipe((chunk) => {
-    if (open && plugged) hostData.emit(chunk);
-  });
-  const host: ByteStream = {
-    label: options.label,
-    get isOpen() {
-      return open;
-    },
-    write(bytes) {
-      if (!open)
-        return Promise.reject(Object.assign(new Error(`${options.label} is closed`), { code: 'EBADF' }));
-      if (!plugged) return Promise.reject(deviceGoneError(options.label));
-      toDevice.send(bytes);
-      return Promise.resolve();
-    },
-    onData: (listener) => hostData.add(listener),
-    onClose: (listener) => hostClose.add(listener),
-    flushInput: () => Promise.resolve(),
-    close() {
-      if (!open) return Promise.resolve();
-      open = false;
-      toDevice.cancel();
-      toHost.cancel();
-      hostClose.emit(undefined);
-      deviceClose.emit();
-      hostData.clear();
-      hostClose.clear();
-      deviceData.clear();
-      deviceClose.clear();
-      return Promise.resolve();
-    },
-  };
-  return {
-    host,
-    device: {
-      get isOpen() {
-        return open;
-      },
-      get plugged() {
-        return plugged;
-      },
-      onData: (listener) => deviceData.add(listener),
-      onClose: (listener) => deviceClose.add(listener),
-      write(bytes) {
-        if (open && plugged) toHost.send(bytes);
-      },
-      unplug() {
-        plugged = false;
-        toDevice.cancel();
-        toHost.cancel();
-      },
-      replug() {
-        plugged = true;
-      },
-    },
-  };
-}
-
-/**
- * Runs `fn` with the fix preview installed (links opened meanwhile use it), then restores the
- * original. Works because compiled callers read `createSimLink` off the module object per call.
- */
-export async function withImmediateSimLink<T>(fn: () => Promise<T>): Promise<T> {
-  const mod = simLinkModule as unknown as { createSimLink: (o: SimLinkOptions) => SimLink };
-  const original = mod.createSimLink;
-  mod.createSimLink = (o: SimLinkOptions) => createImmediateLink(original, o);
-  try {
-    return await fn();
-  } finally {
-    mod.createSimLink = original;
-  }
 }
