@@ -21,8 +21,16 @@ import { answerStdBus } from './stdbus-responder';
 
 /** What the bus needs from the line it listens on. */
 export interface SimWire {
-  onData(listener: (chunk: Buffer) => void): () => void;
-  write(bytes: Uint8Array): void;
+  /**
+   * `at`: when the chunk's last byte arrived, performance.now() ms. A paced sim link gives its due
+   * time (the delivery may trail it); without it, the bus takes the time it is told.
+   */
+  onData(listener: (chunk: Buffer, at?: number) => void): () => void;
+  /**
+   * `startAt`: when the reply should start on the wire, performance.now() ms. A paced sim link
+   * times the bytes from then; a wire that cannot schedule ignores it (the bus's timer gates it).
+   */
+  write(bytes: Uint8Array, startAt?: number): void;
   unplug?(): void;
   replug?(): void;
 }
@@ -178,7 +186,9 @@ export class SimulatedWatlowBus {
     const framer = new DeviceFramer();
     let silence: NodeJS.Timeout | undefined;
     this.wires.add(wire);
-    const unsubscribe = wire.onData((chunk) => {
+    const unsubscribe = wire.onData((chunk, at) => {
+      // When the frame's last byte arrived: the reply is timed from here, not from this callback.
+      const arrivedAt = at ?? performance.now();
       try {
         if (silence) clearTimeout(silence);
         const frames = framer.push(chunk);
@@ -190,7 +200,7 @@ export class SimulatedWatlowBus {
           }, SILENCE_RESET_MS);
           silence.unref();
         }
-        for (const frame of frames) this.handle(frame, wire);
+        for (const frame of frames) this.handle(frame, wire, arrivedAt);
       } catch (err) {
         // A simulator bug must never crash the host process through a data listener.
         this.log('noise', { detail: `simulator error: ${String(err)}` });
@@ -213,7 +223,7 @@ export class SimulatedWatlowBus {
     if (this.events.length > max + Math.max(16, max >> 3)) this.events.splice(0, this.events.length - max);
   }
 
-  private handle(frame: DeviceFrame, wire: SimWire): void {
+  private handle(frame: DeviceFrame, wire: SimWire, arrivedAt: number): void {
     if (frame.protocol === 'stdbus') {
       const address = addressOfMac(frame.frame.destination);
       const controller = address === undefined ? undefined : this.controllers.get(address);
@@ -221,7 +231,7 @@ export class SimulatedWatlowBus {
         this.log('ignored', { protocol: 'stdbus', address, detail: `frame type ${frame.frame.frameType}` });
         return;
       }
-      this.transact('stdbus', controller.address, frame.bytes, wire, () => {
+      this.transact('stdbus', controller.address, frame.bytes, wire, arrivedAt, () => {
         const payload = answerStdBus(controller, frame.frame.payload);
         return payload && encodeResponseFrame(controller.address, payload, frame.frame.source);
       });
@@ -233,7 +243,7 @@ export class SimulatedWatlowBus {
       this.log('ignored', { protocol: 'modbus', address: slave });
       return;
     }
-    this.transact('modbus', slave, frame.bytes, wire, () => {
+    this.transact('modbus', slave, frame.bytes, wire, arrivedAt, () => {
       let request;
       try {
         request = decodeModbusRequest(frame.bytes);
@@ -267,6 +277,7 @@ export class SimulatedWatlowBus {
     address: number,
     request: Buffer,
     wire: SimWire,
+    arrivedAt: number,
     answer: () => Buffer | undefined,
   ): void {
     this.transactions++;
@@ -275,9 +286,13 @@ export class SimulatedWatlowBus {
     this.log('transactionStart', { protocol, address });
     const faults = this.takeFault(address);
     const has = (kind: SimFaultKind): boolean => faults.some((f) => f.kind === kind);
-    if (this.echo || has('echoRequest')) wire.write(request);
+    if (this.echo || has('echoRequest')) wire.write(request, arrivedAt);
     const delay =
       this.turnaroundMs + faults.filter((f) => f.kind === 'delay').reduce((sum, f) => sum + (f.ms ?? 0), 0);
+    // An absolute deadline: the turnaround counts from the request's last byte, and the reply's
+    // wire time from the end of the turnaround, so neither a late delivery of the request nor a
+    // late (or early) turnaround timer shifts the reply on a paced link.
+    const replyAt = arrivedAt + delay;
     const finish = (): void => {
       try {
         // The answer is computed after the turnaround, as a device samples its state when it replies.
@@ -297,7 +312,7 @@ export class SimulatedWatlowBus {
             out = Buffer.concat([GARBAGE, out]);
             this.log('fault', { protocol, address, detail: 'noise before reply' });
           }
-          wire.write(out);
+          wire.write(out, replyAt);
         }
       } catch (err) {
         // Runs from a timer: a simulator bug is logged, never thrown into the event loop.
@@ -307,7 +322,10 @@ export class SimulatedWatlowBus {
         this.log('transactionEnd', { protocol, address });
       }
     };
-    if (delay > 0) setTimeout(finish, delay);
+    // A deadline already past (the request was delivered late) is kept at once: the paced link
+    // still times the reply from `replyAt`.
+    const wait = replyAt - performance.now();
+    if (delay > 0 && wait > 0) setTimeout(finish, wait);
     else finish();
   }
 }
