@@ -2,9 +2,8 @@
  * Scenario 7 — memory and handle hygiene (each part in its own `node --expose-gc` child).
  *
  * (a) 200 000 transactions through the stack on the in-process simulator: 32 simulated ports
- *     (16 Std Bus, 16 Modbus), one controller each, all polling concurrently (the unpaced sim link
- *     takes ≥ 2 ms per transaction, scenario 1, so concurrency is what keeps this inside the time
- *     budget). Heap after a full GC and RSS, after a warm-up and at the end, plus the slope over
+ *     (16 Std Bus, 16 Modbus), one controller each, all polling concurrently, inter-frame gap 0.
+ *     Heap after a full GC and RSS, after a warm-up and at the end, plus the slope over
  *     the second half (a leak grows linearly; warm-up does not). Listener, timer and registry
  *     counts with the ports open and idle, before and after, and after close.
  * (b) 500 full redeploys (helper.setFlows) of a flow with labbench-serial-port, labbench-watlow,

@@ -8,15 +8,16 @@
  * call the node makes — WatlowController.readMany on the labbench-watlow node's controller, and
  * Keithley2281SClient.readSupplyState on the labbench-visa node's lease — in alternating rounds.
  * The cost per message above the direct call is given in wall time and in CPU time: the Watlow
- * port's 3 ms inter-frame gap is slept between transactions, so Node-RED's work between two polls
- * can hide inside it; CPU time shows it regardless.
+ * port's inter-frame gap (the library default, 2 ms for Std Bus at 38400 baud) is slept between
+ * transactions, so Node-RED's work between two polls can hide inside it; CPU time shows it
+ * regardless.
  */
 import type { WatlowController } from '../src/watlow';
 import { Keithley2281SClient } from '../src/keithley';
 import type { Lease } from '../src/core/registry';
 import type { ScpiSession } from '../src/visa/session';
 import type { Scenario, ScenarioResult } from './harness';
-import { median, round } from './harness';
+import { median, resolvedInterFrameGapMs, round } from './harness';
 import { Responder, benchFlow, nodeRedHelper, PACKAGE_NODES } from './nr';
 
 interface Sample {
@@ -134,7 +135,9 @@ export const nodeRedScenario: Scenario = {
         watlow,
         200,
       );
-      w.notes = `Both paths sit on the same floor: the unpaced sim link's two ≥1 ms timer hops (scenario 1) plus the port's 3 ms inter-frame gap, so wall times hardly differ; Node-RED's work (message routing on setImmediate, cloning, status, the helper's sinon spies) costs ${w.details!.costPerMessageCpuUs} us CPU per message, and is hidden inside the gap.`;
+      const gapMs = resolvedInterFrameGapMs(w1.controller());
+      w.details!.interFrameGapMs = round(gapMs, 3);
+      w.notes = `Both paths sit on the same floor: the port's ${round(gapMs, 2)} ms inter-frame gap (the library's default), slept on a whole-millisecond timer, plus a few tens of µs of stack (scenario 1), so wall times hardly differ; Node-RED's work (message routing on setImmediate, cloning, status, the helper's sinon spies) costs ${w.details!.costPerMessageCpuUs} us CPU per message, and mostly hides inside the gap.`;
       results.push(w);
 
       const client = new Keithley2281SClient(visa.keeper.get(), 'bench direct');

@@ -62,17 +62,34 @@ export function resetPortMeter(bus: string): void {
   m.timeline.length = 0;
 }
 
-/** Where a port's time went, from its timeline: exchanges (request out → last reply byte in) and the gaps between. */
-export function timelineSplit(bus: string): {
+/**
+ * Where a port's time went, from its timeline: exchanges (request out → last reply byte in) and
+ * the silences between them (last reply byte in → next request out), with the shortest silence
+ * and, against a required silence `gapMs`, how many fell short and by how much in all.
+ */
+export function timelineSplit(
+  bus: string,
+  gapMs = 0,
+): {
   exchanges: number;
   exchangeMs: number;
   betweenMs: number;
+  silences: number;
+  minSilenceMs: number;
+  shortSilences: number;
+  shortfallMs: number;
   spanMs: number;
+  firstAt: number;
+  lastAt: number;
 } {
   const t = portMeter(bus).timeline;
   let exchanges = 0;
   let exchangeMs = 0;
   let betweenMs = 0;
+  let silences = 0;
+  let minSilenceMs = Infinity;
+  let shortSilences = 0;
+  let shortfallMs = 0;
   let i = 0;
   while (i < t.length) {
     if (t[i]!.kind !== 'w') {
@@ -86,12 +103,33 @@ export function timelineSplit(bus: string): {
     if (end !== undefined) {
       exchanges++;
       exchangeMs += end - start;
-      if (j < t.length) betweenMs += t[j]!.at - end;
+      if (j < t.length) {
+        const silence = t[j]!.at - end;
+        betweenMs += silence;
+        silences++;
+        minSilenceMs = Math.min(minSilenceMs, silence);
+        if (silence < gapMs) {
+          shortSilences++;
+          shortfallMs += gapMs - silence;
+        }
+      }
     }
     i = j;
   }
-  const spanMs = t.length > 1 ? t[t.length - 1]!.at - t[0]!.at : 0;
-  return { exchanges, exchangeMs, betweenMs, spanMs };
+  const firstAt = t[0]?.at ?? 0;
+  const lastAt = t[t.length - 1]?.at ?? 0;
+  return {
+    exchanges,
+    exchangeMs,
+    betweenMs,
+    silences,
+    minSilenceMs,
+    shortSilences,
+    shortfallMs,
+    spanMs: lastAt - firstAt,
+    firstAt,
+    lastAt,
+  };
 }
 
 /** Sum over every metered port of the listeners still subscribed (leak check). */
