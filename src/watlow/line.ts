@@ -123,8 +123,11 @@ export class WatlowLine {
         let lastCorruption: string | undefined;
         let bytesHeard = 0;
         for (let attempt = 0; attempt <= retries; attempt++) {
-          const wait = line.quietUntil - clock.now();
-          if (wait > 0) await sleep(clock, wait, signal);
+          // Re-checked after each sleep: libuv's timers run on a millisecond loop clock and may
+          // fire before the sub-millisecond deadline has passed; the silence is a protocol minimum.
+          for (let wait = line.quietUntil - clock.now(); wait > 0; wait = line.quietUntil - clock.now()) {
+            await sleep(clock, Math.ceil(wait), signal);
+          }
           // Stale bytes (a late reply to a timed-out request, an echo) must not be taken for ours:
           // after a failed attempt, flush what the OS holds; the fresh reader ignores anything older.
           if (line.dirty) await stream.flushInput();
