@@ -120,6 +120,12 @@ export function runAttempt<R>(
  */
 export const transactionClock: Clock = {
   now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  // A zero delay runs on the next turn of the event loop: setTimeout(…, 0) would be a whole
+  // millisecond, longer than the Modbus silence it is used to finish.
+  setTimeout: (fn, ms) => (ms <= 0 ? { immediate: setImmediate(fn) } : setTimeout(fn, ms)),
+  clearTimeout: (handle) => {
+    if (handle && typeof handle === 'object' && 'immediate' in handle) {
+      clearImmediate((handle as { immediate: NodeJS.Immediate }).immediate);
+    } else clearTimeout(handle as NodeJS.Timeout);
+  },
 };

@@ -123,10 +123,11 @@ export class WatlowLine {
         let lastCorruption: string | undefined;
         let bytesHeard = 0;
         for (let attempt = 0; attempt <= retries; attempt++) {
-          // Re-checked after each sleep: libuv's timers run on a millisecond loop clock and may
-          // fire before the sub-millisecond deadline has passed; the silence is a protocol minimum.
+          // The silence is a protocol minimum, measured to the sub-millisecond: whole milliseconds
+          // on a timer (which runs on libuv's millisecond loop clock, so it is re-checked), then
+          // the remainder a turn of the event loop at a time, so a 1.75 ms gap is not 3 ms.
           for (let wait = line.quietUntil - clock.now(); wait > 0; wait = line.quietUntil - clock.now()) {
-            await sleep(clock, Math.ceil(wait), signal);
+            await sleep(clock, wait >= 1 ? Math.floor(wait) : 0, signal);
           }
           // Stale bytes (a late reply to a timed-out request, an echo) must not be taken for ours:
           // after a failed attempt, flush what the OS holds; the fresh reader ignores anything older.
