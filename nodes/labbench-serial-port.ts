@@ -1,3 +1,4 @@
+import { toLabbenchError } from '../src/core/errors';
 /**
  * `labbench-serial-port` config node (SPEC §2): one physical serial port / RS-485 bus. It holds
  * the port's path and settings; the controllers that use it (labbench-watlow) take the leases,
@@ -5,7 +6,6 @@
  * port-listing endpoint.
  */
 import type { NodeAPI, NodeDef } from 'node-red';
-import { asLabbenchError } from './shared/errors';
 import { registerAdminEndpoints } from './shared/admin';
 import './shared/sim';
 import { parseSerialPortConfig } from './shared/config';
@@ -31,7 +31,7 @@ export = function (RED: NodeAPI): void {
       this.configError = undefined;
     } catch (err) {
       this.portConfig = undefined;
-      this.configError = asLabbenchError(err);
+      this.configError = toLabbenchError(err);
       this.warn(`invalid configuration: ${this.configError.message}`);
     }
   }

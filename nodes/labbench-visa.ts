@@ -1,3 +1,4 @@
+import { toLabbenchError } from '../src/core/errors';
 /**
  * `labbench-visa` config node (SPEC §2): one VISA instrument. Its keeper holds the shared SCPI
  * session lease (one per canonical resource, whatever the spelling) for the keithley-supply and
@@ -12,7 +13,6 @@ import type { VisaConfigNode } from './shared/types';
 import { registerAdminEndpoints } from './shared/admin';
 import './shared/sim';
 import { describeNode, parseVisaConfig } from './shared/config';
-import { asLabbenchError } from './shared/errors';
 import { attachKeeper, LeaseKeeper } from './shared/lease-keeper';
 
 interface VisaDef extends NodeDef {
@@ -34,14 +34,14 @@ export = function (RED: NodeAPI): void {
       node.configError = undefined;
     } catch (err) {
       node.visaConfig = undefined;
-      node.configError = asLabbenchError(err);
+      node.configError = toLabbenchError(err);
       node.warn(`invalid configuration: ${node.configError.message}`);
     }
     const describe = describeNode({ type: 'labbench-visa', name: def.name, id: def.id });
     const keeper = new LeaseKeeper<ScpiSession>({
       describe,
       acquire: () => {
-        if (!node.visaConfig) throw node.configError ?? asLabbenchError(new Error('invalid configuration'));
+        if (!node.visaConfig) throw node.configError ?? toLabbenchError(new Error('invalid configuration'));
         return acquireVisaSession(defaultRegistry, node.visaConfig.resource, describe, {
           timeoutMs: node.visaConfig.timeout,
         });

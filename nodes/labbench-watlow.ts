@@ -1,3 +1,4 @@
+import { toLabbenchError } from '../src/core/errors';
 /**
  * `labbench-watlow` config node (SPEC §2): one EZ-ZONE controller on a labbench-serial-port bus.
  * Its keeper holds the lease on the port — claiming it for this controller's protocol and the
@@ -14,7 +15,6 @@ import { openSerialStream } from '../src/transport/serial';
 import type { ByteStream } from '../src/transport/types';
 import { WatlowController } from '../src/watlow';
 import { describeNode, parseWatlowConfig } from './shared/config';
-import { asLabbenchError } from './shared/errors';
 import { attachKeeper, LeaseKeeper } from './shared/lease-keeper';
 import './shared/sim';
 import type { SerialPortNode, WatlowConfigNode } from './shared/types';
@@ -41,7 +41,7 @@ export = function (RED: NodeAPI): void {
       node.configError = undefined;
     } catch (err) {
       node.watlowConfig = undefined;
-      node.configError = asLabbenchError(err);
+      node.configError = toLabbenchError(err);
       node.warn(`invalid configuration: ${node.configError.message}`);
     }
     // The name used in topics and in msg.controllers.

@@ -1,3 +1,4 @@
+import { toLabbenchError } from '../src/core/errors';
 /**
  * `watlow-poll` (SPEC §2.1): reads parameters from one labbench-watlow controller, or from every
  * deployed one, on input or on its own interval. Controllers on different ports are polled
@@ -16,7 +17,7 @@ import {
   type WatlowPollError,
 } from '../src/watlow';
 import { parsePeriod } from './shared/config';
-import { InputRunner, asLabbenchError, reportError, showError, type Send } from './shared/errors';
+import { InputRunner, reportError, showError, type Send } from './shared/errors';
 import { IDLE, clip, problem, ready, reasonFor } from './shared/status';
 import type { WatlowConfigNode } from './shared/types';
 import {
@@ -52,7 +53,7 @@ export = function (RED: NodeAPI): void {
       items = parseParameterList(def.parameters, 'The parameters property');
       interval = parsePeriod(def.interval, 'Interval', 50);
     } catch (err) {
-      propertyError = asLabbenchError(err);
+      propertyError = toLabbenchError(err);
     }
 
     /** Config nodes this node is registered with (the explicit one, or those polled so far). */
@@ -108,7 +109,7 @@ export = function (RED: NodeAPI): void {
         } catch (err) {
           // Polling one controller: its setup error is the error. Among several: a failed sample.
           if (list.length === 1) throw err;
-          const failure = asLabbenchError(err);
+          const failure = toLabbenchError(err);
           return {
             controller: cfg.controllerName,
             protocol,
@@ -205,7 +206,7 @@ export = function (RED: NodeAPI): void {
         })
         .catch((err: unknown) => {
           if (closing) return;
-          const e = asLabbenchError(err);
+          const e = toLabbenchError(err);
           if (e.code === 'E_CLOSED') return;
           const signature = `${e.code}:${e.message}`;
           if (signature === lastTickFailure) {

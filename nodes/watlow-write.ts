@@ -1,3 +1,4 @@
+import { toLabbenchError } from '../src/core/errors';
 /**
  * `watlow-write` (SPEC §2.2): writes one parameter of a labbench-watlow controller and reads it
  * back. The value (typed input, default msg.payload) is checked against the catalogue — type,
@@ -7,7 +8,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { NotFoundError, type LabbenchError } from '../src/core/errors';
 import { resolveParameter, validateInstance } from '../src/watlow/parameters';
-import { InputRunner, asLabbenchError, type Send } from './shared/errors';
+import { InputRunner, type Send } from './shared/errors';
 import { IDLE, clip, problem, ready, reasonFor } from './shared/status';
 import type { WatlowConfigNode } from './shared/types';
 
@@ -42,7 +43,7 @@ export = function (RED: NodeAPI): void {
         def.instance === undefined || def.instance === '' ? 1 : Number(def.instance),
       );
     } catch (err) {
-      propertyError = asLabbenchError(err);
+      propertyError = toLabbenchError(err);
     }
     const valueType = def.valueType || 'msg';
     const valueExpr =

@@ -13,14 +13,6 @@ export type Done = (err?: Error) => void;
 export type Send = (msg: NodeMessage | (NodeMessage | NodeMessage[] | null)[]) => void;
 export type InputHandler = (msg: NodeMessageInFlow, send: Send) => Promise<void> | void;
 
-/** THE mapping of anything thrown to the package's typed errors. */
-export function asLabbenchError(
-  err: unknown,
-  context: { resource?: string; action?: string } = {},
-): LabbenchError {
-  return toLabbenchError(err, context);
-}
-
 /** Shows the error's short reason on the node (red ring). */
 export function showError(node: Node, err: LabbenchError): void {
   try {
@@ -35,7 +27,7 @@ export function showError(node: Node, err: LabbenchError): void {
  * nodes see it: `node.error(err, msg)` with a message object is the catchable form.
  */
 export function reportError(node: Node, err: unknown, msg: Record<string, unknown>): LabbenchError {
-  const e = asLabbenchError(err);
+  const e = toLabbenchError(err);
   showError(node, e);
   try {
     node.error(e, msg);
@@ -75,7 +67,7 @@ export class InputRunner {
         if (err === undefined) {
           done();
         } else {
-          const e = asLabbenchError(err, this.context());
+          const e = toLabbenchError(err, this.context());
           showError(this.node, e);
           done(e);
         }

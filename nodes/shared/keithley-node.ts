@@ -1,3 +1,4 @@
+import { toLabbenchError } from '../../src/core/errors';
 /**
  * The runtime shared by keithley-supply and keithley-battery (SPEC §2.3 / §2.4): one adapter,
  * parameterised by role. It parses the node's properties, turns each message into a validated
@@ -22,7 +23,7 @@ import {
   type SupplyState,
 } from '../../src/keithley';
 import { describeNode, parsePeriod } from './config';
-import { InputRunner, asLabbenchError, reportError, showError, type Send } from './errors';
+import { InputRunner, reportError, showError, type Send } from './errors';
 import { statusForState } from './lease-keeper';
 import { IDLE, fmt, monitoring, problem, ready, reasonFor } from './status';
 import type { VisaConfigNode } from './types';
@@ -88,7 +89,7 @@ export function setupKeithleyNode(RED: NodeAPI, node: Node, def: KeithleyDef, ro
   try {
     configuredPeriod = parsePeriod(def.monitor, 'Monitor period', 100);
   } catch (err) {
-    propertyError = asLabbenchError(err);
+    propertyError = toLabbenchError(err);
   }
   const topicBase = (): string => def.name || config?.name || role;
 
@@ -179,7 +180,7 @@ export function setupKeithleyNode(RED: NodeAPI, node: Node, def: KeithleyDef, ro
         (err: unknown) => {
           tickInFlight = undefined;
           if (closing) return;
-          const e = asLabbenchError(err);
+          const e = toLabbenchError(err);
           // The session closing under a redeploy is not a fault of the instrument.
           if (e.code === 'E_CLOSED') return;
           const signature = `${e.code}:${e.message}`;
