@@ -58,8 +58,9 @@ export class LeaseKeeper<H extends Closeable> {
   readonly users: Record<string, UserNode> = {};
   private lease: Lease<H> | undefined;
   private unsubscribe: (() => void) | undefined;
-  private graceTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** The last user left without being removed; the registry holds the handle for a while. */
+  private inGrace = false;
   private closing: Promise<void> | undefined;
   private readonly inflight = new Set<Promise<unknown>>();
   private lastState: { state: ResourceState; err?: LabbenchError } | undefined;
@@ -81,25 +82,31 @@ export class LeaseKeeper<H extends Closeable> {
   register(node: UserNode): void {
     if (this.closed) return;
     this.users[node.id] = node;
-    this.cancelGrace();
+    if (this.inGrace) {
+      // A user came back within the grace period (a "modified nodes" deploy): take the lease again
+      // now, so the registry keeps the handle open instead of closing it when the period ends.
+      this.inGrace = false;
+      try {
+        this.get();
+      } catch {
+        // A conflict surfaces on the node's first use, through done(err).
+      }
+    }
   }
 
   /** Harmless when late (after the config node closed) or repeated. */
   deregister(node: { id: string }, removed: boolean): void {
     delete this.users[node.id];
     if (this.closed || this.closing || this.userCount > 0 || !this.lease) return;
-    // Removed: close now. Otherwise this keeper's grace period already is the wait, so the
-    // release after it is immediate too (a registry-level grace would only add to it).
+    // Removed: close now. Otherwise the registry keeps the handle for the grace period, and a
+    // "modified nodes" deploy, whose restarted user takes the lease again well within it, neither
+    // closes nor reopens the port.
     if (removed) {
-      this.releaseLease(true);
-      return;
+      this.releaseLease({ immediate: true });
+    } else {
+      this.releaseLease({ graceMs: this.options.graceMs ?? RELEASE_GRACE_MS });
+      this.inGrace = true;
     }
-    this.cancelGrace();
-    this.graceTimer = setTimeout(() => {
-      this.graceTimer = undefined;
-      if (!this.closed && this.userCount === 0) this.releaseLease(true);
-    }, this.options.graceMs ?? RELEASE_GRACE_MS);
-    this.graceTimer.unref?.();
   }
 
   /** The lease, acquired on first use. Throws E_CLOSED after close, or a conflict error. */
@@ -110,6 +117,7 @@ export class LeaseKeeper<H extends Closeable> {
       );
     }
     if (!this.lease || this.lease.released) {
+      this.inGrace = false;
       const lease = this.options.acquire();
       this.lease = lease;
       this.unsubscribe = lease.resource.onState((state, err) => this.broadcast(state, err));
@@ -156,7 +164,6 @@ export class LeaseKeeper<H extends Closeable> {
    */
   async close(removed: boolean): Promise<void> {
     if (this.closing) return this.closing;
-    this.cancelGrace();
     this.closing = (async () => {
       const deadline = Date.now() + (this.options.drainMs ?? 10_000);
       while (this.inflight.size > 0 && Date.now() < deadline) {
@@ -170,27 +177,20 @@ export class LeaseKeeper<H extends Closeable> {
         if (timer) clearTimeout(timer);
       }
       this.closed = true;
-      // Not removed (a full deploy, or Node-RED stopping): the registry's own grace period, if
-      // one is configured, may keep the handle for the config node the deploy creates next.
-      this.releaseLease(removed);
+      // Not removed (a full deploy, or Node-RED stopping): the registry's own default grace
+      // period (none by default: SPEC §3 rule 9 closes every handle) applies.
+      this.releaseLease(removed ? { immediate: true } : {});
     })();
     return this.closing;
   }
 
-  private cancelGrace(): void {
-    if (this.graceTimer !== undefined) {
-      clearTimeout(this.graceTimer);
-      this.graceTimer = undefined;
-    }
-  }
-
-  private releaseLease(immediate: boolean): void {
+  private releaseLease(how: { immediate?: boolean; graceMs?: number }): void {
     const lease = this.lease;
     this.lease = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     try {
-      lease?.release({ immediate });
+      lease?.release(how);
     } catch {
       // releasing never throws into the runtime
     }

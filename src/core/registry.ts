@@ -241,19 +241,25 @@ export class SharedResource<H extends Closeable = Closeable> {
     this.lastClaim = this.claimOwner();
   }
 
-  removeLease(lease: Lease<H>, immediate: boolean): void {
+  /** `graceMs`: how long the handle outlives its last lease (0 = close now). */
+  removeLease(lease: Lease<H>, graceMs: number): void {
     if (!this.leases.delete(lease)) return;
     this.lastClaim = this.claimOwner();
     if (this.leases.size > 0 || this.disposed) return;
     // Close errors are logged by closeHandle; a release never throws or rejects.
-    if (immediate || this.options.graceMs <= 0) {
+    if (!(graceMs > 0)) {
       this.dispose().catch(() => undefined);
       return;
     }
     this.graceTimer = this.options.clock.setTimeout(() => {
       this.graceTimer = undefined;
       if (this.leases.size === 0) this.dispose().catch(() => undefined);
-    }, this.options.graceMs);
+    }, graceMs);
+  }
+
+  /** The registry's default grace period (rule 2). */
+  get defaultGraceMs(): number {
+    return this.options.graceMs;
   }
 
   /** Opens the handle if needed (once, however many callers), retrying while busy. */
@@ -546,11 +552,16 @@ export class Lease<H extends Closeable = Closeable> {
     await this.resource.ensureOpen();
   }
 
-  /** Idempotent. The last release closes the handle after the grace period, or now if immediate. */
-  release(options: { immediate?: boolean } = {}): void {
+  /**
+   * Idempotent. The last release closes the handle after a grace period — `graceMs`, else the
+   * registry's default — or at once with `immediate`. A lease taken on the same resource within
+   * the grace period keeps the handle open (SPEC §3 rule 2).
+   */
+  release(options: { immediate?: boolean; graceMs?: number } = {}): void {
     if (this.isReleased) return;
     this.isReleased = true;
-    this.resource.removeLease(this, options.immediate === true);
+    const graceMs = options.immediate ? 0 : (options.graceMs ?? this.resource.defaultGraceMs);
+    this.resource.removeLease(this, graceMs);
   }
 }
 

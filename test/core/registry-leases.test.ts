@@ -106,6 +106,21 @@ describe('grace period (rule 2: a redeploy must not close and reopen the port)',
     assert.equal(f.clock.pendingTimers, 0, 'no timer left behind');
   });
 
+  test("release({ graceMs }) sets this release's grace period, over a registry default of none", async () => {
+    const f = fixture({ graceMs: 0 });
+    const a = f.registry.acquire(f.spec('a'));
+    await a.open();
+    a.release({ graceMs: 2000 });
+    await f.clock.advance(1999);
+    assert.deepEqual(f.events, ['open#1'], 'kept for the grace period given to release()');
+    const b = f.registry.acquire(f.spec('b'));
+    await f.clock.advance(5000);
+    assert.equal(await b.transact(async (h) => h.id), 1, 'same handle, taken over within the grace');
+    b.release();
+    await f.clock.advance(0);
+    assert.deepEqual(f.events, ['open#1', 'close#1'], 'the default (no grace) applies to the next release');
+  });
+
   test('release({ immediate: true }) closes at once, grace or not', async () => {
     const f = fixture({ graceMs: 2000 });
     const a = f.registry.acquire(f.spec('a'));
