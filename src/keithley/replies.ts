@@ -9,6 +9,7 @@
  * numeric parser accepts both forms (spec §1.5).
  */
 import { ProtocolError } from '../core/errors';
+import { splitOutsideQuotes } from '../visa/scpi-format';
 
 /** SCPI's "no reading" markers (9.9E37 overflow, 9.91E37 NaN). */
 const OVERFLOW_THRESHOLD = 9.8e37;
@@ -31,25 +32,7 @@ function fail(query: string, reply: string, expected: string): ProtocolError {
 
 /** Splits a reply into comma-separated fields outside quotes. */
 export function splitFields(reply: string): string[] {
-  const fields: string[] = [];
-  let current = '';
-  let quote: string | undefined;
-  for (const ch of reply) {
-    if (quote !== undefined) {
-      current += ch;
-      if (ch === quote) quote = undefined;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      current += ch;
-    } else if (ch === ',') {
-      fields.push(current.trim());
-      current = '';
-    } else {
-      current += ch;
-    }
-  }
-  fields.push(current.trim());
-  return fields;
+  return splitOutsideQuotes(reply, ',');
 }
 
 /**

@@ -159,3 +159,38 @@ export function scpiDeviceError(
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/**
+ * Splits SCPI text at `separator` (`;` between program message units, `,` between parameters or
+ * reply fields), ignoring separators inside single- or double-quoted strings. Pieces are trimmed;
+ * with `dropEmpty`, empty pieces (`;;`) are left out.
+ */
+export function splitOutsideQuotes(
+  text: string,
+  separator: ',' | ';',
+  options: { dropEmpty?: boolean } = {},
+): string[] {
+  const out: string[] = [];
+  let current = '';
+  let quote: string | undefined;
+  const push = (): void => {
+    const piece = current.trim();
+    if (!(options.dropEmpty && piece === '')) out.push(piece);
+    current = '';
+  };
+  for (const ch of text) {
+    if (quote !== undefined) {
+      current += ch;
+      if (ch === quote) quote = undefined;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      current += ch;
+    } else if (ch === separator) {
+      push();
+    } else {
+      current += ch;
+    }
+  }
+  push();
+  return out;
+}

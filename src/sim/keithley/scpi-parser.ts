@@ -7,6 +7,7 @@
  * SCPI requires); a trailing `#` accepts an optional numeric suffix that must be 1 (`SOURce#`);
  * a trailing `<n>` captures an optional numeric suffix (`MODel<n>`). Common commands start with '*'.
  */
+import { splitOutsideQuotes } from '../../visa/scpi-format';
 
 export interface ParsedCommand {
   /** The command as received (trimmed), for the log. */
@@ -20,48 +21,12 @@ export interface ParsedCommand {
 
 /** Splits at ';' outside quotes. Empty pieces (`;;`) are dropped. */
 export function splitProgramMessage(message: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  let quote: string | undefined;
-  for (const ch of message) {
-    if (quote !== undefined) {
-      current += ch;
-      if (ch === quote) quote = undefined;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      current += ch;
-    } else if (ch === ';') {
-      if (current.trim() !== '') out.push(current.trim());
-      current = '';
-    } else {
-      current += ch;
-    }
-  }
-  if (current.trim() !== '') out.push(current.trim());
-  return out;
+  return splitOutsideQuotes(message, ';', { dropEmpty: true });
 }
 
 function splitParams(text: string): string[] {
   if (text.trim() === '') return [];
-  const out: string[] = [];
-  let current = '';
-  let quote: string | undefined;
-  for (const ch of text) {
-    if (quote !== undefined) {
-      current += ch;
-      if (ch === quote) quote = undefined;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      current += ch;
-    } else if (ch === ',') {
-      out.push(current.trim());
-      current = '';
-    } else {
-      current += ch;
-    }
-  }
-  out.push(current.trim());
-  return out;
+  return splitOutsideQuotes(text, ',');
 }
 
 /** Parses one command; undefined when the header is not even well-formed (→ -102 syntax error). */
