@@ -2,74 +2,42 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { getSimulated2281S } from '../../src/sim/keithley';
+import { collect, settle, until, type FlowNode, type Harness } from './harness';
 import {
-  collect,
-  PACKAGE_NODES,
-  placed,
-  settle,
-  tabWithCatch,
-  until,
-  type FlowNode,
-  type Harness,
-} from './harness';
+  catchFlow,
+  deploy,
+  expectOneCatch,
+  keithleyBattery,
+  keithleySupply,
+  send,
+  sim2281S,
+  sink,
+  visaConfig,
+  type CaseContext,
+} from './flows';
 
 type State = Record<string, unknown> & { setpoint: { voltage: number; current: number }; output: boolean };
 
-export function keithleyCases(ctx: { h(): Harness; unique(prefix: string): string }): void {
-  function instrumentFlow(serial: string, nodes: FlowNode[]): FlowNode[] {
-    return placed([
-      ...tabWithCatch(),
-      {
-        id: 'visa',
-        type: 'labbench-visa',
-        name: 'K1',
-        resource: `SIM::2281S::${serial}::INSTR`,
-        timeout: 2000,
-      },
-      ...nodes,
-      { id: 'out', type: 'helper', z: 'tab1' },
-      { id: 'out2', type: 'helper', z: 'tab1' },
-    ]);
-  }
-
-  async function expectCaught(
-    h: Harness,
-    id: string,
-    msg: Record<string, unknown>,
-    code: string,
-  ): Promise<Record<string, unknown>> {
-    const caught = collect(h, 'caught');
-    h.helper.getNode(id).receive(msg);
-    await until(() => caught.length >= 1, `Catch for ${code}`);
-    await settle();
-    assert.equal(caught.length, 1, `exactly one Catch message for ${code}`);
-    const error = caught[0].error as { code: string; message: string; source: { id: string } };
-    assert.equal(error.code, code, error.message);
-    assert.equal(error.source.id, id);
-    return caught[0];
+export function keithleyCases(ctx: CaseContext): void {
+  /**
+   * Deploys `nodes` with a fresh simulated 2281S behind the config node `visa` (2 s timeout) and
+   * the sinks `out` and `out2`.
+   */
+  async function on2281S(prefix: string, ...nodes: FlowNode[]): Promise<{ h: Harness; serial: string }> {
+    const h = ctx.h();
+    const serial = ctx.unique(prefix);
+    await deploy(
+      h,
+      catchFlow(visaConfig(sim2281S(serial), 2000, { name: 'K1' }), ...nodes, sink(), sink('out2')),
+    );
+    return { h, serial };
   }
 
   describe('keithley-supply', () => {
     it('applies an object payload and sends the state', async () => {
-      const h = ctx.h();
-      const serial = ctx.unique('KS');
-      await h.helper.load(
-        PACKAGE_NODES,
-        instrumentFlow(serial, [
-          {
-            id: 'ks',
-            type: 'keithley-supply',
-            z: 'tab1',
-            name: 'PSU',
-            instrument: 'visa',
-            monitor: 0,
-            output: 'state',
-            wires: [['out']],
-          },
-        ]),
-      );
+      const { h, serial } = await on2281S('KS', keithleySupply({ name: 'PSU' }));
       const out = collect(h, 'out');
-      h.helper.getNode('ks').receive({ payload: { voltage: 5, current: 1, output: true } });
+      send(h, 'ks', { payload: { voltage: 5, current: 1, output: true } });
       await until(() => out.length === 1, 'state');
       const state = out[0].payload as State;
       assert.equal(out[0].topic, 'PSU/state');
@@ -84,25 +52,9 @@ export function keithleyCases(ctx: { h(): Harness; unique(prefix: string): strin
     });
 
     it('takes topic + scalar (dashboard controls) and sends one message per value', async () => {
-      const h = ctx.h();
-      const serial = ctx.unique('KS');
-      await h.helper.load(
-        PACKAGE_NODES,
-        instrumentFlow(serial, [
-          {
-            id: 'ks',
-            type: 'keithley-supply',
-            z: 'tab1',
-            name: 'PSU',
-            instrument: 'visa',
-            monitor: 0,
-            output: 'perValue',
-            wires: [['out']],
-          },
-        ]),
-      );
+      const { h } = await on2281S('KS', keithleySupply({ name: 'PSU', output: 'perValue' }));
       const out = collect(h, 'out');
-      h.helper.getNode('ks').receive({ topic: 'voltage', payload: 3.3 });
+      send(h, 'ks', { topic: 'voltage', payload: 3.3 });
       await until(() => out.length === 3, 'three values');
       assert.deepEqual(
         out.map((m) => m.topic),
@@ -112,218 +64,88 @@ export function keithleyCases(ctx: { h(): Harness; unique(prefix: string): strin
     });
 
     it('refuses out-of-range and invalid values before anything reaches the instrument', async () => {
-      const h = ctx.h();
-      const serial = ctx.unique('KS');
-      await h.helper.load(
-        PACKAGE_NODES,
-        instrumentFlow(serial, [
-          {
-            id: 'ks',
-            type: 'keithley-supply',
-            z: 'tab1',
-            instrument: 'visa',
-            monitor: 0,
-            output: 'state',
-            wires: [['out']],
-          },
-        ]),
-      );
+      const { h, serial } = await on2281S('KS', keithleySupply());
       const sim = getSimulated2281S(serial);
       const before = sim.commandLog.length;
       const out = collect(h, 'out');
-      await expectCaught(h, 'ks', { payload: { voltage: 50 } }, 'E_OUT_OF_RANGE');
+      await expectOneCatch(h, 'ks', { payload: { voltage: 50 } }, 'E_OUT_OF_RANGE');
       assert.equal(sim.commandLog.length, before, 'no command reached the instrument');
       assert.equal(out.length, 0);
     });
 
     it('refuses a non-number with E_INVALID_INPUT', async () => {
-      const h = ctx.h();
-      const serial = ctx.unique('KS');
-      await h.helper.load(
-        PACKAGE_NODES,
-        instrumentFlow(serial, [
-          {
-            id: 'ks',
-            type: 'keithley-supply',
-            z: 'tab1',
-            instrument: 'visa',
-            monitor: 0,
-            output: 'state',
-            wires: [['out']],
-          },
-        ]),
-      );
-      await expectCaught(h, 'ks', { payload: { voltage: '5; *RST' } }, 'E_INVALID_INPUT');
-      await expectCaught(h, 'ks', { topic: 'volts', payload: 5 }, 'E_INVALID_INPUT');
+      const { h } = await on2281S('KS', keithleySupply());
+      await expectOneCatch(h, 'ks', { payload: { voltage: '5; *RST' } }, 'E_INVALID_INPUT');
+      await expectOneCatch(h, 'ks', { topic: 'volts', payload: 5 }, 'E_INVALID_INPUT');
     });
 
-    it('reports an unknown simulated instrument with E_NOT_FOUND', async () => {
-      const h = ctx.h();
-      await h.helper.load(
-        PACKAGE_NODES,
-        placed([
-          ...tabWithCatch(),
-          { id: 'visa', type: 'labbench-visa', resource: 'SIM::NOSUCH::X1::INSTR', timeout: 500 },
-          {
-            id: 'ks',
-            type: 'keithley-supply',
-            z: 'tab1',
-            instrument: 'visa',
-            monitor: 0,
-            output: 'state',
-            wires: [[]],
-          },
-        ]),
-      );
-      await expectCaught(h, 'ks', { topic: 'state' }, 'E_NOT_FOUND');
-    });
-
-    it('reports a config node with a malformed resource string with E_INVALID_INPUT', async () => {
-      const h = ctx.h();
-      await h.helper.load(
-        PACKAGE_NODES,
-        placed([
-          ...tabWithCatch(),
-          { id: 'visa', type: 'labbench-visa', resource: 'USB0::nonsense', timeout: 500 },
-          {
-            id: 'ks',
-            type: 'keithley-supply',
-            z: 'tab1',
-            instrument: 'visa',
-            monitor: 0,
-            output: 'state',
-            wires: [[]],
-          },
-        ]),
-      );
-      await expectCaught(h, 'ks', { topic: 'state' }, 'E_INVALID_INPUT');
-    });
-
-    it('reports a missing instrument config with E_NOT_FOUND', async () => {
-      const h = ctx.h();
-      await h.helper.load(
-        PACKAGE_NODES,
-        placed([
-          ...tabWithCatch(),
-          {
-            id: 'ks',
-            type: 'keithley-supply',
-            z: 'tab1',
-            instrument: '',
-            monitor: 0,
-            output: 'state',
-            wires: [[]],
-          },
-        ]),
-      );
-      await expectCaught(h, 'ks', { topic: 'state' }, 'E_NOT_FOUND');
-    });
+    /** Instruments the supply cannot open: its first request fails, once, in Catch. */
+    const unusable: { test: string; visa: FlowNode | null; code: string }[] = [
+      {
+        test: 'reports an unknown simulated instrument with E_NOT_FOUND',
+        visa: visaConfig('SIM::NOSUCH::X1::INSTR', 500),
+        code: 'E_NOT_FOUND',
+      },
+      {
+        test: 'reports a config node with a malformed resource string with E_INVALID_INPUT',
+        visa: visaConfig('USB0::nonsense', 500),
+        code: 'E_INVALID_INPUT',
+      },
+      { test: 'reports a missing instrument config with E_NOT_FOUND', visa: null, code: 'E_NOT_FOUND' },
+    ];
+    for (const { test, visa, code } of unusable) {
+      it(test, async () => {
+        const h = ctx.h();
+        const supply = keithleySupply({ instrument: visa ? 'visa' : '', wires: [[]] });
+        await deploy(h, catchFlow(...(visa ? [visa] : []), supply));
+        await expectOneCatch(h, 'ks', { topic: 'state' }, code);
+      });
+    }
 
     it('maps an instrument that stops answering to E_TIMEOUT', async () => {
       const h = ctx.h();
       const serial = ctx.unique('KS');
-      await h.helper.load(
-        PACKAGE_NODES,
-        placed([
-          ...tabWithCatch(),
-          { id: 'visa', type: 'labbench-visa', resource: `SIM::2281S::${serial}::INSTR`, timeout: 150 },
-          {
-            id: 'ks',
-            type: 'keithley-supply',
-            z: 'tab1',
-            instrument: 'visa',
-            monitor: 0,
-            output: 'state',
-            wires: [[]],
-          },
-        ]),
-      );
+      await deploy(h, catchFlow(visaConfig(sim2281S(serial), 150), keithleySupply({ wires: [[]] })));
       getSimulated2281S(serial).setReplyDelay(1000);
-      await expectCaught(h, 'ks', { topic: 'state' }, 'E_TIMEOUT');
+      await expectOneCatch(h, 'ks', { topic: 'state' }, 'E_TIMEOUT');
       getSimulated2281S(serial).setReplyDelay(0);
     });
 
     it('maps an unplugged instrument to E_DISCONNECTED (or E_NOT_FOUND on reopen), then recovers', async () => {
-      const h = ctx.h();
-      const serial = ctx.unique('KS');
-      await h.helper.load(
-        PACKAGE_NODES,
-        instrumentFlow(serial, [
-          {
-            id: 'ks',
-            type: 'keithley-supply',
-            z: 'tab1',
-            instrument: 'visa',
-            monitor: 0,
-            output: 'state',
-            wires: [['out']],
-          },
-        ]),
-      );
+      const { h, serial } = await on2281S('KS', keithleySupply());
       const out = collect(h, 'out');
-      h.helper.getNode('ks').receive({ topic: 'state' });
+      send(h, 'ks', { topic: 'state' });
       await until(() => out.length === 1, 'first state');
       const sim = getSimulated2281S(serial);
       sim.unplug();
-      const caught = await expectCaught(h, 'ks', { topic: 'state' }, 'E_DISCONNECTED');
-      assert.match((caught.error as { message: string }).message, /SIM::2281S/);
+      const error = await expectOneCatch(h, 'ks', { topic: 'state' }, 'E_DISCONNECTED');
+      assert.match(error.message, /SIM::2281S/);
       sim.replug();
-      h.helper.getNode('ks').receive({ topic: 'state' });
+      send(h, 'ks', { topic: 'state' });
       await until(() => out.length === 2, 'state after replug');
     });
 
     it('reports an instrument held by another program with E_BUSY after the open retries, then recovers', async () => {
-      const h = ctx.h();
-      const serial = ctx.unique('KS');
-      await h.helper.load(
-        PACKAGE_NODES,
-        instrumentFlow(serial, [
-          {
-            id: 'ks',
-            type: 'keithley-supply',
-            z: 'tab1',
-            instrument: 'visa',
-            monitor: 0,
-            output: 'state',
-            wires: [['out']],
-          },
-        ]),
-      );
+      const { h, serial } = await on2281S('KS', keithleySupply());
       const sim = getSimulated2281S(serial);
       sim.failOpensWithBusy(5); // the first open and its four retries (SPEC §3 rule 7)
-      await expectCaught(h, 'ks', { topic: 'state' }, 'E_BUSY');
+      await expectOneCatch(h, 'ks', { topic: 'state' }, 'E_BUSY');
       const out = collect(h, 'out');
-      h.helper.getNode('ks').receive({ topic: 'state' });
+      send(h, 'ks', { topic: 'state' });
       await until(() => out.length === 1, 'state once the other holder let go');
       assert.equal(sim.openSessions, 1);
     });
 
     it('starts and stops monitoring at run time ({monitor:true|false})', async () => {
-      const h = ctx.h();
-      const serial = ctx.unique('KS');
-      await h.helper.load(
-        PACKAGE_NODES,
-        instrumentFlow(serial, [
-          {
-            id: 'ks',
-            type: 'keithley-supply',
-            z: 'tab1',
-            name: 'PSU',
-            instrument: 'visa',
-            monitor: 100,
-            output: 'state',
-            wires: [['out']],
-          },
-        ]),
-      );
+      const { h } = await on2281S('KS', keithleySupply({ name: 'PSU', monitor: 100 }));
       const out = collect(h, 'out');
       await until(() => out.length >= 2, 'monitor messages from deploy');
-      h.helper.getNode('ks').receive({ payload: { monitor: false } });
+      send(h, 'ks', { payload: { monitor: false } });
       await settle(150);
       const frozen = out.length;
       await settle(300);
       assert.equal(out.length, frozen, 'no message after {monitor:false}');
-      h.helper.getNode('ks').receive({ topic: 'monitor', payload: true });
+      send(h, 'ks', { topic: 'monitor', payload: true });
       await until(() => out.length >= frozen + 2, 'monitor restarted');
       for (const m of out) assert.equal(m.topic, 'PSU/state');
     });
@@ -331,27 +153,9 @@ export function keithleyCases(ctx: { h(): Harness; unique(prefix: string): strin
 
   describe('keithley-battery', () => {
     it('applies settings, restoring the output when the instrument needs it off', async () => {
-      const h = ctx.h();
-      const serial = ctx.unique('KB');
-      await h.helper.load(
-        PACKAGE_NODES,
-        instrumentFlow(serial, [
-          {
-            id: 'kb',
-            type: 'keithley-battery',
-            z: 'tab1',
-            name: 'Cell',
-            instrument: 'visa',
-            monitor: 0,
-            output: 'state',
-            wires: [['out']],
-          },
-        ]),
-      );
+      const { h } = await on2281S('KB', keithleyBattery({ name: 'Cell' }));
       const out = collect(h, 'out');
-      h.helper
-        .getNode('kb')
-        .receive({ payload: { model: 'LI_ION4_2', soc: 80, method: 'dynamic', output: true } });
+      send(h, 'kb', { payload: { model: 'LI_ION4_2', soc: 80, method: 'dynamic', output: true } });
       await until(() => out.length === 1, 'first state');
       const s1 = out[0].payload as Record<string, unknown>;
       assert.equal(out[0].topic, 'Cell/state');
@@ -374,103 +178,43 @@ export function keithleyCases(ctx: { h(): Harness; unique(prefix: string): strin
       ]) {
         assert.ok(k in s1, `state has ${k}`);
       }
-      h.helper.getNode('kb').receive({ payload: { capacity: 2.5 } });
+      send(h, 'kb', { payload: { capacity: 2.5 } });
       await until(() => out.length === 2, 'second state');
       assert.equal(out[1].restoredOutput, true);
       assert.equal((out[1].payload as Record<string, unknown>).capacityLimit, 2.5);
       assert.equal((out[1].payload as Record<string, unknown>).output, true);
-      h.helper.getNode('kb').receive({ topic: 'soc', payload: 50 });
+      send(h, 'kb', { topic: 'soc', payload: 50 });
       await until(() => out.length === 3, 'third state');
       assert.equal(out[2].restoredOutput, false);
     });
 
     it('refuses an out-of-range SOC with E_OUT_OF_RANGE', async () => {
-      const h = ctx.h();
-      const serial = ctx.unique('KB');
-      await h.helper.load(
-        PACKAGE_NODES,
-        instrumentFlow(serial, [
-          {
-            id: 'kb',
-            type: 'keithley-battery',
-            z: 'tab1',
-            instrument: 'visa',
-            monitor: 0,
-            output: 'state',
-            wires: [['out']],
-          },
-        ]),
-      );
-      await expectCaught(h, 'kb', { payload: { soc: 150 } }, 'E_OUT_OF_RANGE');
-      await expectCaught(h, 'kb', { payload: { method: 'wobbly' } }, 'E_INVALID_INPUT');
+      const { h } = await on2281S('KB', keithleyBattery());
+      await expectOneCatch(h, 'kb', { payload: { soc: 150 } }, 'E_OUT_OF_RANGE');
+      await expectOneCatch(h, 'kb', { payload: { method: 'wobbly' } }, 'E_INVALID_INPUT');
     });
 
     it('reports what the instrument refuses with E_DEVICE_ERROR (Voc outside the model, SCPI -222)', async () => {
-      const h = ctx.h();
-      const serial = ctx.unique('KB');
-      await h.helper.load(
-        PACKAGE_NODES,
-        instrumentFlow(serial, [
-          {
-            id: 'kb',
-            type: 'keithley-battery',
-            z: 'tab1',
-            instrument: 'visa',
-            monitor: 0,
-            output: 'state',
-            wires: [['out']],
-          },
-        ]),
-      );
-      const caught = await expectCaught(h, 'kb', { payload: { voc: 19 } }, 'E_DEVICE_ERROR');
-      assert.match((caught.error as { message: string }).message, /-222/);
+      const { h } = await on2281S('KB', keithleyBattery());
+      const error = await expectOneCatch(h, 'kb', { payload: { voc: 19 } }, 'E_DEVICE_ERROR');
+      assert.match(error.message, /-222/);
     });
 
     it('fails with E_VERIFY when the instrument does not load the model (empty slot)', async () => {
-      const h = ctx.h();
-      const serial = ctx.unique('KB');
-      await h.helper.load(
-        PACKAGE_NODES,
-        instrumentFlow(serial, [
-          {
-            id: 'kb',
-            type: 'keithley-battery',
-            z: 'tab1',
-            instrument: 'visa',
-            monitor: 0,
-            output: 'state',
-            wires: [['out']],
-          },
-        ]),
-      );
+      const { h, serial } = await on2281S('KB', keithleyBattery());
       getSimulated2281S(serial).clearSlot(4);
-      await expectCaught(h, 'kb', { payload: { model: 4 } }, 'E_VERIFY');
+      await expectOneCatch(h, 'kb', { payload: { model: 4 } }, 'E_VERIFY');
     });
   });
 
   describe('keithley queue', () => {
     it('answers every message exactly once: a state or one Catch message (E_QUEUE_FULL beyond the bound)', async () => {
-      const h = ctx.h();
-      const serial = ctx.unique('KQ');
-      await h.helper.load(
-        PACKAGE_NODES,
-        instrumentFlow(serial, [
-          {
-            id: 'ks',
-            type: 'keithley-supply',
-            z: 'tab1',
-            instrument: 'visa',
-            monitor: 0,
-            output: 'state',
-            wires: [['out']],
-          },
-        ]),
-      );
+      const { h, serial } = await on2281S('KQ', keithleySupply());
       const out = collect(h, 'out');
       const caught = collect(h, 'caught');
       getSimulated2281S(serial).setReplyDelay(2);
       const total = 100;
-      for (let i = 0; i < total; i++) h.helper.getNode('ks').receive({ topic: 'state', seq: i });
+      for (let i = 0; i < total; i++) send(h, 'ks', { topic: 'state', seq: i });
       await until(() => out.length + caught.length >= total, 'every message answered', 60_000);
       await settle();
       getSimulated2281S(serial).setReplyDelay(0);
@@ -484,38 +228,14 @@ export function keithleyCases(ctx: { h(): Harness; unique(prefix: string): strin
 
   describe('supply and battery on one 2281S', () => {
     it('work one after the other (no monitor): the instrument is switched as needed', async () => {
-      const h = ctx.h();
-      const serial = ctx.unique('KR');
-      await h.helper.load(
-        PACKAGE_NODES,
-        instrumentFlow(serial, [
-          {
-            id: 'ks',
-            type: 'keithley-supply',
-            z: 'tab1',
-            instrument: 'visa',
-            monitor: 0,
-            output: 'state',
-            wires: [['out']],
-          },
-          {
-            id: 'kb',
-            type: 'keithley-battery',
-            z: 'tab1',
-            instrument: 'visa',
-            monitor: 0,
-            output: 'state',
-            wires: [['out2']],
-          },
-        ]),
-      );
+      const { h, serial } = await on2281S('KR', keithleySupply(), keithleyBattery({ wires: [['out2']] }));
       const out = collect(h, 'out');
       const out2 = collect(h, 'out2');
-      h.helper.getNode('ks').receive({ payload: { voltage: 4 } });
+      send(h, 'ks', { payload: { voltage: 4 } });
       await until(() => out.length === 1, 'supply state');
-      h.helper.getNode('kb').receive({ payload: { soc: 60 } });
+      send(h, 'kb', { payload: { soc: 60 } });
       await until(() => out2.length === 1, 'battery state');
-      h.helper.getNode('ks').receive({ topic: 'state' });
+      send(h, 'ks', { topic: 'state' });
       await until(() => out.length === 2, 'supply state again');
       const sim = getSimulated2281S(serial);
       assert.equal(
@@ -526,71 +246,27 @@ export function keithleyCases(ctx: { h(): Harness; unique(prefix: string): strin
     });
 
     it('a monitoring supply makes the battery fail with E_ROLE_CONFLICT, once', async () => {
-      const h = ctx.h();
-      const serial = ctx.unique('KR');
-      await h.helper.load(
-        PACKAGE_NODES,
-        instrumentFlow(serial, [
-          {
-            id: 'ks',
-            type: 'keithley-supply',
-            z: 'tab1',
-            name: 'PSU',
-            instrument: 'visa',
-            monitor: 200,
-            output: 'state',
-            wires: [['out']],
-          },
-          {
-            id: 'kb',
-            type: 'keithley-battery',
-            z: 'tab1',
-            name: 'Cell',
-            instrument: 'visa',
-            monitor: 0,
-            output: 'state',
-            wires: [['out2']],
-          },
-        ]),
+      const { h } = await on2281S(
+        'KR',
+        keithleySupply({ name: 'PSU', monitor: 200 }),
+        keithleyBattery({ name: 'Cell', wires: [['out2']] }),
       );
       const out = collect(h, 'out');
       await until(() => out.length >= 1, 'supply monitoring');
-      const caught = await expectCaught(h, 'kb', { payload: { soc: 50 } }, 'E_ROLE_CONFLICT');
-      assert.match((caught.error as { message: string }).message, /PSU/);
+      const error = await expectOneCatch(h, 'kb', { payload: { soc: 50 } }, 'E_ROLE_CONFLICT');
+      assert.match(error.message, /PSU/);
     });
 
     it('a monitoring battery makes a supply monitor fail with E_ROLE_CONFLICT', async () => {
-      const h = ctx.h();
-      const serial = ctx.unique('KR');
-      await h.helper.load(
-        PACKAGE_NODES,
-        instrumentFlow(serial, [
-          {
-            id: 'kb',
-            type: 'keithley-battery',
-            z: 'tab1',
-            name: 'Cell',
-            instrument: 'visa',
-            monitor: 0,
-            output: 'state',
-            wires: [['out2']],
-          },
-          {
-            id: 'ks',
-            type: 'keithley-supply',
-            z: 'tab1',
-            name: 'PSU',
-            instrument: 'visa',
-            monitor: 0,
-            output: 'state',
-            wires: [['out']],
-          },
-        ]),
+      const { h } = await on2281S(
+        'KR',
+        keithleyBattery({ name: 'Cell', wires: [['out2']] }),
+        keithleySupply({ name: 'PSU' }),
       );
       const out2 = collect(h, 'out2');
-      h.helper.getNode('kb').receive({ payload: { monitor: true, soc: 70 } });
+      send(h, 'kb', { payload: { monitor: true, soc: 70 } });
       await until(() => out2.length >= 2, 'battery monitoring');
-      await expectCaught(h, 'ks', { payload: { monitor: true } }, 'E_ROLE_CONFLICT');
+      await expectOneCatch(h, 'ks', { payload: { monitor: true } }, 'E_ROLE_CONFLICT');
     });
   });
 }
