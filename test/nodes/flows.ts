@@ -4,7 +4,16 @@
  * spells out only what it is about.
  */
 import { strict as assert } from 'node:assert';
-import { collect, PACKAGE_NODES, placed, settle, tabWithCatch, until, type FlowNode, type Harness } from './harness';
+import {
+  collect,
+  PACKAGE_NODES,
+  placed,
+  settle,
+  tabWithCatch,
+  until,
+  type FlowNode,
+  type Harness,
+} from './harness';
 
 /** What a case file gets from the suite: the harness and fresh simulated resource names. */
 export interface CaseContext {
