@@ -7,18 +7,23 @@ import { describe, it } from 'node:test';
 import { resourceKey } from '../../src/core';
 import { getSimulatedWatlowBus } from '../../src/sim/watlow';
 import { getSimulated2281S } from '../../src/sim/keithley';
+import { collect, openCount, settle, statuses, until, type FlowNode, type Harness } from './harness';
 import {
-  collect,
-  openCount,
-  PACKAGE_NODES,
-  placed,
-  settle,
-  statuses,
-  tabWithCatch,
-  until,
-  type FlowNode,
-  type Harness,
-} from './harness';
+  catchFlow,
+  deploy,
+  expectOneCatch,
+  keithleyBattery,
+  keithleySupply,
+  send,
+  sim2281S,
+  simSerialPort,
+  sink,
+  visaConfig,
+  watlowController,
+  watlowPoll,
+  watlowWrite,
+  type CaseContext,
+} from './flows';
 
 /** Counts what a node instance did with its messages: sends and (catchable) errors. */
 function answers(h: Harness, id: string): { sends: number; errors: number } {
@@ -29,33 +34,16 @@ function answers(h: Harness, id: string): { sends: number; errors: number } {
   return count;
 }
 
-export function redeployCases(ctx: { h(): Harness; unique(prefix: string): string }): void {
+export function redeployCases(ctx: CaseContext): void {
+  /** Controller 1 on a simulated bus, polled by `poll` (named `pollName`) into `out`, plus `extra`. */
   function watlowFlow(bus: string, pollName: string, extra: FlowNode[] = []): FlowNode[] {
-    return placed([
-      ...tabWithCatch(),
-      {
-        id: 'port',
-        type: 'labbench-serial-port',
-        path: `sim:${bus}?addresses=1,2`,
-        timeout: 500,
-        retries: 0,
-      },
-      { id: 'w1', type: 'labbench-watlow', name: 'Oven1', port: 'port', address: 1, protocol: 'stdbus' },
-      {
-        id: 'poll',
-        type: 'watlow-poll',
-        z: 'tab1',
-        name: pollName,
-        controller: 'w1',
-        output: 'perValue',
-        errors: 'catch',
-        interval: 0,
-        parameters: [{ parameter: 'processValue', instance: 1 }],
-        wires: [['out']],
-      },
-      { id: 'out', type: 'helper', z: 'tab1' },
+    return catchFlow(
+      simSerialPort(bus, '1,2', { timeout: 500, retries: 0 }),
+      watlowController('w1', 'Oven1', 1),
+      watlowPoll({ name: pollName }),
+      sink(),
       ...extra,
-    ]);
+    );
   }
 
   describe('redeploys', () => {
@@ -67,26 +55,15 @@ export function redeployCases(ctx: { h(): Harness; unique(prefix: string): strin
         const key = resourceKey(`sim:${bus}`);
         const flow = (name: string) =>
           watlowFlow(bus, name, [
-            { id: 'visa', type: 'labbench-visa', resource: `SIM::2281S::${serial}::INSTR`, timeout: 2000 },
-            {
-              id: 'ks',
-              type: 'keithley-supply',
-              z: 'tab1',
-              name,
-              instrument: 'visa',
-              monitor: 0,
-              output: 'state',
-              wires: [['out2']],
-              x: 1,
-              y: 1,
-            },
-            { id: 'out2', type: 'helper', z: 'tab1', x: 1, y: 2 },
+            visaConfig(sim2281S(serial), 2000),
+            keithleySupply({ name, wires: [['out2']], x: 1, y: 1 }),
+            { ...sink('out2'), x: 1, y: 2 },
           ]);
-        await h.helper.load(PACKAGE_NODES, flow('before'));
+        await deploy(h, flow('before'));
         const out = collect(h, 'out');
         const out2 = collect(h, 'out2');
-        h.helper.getNode('poll').receive({ payload: 0 });
-        h.helper.getNode('ks').receive({ topic: 'state' });
+        send(h, 'poll', { payload: 0 });
+        send(h, 'ks', { topic: 'state' });
         await until(() => out.length === 1 && out2.length === 1, 'first poll and first state');
         assert.equal(openCount(key).opened, 1);
         const sim = getSimulated2281S(serial);
@@ -98,8 +75,8 @@ export function redeployCases(ctx: { h(): Harness; unique(prefix: string): strin
         const oldSupply = answers(h, 'ks');
         const queued = 20;
         for (let i = 0; i < queued; i++) {
-          h.helper.getNode('poll').receive({ payload: i });
-          h.helper.getNode('ks').receive({ topic: 'state', seq: i });
+          send(h, 'poll', { payload: i });
+          send(h, 'ks', { topic: 'state', seq: i });
         }
         // Redeploy (the poll and the supply are modified) while the messages wait in the queues.
         await h.helper.setFlows(flow('after'), type);
@@ -113,8 +90,8 @@ export function redeployCases(ctx: { h(): Harness; unique(prefix: string): strin
 
         const fresh = collect(h, 'out');
         const fresh2 = collect(h, 'out2');
-        h.helper.getNode('poll').receive({ payload: 'after' });
-        h.helper.getNode('ks').receive({ topic: 'state' });
+        send(h, 'poll', { payload: 'after' });
+        send(h, 'ks', { topic: 'state' });
         await until(() => fresh.length >= 1 && fresh2.length >= 1, 'poll and state after the redeploy');
         const c = openCount(key);
         assert.equal(c.maxOpen, 1, 'never two handles on the port');
@@ -138,9 +115,9 @@ export function redeployCases(ctx: { h(): Harness; unique(prefix: string): strin
       const h = ctx.h();
       const bus = ctx.unique('rm');
       const key = resourceKey(`sim:${bus}`);
-      await h.helper.load(PACKAGE_NODES, watlowFlow(bus, 'p'));
+      await deploy(h, watlowFlow(bus, 'p'));
       const out = collect(h, 'out');
-      h.helper.getNode('poll').receive({ payload: 0 });
+      send(h, 'poll', { payload: 0 });
       await until(() => out.length === 1, 'first poll');
       const withoutPoll = watlowFlow(bus, 'p').filter((n) => n.id !== 'poll');
       await h.helper.setFlows(withoutPoll, 'nodes');
@@ -151,35 +128,16 @@ export function redeployCases(ctx: { h(): Harness; unique(prefix: string): strin
     it('a restarted monitoring supply releases its role and keeps one session', async () => {
       const h = ctx.h();
       const serial = ctx.unique('RD');
-      const key = resourceKey(`SIM::2281S::${serial}::INSTR`);
+      const key = resourceKey(sim2281S(serial));
       const flow = (name: string): FlowNode[] =>
-        placed([
-          ...tabWithCatch(),
-          { id: 'visa', type: 'labbench-visa', resource: `SIM::2281S::${serial}::INSTR`, timeout: 2000 },
-          {
-            id: 'ks',
-            type: 'keithley-supply',
-            z: 'tab1',
-            name,
-            instrument: 'visa',
-            monitor: 100,
-            output: 'state',
-            wires: [['out']],
-          },
-          {
-            id: 'kb',
-            type: 'keithley-battery',
-            z: 'tab1',
-            name: 'Cell',
-            instrument: 'visa',
-            monitor: 0,
-            output: 'state',
-            wires: [['out2']],
-          },
-          { id: 'out', type: 'helper', z: 'tab1' },
-          { id: 'out2', type: 'helper', z: 'tab1' },
-        ]);
-      await h.helper.load(PACKAGE_NODES, flow('PSU'));
+        catchFlow(
+          visaConfig(sim2281S(serial), 2000),
+          keithleySupply({ name, monitor: 100 }),
+          keithleyBattery({ name: 'Cell', wires: [['out2']] }),
+          sink(),
+          sink('out2'),
+        );
+      await deploy(h, flow('PSU'));
       const out = collect(h, 'out');
       await until(() => out.length >= 1, 'monitoring');
       await h.helper.setFlows(flow('PSU2'), 'nodes');
@@ -190,10 +148,10 @@ export function redeployCases(ctx: { h(): Harness; unique(prefix: string): strin
       );
       // the role is still held (by the new instance only): stop it, and the battery may run
       const caught = collect(h, 'caught');
-      h.helper.getNode('ks').receive({ payload: { monitor: false } });
+      send(h, 'ks', { payload: { monitor: false } });
       await settle(50);
       const out2 = collect(h, 'out2');
-      h.helper.getNode('kb').receive({ payload: { soc: 55 } });
+      send(h, 'kb', { payload: { soc: 55 } });
       await until(() => out2.length === 1, 'battery works once the monitor stopped');
       assert.equal(caught.length, 0);
       const c = openCount(key);
@@ -209,57 +167,27 @@ export function redeployCases(ctx: { h(): Harness; unique(prefix: string): strin
     it('a lost port shows on every user node, and a write fails with E_DISCONNECTED once', async () => {
       const h = ctx.h();
       const bus = ctx.unique('lost');
-      await h.helper.load(
-        PACKAGE_NODES,
+      await deploy(
+        h,
         watlowFlow(bus, 'p', [
-          { id: 'w2', type: 'labbench-watlow', name: 'Oven2', port: 'port', address: 2, protocol: 'stdbus' },
-          {
-            id: 'poll2',
-            type: 'watlow-poll',
-            z: 'tab1',
-            controller: 'w2',
-            output: 'perValue',
-            errors: 'catch',
-            interval: 0,
-            parameters: [{ parameter: 'processValue', instance: 1 }],
-            wires: [['out']],
-            x: 1,
-            y: 1,
-          },
-          {
-            id: 'wr',
-            type: 'watlow-write',
-            z: 'tab1',
-            controller: 'w1',
-            parameter: 'setPoint',
-            instance: 1,
-            value: 'payload',
-            valueType: 'msg',
-            verify: true,
-            wires: [['out']],
-            x: 1,
-            y: 2,
-          },
+          watlowController('w2', 'Oven2', 2),
+          watlowPoll({ id: 'poll2', controller: 'w2', x: 1, y: 1 }),
+          watlowWrite({ parameter: 'setPoint', x: 1, y: 2 }),
         ]),
       );
       const out = collect(h, 'out');
-      h.helper.getNode('poll').receive({ payload: 0 });
-      h.helper.getNode('poll2').receive({ payload: 0 });
+      send(h, 'poll', { payload: 0 });
+      send(h, 'poll2', { payload: 0 });
       await until(() => out.length === 2, 'both polled');
       const seen2 = statuses(h, 'poll2');
       getSimulatedWatlowBus(bus).unplug();
-      const caught = collect(h, 'caught');
-      h.helper.getNode('wr').receive({ payload: 100 });
-      await until(() => caught.length >= 1, 'Catch');
-      await settle();
-      assert.equal(caught.length, 1);
-      assert.equal((caught[0].error as { code: string }).code, 'E_DISCONNECTED');
+      await expectOneCatch(h, 'wr', { payload: 100 }, 'E_DISCONNECTED');
       assert.ok(
         seen2.some((s) => s.fill === 'red' && s.shape === 'ring' && s.text === 'disconnected'),
         `poll2 was told: ${JSON.stringify(seen2)}`,
       );
       getSimulatedWatlowBus(bus).replug();
-      h.helper.getNode('poll2').receive({ payload: 1 });
+      send(h, 'poll2', { payload: 1 });
       await until(() => out.length === 3, 'recovered after replug');
     });
   });
