@@ -48,6 +48,19 @@ export function sink(id = 'out'): FlowNode {
   return { id, type: 'helper', z: 'tab1' };
 }
 
+/** A labbench-cache-clear node `cc` (scope "drivers", no target) reporting to `out`. */
+export function cacheClear(more: Partial<FlowNode> = {}): FlowNode {
+  return {
+    id: 'cc',
+    type: 'labbench-cache-clear',
+    z: 'tab1',
+    scope: 'drivers',
+    target: '',
+    wires: [['out']],
+    ...more,
+  };
+}
+
 // ---- Keithley 2281S ----------------------------------------------------------------------------
 
 /** The VISA resource of the simulated 2281S with that serial number. */

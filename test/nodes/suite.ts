@@ -10,13 +10,23 @@ import {
   createHarness,
   installOpenCounter,
   PACKAGE_NODES,
-  placed,
   settle,
-  tabWithCatch,
   until,
   type FlowNode,
   type Harness,
 } from './harness';
+import {
+  cacheClear,
+  catchFlow,
+  deploy,
+  expectOneCatch,
+  send,
+  sim2281S,
+  sink,
+  visaConfig,
+  type CaseContext,
+  type Msg,
+} from './flows';
 import { keithleyCases } from './keithley-cases';
 import { watlowCases } from './watlow-cases';
 import { redeployCases } from './redeploy-cases';
@@ -25,8 +35,22 @@ import { exampleCases } from './examples-cases';
 export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
   let h: Harness;
   let seq = 0;
-  /** A fresh simulated resource name per test, so tests never share a bus or instrument. */
-  const unique = (prefix: string) => `${prefix}${process.pid}x${++seq}`;
+  const ctx: CaseContext = { h: () => h, unique: (prefix) => `${prefix}${process.pid}x${++seq}` };
+
+  /** Sends `msg` to the cache-clear node `cc` and returns the payload of its one report. */
+  async function clearCache(msg: Msg): Promise<Msg> {
+    const out = collect(h, 'out');
+    send(h, 'cc', msg);
+    await until(() => out.length === 1, 'cache-clear output');
+    return out[0].payload as Msg;
+  }
+
+  /** Deploys `config` alone and returns the list an editor endpoint answers with. */
+  async function editorList<T>(config: FlowNode, url: string): Promise<T[]> {
+    await h.helper.load(PACKAGE_NODES, [config]);
+    const res = await h.helper.request().get(url).expect(200);
+    return res.body as T[];
+  }
 
   describe(`labbench nodes on ${runtimeName}`, () => {
     const crashes: unknown[] = [];
@@ -53,30 +77,15 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
       assert.equal(major, runtimeName === 'node-red' ? 4 : 5);
     });
 
-    keithleyCases({ h: () => h, unique });
-    watlowCases({ h: () => h, unique });
-    redeployCases({ h: () => h, unique });
-    exampleCases({ h: () => h });
+    keithleyCases(ctx);
+    watlowCases(ctx);
+    redeployCases(ctx);
+    exampleCases(ctx);
 
     describe('labbench-cache-clear', () => {
       it('drops drivers and reports {scope, drivers, closed, kept}', async () => {
-        const flow: FlowNode[] = [
-          ...tabWithCatch(),
-          {
-            id: 'cc',
-            type: 'labbench-cache-clear',
-            z: 'tab1',
-            scope: 'drivers',
-            target: '',
-            wires: [['out']],
-          },
-          { id: 'out', type: 'helper', z: 'tab1' },
-        ];
-        await h.helper.load(PACKAGE_NODES, placed(flow));
-        const out = collect(h, 'out');
-        h.helper.getNode('cc').receive({ payload: true });
-        await until(() => out.length === 1, 'cache-clear output');
-        const payload = out[0].payload as Record<string, unknown>;
+        await deploy(h, catchFlow(cacheClear(), sink()));
+        const payload = await clearCache({ payload: true });
         assert.equal(payload.scope, 'drivers');
         assert.equal(typeof payload.drivers, 'number');
         assert.ok(Array.isArray(payload.closed));
@@ -84,81 +93,48 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
       });
 
       it('closes an open VISA session with scope "all" (target canonicalised)', async () => {
-        const serial = unique('CC');
-        const flow: FlowNode[] = [
-          ...tabWithCatch(),
-          { id: 'visa', type: 'labbench-visa', resource: `SIM::2281S::${serial}::INSTR`, timeout: 2000 },
-          {
-            id: 'cc',
-            type: 'labbench-cache-clear',
-            z: 'tab1',
-            scope: 'drivers',
-            target: '',
-            wires: [['out']],
-          },
-          { id: 'out', type: 'helper', z: 'tab1' },
-        ];
-        await h.helper.load(PACKAGE_NODES, placed(flow));
+        const serial = ctx.unique('CC');
+        await deploy(h, catchFlow(visaConfig(sim2281S(serial), 2000), cacheClear(), sink()));
         const visa = h.helper.getNode('visa') as unknown as {
           keeper: { use(fn: (l: { open(): Promise<void> }) => Promise<void>): Promise<void> };
         };
         await visa.keeper.use((lease) => lease.open());
-        const out = collect(h, 'out');
         // lower-case spelling of the same resource: matched by canonical key
-        h.helper
-          .getNode('cc')
-          .receive({ scope: 'all', target: `sim::2281s::${serial.toLowerCase()}::instr` });
-        await until(() => out.length === 1, 'cache-clear output');
-        const payload = out[0].payload as { scope: string; closed: string[] };
+        const payload = (await clearCache({
+          scope: 'all',
+          target: `sim::2281s::${serial.toLowerCase()}::instr`,
+        })) as { scope: string; closed: string[] };
         assert.equal(payload.scope, 'all');
         assert.equal(payload.closed.length, 1);
       });
 
       it('refuses a bad scope with E_INVALID_INPUT, once, in Catch', async () => {
-        const flow: FlowNode[] = [
-          ...tabWithCatch(),
-          {
-            id: 'cc',
-            type: 'labbench-cache-clear',
-            z: 'tab1',
-            scope: 'drivers',
-            target: '',
-            wires: [['out']],
-          },
-          { id: 'out', type: 'helper', z: 'tab1' },
-        ];
-        await h.helper.load(PACKAGE_NODES, placed(flow));
-        const caught = collect(h, 'caught');
+        await deploy(h, catchFlow(cacheClear(), sink()));
         const out = collect(h, 'out');
-        h.helper.getNode('cc').receive({ scope: 'everything' });
-        await until(() => caught.length >= 1, 'catch');
-        await settle();
-        assert.equal(caught.length, 1);
-        assert.equal((caught[0].error as { code: string }).code, 'E_INVALID_INPUT');
+        await expectOneCatch(h, 'cc', { scope: 'everything' }, 'E_INVALID_INPUT');
         assert.equal(out.length, 0);
       });
     });
 
     describe('editor endpoints', () => {
+      const simPort: FlowNode = { id: 'p', type: 'labbench-serial-port', path: 'sim:x' };
       it('list serial ports (tolerating a failing OS listing) with the simulated bus', async () => {
-        await h.helper.load(PACKAGE_NODES, [{ id: 'p', type: 'labbench-serial-port', path: 'sim:x' }]);
-        const res = await h.helper.request().get('/labbench/serial-ports').expect(200);
-        const list = res.body as { value: string }[];
+        const list = await editorList<{ value: string }>(simPort, '/labbench/serial-ports');
         assert.ok(Array.isArray(list));
         assert.ok(list.some((s) => s.value.startsWith('sim:')));
       });
       it('list VISA resources with the simulated 2281S', async () => {
-        await h.helper.load(PACKAGE_NODES, [
+        const list = await editorList<{ value: string }>(
           { id: 'v', type: 'labbench-visa', resource: 'SIM::2281S::DEMO01::INSTR' },
-        ]);
-        const res = await h.helper.request().get('/labbench/visa-resources').expect(200);
-        const list = res.body as { value: string }[];
+          '/labbench/visa-resources',
+        );
         assert.ok(list.some((s) => s.value === 'SIM::2281S::DEMO01::INSTR'));
       });
       it('list the Watlow parameter catalogue', async () => {
-        await h.helper.load(PACKAGE_NODES, [{ id: 'p', type: 'labbench-serial-port', path: 'sim:x' }]);
-        const res = await h.helper.request().get('/labbench/watlow-parameters').expect(200);
-        const list = res.body as { value: string; writable: boolean }[];
+        const list = await editorList<{ value: string; writable: boolean }>(
+          simPort,
+          '/labbench/watlow-parameters',
+        );
         assert.ok(list.some((s) => s.value === 'processValue' && s.writable === false));
         assert.ok(list.some((s) => s.value === 'setPoint' && s.writable === true));
       });
