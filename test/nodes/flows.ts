@@ -48,17 +48,14 @@ export function sink(id = 'out'): FlowNode {
   return { id, type: 'helper', z: 'tab1' };
 }
 
+/** A flow node on `tab1` wired to `out`: its `defaults`, then whatever the test changes (`more`). */
+function flowNode(id: string, type: string, defaults: Msg, more: Partial<FlowNode>): FlowNode {
+  return { id, type, z: 'tab1', wires: [['out']], ...defaults, ...more };
+}
+
 /** A labbench-cache-clear node `cc` (scope "drivers", no target) reporting to `out`. */
 export function cacheClear(more: Partial<FlowNode> = {}): FlowNode {
-  return {
-    id: 'cc',
-    type: 'labbench-cache-clear',
-    z: 'tab1',
-    scope: 'drivers',
-    target: '',
-    wires: [['out']],
-    ...more,
-  };
+  return flowNode('cc', 'labbench-cache-clear', { scope: 'drivers', target: '' }, more);
 }
 
 // ---- Keithley 2281S ----------------------------------------------------------------------------
@@ -73,27 +70,17 @@ export function visaConfig(resource: string, timeout: number, more: Partial<Flow
   return { id: 'visa', type: 'labbench-visa', resource, timeout, ...more };
 }
 
-/** A keithley-supply on the instrument `visa`: no monitor, state output to `out`. */
+/** What the Keithley nodes default to here: the instrument `visa`, no monitor, state output. */
+const KEITHLEY_DEFAULTS = { instrument: 'visa', monitor: 0, output: 'state' };
+
+/** A keithley-supply `ks` on the instrument `visa`: no monitor, state output to `out`. */
 export function keithleySupply(more: Partial<FlowNode> = {}): FlowNode {
-  return keithleyNode('ks', 'keithley-supply', more);
+  return flowNode('ks', 'keithley-supply', KEITHLEY_DEFAULTS, more);
 }
 
-/** A keithley-battery on the instrument `visa`: no monitor, state output to `out`. */
+/** A keithley-battery `kb` on the instrument `visa`: no monitor, state output to `out`. */
 export function keithleyBattery(more: Partial<FlowNode> = {}): FlowNode {
-  return keithleyNode('kb', 'keithley-battery', more);
-}
-
-function keithleyNode(id: string, type: string, more: Partial<FlowNode>): FlowNode {
-  return {
-    id,
-    type,
-    z: 'tab1',
-    instrument: 'visa',
-    monitor: 0,
-    output: 'state',
-    wires: [['out']],
-    ...more,
-  };
+  return flowNode('kb', 'keithley-battery', KEITHLEY_DEFAULTS, more);
 }
 
 // ---- Watlow ------------------------------------------------------------------------------------
@@ -113,37 +100,24 @@ export function watlowController(
   return { id, type: 'labbench-watlow', name, port: 'port', address, protocol: 'stdbus', ...more };
 }
 
-/** A watlow-poll of controller `w1`'s process value on demand (no interval), one message per value. */
+/** A watlow-poll `poll` of `w1`'s process value on demand (no interval), one message per value. */
 export function watlowPoll(more: Partial<FlowNode> = {}): FlowNode {
-  return {
-    id: 'poll',
-    type: 'watlow-poll',
-    z: 'tab1',
+  const processValue = [{ parameter: 'processValue', instance: 1 }];
+  const defaults = {
     controller: 'w1',
     output: 'perValue',
     errors: 'catch',
     interval: 0,
-    parameters: [{ parameter: 'processValue', instance: 1 }],
-    wires: [['out']],
-    ...more,
+    parameters: processValue,
   };
+  return flowNode('poll', 'watlow-poll', defaults, more);
 }
 
-/** A verified watlow-write of msg.payload to controller `w1`'s set point (instance 1). */
+/** A verified watlow-write `wr` of msg.payload to controller `w1`'s set point (instance 1). */
 export function watlowWrite(more: Partial<FlowNode> = {}): FlowNode {
-  return {
-    id: 'wr',
-    type: 'watlow-write',
-    z: 'tab1',
-    controller: 'w1',
-    parameter: 'setPoint',
-    instance: 1,
-    value: 'payload',
-    valueType: 'msg',
-    verify: true,
-    wires: [['out']],
-    ...more,
-  };
+  const fromPayload = { value: 'payload', valueType: 'msg' };
+  const defaults = { controller: 'w1', parameter: 'setPoint', instance: 1, ...fromPayload, verify: true };
+  return flowNode('wr', 'watlow-write', defaults, more);
 }
 
 // ---- messages ----------------------------------------------------------------------------------

@@ -265,6 +265,13 @@ export function watlowCases(ctx: CaseContext): void {
   });
 
   describe('shared serial ports', () => {
+    /** Polls once through `p1` and waits for the value: its controller has then claimed the port. */
+    async function claimWithP1(h: Harness, what: string): Promise<void> {
+      const out = collect(h, 'out');
+      send(h, 'p1', { payload: 1 });
+      await until(() => out.length === 1, what);
+    }
+
     it('two labbench-watlow nodes of different protocols on one port: E_PROTOCOL_CONFLICT, naming the holder', async () => {
       const h = ctx.h();
       const bus = ctx.unique('wc');
@@ -280,9 +287,7 @@ export function watlowCases(ctx: CaseContext): void {
           sink(),
         ),
       );
-      const out = collect(h, 'out');
-      send(h, 'p1', { payload: 1 });
-      await until(() => out.length === 1, 'first protocol claims the port');
+      await claimWithP1(h, 'first protocol claims the port');
       const error = await expectOneCatch(h, 'p2', { payload: 1 }, 'E_PROTOCOL_CONFLICT');
       assert.match(error.message, /StdOven/);
       assert.match(error.message, /stdbus/);
@@ -300,9 +305,7 @@ export function watlowCases(ctx: CaseContext): void {
           keithleySupply({ instrument: 'asrl' }),
         ]),
       );
-      const out = collect(h, 'out');
-      send(h, 'p1', { payload: 1 });
-      await until(() => out.length === 1, 'Watlow claims the bus');
+      await claimWithP1(h, 'Watlow claims the bus');
       const error = await expectOneCatch(h, 'ks', { topic: 'state' }, 'E_PROTOCOL_CONFLICT');
       assert.match(error.message, /scpi/);
     });
@@ -323,9 +326,7 @@ export function watlowCases(ctx: CaseContext): void {
           sink(),
         ),
       );
-      const out = collect(h, 'out');
-      send(h, 'p1', { payload: 1 });
-      await until(() => out.length === 1, 'first claims the port');
+      await claimWithP1(h, 'first claims the port');
       await expectOneCatch(h, 'p2', { payload: 1 }, 'E_SETTINGS_CONFLICT');
     });
   });
