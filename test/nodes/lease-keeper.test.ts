@@ -39,6 +39,18 @@ function keeperOn(registry: ResourceRegistry, bus: string, graceMs = 30): LeaseK
   });
 }
 
+/**
+ * A keeper (on a registry of its own) whose only user, `a`, has opened the handle; `closedBefore`
+ * is Handle.closed at that point.
+ */
+async function openedByOneUser(bus: string, graceMs: number) {
+  const k = keeperOn(new ResourceRegistry(), bus, graceMs);
+  const a = user('a');
+  k.register(a);
+  await k.use((lease) => lease.open());
+  return { k, a, closedBefore: Handle.closed };
+}
+
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('LeaseKeeper (config-node lease lifecycle)', () => {
@@ -54,12 +66,7 @@ describe('LeaseKeeper (config-node lease lifecycle)', () => {
   });
 
   it('keeps the handle open across a restart of its only user (modified-nodes deploy)', async () => {
-    const registry = new ResourceRegistry();
-    const k = keeperOn(registry, 'grace', 50);
-    const a = user('a');
-    k.register(a);
-    await k.use((lease) => lease.open());
-    const closedBefore = Handle.closed;
+    const { k, a, closedBefore } = await openedByOneUser('grace', 50);
     k.deregister(a, false); // the user restarts…
     k.register(user('a')); // …and comes back within the grace period
     await tick(120);
@@ -71,12 +78,7 @@ describe('LeaseKeeper (config-node lease lifecycle)', () => {
   });
 
   it('releases after the grace period when the last user does not come back', async () => {
-    const registry = new ResourceRegistry();
-    const k = keeperOn(registry, 'gone', 20);
-    const a = user('a');
-    k.register(a);
-    await k.use((lease) => lease.open());
-    const closedBefore = Handle.closed;
+    const { k, a, closedBefore } = await openedByOneUser('gone', 20);
     k.deregister(a, false);
     await tick(80);
     assert.equal(Handle.closed, closedBefore + 1);
@@ -85,12 +87,7 @@ describe('LeaseKeeper (config-node lease lifecycle)', () => {
   });
 
   it('releases at once when the last user is removed', async () => {
-    const registry = new ResourceRegistry();
-    const k = keeperOn(registry, 'removed', 10_000);
-    const a = user('a');
-    k.register(a);
-    await k.use((lease) => lease.open());
-    const closedBefore = Handle.closed;
+    const { k, a, closedBefore } = await openedByOneUser('removed', 10_000);
     k.deregister(a, true);
     await tick(5);
     assert.equal(Handle.closed, closedBefore + 1);
