@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { PACKAGE_NODES, settle, until, type FlowNode, type Harness } from './harness';
+import { answers, PACKAGE_NODES, settle, until, type FlowNode, type Harness } from './harness';
 
 const EXAMPLES = path.resolve(__dirname, '..', '..', '..', 'examples');
 const FLOW_TYPES = new Set([
@@ -88,13 +88,8 @@ export function exampleCases(ctx: { h(): Harness }): void {
             assert.ok(h.helper.getNode(n.id), `${file}: ${n.type} ${n.id} is running`);
           }
           const ours = flow.filter((n) => FLOW_TYPES.has(n.type));
-          const sent = new Map<string, number>(ours.map((n) => [n.id, 0]));
-          const failed = new Map<string, number>(ours.map((n) => [n.id, 0]));
-          for (const n of ours) {
-            const node = h.helper.getNode(n.id);
-            node.on('call:send', () => sent.set(n.id, (sent.get(n.id) ?? 0) + 1));
-            node.on('call:error', () => failed.set(n.id, (failed.get(n.id) ?? 0) + 1));
-          }
+          const answered = new Map(ours.map((n) => [n.id, answers(h, n.id)]));
+          const sent = (n: FlowNode) => answered.get(n.id)!.sends;
           // Fire the inject nodes in file order, settling after each ("open, then clear";
           // "set, then read"); dashboard controls are emulated by sending what they would send.
           for (const n of flow) {
@@ -108,15 +103,13 @@ export function exampleCases(ctx: { h(): Harness }): void {
             await settle(40);
           }
           const silent = () =>
-            ours
-              .filter((n) => (sent.get(n.id) ?? 0) + (failed.get(n.id) ?? 0) === 0)
-              .map((n) => `${n.type} ${n.id}`);
+            ours.filter((n) => sent(n) + answered.get(n.id)!.errors === 0).map((n) => `${n.type} ${n.id}`);
           await until(() => silent().length === 0, `${file}: an answer from ${silent().join(', ')}`, 8000);
           // …and the example as a whole produced output messages, not only errors.
-          assert.ok([...sent.values()].reduce((a, b) => a + b, 0) > 0, `${file} produced output`);
-          const errorsOnly = ours.filter((n) => (sent.get(n.id) ?? 0) === 0).map((n) => n.name || n.id);
+          assert.ok(ours.reduce((total, n) => total + sent(n), 0) > 0, `${file} produced output`);
+          const errorsOnly = ours.filter((n) => sent(n) === 0).map((n) => n.name || n.id);
           for (const n of ours) {
-            if ((sent.get(n.id) ?? 0) === 0)
+            if (sent(n) === 0)
               assert.ok(
                 INTENDED_ERROR_DEMOS.has(`${file}#${String(n.parameter ?? '')}`),
                 `${file}: ${errorsOnly.join(', ')} sent nothing`,

@@ -108,6 +108,15 @@ export function statuses(h: Harness, id: string): Record<string, unknown>[] {
   return out;
 }
 
+/** Counts what a node instance did with its messages: sends and (catchable) errors. */
+export function answers(h: Harness, id: string): { sends: number; errors: number } {
+  const count = { sends: 0, errors: 0 };
+  const node = h.helper.getNode(id);
+  node.on('call:send', () => count.sends++);
+  node.on('call:error', () => count.errors++);
+  return count;
+}
+
 /** A tab with a real Catch node (all nodes on the tab) wired to a helper collecting its output. */
 export function tabWithCatch(tab = 'tab1'): FlowNode[] {
   return [

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { resourceKey } from '../../src/core';
 import { getSimulatedWatlowBus } from '../../src/sim/watlow';
 import { getSimulated2281S } from '../../src/sim/keithley';
-import { collect, openCount, settle, statuses, until, type FlowNode, type Harness } from './harness';
+import { answers, collect, openCount, settle, statuses, until, type FlowNode } from './harness';
 import {
   catchFlow,
   deploy,
@@ -24,15 +24,6 @@ import {
   watlowWrite,
   type CaseContext,
 } from './flows';
-
-/** Counts what a node instance did with its messages: sends and (catchable) errors. */
-function answers(h: Harness, id: string): { sends: number; errors: number } {
-  const count = { sends: 0, errors: 0 };
-  const node = h.helper.getNode(id);
-  node.on('call:send', () => count.sends++);
-  node.on('call:error', () => count.errors++);
-  return count;
-}
 
 export function redeployCases(ctx: CaseContext): void {
   /** Controller 1 on a simulated bus, polled by `poll` (named `pollName`) into `out`, plus `extra`. */
