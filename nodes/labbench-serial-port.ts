@@ -1,10 +1,10 @@
-import { toLabbenchError } from '../src/core/errors';
 /**
  * `labbench-serial-port` config node (SPEC §2): one physical serial port / RS-485 bus. It holds
  * the port's path and settings; the controllers that use it (labbench-watlow) take the leases,
  * because the lease carries the protocol claim (SPEC §3 rule 3). It also registers the editor's
  * port-listing endpoint.
  */
+import { toLabbenchError } from '../src/core/errors';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { registerAdminEndpoints } from './shared/admin';
 import './shared/sim';

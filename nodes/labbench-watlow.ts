@@ -1,4 +1,3 @@
-import { toLabbenchError } from '../src/core/errors';
 /**
  * `labbench-watlow` config node (SPEC §2): one EZ-ZONE controller on a labbench-serial-port bus.
  * Its keeper holds the lease on the port — claiming it for this controller's protocol and the
@@ -9,7 +8,7 @@ import { toLabbenchError } from '../src/core/errors';
  */
 import type { NodeAPI, NodeDef } from 'node-red';
 import { defaultRegistry, serialKey } from '../src/core';
-import { NotFoundError } from '../src/core/errors';
+import { NotFoundError, toLabbenchError } from '../src/core/errors';
 import type { Lease } from '../src/core/registry';
 import { openSerialStream } from '../src/transport/serial';
 import type { ByteStream } from '../src/transport/types';

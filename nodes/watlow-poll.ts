@@ -1,4 +1,3 @@
-import { toLabbenchError } from '../src/core/errors';
 /**
  * `watlow-poll` (SPEC §2.1): reads parameters from one labbench-watlow controller, or from every
  * deployed one, on input or on its own interval. Controllers on different ports are polled
@@ -7,11 +6,10 @@ import { toLabbenchError } from '../src/core/errors';
  * Catch once per poll as E_POLL_FAILED (with `failures`), or inline as samples with `error`.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { NotFoundError, type LabbenchError } from '../src/core/errors';
+import { NotFoundError, type LabbenchError, toLabbenchError } from '../src/core/errors';
 import {
   pollError,
   pollTargets,
-  sampleTopic,
   type PollSample,
   type PollTarget,
   type WatlowPollError,
@@ -24,6 +22,7 @@ import {
   deployedControllers,
   filterByNames,
   parseParameterList,
+  setValueMessage,
   type ParameterItem,
 } from './shared/watlow-targets';
 
@@ -129,17 +128,7 @@ export = function (RED: NodeAPI): void {
       }
       return samples.map((s, i) => {
         const m = (i === 0 ? base : RED.util.cloneMessage(base)) as NodeMessage & Record<string, unknown>;
-        m.topic = sampleTopic(s);
-        m.payload = s.error ? null : s.value;
-        m.controller = s.controller;
-        m.parameter = s.parameter;
-        m.instance = s.instance;
-        m.units = s.units;
-        m.raw = s.raw;
-        m.timestamp = s.timestamp;
-        m.protocol = s.protocol;
-        if (s.error) m.error = s.error;
-        else delete m.error;
+        setValueMessage(m, s);
         return m;
       });
     }

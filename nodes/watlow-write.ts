@@ -1,4 +1,3 @@
-import { toLabbenchError } from '../src/core/errors';
 /**
  * `watlow-write` (SPEC §2.2): writes one parameter of a labbench-watlow controller and reads it
  * back. The value (typed input, default msg.payload) is checked against the catalogue — type,
@@ -6,11 +5,13 @@ import { toLabbenchError } from '../src/core/errors';
  * different stored value fails with E_VERIFY.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { NotFoundError, type LabbenchError } from '../src/core/errors';
+import { NotFoundError, type LabbenchError, toLabbenchError } from '../src/core/errors';
 import { resolveParameter, validateInstance } from '../src/watlow/parameters';
 import { InputRunner, type Send } from './shared/errors';
 import { IDLE, clip, problem, ready, reasonFor } from './shared/status';
 import type { WatlowConfigNode } from './shared/types';
+import { setValueMessage } from './shared/watlow-targets';
+import { sampleOf } from '../src/watlow/poll';
 
 interface WriteDef extends NodeDef {
   controller?: string;
@@ -78,15 +79,7 @@ export = function (RED: NodeAPI): void {
           config.controller().write(parameter, value, { instance, verify }),
         );
         const out = msg as NodeMessageInFlow & Record<string, unknown>;
-        out.topic = `${reading.controller}/${reading.parameter}${reading.instance !== 1 ? `/${reading.instance}` : ''}`;
-        out.payload = reading.value;
-        out.controller = reading.controller;
-        out.parameter = reading.parameter;
-        out.instance = reading.instance;
-        out.units = reading.units;
-        out.raw = reading.raw;
-        out.timestamp = reading.timestamp;
-        out.protocol = reading.protocol;
+        setValueMessage(out, sampleOf(reading));
         node.status(
           ready(
             clip(

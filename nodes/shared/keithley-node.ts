@@ -1,4 +1,3 @@
-import { toLabbenchError } from '../../src/core/errors';
 /**
  * The runtime shared by keithley-supply and keithley-battery (SPEC §2.3 / §2.4): one adapter,
  * parameterised by role. It parses the node's properties, turns each message into a validated
@@ -11,7 +10,7 @@ import { toLabbenchError } from '../../src/core/errors';
  * monitor keeps running (the next success clears the failure).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { NotFoundError, type LabbenchError } from '../../src/core/errors';
+import { NotFoundError, type LabbenchError, toLabbenchError } from '../../src/core/errors';
 import type { Lease, ResourceState } from '../../src/core/registry';
 import type { ScpiSession } from '../../src/visa/session';
 import {

@@ -5,6 +5,7 @@
 import type { NodeAPI } from 'node-red';
 import { InvalidInputError, NotFoundError } from '../../src/core/errors';
 import { resolveParameter, validateInstance } from '../../src/watlow/parameters';
+import { sampleTopic, type PollSample } from '../../src/watlow/poll';
 import type { WatlowConfigNode } from './types';
 
 export interface ParameterItem {
@@ -70,4 +71,23 @@ export function filterByNames(list: WatlowConfigNode[], names: unknown): WatlowC
     );
   }
   return list.filter((c) => (wanted as string[]).includes(c.controllerName));
+}
+
+/**
+ * Puts one value on a message in the SPEC §2.1 perValue shape (topic, payload, controller,
+ * parameter, instance, units, raw, timestamp, protocol; `error` when the read failed), which
+ * watlow-write's output shares.
+ */
+export function setValueMessage(msg: Record<string, unknown>, value: PollSample): void {
+  msg.topic = sampleTopic(value);
+  msg.payload = value.error ? null : value.value;
+  msg.controller = value.controller;
+  msg.parameter = value.parameter;
+  msg.instance = value.instance;
+  msg.units = value.units;
+  msg.raw = value.raw;
+  msg.timestamp = value.timestamp;
+  msg.protocol = value.protocol;
+  if (value.error) msg.error = value.error;
+  else delete msg.error;
 }
