@@ -8,14 +8,6 @@
  * cleared (`resetHistory`) so that it does not pass for a leak in the memory scenario.
  */
 import * as path from 'path';
-import cacheClearNode from '../nodes/labbench-cache-clear';
-import serialPortNode from '../nodes/labbench-serial-port';
-import visaNode from '../nodes/labbench-visa';
-import keithleySupplyNode from '../nodes/keithley-supply';
-import keithleyBatteryNode from '../nodes/keithley-battery';
-import watlowNode from '../nodes/labbench-watlow';
-import watlowPollNode from '../nodes/watlow-poll';
-import watlowWriteNode from '../nodes/watlow-write';
 
 export type FlowNode = Record<string, unknown> & { id: string; type: string };
 
@@ -30,7 +22,7 @@ export interface RuntimeNode {
 
 export interface TestHelper {
   init(runtimePath: string, settings?: Record<string, unknown>): void;
-  load(nodes: unknown[], flow: FlowNode[]): Promise<void>;
+  load(nodes: readonly unknown[], flow: FlowNode[]): Promise<void>;
   unload(): Promise<void>;
   getNode(id: string): RuntimeNode;
   setFlows(flow: FlowNode[], type: 'full' | 'flows' | 'nodes'): Promise<void>;
@@ -38,16 +30,7 @@ export interface TestHelper {
   _RED: { version(): string };
 }
 
-export const PACKAGE_NODES: unknown[] = [
-  serialPortNode,
-  watlowNode,
-  visaNode,
-  watlowPollNode,
-  watlowWriteNode,
-  keithleySupplyNode,
-  keithleyBatteryNode,
-  cacheClearNode,
-];
+export { PACKAGE_NODES } from '../nodes';
 
 let helper: TestHelper | undefined;
 

@@ -1,14 +1,13 @@
 /** SPEC §3 rule 7 on a real port: held (locked) by another process → E_BUSY after 5 attempts. */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'fs';
 import { LabbenchError } from '../../src/core/errors';
 import { serialKey } from '../../src/core/identity';
 import { ResourceRegistry } from '../../src/core/registry';
 import type { ByteStream } from '../../src/transport/types';
 import { DEFAULT_SERIAL_SETTINGS } from '../../src/transport/types';
 import { openSerialStream } from '../../src/transport/serial';
-import { holdPortInChild, makeTempDir, PtyPair, requireSocat, roundTrip, startEcho } from '../support/pty';
+import { holdPortInChild, ptyWithEcho, requireSocat, roundTrip } from '../support/pty';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
@@ -17,12 +16,7 @@ after(async () => {
 
 test('a port locked by another process: E_BUSY after the retry schedule (5 attempts); free again → opens', async (t) => {
   if (!requireSocat(t)) return;
-  const dir = makeTempDir();
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const pair = await PtyPair.start(dir);
-  cleanups.push(() => pair.stop());
-  const echo = await startEcho(pair.b);
-  cleanups.push(() => echo.close());
+  const { pair } = await ptyWithEcho(cleanups);
   const holder = await holdPortInChild(pair.a);
   cleanups.push(() => holder.kill());
   const registry = new ResourceRegistry({ log: () => undefined }); // real clock: real schedule

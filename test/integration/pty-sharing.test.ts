@@ -10,7 +10,7 @@ import { resourceKey, serialKey } from '../../src/core/identity';
 import { ResourceRegistry } from '../../src/core/registry';
 import type { ByteStream, SerialSettings } from '../../src/transport/types';
 import { openSerialStream } from '../../src/transport/serial';
-import { makeTempDir, openPtyFds, PtyPair, requireSocat, roundTrip, startEcho } from '../support/pty';
+import { openPtyFds, ptyWithEcho, requireSocat, roundTrip } from '../support/pty';
 
 const SETTINGS: SerialSettings = { baudRate: 38400, dataBits: 8, parity: 'none', stopBits: 1 };
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -20,12 +20,7 @@ after(async () => {
 
 test('a symlink and its target share one OS handle; bytes round-trip through the PTY', async (t) => {
   if (!requireSocat(t)) return;
-  const dir = makeTempDir();
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const pair = await PtyPair.start(dir);
-  cleanups.push(() => pair.stop());
-  const echo = await startEcho(pair.b);
-  cleanups.push(() => echo.close());
+  const { dir, pair } = await ptyWithEcho(cleanups);
   const registry = new ResourceRegistry({ log: () => undefined });
   cleanups.push(async () => void (await registry.closeAll()));
 

@@ -11,7 +11,7 @@ import { ResourceRegistry } from '../../src/core/registry';
 import type { ByteStream } from '../../src/transport/types';
 import { DEFAULT_SERIAL_SETTINGS } from '../../src/transport/types';
 import { openSerialStream } from '../../src/transport/serial';
-import { makeTempDir, openPtyFds, PtyPair, requireSocat, roundTrip, startEcho } from '../support/pty';
+import { openPtyFds, ptyWithEcho, requireSocat, roundTrip, startEcho } from '../support/pty';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
@@ -21,12 +21,10 @@ after(async () => {
 for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
   test(`socat killed (${signal}) mid-use → E_DISCONNECTED; PTY back → the next use succeeds`, async (t) => {
     if (!requireSocat(t)) return;
-    const dir = makeTempDir();
-    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const pair = await PtyPair.start(dir);
-    cleanups.push(() => pair.stop());
-    let echo = await startEcho(pair.b);
-    cleanups.push(() => echo.close());
+    const fixture = await ptyWithEcho(cleanups);
+    const { pair } = fixture;
+    let echo = fixture.echo;
+    cleanups.push(() => echo.close()); // the echo restarted below
     const registry = new ResourceRegistry({ log: () => undefined });
     cleanups.push(async () => void (await registry.closeAll()));
 

@@ -7,15 +7,6 @@ import * as path from 'path';
 import { defaultRegistry } from '../../src/core';
 import type { Closeable, ResourceSpec } from '../../src/core/registry';
 
-import cacheClearNode from '../../nodes/labbench-cache-clear';
-import serialPortNode from '../../nodes/labbench-serial-port';
-import visaNode from '../../nodes/labbench-visa';
-import keithleySupplyNode from '../../nodes/keithley-supply';
-import keithleyBatteryNode from '../../nodes/keithley-battery';
-import watlowNode from '../../nodes/labbench-watlow';
-import watlowPollNode from '../../nodes/watlow-poll';
-import watlowWriteNode from '../../nodes/watlow-write';
-
 export type FlowNode = Record<string, unknown> & { id: string; type: string };
 export type NodeModule = (RED: never) => void;
 
@@ -29,7 +20,7 @@ export interface RuntimeNode {
 
 export interface TestHelper {
   init(runtimePath: string, settings?: Record<string, unknown>): void;
-  load(nodes: unknown[], flow: FlowNode[], credentials?: Record<string, unknown>): Promise<void>;
+  load(nodes: readonly unknown[], flow: FlowNode[], credentials?: Record<string, unknown>): Promise<void>;
   unload(): Promise<void>;
   getNode(id: string): RuntimeNode;
   setFlows(flow: FlowNode[], type: 'full' | 'flows' | 'nodes'): Promise<void>;
@@ -39,17 +30,7 @@ export interface TestHelper {
   _RED: { version(): string };
 }
 
-/** Every node module of the package (what package.json's node-red.nodes lists). */
-export const PACKAGE_NODES: unknown[] = [
-  serialPortNode,
-  watlowNode,
-  visaNode,
-  watlowPollNode,
-  watlowWriteNode,
-  keithleySupplyNode,
-  keithleyBatteryNode,
-  cacheClearNode,
-];
+export { PACKAGE_NODES } from '../../nodes';
 
 export interface Harness {
   helper: TestHelper;

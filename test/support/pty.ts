@@ -237,3 +237,21 @@ export function openPtyFds(): string[] {
   }
   return out.sort();
 }
+
+export type Cleanups = (() => Promise<void> | void)[];
+
+/**
+ * The common set-up of a PTY test: a temporary folder, a socat pair in it and an echo server on
+ * end B, each registered in `cleanups` (run in reverse order after the test file).
+ */
+export async function ptyWithEcho(
+  cleanups: Cleanups,
+): Promise<{ dir: string; pair: PtyPair; echo: Awaited<ReturnType<typeof startEcho>> }> {
+  const dir = makeTempDir();
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const pair = await PtyPair.start(dir);
+  cleanups.push(() => pair.stop());
+  const echo = await startEcho(pair.b);
+  cleanups.push(() => echo.close());
+  return { dir, pair, echo };
+}
