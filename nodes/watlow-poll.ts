@@ -106,8 +106,10 @@ export = function (RED: NodeAPI): void {
             readMany: (requests) => cfg.keeper.use(() => controller.readMany(requests)),
           };
         } catch (err) {
-          // Polling one controller: its setup error is the error. Among several: a failed sample.
-          if (list.length === 1) throw err;
+          // Polling one controller in catch mode: its setup error (a conflict) is the error, under its
+          // own code. Among several, or with errors: inline (SPEC §2.1: nothing goes to Catch), it is
+          // a failed sample like any other failure.
+          if (list.length === 1 && !inline) throw err;
           const failure = toLabbenchError(err);
           return {
             controller: cfg.controllerName,

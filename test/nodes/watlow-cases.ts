@@ -294,6 +294,33 @@ export function watlowCases(ctx: CaseContext): void {
       await expectOneCatch(h, 'wr', { payload: 100 }, 'E_PROTOCOL_CONFLICT');
     });
 
+    it('with errors: inline, a protocol conflict is a sample with error, and nothing goes to Catch', async () => {
+      const h = ctx.h();
+      const bus = ctx.unique('wci');
+      await deploy(
+        h,
+        catchFlow(
+          simSerialPort(bus, '1,2', { timeout: 100, retries: 0 }),
+          watlowController('wS', 'StdOven', 1),
+          watlowController('wM', 'ModOven', 2, { protocol: 'modbus' }),
+          watlowPoll({ id: 'p1', controller: 'wS' }),
+          watlowPoll({ id: 'p2', controller: 'wM', output: 'perPoll', errors: 'inline' }),
+          sink(),
+        ),
+      );
+      await claimWithP1(h, 'first protocol claims the port');
+      const out = collect(h, 'out');
+      const caught = collect(h, 'caught');
+      send(h, 'p2', { payload: 1 });
+      await until(() => out.length === 1, 'inline samples');
+      await settle();
+      assert.equal(caught.length, 0, 'nothing to Catch in inline mode');
+      const samples = out[0].payload as Msg[];
+      assert.equal(samples.length, 1);
+      assert.equal((samples[0].error as { code: string }).code, 'E_PROTOCOL_CONFLICT');
+      assert.equal(samples[0].controller, 'ModOven');
+    });
+
     it('a Keithley on ASRL…::INSTR naming a Watlow bus is the same resource: E_PROTOCOL_CONFLICT', async () => {
       const h = ctx.h();
       const bus = ctx.unique('wk');
