@@ -59,11 +59,6 @@ export function serialKey(portPath: string, options: SerialKeyOptions = {}): Res
   return `serial:${resolved}` as ResourceKey;
 }
 
-/** The OS path a serial key stands for (what serialport opens). */
-export function serialPathOfKey(key: ResourceKey): string {
-  return key.startsWith('serial:') ? key.slice('serial:'.length) : key;
-}
-
 export type VisaResource =
   | { kind: 'usb'; board: number; vendorId: number; productId: number; serial: string; usbInterface: number }
   | { kind: 'socket'; board: number; host: string; port: number }
