@@ -6,8 +6,8 @@
 import * as net from 'net';
 import type { LabbenchError } from '../core/errors';
 import { NotFoundError, TimeoutError, toLabbenchError } from '../core/errors';
-import { LineTransport } from '../visa/line-transport';
-import type { MessageTransport } from '../visa/types';
+import { LineTransport } from './line-transport';
+import type { MessageTransport } from './message';
 
 export interface TcpConnectOptions {
   host: string;

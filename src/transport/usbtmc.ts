@@ -19,7 +19,7 @@ import {
   isDeviceGone,
   toLabbenchError,
 } from '../core/errors';
-import type { MessageTransport } from '../visa/types';
+import type { MessageTransport } from './message';
 import {
   HEADER_SIZE,
   MsgId,

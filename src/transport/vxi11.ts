@@ -19,7 +19,7 @@ import {
   TimeoutError,
   UnsupportedError,
 } from '../core/errors';
-import type { MessageTransport } from '../visa/types';
+import type { MessageTransport } from './message';
 import { connectTcp, socketClose, socketWrite } from './tcp';
 import {
   CoreProc,

@@ -4,7 +4,7 @@
  */
 import { openSerialStream } from '../transport/serial';
 import type { SerialSettings } from '../transport/types';
-import { LineTransport } from './line-transport';
+import { LineTransport } from '../transport/line-transport';
 import type { MessageTransport } from './types';
 
 /** SCPI-over-RS-232 default: 9600 8N1 (what most bench instruments ship with). */

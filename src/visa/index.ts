@@ -6,7 +6,7 @@ export * from './open';
 export * from './acquire';
 export * from './discovery';
 export * from './sim-instruments';
-export { LineFramer, stripTerminator } from './framing';
+export { LineFramer, stripTerminator } from '../transport/line-framer';
 export { DEFAULT_ASRL_SETTINGS } from './asrl';
 export { setUsbBackend, UsbtmcTransport } from '../transport/usbtmc';
 export type { UsbBackend, UsbDeviceLike } from '../transport/usbtmc-types';

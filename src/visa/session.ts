@@ -19,7 +19,7 @@
  */
 import { Mutex } from 'async-mutex';
 import { ClosedError, InvalidInputError, LabbenchError, TimeoutError } from '../core/errors';
-import { stripTerminator } from './framing';
+import { stripTerminator } from '../transport/line-framer';
 import {
   formatScpiCommand,
   isScpiQuery,

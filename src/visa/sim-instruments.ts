@@ -15,8 +15,8 @@ import {
   isDeviceGone,
   toLabbenchError,
 } from '../core/errors';
-import { LineFramer } from './framing';
-import { ReplyQueue } from './reply-queue';
+import { LineFramer } from '../transport/line-framer';
+import { ReplyQueue } from '../transport/reply-queue';
 import type { MessageTransport, ScpiDeviceModel, SimInstrumentFactory } from './types';
 
 interface Registration {

@@ -4,9 +4,9 @@
  * through `died`; this class does the framing, reply timeouts and listener bookkeeping.
  */
 import { ClosedError, DisconnectedError, toLabbenchError } from '../core/errors';
-import { LineFramer } from './framing';
+import { LineFramer } from './line-framer';
 import { ReplyQueue } from './reply-queue';
-import type { MessageTransport } from './types';
+import type { MessageTransport } from './message';
 
 export interface LineLink {
   /** Resolves once the bytes are handed to the OS; rejects with an OS-coded error if gone. */
