@@ -7,13 +7,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { NotFoundError, type LabbenchError, toLabbenchError } from '../src/core/errors';
-import {
-  pollError,
-  pollTargets,
-  type PollSample,
-  type PollTarget,
-  type WatlowPollError,
-} from '../src/watlow';
+import { pollError, pollTargets, type PollSample, type PollTarget, WatlowPollError } from '../src/watlow';
 import { parsePeriod } from './shared/config';
 import type { Send } from './shared/errors';
 import { FlowNode, recoveryMessage, type Repeater } from './shared/flow-node';
@@ -142,7 +136,9 @@ export = function (RED: NodeAPI): void {
      */
     function failureText(codes: readonly string[]): string {
       const first = codes[0];
-      return first !== undefined && codes.every((c) => c === first) ? reasonFor(t, first) : reasonFor(t, 'E_POLL_FAILED');
+      return first !== undefined && codes.every((c) => c === first)
+        ? reasonFor(t, first)
+        : reasonFor(t, 'E_POLL_FAILED');
     }
 
     function showResult(samples: PollSample[]): void {
@@ -156,9 +152,13 @@ export = function (RED: NodeAPI): void {
       }
       const first = good[0];
       const text =
-        good.length === 1 && first ? valueText(first.value, first.units) : plural(t, 'status.values', good.length);
+        good.length === 1 && first
+          ? valueText(first.value, first.units)
+          : plural(t, 'status.values', good.length);
       if (failed.length > 0) {
-        flow.show(problem(note(t('status.someFailed', { text, failed: plural(t, 'status.failed', failed.length) }))));
+        flow.show(
+          problem(note(t('status.someFailed', { text, failed: plural(t, 'status.failed', failed.length) }))),
+        );
       } else {
         flow.show(ready(t, note(text)));
       }
@@ -208,11 +208,11 @@ export = function (RED: NodeAPI): void {
               topic: 'interval',
               payload: (e as { samples?: unknown }).samples ?? [],
             }),
-            failureText: (e) => {
-              const failures = (e as { failures?: readonly { code: string }[] }).failures;
-              return failures && failures.length > 0 ? failureText(failures.map((f) => f.code)) : reasonFor(t, e.code);
-            },
-            recoveryMessage: recovery ? (r) => recoveryMessage(RED, `${baseTopic()}/recovered`, r) : undefined,
+            // A failed poll has shown its samples' failure (run → showResult); a setup error has not.
+            failureStatus: (e) => (e instanceof WatlowPollError ? undefined : problem(reasonFor(t, e.code))),
+            recoveryMessage: recovery
+              ? (r) => recoveryMessage(RED, `${baseTopic()}/recovered`, r)
+              : undefined,
           })
         : undefined;
     // First poll right after deploy (the other nodes of the flow are started by then).

@@ -101,9 +101,6 @@ export class InputRunner {
 export async function settleWithin(clock: Clock, work: Promise<unknown>[], capMs: number): Promise<void> {
   if (work.length === 0) return;
   const abort = new AbortController();
-  await Promise.race([
-    Promise.allSettled(work),
-    sleep(clock, capMs, abort.signal).catch(() => undefined),
-  ]);
+  await Promise.race([Promise.allSettled(work), sleep(clock, capMs, abort.signal).catch(() => undefined)]);
   abort.abort();
 }

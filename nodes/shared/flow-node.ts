@@ -81,8 +81,11 @@ export interface RepeatOptions {
   run(): Promise<void>;
   /** The message a failure reaches Catch with (`node.error(err, msg)`). */
   failureMessage(err: LabbenchError): Record<string, unknown>;
-  /** The red-ring text for a failure (default: the short reason of its code). */
-  failureText?(err: LabbenchError): string;
+  /**
+   * The status for a failure (default: red ring with the short reason of its code); undefined when
+   * the tick has shown it already. Keep it the same for the same condition on every tick.
+   */
+  failureStatus?(err: LabbenchError): NodeStatus | undefined;
   /** Sent once when a reported failure clears; return undefined to send nothing. */
   recoveryMessage?(recovery: Recovery): NodeMessage | undefined;
   /** Other work that counts as overlap (an input poll in flight): the tick is skipped. */
@@ -222,8 +225,10 @@ export class Repeater {
     const e = toLabbenchError(err);
     // The resource closing under a redeploy is not a fault of the device.
     if (e.code === 'E_CLOSED') return;
-    const text = this.options.failureText?.(e) ?? reasonFor(this.flow.t, e.code);
-    this.flow.show(problem(text));
+    const status = this.options.failureStatus
+      ? this.options.failureStatus(e)
+      : problem(reasonFor(this.flow.t, e.code));
+    if (status) this.flow.show(status);
     const signature = `${e.code}:${e.message}`;
     if (this.failure && this.failure.signature === signature) {
       this.failure.count++;
@@ -262,7 +267,8 @@ export class FlowNode {
 
     if (options.config) this.use(options.config);
     if (this.propertyError) this.show(problem(reasonFor(this.t, this.propertyError.code)));
-    else if (options.config === null) this.show(problem(this.t(options.missingConfigText ?? 'common.status.noConfig')));
+    else if (options.config === null)
+      this.show(problem(this.t(options.missingConfigText ?? 'common.status.noConfig')));
     else this.show(idle(this.t));
 
     // Exactly two declared parameters: Node-RED passes (removed, done) by the listener's arity.

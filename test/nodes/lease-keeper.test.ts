@@ -32,7 +32,12 @@ function onFakeClock(): { clock: FakeClock; registry: ResourceRegistry } {
   return { clock, registry: new ResourceRegistry({ clock }) };
 }
 
-function keeperOn(registry: ResourceRegistry, bus: string, graceMs = 30, clock?: FakeClock): LeaseKeeper<Handle> {
+function keeperOn(
+  registry: ResourceRegistry,
+  bus: string,
+  graceMs = 30,
+  clock?: FakeClock,
+): LeaseKeeper<Handle> {
   return new LeaseKeeper<Handle>({
     describe: `labbench-watlow "${bus}"`,
     graceMs,
