@@ -80,7 +80,7 @@ interface HasTranslate {
 }
 
 /**
- * The translator of one node type: `t('status.failed')` is `<type>.status.failed` in that type's
+ * The translator of one node type: `t('status.skipped')` is `<type>.status.skipped` in that type's
  * catalogue, `t('common.status.idle')` the shared text.
  */
 export function translator(RED: HasTranslate, type: string): Translate {
