@@ -12,7 +12,8 @@
  *    one (or a busy input, if told) still running is skipped and counted;
  *  - a failure repeating on every tick reaches Catch once (`node.error(err, msg)`), with one stable
  *    status; when it clears, the status says so and, if asked, a recovery message is sent;
- *  - `close` never throws, waits (bounded) for messages and ticks in flight, then deregisters.
+ *  - `close` never throws: it stops the ticks, runs `onClose` work, waits (bounded) for messages
+ *    and ticks in flight, runs `onDrained` work, deregisters, then calls `done`.
  *
  * Time comes from the injected clock (`RED.settings.labbench.clock`, the system clock otherwise),
  * so node tests drive ticks and drain caps with a FakeClock instead of sleeping.
@@ -253,6 +254,7 @@ export class FlowNode {
   private runner: InputRunner | undefined;
   private readonly repeaters: Repeater[] = [];
   private readonly cleanups: (() => void)[] = [];
+  private readonly afterDrain: ((removed: boolean) => void | Promise<void>)[] = [];
   private lastStatus: NodeStatus | undefined;
   private readonly propertyError: LabbenchError | undefined;
   private readonly errorContext: (() => { resource?: string }) | undefined;
@@ -339,6 +341,15 @@ export class FlowNode {
     this.cleanups.push(fn);
   }
 
+  /**
+   * Work to do once the messages and ticks in flight have finished, before the node deregisters:
+   * closing a lease the node holds itself (a node on a plain serial-port config node). Awaited;
+   * its failure is ignored.
+   */
+  onDrained(fn: (removed: boolean) => void | Promise<void>): void {
+    this.afterDrain.push(fn);
+  }
+
   /** Shows the recovery notice: the last status, marked recovered. */
   showRecovered(): void {
     const last = this.lastStatus;
@@ -383,7 +394,14 @@ export class FlowNode {
     const work: Promise<unknown>[] = [];
     if (this.runner) work.push(this.runner.drain(DRAIN_CAP_MS));
     for (const r of this.repeaters) if (r.inFlight) work.push(r.inFlight);
-    void settleWithin(this.clock, work, DRAIN_CAP_MS).then(() => {
+    void settleWithin(this.clock, work, DRAIN_CAP_MS).then(async () => {
+      for (const fn of this.afterDrain) {
+        try {
+          await fn(removed);
+        } catch {
+          // never throw from close
+        }
+      }
       for (const config of this.configs.values()) {
         try {
           config.deregister(this.node, removed);
