@@ -13,7 +13,7 @@ import {
   encodeMessage,
   fatalErrorText,
 } from './hislip-codec';
-import type { HislipMessage } from './hislip-codec';
+import type { ReceivedMessage } from './hislip-codec';
 import { socketClose, socketWrite } from './tcp';
 
 /** What a server's FatalError means to the caller: busy for "too many clients", else protocol. */
@@ -33,8 +33,8 @@ export function fatalErrorToLabbench(code: number, text: string, label: string):
 
 export class HislipChannel {
   private readonly reader: HislipFrameReader;
-  private readonly inbox: HislipMessage[] = [];
-  private waiter: ((m: HislipMessage | undefined) => void) | undefined;
+  private readonly inbox: ReceivedMessage[] = [];
+  private waiter: ((m: ReceivedMessage | undefined) => void) | undefined;
   private deadReason: LabbenchError | undefined;
   private closing = false;
   private readonly deathListeners = new Set<(err: LabbenchError) => void>();
@@ -76,7 +76,7 @@ export class HislipChannel {
 
   private onData(chunk: Buffer): void {
     if (this.deadReason) return;
-    let messages: HislipMessage[];
+    let messages: ReceivedMessage[];
     try {
       messages = this.reader.push(chunk);
     } catch (err) {
@@ -133,18 +133,18 @@ export class HislipChannel {
   }
 
   /** The next message, in arrival order. */
-  next(timeoutMs: number, signal: AbortSignal | undefined, what: string): Promise<HislipMessage> {
+  next(timeoutMs: number, signal: AbortSignal | undefined, what: string): Promise<ReceivedMessage> {
     const queued = this.inbox.shift();
     if (queued) return Promise.resolve(queued);
     if (this.deadReason) return Promise.reject(this.deadReason);
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<HislipMessage>((resolve, reject) => {
+    return new Promise<ReceivedMessage>((resolve, reject) => {
       const finish = (): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         if (this.waiter === onMessage) this.waiter = undefined;
       };
-      const onMessage = (m: HislipMessage | undefined): void => {
+      const onMessage = (m: ReceivedMessage | undefined): void => {
         finish();
         if (m) resolve(m);
         else reject(this.deadReason);

@@ -127,6 +127,28 @@ export interface HislipMessage {
   payload: Buffer;
 }
 
+/**
+ * A message as the reader delivers it: the payload as the views of the TCP chunks it arrived in
+ * (`parts`, no copy), joined only when `payload` is asked for. A reply spread over many Data
+ * messages is then copied exactly once, when the transport joins all their parts.
+ */
+export class ReceivedMessage implements HislipMessage {
+  private joined: Buffer | undefined;
+
+  constructor(
+    readonly type: number,
+    readonly control: number,
+    readonly parameter: number,
+    readonly parts: readonly Buffer[],
+    readonly payloadLength: number,
+  ) {}
+
+  get payload(): Buffer {
+    this.joined ??= this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.payloadLength);
+    return this.joined;
+  }
+}
+
 /** Encodes a header for `payloadLength` bytes (written separately, so big payloads are not copied). */
 export function encodeHeader(
   type: number,
@@ -200,8 +222,8 @@ export function decodeHeader(bytes: Buffer, maxPayload: number, offset = 0): His
 }
 
 /**
- * Turns a byte stream into messages. Chunks are kept as a list and each payload is copied at most
- * once (not at all when it lies inside one chunk), so a 16 MiB reply costs linear time. After an
+ * Turns a byte stream into messages. Chunks are kept as a list and payloads handed out as views of
+ * them, so a 16 MiB reply costs linear time and one copy (the caller's final join). After an
  * error the reader stays broken: the stream has lost its framing.
  */
 export class HislipFrameReader {
@@ -223,23 +245,23 @@ export class HislipFrameReader {
     return this.buffered;
   }
 
-  push(chunk: Buffer): HislipMessage[] {
+  push(chunk: Buffer): ReceivedMessage[] {
     if (this.broken) throw this.broken;
     if (chunk.length > 0) {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
     }
-    const out: HislipMessage[] = [];
+    const out: ReceivedMessage[] = [];
     try {
       for (;;) {
         if (!this.header) {
           if (this.buffered < HISLIP_HEADER_SIZE) break;
-          this.header = decodeHeader(this.take(HISLIP_HEADER_SIZE), this.maxPayload);
+          this.header = decodeHeader(this.takeJoined(HISLIP_HEADER_SIZE), this.maxPayload);
         }
         if (this.buffered < this.header.payloadLength) break;
         const { type, control, parameter, payloadLength } = this.header;
         this.header = undefined;
-        out.push({ type, control, parameter, payload: this.take(payloadLength) });
+        out.push(new ReceivedMessage(type, control, parameter, this.takeParts(payloadLength), payloadLength));
       }
     } catch (err) {
       this.broken = err as Error;
@@ -248,25 +270,24 @@ export class HislipFrameReader {
     return out;
   }
 
-  /** Removes `n` buffered bytes: a view when they sit in one chunk, else one copy. */
-  private take(n: number): Buffer {
-    if (n === 0) return Buffer.alloc(0);
-    const first = this.chunks[0];
-    if (first.length - this.headOffset >= n) {
-      const view = first.subarray(this.headOffset, this.headOffset + n);
-      this.advance(n);
-      return view;
-    }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
+  /** Removes `n` buffered bytes as views of the chunks they sit in (no copy). */
+  private takeParts(n: number): Buffer[] {
+    const parts: Buffer[] = [];
+    let left = n;
+    while (left > 0) {
       const head = this.chunks[0];
-      const part = Math.min(n - filled, head.length - this.headOffset);
-      head.copy(out, filled, this.headOffset, this.headOffset + part);
-      filled += part;
+      const part = Math.min(left, head.length - this.headOffset);
+      parts.push(head.subarray(this.headOffset, this.headOffset + part));
+      left -= part;
       this.advance(part);
     }
-    return out;
+    return parts;
+  }
+
+  /** Removes `n` buffered bytes as one buffer (a view when they sit in one chunk). */
+  private takeJoined(n: number): Buffer {
+    const parts = this.takeParts(n);
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts, n);
   }
 
   private advance(n: number): void {

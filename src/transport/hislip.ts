@@ -44,7 +44,8 @@ export interface HislipOpenOptions {
   timeoutMs: number;
   /**
    * Largest message we accept from the server (announced with AsyncMaxMsgSize). Larger replies
-   * arrive as several Data messages. Default 1 MiB.
+   * arrive as several Data messages. Default 16 MiB (fewer messages per big block; memory is
+   * bounded by maxReplyBytes either way).
    */
   maxMessageSize?: number;
   /** Cap on one whole reply (all Data messages up to DataEnd). Default 64 MiB + 4 KiB. */
@@ -53,7 +54,7 @@ export interface HislipOpenOptions {
   mode?: 'overlapped' | 'synchronized';
 }
 
-const DEFAULT_MAX_MESSAGE = 1 << 20;
+const DEFAULT_MAX_MESSAGE = 16 << 20;
 /** The binary-block cap (64 MiB) plus slack for the block header and terminator. */
 const DEFAULT_MAX_REPLY = (64 << 20) + 4096;
 /** Async-channel answers carry no big payloads; anything larger is a broken server. */
@@ -230,8 +231,8 @@ export class HislipTransport implements MessageTransport {
       const m = await this.sync.next(Math.max(0, deadline - Date.now()), signal, 'reply');
       if (m.type === MessageType.Data || m.type === MessageType.DataEnd) {
         if (m.parameter !== this.lastSentId && m.parameter !== HISLIP_ANY_MESSAGE_ID) continue; // stale reply
-        this.partial.push(m.payload);
-        this.partialBytes += m.payload.length;
+        this.partial.push(...m.parts);
+        this.partialBytes += m.payloadLength;
         if (this.partialBytes > this.maxReplyBytes) {
           this.partial = [];
           this.partialBytes = 0;

@@ -142,39 +142,55 @@ export async function serveScpiOverHislip(
     }
   };
 
-  const sendReply = (s: Session, reply: Buffer, messageId: number): void => {
+  const sendReply = (s: Session, reply: Buffer[], messageId: number): void => {
     const fault = faults.shift();
     if (fault === 'fatalError') {
       fatal(s.sync, 0x80, 'simulated fatal error');
       return;
     }
     if (fault === 'badPrologue' || fault === 'oversizeLength') {
+      const length = reply.reduce((n, p) => n + p.length, 0);
       const header = encodeHeader(
         MessageType.DataEnd,
         0,
         messageId,
-        fault === 'oversizeLength' ? 2 ** 40 : reply.length,
+        fault === 'oversizeLength' ? 2 ** 40 : length,
       );
       if (fault === 'badPrologue') header.write('XS', 0, 'latin1');
       s.sync.write(header);
-      if (fault === 'badPrologue') s.sync.write(reply);
+      if (fault === 'badPrologue') for (const part of reply) s.sync.write(part);
       return;
     }
-    if (fault === 'staleMessageId') sendData(s, Buffer.from('stale reply\n'), (messageId - 2) >>> 0);
+    if (fault === 'staleMessageId') sendData(s, [Buffer.from('stale reply\n')], (messageId - 2) >>> 0);
     sendData(s, reply, messageId);
   };
 
-  const sendData = (s: Session, reply: Buffer, messageId: number): void => {
+  /** Sends a reply's parts as Data messages of at most what the client accepts, DataEnd last. */
+  const sendData = (s: Session, parts: Buffer[], messageId: number): void => {
     const room = Math.max(1, s.clientMax - HISLIP_HEADER_SIZE);
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    let sent = 0;
+    let index = 0;
     let offset = 0;
     do {
-      const piece = reply.subarray(offset, offset + room);
-      offset += piece.length;
-      const type = offset >= reply.length ? MessageType.DataEnd : MessageType.Data;
-      s.sync.write(encodeHeader(type, 0, messageId, piece.length));
-      if (piece.length > 0) s.sync.write(piece);
+      const size = Math.min(room, total - sent);
+      s.sync.write(
+        encodeHeader(sent + size >= total ? MessageType.DataEnd : MessageType.Data, 0, messageId, size),
+      );
+      for (let left = size; left > 0;) {
+        const part = parts[index];
+        const n = Math.min(left, part.length - offset);
+        if (n > 0) s.sync.write(part.subarray(offset, offset + n));
+        offset += n;
+        left -= n;
+        if (offset === part.length) {
+          index++;
+          offset = 0;
+        }
+      }
+      sent += size;
       stats.dataMessagesOut++;
-    } while (offset < reply.length);
+    } while (sent < total);
   };
 
   const execute = async (s: Session, line: string, messageId: number, generation: number): Promise<void> => {
@@ -189,7 +205,7 @@ export async function serveScpiOverHislip(
       return;
     }
     if (reply === null || s.closed || generation !== s.generation) return;
-    sendReply(s, replyBytes(reply), messageId);
+    sendReply(s, replyParts(reply), messageId);
   };
 
   const onSyncMessage = (s: Session, m: HislipMessage): void => {
@@ -409,9 +425,9 @@ export async function serveScpiOverHislip(
 
 const LF = Buffer.from('\n');
 
-/** A model's reply with its LF; models may answer binary data (blocks) as a Buffer. */
-function replyBytes(reply: unknown): Buffer {
-  return Buffer.isBuffer(reply) ? Buffer.concat([reply, LF]) : Buffer.from(`${String(reply)}\n`, 'latin1');
+/** A model's reply and its LF; models may answer binary data (blocks) as a Buffer, sent uncopied. */
+function replyParts(reply: unknown): Buffer[] {
+  return Buffer.isBuffer(reply) ? [reply, LF] : [Buffer.from(`${String(reply)}\n`, 'latin1')];
 }
 
 /** HiSLIP locks: one exclusive holder, or any number of holders sharing one lock name. */
