@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import * as net from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { isDeviceGone } from '../../src/core/errors';
 import { formatVisaResource, parseVisaResource, visaKey } from '../../src/core/identity';
@@ -6,7 +7,13 @@ import { ResourceRegistry } from '../../src/core/registry';
 import { parseKeithleySimulatorArgs } from '../../src/sim/keithley/cli';
 import { serveScpiOverHislip } from '../../src/sim/visa/hislip-server';
 import type { HislipServerOptions, ScpiHislipServer } from '../../src/sim/visa/hislip-server';
-import { HISLIP_INITIAL_MESSAGE_ID } from '../../src/transport/hislip-codec';
+import {
+  HISLIP_INITIAL_MESSAGE_ID,
+  HislipFrameReader,
+  MessageType,
+  encodeHeader,
+  encodeMessage,
+} from '../../src/transport/hislip-codec';
 import { openHislipTransport } from '../../src/transport/hislip';
 import type { HislipOpenOptions, HislipTransport } from '../../src/transport/hislip';
 import { acquireVisaSession } from '../../src/visa/acquire';
@@ -297,6 +304,24 @@ describe('HiSLIP faults: each a coded error, the link reported dead once', () =>
     });
   }
 
+  it('an Error message is E_PROTOCOL with its code; the link stays up', async () => {
+    await withServer({}, async (server) => {
+      const t = await open(server);
+      const closed: unknown[] = [];
+      t.onClose((err) => closed.push(err));
+      server.injectFault('errorMessage');
+      await t.write(Buffer.from('*IDN?\n'));
+      await assert.rejects(t.read(1000), (err: unknown) => {
+        coded('E_PROTOCOL', /message too large \(simulated error\)/)(err);
+        assert.equal((err as Coded).deviceCode, 4);
+        return true;
+      });
+      assert.equal(await query(t, 'ECHO? still here'), 'still here\n');
+      assert.deepEqual(closed, []);
+      await t.close();
+    });
+  });
+
   it('a dropped connection is E_DISCONNECTED (device gone) on the pending read and through onClose', async () => {
     await withServer({}, async (server, model) => {
       const t = await open(server);
@@ -309,6 +334,56 @@ describe('HiSLIP faults: each a coded error, the link reported dead once', () =>
       assert.ok(err && isDeviceGone(err), String(err));
       model.release('never sent');
       await t.close();
+    });
+  });
+});
+
+describe('the simulated server refuses broken clients', () => {
+  /** Sends raw bytes and collects what comes back until the server closes the connection. */
+  async function rawExchange(port: number, bytes: Buffer): Promise<Buffer> {
+    const socket = net.connect(port, '127.0.0.1');
+    const parts: Buffer[] = [];
+    socket.on('data', (c: Buffer) => parts.push(c));
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write(bytes);
+    await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    return Buffer.concat(parts);
+  }
+
+  it('a header without "HS" gets FatalError 1 (poorly formed header) and the connection closes', async () => {
+    await withServer({}, async (server) => {
+      const bad = encodeMessage(MessageType.Initialize, 0, 0, Buffer.from('hislip0'));
+      bad.write('XX', 0, 'latin1');
+      const [reply] = new HislipFrameReader(4096).push(await rawExchange(server.port, bad));
+      assert.deepEqual([reply.type, reply.control], [MessageType.FatalError, 1]);
+      assert.equal(server.sessionCount, 0);
+    });
+  });
+
+  it('a client announcing a payload over the server maximum gets FatalError 1', async () => {
+    await withServer({ maxMessageSize: 1024 }, async (server) => {
+      const [reply] = new HislipFrameReader(4096).push(
+        await rawExchange(server.port, encodeHeader(MessageType.Initialize, 0, 0, 2 ** 40)),
+      );
+      assert.deepEqual([reply.type, reply.control], [MessageType.FatalError, 1]);
+    });
+  });
+
+  it('Data before the asynchronous channel exists gets FatalError 2', async () => {
+    await withServer({}, async (server, model) => {
+      const init = encodeMessage(MessageType.Initialize, 0, 0x01004c42, Buffer.from('hislip0'));
+      const data = encodeMessage(MessageType.DataEnd, 0, 0xffffff00, Buffer.from(':VOLT 7\n'));
+      const messages = new HislipFrameReader(4096).push(
+        await rawExchange(server.port, Buffer.concat([init, data])),
+      );
+      assert.deepEqual(
+        messages.map((m) => [m.type, m.control]),
+        [
+          [MessageType.InitializeResponse, 0],
+          [MessageType.FatalError, 2],
+        ],
+      );
+      assert.equal(model.voltage, 0, 'nothing executed');
     });
   });
 });
@@ -338,6 +413,20 @@ describe('HiSLIP through the VISA layer', () => {
       await session.write(':VOLT 5');
       assert.equal(await session.query(':VOLT?'), '5');
       await assert.rejects(session.write(':VOLT 99'), coded('E_DEVICE_ERROR'));
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('a ScpiSession recovers from an unanswered query with a HiSLIP device clear', async () => {
+    const session = new ScpiSession(await openVisaTransport(parseVisaResource(server.resource)), {
+      timeoutMs: 150,
+    });
+    try {
+      const clears = model.clears;
+      await assert.rejects(session.query('SILENT?'), coded('E_TIMEOUT'));
+      assert.ok(model.clears > clears, 'the session cleared the device');
+      assert.equal(await session.query('*IDN?'), IDN);
     } finally {
       await session.close();
     }

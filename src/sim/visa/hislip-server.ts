@@ -36,9 +36,10 @@ export interface HislipServerOptions extends SimServerAddress {
 
 /**
  * Fault injection on the next reply: a header without "HS", a header announcing a 1 TiB payload,
- * a FatalError followed by closing, or the reply sent first under a stale MessageID.
+ * a FatalError followed by closing, an Error ("message too large") instead of the reply, or the
+ * reply sent first under a stale MessageID.
  */
-export type HislipFault = 'badPrologue' | 'oversizeLength' | 'fatalError' | 'staleMessageId';
+export type HislipFault = 'badPrologue' | 'oversizeLength' | 'fatalError' | 'errorMessage' | 'staleMessageId';
 
 export interface HislipServerStats {
   /** Data + DataEnd messages received, and the largest payload among them. */
@@ -146,6 +147,10 @@ export async function serveScpiOverHislip(
     const fault = faults.shift();
     if (fault === 'fatalError') {
       fatal(s.sync, 0x80, 'simulated fatal error');
+      return;
+    }
+    if (fault === 'errorMessage') {
+      send(s.sync, MessageType.Error, ErrorCode.MessageTooLarge, 0, Buffer.from('simulated error'));
       return;
     }
     if (fault === 'badPrologue' || fault === 'oversizeLength') {
