@@ -313,7 +313,6 @@ function encodeBool(value: unknown, at: string): boolean {
 function encodeString(spec: ValueSpec, value: unknown): number[] {
   if (typeof value !== 'string')
     throw new InvalidInputError(`A string value must be text; got ${JSON.stringify(value)}.`);
-  // eslint-disable-next-line no-control-regex
   if (/[^\u0020-\u007e]/.test(value))
     throw new InvalidInputError(
       `Only printable ASCII characters can be written as a Modbus string; got ${JSON.stringify(value)}.`,
