@@ -47,6 +47,11 @@ export interface PacedWriterOptions {
   scheduler?: PacingScheduler;
   /** Below this many ms to a frame's last byte, poll instead of arming a timer (0 = never poll). */
   pollBelowMs?: number;
+  /**
+   * Shortest wait between two writes inside a frame, ms (default 1: Node's timer resolution).
+   * Bytes due meanwhile go out together; the frame's last byte is still released on time.
+   */
+  tickMs?: number;
 }
 
 interface Segment {
@@ -61,6 +66,7 @@ export class PacedWriter {
   private readonly byteMs: number;
   private readonly scheduler: PacingScheduler;
   private readonly pollBelowMs: number;
+  private readonly tickMs: number;
   private readonly queue: Segment[] = [];
   private freeAt = -Infinity;
   private wake: { kind: 'timeout' | 'immediate'; handle: unknown } | undefined;
@@ -73,6 +79,7 @@ export class PacedWriter {
     this.byteMs = byteTimeMs(options.baudRate, options.bitsPerByte ?? 10);
     this.scheduler = options.scheduler ?? realScheduler;
     this.pollBelowMs = options.pollBelowMs ?? 1;
+    this.tickMs = options.tickMs ?? 1;
   }
 
   /** When the line is idle again (the last queued byte's end), in scheduler time. */
@@ -124,11 +131,14 @@ export class PacedWriter {
     const frameEnd = head.firstDue + (head.bytes.length - 1) * this.byteMs;
     if (frameEnd - now < this.pollBelowMs)
       this.wake = { kind: 'immediate', handle: this.scheduler.setImmediate(() => this.pump()) };
-    else
+    else {
+      // At most one wake-up a tick, but never past the moment the frame's end needs attention.
+      const wait = Math.min(Math.max(nextDue - now, this.tickMs), frameEnd - this.pollBelowMs - now);
       this.wake = {
         kind: 'timeout',
-        handle: this.scheduler.setTimeout(() => this.pump(), Math.max(0, nextDue - now)),
+        handle: this.scheduler.setTimeout(() => this.pump(), Math.max(0, wait)),
       };
+    }
   }
 }
 
