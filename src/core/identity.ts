@@ -83,6 +83,15 @@ const NETWORK_SCHEME = /^(tcp|modbus-tcp):\/\//i;
 const HOST_NAME = /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/;
 const IPV6_LITERAL = /^[0-9a-f:.]+$/;
 
+/** The compressed form (fe80:0:0::1 → fe80::1), so two spellings of one address meet; undefined if invalid. */
+function compressIpv6(literal: string): string | undefined {
+  try {
+    return new URL(`http://[${literal}]/`).hostname.slice(1, -1);
+  } catch {
+    return undefined;
+  }
+}
+
 function badNetworkPath(text: string, why: string): InvalidInputError {
   return new InvalidInputError(
     `"${text}" is not a usable network serial path: ${why}. Write tcp://host:port for a serial device server (e.g. tcp://192.168.1.20:4001) or modbus-tcp://host[:502] for a Modbus TCP gateway; IPv6 addresses go in brackets (tcp://[fe80::1]:4001).`,
@@ -105,9 +114,11 @@ export function parseNetworkBusPath(text: string): NetworkBusAddress | undefined
   if (rest.startsWith('[')) {
     const close = rest.indexOf(']');
     if (close < 0) throw badNetworkPath(trimmed, 'the IPv6 address has no closing "]"');
-    host = rest.slice(1, close).toLowerCase();
-    if (!IPV6_LITERAL.test(host) || !host.includes(':'))
-      throw badNetworkPath(trimmed, `"[${host}]" is not an IPv6 address`);
+    const literal = rest.slice(1, close).toLowerCase();
+    if (!IPV6_LITERAL.test(literal) || !literal.includes(':'))
+      throw badNetworkPath(trimmed, `"[${literal}]" is not an IPv6 address`);
+    host = compressIpv6(literal) ?? '';
+    if (host === '') throw badNetworkPath(trimmed, `"[${literal}]" is not an IPv6 address`);
     after = rest.slice(close + 1);
   } else {
     const colon = rest.indexOf(':');

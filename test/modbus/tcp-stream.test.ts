@@ -23,7 +23,10 @@ describe('tcp:// and modbus-tcp:// paths: canonical keys', () => {
       ['tcp://10.0.0.5:4001', ['tcp://10.0.0.5:4001', 'TCP://10.0.0.5:4001', '  tcp://10.0.0.5:4001 ']],
       ['tcp://moxa-1.lab:4001', ['tcp://MOXA-1.lab:4001', 'tcp://moxa-1.LAB:04001']],
       ['modbus-tcp://gw.lab:502', ['modbus-tcp://gw.lab', 'Modbus-TCP://GW.lab:502']],
-      ['tcp://[fe80::1]:4001', ['tcp://[FE80::1]:4001', 'tcp://[fe80::1]:4001']],
+      [
+        'tcp://[fe80::1]:4001',
+        ['tcp://[FE80::1]:4001', 'tcp://[fe80::1]:4001', 'tcp://[fe80:0:0::0:1]:4001'],
+      ],
       ['modbus-tcp://[::1]:502', ['modbus-tcp://[::1]', 'modbus-tcp://[::1]:502']],
     ];
     for (const [key, spellings] of same) {
@@ -57,6 +60,7 @@ describe('tcp:// and modbus-tcp:// paths: canonical keys', () => {
     ['tcp://fe80::1:4001', /not ":port"/],
     ['tcp://[fe80::1:4001', /no closing/],
     ['tcp://[hello]:4001', /not an IPv6 address/],
+    ['tcp://[1:2:3:4:5:6:7:8:9]:4001', /not an IPv6 address/],
     ['tcp://a b:4001', /not a host name/],
   ];
   for (const [path, message] of refused) {
