@@ -60,6 +60,19 @@ describe('MbapLink through the simulated gateway', () => {
     });
   });
 
+  test('broadcast (unit 0) resolves once sent; the gateway forwards it and nothing answers', async () => {
+    await withLink(async (link) => {
+      const meter = bus.modbusDevice(10);
+      assert.equal(await link.transact(0, Buffer.from([0x06, 0, 2, 0, 7])), undefined);
+      for (let turns = 0; meter.holding[2] !== 7 && turns < 100_000; turns++)
+        await new Promise((r) => setImmediate(r));
+      assert.equal(meter.holding[2], 7, 'the meter acted on the broadcast');
+      // The next request is answered with its own reply: no stray frame came back for the broadcast.
+      assert.equal((await link.transact(10, READ_VOLTAGE))!.toString('hex'), VOLTAGE_REPLY);
+      assert.equal(link.lateReplies, 0);
+    });
+  });
+
   test('device exceptions come back as exception PDUs (02 illegal address)', async () => {
     await withLink(async (link) => {
       assert.equal((await link.transact(10, Buffer.from([0x04, 0, 50, 0, 1])))!.toString('hex'), '8402');

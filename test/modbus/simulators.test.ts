@@ -150,7 +150,7 @@ describe('labbench-sim watlow flags', () => {
   });
 
   const refused: [string[], RegExp][] = [
-    [[], /Give --serial, --tcp or --modbus-tcp/],
+    [[], /--serial <path> is required, unless the bus is served over TCP \(--tcp or --modbus-tcp\)/],
     [['--tcp', 'localhost'], /--tcp takes host:port/],
     [['--tcp', '127.0.0.1:99999'], /--tcp takes host:port/],
     [['--tcp', '127.0.0.1:0', '--modbus', '0'], /--modbus must be integers/],

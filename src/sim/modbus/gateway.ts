@@ -100,12 +100,14 @@ export async function serveBusAsModbusGateway(
       socket.resetAndDestroy();
       return;
     }
-    if (fault?.kind === 'exception') pdu = exception(fault.code);
-    else if (routes && !routes.has(request.unitId)) pdu = exception(GATEWAY_PATH_UNAVAILABLE);
-    else if (request.unitId === 0) {
+    if (request.unitId === 0) {
+      // Broadcast: forwarded, never answered.
       await forward(0, request.pdu);
       return;
-    } else pdu = (await forward(request.unitId, request.pdu)) ?? exception(GATEWAY_TARGET_FAILED);
+    }
+    if (fault?.kind === 'exception') pdu = exception(fault.code);
+    else if (routes && !routes.has(request.unitId)) pdu = exception(GATEWAY_PATH_UNAVAILABLE);
+    else pdu = (await forward(request.unitId, request.pdu)) ?? exception(GATEWAY_TARGET_FAILED);
     const out = encodeMbap({ transactionId: request.transactionId, unitId: request.unitId, pdu });
     if (fault?.kind === 'wrongTransactionId') out.writeUInt16BE((request.transactionId + 0x8000) & 0xffff, 0);
     if (fault?.kind === 'wrongProtocolId') out.writeUInt16BE(1, 2);

@@ -266,6 +266,13 @@ export class SimulatedWatlowBus {
       return;
     }
     const slave = frame.bytes[0]!;
+    if (slave === 0 && this.options.modbus !== false) {
+      // Broadcast: every generic device acts on it, none answers.
+      for (const meter of this.modbusDevices.values())
+        meter.answer(frame.bytes.subarray(1, frame.bytes.length - 2));
+      this.log('ignored', { protocol: 'modbus', address: 0, detail: 'broadcast' });
+      return;
+    }
     const device = this.modbusDevices.get(slave);
     if (device && this.options.modbus !== false) {
       this.transact('modbus', slave, frame.bytes, wire, arrivedAt, () =>

@@ -134,7 +134,9 @@ export function parseWatlowSimulatorArgs(argv: readonly string[]): WatlowSimulat
     }
   }
   if (!out.serial && !out.tcp && !out.modbusTcp)
-    throw new InvalidInputError(`Give --serial, --tcp or --modbus-tcp. Usage: ${WATLOW_SIM_USAGE}`);
+    throw new InvalidInputError(
+      `--serial <path> is required, unless the bus is served over TCP (--tcp or --modbus-tcp). Usage: ${WATLOW_SIM_USAGE}`,
+    );
   const clash = out.modbus.find((a) => out.addresses.includes(a));
   if (clash !== undefined)
     throw new InvalidInputError(
