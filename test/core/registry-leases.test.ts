@@ -10,7 +10,7 @@ describe('one handle, many leases', () => {
     const leases = ['a', 'b', 'c'].map((h) => f.registry.acquire(f.spec(`node ${h}`)));
     assert.equal(f.opener.attempts, 0, 'opening is lazy: acquire does not open');
     assert.ok(
-      leases.every((l) => l.resource === leases[0].resource),
+      leases.every((l) => l.sharesResourceWith(leases[0])),
       'one SharedResource for the key',
     );
     // Concurrent first uses from all leases: still one open.
@@ -21,8 +21,8 @@ describe('one handle, many leases', () => {
     assert.deepEqual(results.slice(0, 3), ['0:1', '1:1', '2:1']);
     assert.equal(f.opener.attempts, 1);
     assert.deepEqual(f.events, ['open#1']);
-    assert.equal(leases[0].resource.leaseCount, 3);
-    assert.equal(leases[0].resource.state, 'open');
+    assert.equal(leases[0].leaseCount, 3);
+    assert.equal(leases[0].state, 'open');
   });
 
   test('the handle closes when the last lease goes, not before', async () => {
@@ -34,7 +34,7 @@ describe('one handle, many leases', () => {
     b.release(); // idempotent: must not count twice
     await f.clock.advance(0);
     assert.deepEqual(f.events, ['open#1'], 'still one lease left');
-    assert.equal(f.registry.get(KEY), a.resource);
+    assert.ok(a.isOn(f.registry.get(KEY)!));
     c.release();
     await f.clock.advance(0);
     assert.deepEqual(f.events, ['open#1', 'close#1']);
@@ -60,7 +60,7 @@ describe('one handle, many leases', () => {
     const f = fixture();
     const a = f.registry.acquire(f.spec('a'));
     const states: string[] = [];
-    a.resource.onState((s) => states.push(s));
+    a.onState((s) => states.push(s));
     await a.open();
     a.release({ immediate: true });
     await f.clock.advance(0);
@@ -70,7 +70,7 @@ describe('one handle, many leases', () => {
   test('a throwing state listener does not break the resource', async () => {
     const f = fixture();
     const a = f.registry.acquire(f.spec('a'));
-    a.resource.onState(() => {
+    a.onState(() => {
       throw new Error('listener bug');
     });
     assert.equal(await a.transact(async (h) => h.id), 1);
@@ -87,7 +87,7 @@ describe('grace period (rule 2: a redeploy must not close and reopen the port)',
     await f.clock.advance(1999);
     assert.deepEqual(f.events, ['open#1'], 'not closed inside the grace period');
     const renewed = f.registry.acquire(f.spec('watlow "Oven 1"'));
-    assert.equal(renewed.resource, old.resource, 'the same resource is taken over');
+    assert.ok(renewed.sharesResourceWith(old), 'the same resource is taken over');
     await f.clock.advance(10_000);
     assert.equal(await renewed.transact(async (h) => h.id), 1, 'same handle');
     assert.deepEqual(f.events, ['open#1'], 'never closed, never reopened');
