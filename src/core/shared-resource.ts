@@ -5,15 +5,14 @@
  */
 import { Mutex } from 'async-mutex';
 import { sleep } from './clock';
+import { withDeadline } from './deadline';
 import { DriverCache } from './driver-cache';
 import type { LabbenchError } from './errors';
 import {
   BusyError,
   ClosedError,
   DisconnectedError,
-  ProtocolConflictError,
   QueueFullError,
-  SettingsConflictError,
   TimeoutError,
   hasErrorCode,
   isBusy,
@@ -21,8 +20,9 @@ import {
   toLabbenchError,
 } from './errors';
 import type { ResourceKey } from './identity';
+import type { LeaseToken } from './leases';
+import { LeaseBook } from './leases';
 import type {
-  ClaimSettings,
   Closeable,
   ProtocolClaim,
   ResolvedRegistryOptions,
@@ -32,6 +32,8 @@ import type {
 } from './resource-types';
 import { observesClose } from './resource-types';
 import { RoleGuard } from './roles';
+
+export type { LeaseToken } from './leases';
 
 /**
  * Where the handle is in its life. Each state carries exactly what it needs, so "a handle while
@@ -52,29 +54,7 @@ type Lifecycle<H> =
   /** Let go by the registry for good: every use fails with E_CLOSED. */
   | { readonly kind: 'disposed'; readonly done: Promise<void>; readonly handleClosing: boolean };
 
-/** One holder of the resource, as the resource knows it. */
-export interface LeaseToken {
-  readonly holder: string;
-  readonly claim: ProtocolClaim | undefined;
-}
-
-function formatSettings(settings: ClaimSettings | undefined): string {
-  if (!settings) return 'default settings';
-  return Object.entries(settings)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(', ');
-}
-
-function settingsDiffer(a: ClaimSettings | undefined, b: ClaimSettings | undefined): string[] {
-  if (!a || !b) return [];
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].filter((k) => a[k] !== b[k]);
-}
-
 let openSequence = 0;
-
-/** The longest delay a Node.js timer honours (larger ones fire after 1 ms). */
-const MAX_TIMER_MS = 2_147_483_647;
 
 const noop = (): void => undefined;
 
@@ -83,13 +63,11 @@ export class SharedResource<H extends Closeable = Closeable> {
   readonly roles: RoleGuard;
   private readonly mutex = new Mutex();
   private abortController = new AbortController();
-  private readonly leases = new Set<LeaseToken>();
+  private readonly leases: LeaseBook;
   private readonly listeners = new Set<StateListener>();
   private life: Lifecycle<H>;
   private waiting = 0;
   private graceTimer: unknown;
-  /** Who fixed the protocol; outlives its lease, since the handle was opened with its settings. */
-  private lastClaim: LeaseToken | undefined;
   /** Aborted by dispose: stops a busy-retry wait so teardown does not sit out the schedule. */
   private readonly disposal = new AbortController();
 
@@ -102,6 +80,7 @@ export class SharedResource<H extends Closeable = Closeable> {
     predecessorClosing?: Promise<void>,
   ) {
     this.roles = new RoleGuard(label);
+    this.leases = new LeaseBook(label);
     this.life = { kind: 'closed', lost: false, draining: predecessorClosing };
   }
 
@@ -135,12 +114,12 @@ export class SharedResource<H extends Closeable = Closeable> {
 
   /** The protocol fixed by the first claiming lease, if any lease claims one. */
   get protocol(): string | undefined {
-    return this.claimOwner()?.claim?.protocol;
+    return this.leases.protocol;
   }
 
   /** Holders of the current leases, for diagnostics. */
   holders(): string[] {
-    return [...this.leases].map((l) => l.holder);
+    return this.leases.holders();
   }
 
   onState(listener: StateListener): () => void {
@@ -161,47 +140,19 @@ export class SharedResource<H extends Closeable = Closeable> {
     }
   }
 
-  /**
-   * Who fixed the protocol: the first current lease with a claim or, when none is left (grace
-   * period, or only claimless leases), the last one that had it.
-   */
-  private claimOwner(): LeaseToken | undefined {
-    for (const lease of this.leases) if (lease.claim) return lease;
-    return this.lastClaim;
-  }
-
   /** The first claim fixes protocol and settings for the port; others must match. */
   checkClaim(holder: string, claim: ProtocolClaim | undefined): void {
-    if (!claim) return;
-    const owner = this.claimOwner();
-    if (!owner?.claim) return;
-    if (owner.claim.protocol !== claim.protocol) {
-      throw new ProtocolConflictError(
-        `${holder} wants ${this.label} for ${claim.protocol}, but ${owner.holder} already uses it for ${owner.claim.protocol}. One bus speaks one protocol: set every device on this port to the same protocol, or move one to another port.`,
-        { resource: this.label },
-      );
-    }
-    const differing = settingsDiffer(owner.claim.settings, claim.settings);
-    if (differing.length > 0) {
-      throw new SettingsConflictError(
-        `${holder} wants ${this.label} with ${formatSettings(claim.settings)}, but ${owner.holder} already opened it with ${formatSettings(owner.claim.settings)} (${differing.join(', ')} differ). Use one serial-port config node, or give both the same settings.`,
-        { resource: this.label },
-      );
-    }
+    this.leases.check(holder, claim);
   }
 
   addLease(holder: string, claim: ProtocolClaim | undefined): LeaseToken {
     this.cancelGrace();
-    const token: LeaseToken = { holder, claim };
-    this.leases.add(token);
-    this.lastClaim = this.claimOwner();
-    return token;
+    return this.leases.add(holder, claim);
   }
 
   /** `graceMs`: how long the handle outlives its last lease (0 = close now). */
   removeLease(token: LeaseToken, graceMs: number): void {
-    if (!this.leases.delete(token)) return;
-    this.lastClaim = this.claimOwner();
+    if (!this.leases.remove(token)) return;
     if (this.leases.size > 0 || this.isDisposed) return;
     // Close errors are logged by closeHandle; a release never throws or rejects.
     if (!(graceMs > 0)) {
@@ -440,36 +391,14 @@ export class SharedResource<H extends Closeable = Closeable> {
       if (this.abortController.signal.aborted) this.abortController = new AbortController();
       const controller = this.abortController;
       const work = this.runWithReplacement(fn, controller.signal);
-      // No (or a nonsensical) limit means none: Node would turn Infinity into 1 ms.
-      if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) return work;
-      return new Promise<T>((resolve, reject) => {
-        let settled = false;
-        const timer = this.options.clock.setTimeout(() => {
-          if (settled) return;
-          settled = true;
-          const err = new TimeoutError(
-            `${options.label ?? 'Transaction'} on ${this.label} took longer than ${timeoutMs} ms. Check that the device is powered and wired, and its address and settings.`,
-            { resource: this.label },
-          );
-          // The work is abandoned: its signal is aborted, so a well-behaved client stops and
-          // drains; its later outcome is ignored below, never left unhandled.
-          controller.abort(err);
-          reject(err);
-        }, timeoutMs);
-        work.then(
-          (value) => {
-            if (settled) return;
-            settled = true;
-            this.options.clock.clearTimeout(timer);
-            resolve(value);
-          },
-          (err: unknown) => {
-            if (settled) return;
-            settled = true;
-            this.options.clock.clearTimeout(timer);
-            reject(err);
-          },
+      return withDeadline(this.options.clock, work, timeoutMs, () => {
+        const err = new TimeoutError(
+          `${options.label ?? 'Transaction'} on ${this.label} took longer than ${timeoutMs} ms. Check that the device is powered and wired, and its address and settings.`,
+          { resource: this.label },
         );
+        // The work is abandoned: its signal is aborted, so a well-behaved client stops and drains.
+        controller.abort(err);
+        return err;
       });
     });
   }

@@ -3,6 +3,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture, KEY } from '../support/registry-fixture';
 import { outcome } from '../support/fake-handle';
+import { cacheKey } from '../../src/core/driver-cache';
 
 describe('one handle, many leases', () => {
   test('the handle opens once for many leases and many transactions', async () => {
@@ -162,5 +163,30 @@ describe('grace period (rule 2: a redeploy must not close and reopen the port)',
     await f.clock.advance(0);
     await opened.done;
     assert.deepEqual(f.events, ['open#1', 'close#1'], 'the handle opened after release is not leaked');
+  });
+});
+
+describe('a released lease', () => {
+  test('refuses every use with E_CLOSED: transactions, open, driver cache, roles', async () => {
+    const f = fixture();
+    const kept = f.registry.acquire(f.spec('kept'));
+    const gone = f.registry.acquire(f.spec('gone'));
+    const key = cacheKey<{ n: number }>('driver');
+    gone.cache.get(key, () => ({ n: 1 }));
+    gone.release();
+    await assert.rejects(
+      gone.transact(async () => 'sent'),
+      { code: 'E_CLOSED' },
+    );
+    await assert.rejects(gone.open(), { code: 'E_CLOSED' });
+    assert.throws(() => gone.cache.get(key, () => ({ n: 2 })), { code: 'E_CLOSED' });
+    assert.throws(() => gone.cache.peek(key), { code: 'E_CLOSED' });
+    assert.throws(() => gone.roles.check('supply', 'gone'), { code: 'E_CLOSED' });
+    assert.throws(() => gone.roles.startMonitor('supply', { id: 'x', name: 'gone' }), { code: 'E_CLOSED' });
+    assert.deepEqual(f.events, [], 'nothing was opened for the released lease');
+    // The resource itself is untouched: the other lease still sees the cached driver and works.
+    assert.deepEqual(kept.cache.peek(key), { n: 1 });
+    assert.equal(await kept.transact(async (h) => h.id), 1);
+    assert.equal(gone.state, 'open', 'observing stays allowed');
   });
 });
