@@ -4,6 +4,7 @@
  * red ring with a short reason.
  */
 import type { NodeStatus } from 'node-red';
+import type { ErrorCode } from '../../src/core/errors';
 
 export const IDLE: NodeStatus = { fill: 'grey', shape: 'ring', text: 'idle' };
 export const OPENING: NodeStatus = { fill: 'yellow', shape: 'ring', text: 'opening…' };
@@ -21,7 +22,7 @@ export function problem(reason: string): NodeStatus {
 }
 
 /** The short reason shown on a red ring for each error code. */
-const REASONS: Record<string, string> = {
+const REASONS: Record<ErrorCode, string> = {
   E_INVALID_INPUT: 'invalid input',
   E_OUT_OF_RANGE: 'out of range',
   E_READ_ONLY: 'read-only',
@@ -41,7 +42,7 @@ const REASONS: Record<string, string> = {
   E_CLOSED: 'closed',
 };
 
-export function reasonFor(code: string | undefined): string {
+export function reasonFor(code: ErrorCode | undefined): string {
   return (code && REASONS[code]) || 'error';
 }
 
