@@ -4,14 +4,8 @@
  * from the server or a dropped connection. The transport (hislip.ts) builds the protocol on two.
  */
 import type * as net from 'net';
-import {
-  BusyError,
-  ClosedError,
-  DisconnectedError,
-  LabbenchError,
-  ProtocolError,
-  TimeoutError,
-} from '../core/errors';
+import type { LabbenchError } from '../core/errors';
+import { BusyError, ClosedError, DisconnectedError, ProtocolError, TimeoutError } from '../core/errors';
 import {
   FatalErrorCode,
   HislipFrameReader,

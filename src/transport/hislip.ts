@@ -8,7 +8,8 @@
  * when it carries the ID of our last message (or 0xffffffff), so a late answer to an earlier
  * query is skipped, not returned. Verified against pyvisa-py and our simulator only (docs/visa.md).
  */
-import { BusyError, ClosedError, LabbenchError, ProtocolError } from '../core/errors';
+import type { LabbenchError } from '../core/errors';
+import { BusyError, ClosedError, ProtocolError } from '../core/errors';
 import {
   ErrorCode,
   FEATURE_OVERLAPPED,
