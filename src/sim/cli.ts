@@ -2,12 +2,13 @@
 /**
  * `labbench-sim`: serves the built-in simulators out of process, so the real OS transports are
  * exercised too — a Watlow bus on a serial device (e.g. one end of a socat PTY pair) and a
- * Keithley 2281S on a TCP port (raw socket) and/or VXI-11.
+ * Keithley 2281S or a DMM on a TCP port (raw socket) and/or VXI-11.
  */
 
 const USAGE = `Usage:
   labbench-sim watlow --serial <path> [--addresses 1,2] [--baud 38400] [--pace]
   labbench-sim keithley --tcp 127.0.0.1:5025 [--vxi11 127.0.0.1:<port>] [--serial <instrument serial>]
+  labbench-sim dmm --tcp 127.0.0.1:5025 [--vxi11 127.0.0.1:<port>] [--serial <instrument serial>]
 
 Runs until interrupted (Ctrl+C).`;
 
@@ -22,6 +23,11 @@ async function main(argv: string[]): Promise<number> {
     case 'keithley': {
       const { runKeithleySimulator } = await import('./keithley/cli');
       await runKeithleySimulator(rest);
+      return 0;
+    }
+    case 'dmm': {
+      const { runDmmSimulator } = await import('./dmm/cli');
+      await runDmmSimulator(rest);
       return 0;
     }
     case undefined:

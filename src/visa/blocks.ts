@@ -4,70 +4,21 @@
  *   definite    `#<n><len><bytes>`  — n (1..9) digits of decimal length, then exactly len bytes
  *   indefinite  `#0<bytes>\n`        — bytes up to the final LF (sent with END)
  *
- * The framing side (`BlockScanner`) tells the stream transports where a block ends, so bytes
- * inside the block are never taken for the LF terminator; the decoding side (`decodeBlock`)
- * checks a whole received message against its header. Both refuse a header that claims more
- * than the cap (MAX_BLOCK_BYTES) before anything is buffered for it.
+ * Framing (where a block ends on a byte stream) is the transport's job (line-framer.ts with
+ * block-header.ts); this module decodes a whole received message against its header and turns
+ * block bytes into numbers. A header that claims more than the cap (MAX_BLOCK_BYTES) is refused.
  */
 import { ProtocolError } from '../core/errors';
-import { MAX_BLOCK_BYTES } from '../transport/line-framer';
+import { MAX_BLOCK_BYTES, probeBlockHeader } from '../transport/block-header';
 
 export { MAX_BLOCK_BYTES };
 
-export type BlockHeader =
-  | { kind: 'definite'; headerLength: number; length: number }
-  | { kind: 'indefinite'; headerLength: 2 };
-
-const HASH = 0x23;
-const ZERO = 0x30;
-const NINE = 0x39;
 const LF = 0x0a;
 const CR = 0x0d;
 
-function isDigitByte(b: number | undefined): boolean {
-  return b !== undefined && b >= ZERO && b <= NINE;
-}
-
-/**
- * Reads a block header at `offset`. Returns undefined when the bytes there are not a block
- * (no '#', or '#' not followed by a digit: e.g. `#H1F` hexadecimal data), 'incomplete' when more
- * bytes are needed to tell, and throws ProtocolError when the header is malformed or claims more
- * than `cap` bytes.
- */
-export function readBlockHeader(
-  bytes: Uint8Array,
-  offset = 0,
-  cap = MAX_BLOCK_BYTES,
-): BlockHeader | 'incomplete' | undefined {
-  if (offset >= bytes.length) return 'incomplete';
-  if (bytes[offset] !== HASH) return undefined;
-  if (offset + 1 >= bytes.length) return 'incomplete';
-  const n = bytes[offset + 1];
-  if (!isDigitByte(n)) return undefined;
-  if (n === ZERO) return { kind: 'indefinite', headerLength: 2 };
-  const digits = n - ZERO;
-  if (offset + 2 + digits > bytes.length) return 'incomplete';
-  let length = 0;
-  for (let i = 0; i < digits; i++) {
-    const b = bytes[offset + 2 + i];
-    if (!isDigitByte(b)) {
-      throw new ProtocolError(
-        `Malformed IEEE 488.2 block header: "#${digits}" must be followed by ${digits} decimal digits.`,
-      );
-    }
-    length = length * 10 + (b - ZERO);
-  }
-  if (length > cap) {
-    throw new ProtocolError(
-      `The instrument announced a binary block of ${length} bytes; the most this package reads is ${cap} bytes. Read the data in smaller pieces (fewer points per query).`,
-    );
-  }
-  return { kind: 'definite', headerLength: 2 + digits, length };
-}
-
 /** True when `message` (terminator included or not) starts with an IEEE 488.2 block. */
 export function startsWithBlock(message: Uint8Array): boolean {
-  return message.length >= 2 && message[0] === HASH && isDigitByte(message[1]);
+  return message.length >= 2 && message[0] === 0x23 && message[1] >= 0x30 && message[1] <= 0x39;
 }
 
 /**
@@ -77,8 +28,13 @@ export function startsWithBlock(message: Uint8Array): boolean {
  */
 export function decodeBlock(message: Uint8Array, cap = MAX_BLOCK_BYTES): Buffer {
   const buf = Buffer.isBuffer(message) ? message : Buffer.from(message.buffer, message.byteOffset, message.length);
-  const header = readBlockHeader(buf, 0, cap);
-  if (header === undefined || header === 'incomplete') {
+  const header = probeBlockHeader(buf, 0, cap);
+  if (header.kind === 'oversize') {
+    throw new ProtocolError(
+      `The instrument announced a binary block of ${header.length} bytes; this package reads at most ${cap} bytes per block.`,
+    );
+  }
+  if (header.kind === 'text' || header.kind === 'incomplete') {
     throw new ProtocolError(
       `Expected an IEEE 488.2 binary block (#<n><length><bytes>), got ${describeStart(buf)}.`,
     );

@@ -11,3 +11,16 @@ export { DEFAULT_ASRL_SETTINGS } from './asrl';
 export { setUsbBackend, UsbtmcTransport } from '../transport/usbtmc';
 export type { UsbBackend, UsbDeviceLike } from '../transport/usbtmc-types';
 export { PORTMAPPER_PORT_ENV, vxi11PortmapperPortFromEnv } from '../transport/vxi11';
+export * from './scpi-template';
+export * from './scpi-replies';
+export * from './scpi-program';
+export {
+  decodeBinaryArray,
+  decodeBlock,
+  startsWithBlock,
+  ELEMENT_SIZE,
+  MAX_BLOCK_BYTES,
+} from './blocks';
+export type { BinaryElementType, ByteOrder } from './blocks';
+export { probeBlockHeader, MAX_RESPONSE_BYTES } from '../transport/block-header';
+export type { BlockHeaderProbe } from '../transport/block-header';

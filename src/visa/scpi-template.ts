@@ -131,6 +131,9 @@ function scanParameters(rest: string, lineNo: number, problems: string[]): Templ
     } else if (c === '}') {
       problems.push(`Line ${lineNo}: "}" without a matching "{".`);
       return parts;
+    } else if (c === '?') {
+      problems.push(`Line ${lineNo}: "?" belongs at the end of the header (e.g. MEAS:VOLT? 10), not among the parameters.`);
+      return parts;
     } else if (c === ';') {
       problems.push(`Line ${lineNo}: write one command per line instead of joining them with ";".`);
       return parts;
