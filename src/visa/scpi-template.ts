@@ -409,15 +409,16 @@ export function checkRawCommand(
   if (typeof command !== 'string' || command.trim() === '') {
     return { ok: false, problem: 'msg.command must be a non-empty string holding one SCPI command.' };
   }
+  // Checked before trimming: a trailing CR or LF is as much a second line as one in the middle.
+  if (command.includes('\n') || command.includes('\r')) {
+    return { ok: false, problem: 'msg.command contains a line break (CR/LF); send one command line only.' };
+  }
   const text = command.trim();
   if (text.length > MAX_COMMAND_LENGTH) {
     return { ok: false, problem: `msg.command is ${text.length} characters long; at most ${MAX_COMMAND_LENGTH}.` };
   }
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code === 0x0a || code === 0x0d) {
-      return { ok: false, problem: 'msg.command contains a line break (CR/LF); send one command line only.' };
-    }
     if (!isPrintableAscii(code)) {
       return { ok: false, problem: `msg.command contains a non-printable character (code ${code}) at position ${i + 1}.` };
     }

@@ -198,7 +198,7 @@ export class SimulatedDmm implements ScpiDeviceModel {
         },
       ],
       [
-        'CONFigure[:VOLTage][:DC]',
+        'CONFigure:[VOLTage]:[DC]',
         (c) => {
           rangeParams(c);
           this.configured = 'VOLT:DC';
@@ -207,9 +207,9 @@ export class SimulatedDmm implements ScpiDeviceModel {
         (c) => (noParams(c), '"VOLT:DC"'),
       ],
       ['READ', undefined, (c) => (noParams(c), scientific(this.reading()))],
-      ['MEASure[:VOLTage][:DC]', undefined, (c) => (rangeParams(c), scientific(this.reading()))],
+      ['MEASure:[VOLTage]:[DC]', undefined, (c) => (rangeParams(c), scientific(this.reading()))],
       [
-        'FORMat[:DATA]',
+        'FORMat:[DATA]',
         (c) => {
           if (c.params.length === 0) throw new ScpiParamError(-109, 'Missing parameter');
           if (c.params.length > 2) throw new ScpiParamError(-108, 'Parameter not allowed');
@@ -243,8 +243,8 @@ export class SimulatedDmm implements ScpiDeviceModel {
         },
         (c) => (noParams(c), String(this.tracePoints)),
       ],
-      ['TRACe[:DATA]', undefined, (c) => (noParams(c), this.traceData())],
-      ['SYSTem:ERRor[:NEXT]', undefined, (c) => (noParams(c), this.errors.next())],
+      ['TRACe:[DATA]', undefined, (c) => (noParams(c), this.traceData())],
+      ['SYSTem:ERRor:[NEXT]', undefined, (c) => (noParams(c), this.errors.next())],
     ];
     return defs.map(([source, set, query]) => ({ pattern: compilePattern(source), set, query }));
   }
