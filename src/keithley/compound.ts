@@ -15,7 +15,11 @@ import { isWrongFunctionError } from './driver';
 import type { InstrumentIo } from './io';
 
 /** The replies to `queries`, in order: one compound round trip when the instrument takes it. */
-export async function queryAll(io: InstrumentIo, driver: Keithley2281S, queries: readonly string[]): Promise<string[]> {
+export async function queryAll(
+  io: InstrumentIo,
+  driver: Keithley2281S,
+  queries: readonly string[],
+): Promise<string[]> {
   const compound = queries.join(';');
   if (queries.length > 1 && driver.compoundQueries !== 'refused' && compound.length <= MAX_PROGRAM_MESSAGE) {
     let reply: string | undefined;

@@ -79,7 +79,13 @@ export async function runSupplySteps(io: InstrumentIo, steps: readonly SupplySte
 }
 
 /** Everything a state read asks, sent as one compound query where the instrument takes it. */
-const STATE_QUERIES = [SUPPLY.measure, ...PRESENT_QUERIES, SUPPLY.outputQuery, SUPPLY.tripQuery, QUESTIONABLE_SUMMARY];
+const STATE_QUERIES = [
+  SUPPLY.measure,
+  ...PRESENT_QUERIES,
+  SUPPLY.outputQuery,
+  SUPPLY.tripQuery,
+  QUESTIONABLE_SUMMARY,
+];
 
 /** The supply state, read in one transaction (one round trip once the identity is known). */
 export async function readSupplyState(io: InstrumentIo, driver: Keithley2281S): Promise<SupplyState> {

@@ -27,7 +27,9 @@ export function startsWithBlock(message: Uint8Array): boolean {
  * or carries anything but the terminator after the announced bytes (the header lied).
  */
 export function decodeBlock(message: Uint8Array, cap = MAX_BLOCK_BYTES): Buffer {
-  const buf = Buffer.isBuffer(message) ? message : Buffer.from(message.buffer, message.byteOffset, message.length);
+  const buf = Buffer.isBuffer(message)
+    ? message
+    : Buffer.from(message.buffer, message.byteOffset, message.length);
   const header = probeBlockHeader(buf, 0, cap);
   if (header.kind === 'oversize') {
     throw new ProtocolError(
@@ -56,7 +58,9 @@ export function decodeBlock(message: Uint8Array, cap = MAX_BLOCK_BYTES): Buffer 
   }
   const trailing = buf.length - end;
   const terminatorOnly =
-    trailing === 0 || (trailing === 1 && buf[end] === LF) || (trailing === 2 && buf[end] === CR && buf[end + 1] === LF);
+    trailing === 0 ||
+    (trailing === 1 && buf[end] === LF) ||
+    (trailing === 2 && buf[end] === CR && buf[end + 1] === LF);
   if (!terminatorOnly) {
     throw new ProtocolError(
       `The binary block header announced ${header.length} bytes but ${trailing} more bytes followed them; the length header is wrong.`,
@@ -73,7 +77,12 @@ function describeStart(buf: Buffer): string {
 export type BinaryElementType = 'real32' | 'real64' | 'int16' | 'int32';
 export type ByteOrder = 'big' | 'little';
 
-export const ELEMENT_SIZE: Readonly<Record<BinaryElementType, number>> = { real32: 4, real64: 8, int16: 2, int32: 4 };
+export const ELEMENT_SIZE: Readonly<Record<BinaryElementType, number>> = {
+  real32: 4,
+  real64: 8,
+  int16: 2,
+  int32: 4,
+};
 
 /** A block's bytes as numbers of `type`, in `order` (big = IEEE 488.2 "normal", little = "swapped"). */
 export function decodeBinaryArray(data: Uint8Array, type: BinaryElementType, order: ByteOrder): number[] {

@@ -75,7 +75,9 @@ export function validateScpiProgram(program: ScpiProgram): void {
     throw new InvalidInputError('A SCPI program needs at least one command line.');
   }
   if (program.reply !== undefined && !REPLY_KINDS.includes(program.reply)) {
-    throw new InvalidInputError(`reply must be one of ${REPLY_KINDS.join(', ')}, got ${JSON.stringify(program.reply)}.`);
+    throw new InvalidInputError(
+      `reply must be one of ${REPLY_KINDS.join(', ')}, got ${JSON.stringify(program.reply)}.`,
+    );
   }
   if (program.byteOrder !== undefined && program.byteOrder !== 'big' && program.byteOrder !== 'little') {
     throw new InvalidInputError(`byteOrder must be big or little, got ${JSON.stringify(program.byteOrder)}.`);

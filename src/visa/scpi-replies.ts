@@ -79,7 +79,9 @@ export function parseScpiNumberList(text: string): number[] | undefined {
 
 /** The text of a reply: latin1, trailing terminator (LF, CR LF) removed. */
 export function replyText(message: Uint8Array): string {
-  const buf = Buffer.isBuffer(message) ? message : Buffer.from(message.buffer, message.byteOffset, message.length);
+  const buf = Buffer.isBuffer(message)
+    ? message
+    : Buffer.from(message.buffer, message.byteOffset, message.length);
   let end = buf.length;
   while (end > 0 && (buf[end - 1] === 0x0a || buf[end - 1] === 0x0d)) end--;
   return buf.toString('latin1', 0, end);
@@ -90,7 +92,11 @@ export function unquoteScpiString(text: string): string {
   const t = text.trim();
   if (t.length >= 2 && (t[0] === '"' || t[0] === "'") && t[t.length - 1] === t[0]) {
     const pieces = splitOutsideQuotes(t, ',');
-    if (pieces.length === 1) return t.slice(1, -1).split(t[0] + t[0]).join(t[0]);
+    if (pieces.length === 1)
+      return t
+        .slice(1, -1)
+        .split(t[0] + t[0])
+        .join(t[0]);
   }
   return text;
 }
@@ -128,14 +134,17 @@ export function parseScpiReply(
     case 'number': {
       const text = replyText(message);
       const value = parseScpiNumber(text);
-      if (value === undefined) throw new ProtocolError(`The instrument answered ${shown(text)}${to}; expected one number.`);
+      if (value === undefined)
+        throw new ProtocolError(`The instrument answered ${shown(text)}${to}; expected one number.`);
       return value;
     }
     case 'numbers': {
       const text = replyText(message);
       const list = parseScpiNumberList(text);
       if (list === undefined) {
-        throw new ProtocolError(`The instrument answered ${shown(text)}${to}; expected a comma-separated list of numbers.`);
+        throw new ProtocolError(
+          `The instrument answered ${shown(text)}${to}; expected a comma-separated list of numbers.`,
+        );
       }
       return list;
     }

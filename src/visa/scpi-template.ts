@@ -13,7 +13,13 @@
 
 export type PlaceholderType = 'number' | 'integer' | 'enum' | 'boolean' | 'string';
 
-export const PLACEHOLDER_TYPES: readonly PlaceholderType[] = ['number', 'integer', 'enum', 'boolean', 'string'];
+export const PLACEHOLDER_TYPES: readonly PlaceholderType[] = [
+  'number',
+  'integer',
+  'enum',
+  'boolean',
+  'string',
+];
 
 export interface PlaceholderDef {
   name: string;
@@ -64,7 +70,8 @@ function isPrintableAscii(code: number): boolean {
 
 /** `[A-Za-z][A-Za-z0-9_]*`: SCPI character data a user may choose from a list. */
 export function isEnumToken(value: unknown): value is string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 64 || !isLetter(value[0])) return false;
+  if (typeof value !== 'string' || value.length === 0 || value.length > 64 || !isLetter(value[0]))
+    return false;
   for (const c of value) if (!(isLetter(c) || isDigit(c) || c === '_')) return false;
   return true;
 }
@@ -132,7 +139,9 @@ function scanParameters(rest: string, lineNo: number, problems: string[]): Templ
       problems.push(`Line ${lineNo}: "}" without a matching "{".`);
       return parts;
     } else if (c === '?') {
-      problems.push(`Line ${lineNo}: "?" belongs at the end of the header (e.g. MEAS:VOLT? 10), not among the parameters.`);
+      problems.push(
+        `Line ${lineNo}: "?" belongs at the end of the header (e.g. MEAS:VOLT? 10), not among the parameters.`,
+      );
       return parts;
     } else if (c === ';') {
       problems.push(`Line ${lineNo}: write one command per line instead of joining them with ";".`);
@@ -148,7 +157,9 @@ function scanParameters(rest: string, lineNo: number, problems: string[]): Templ
 function parseLine(source: string, lineNo: number, problems: string[]): TemplateLine | undefined {
   for (let i = 0; i < source.length; i++) {
     if (!isPrintableAscii(source.charCodeAt(i))) {
-      problems.push(`Line ${lineNo}: only printable ASCII characters are allowed (found code ${source.charCodeAt(i)}).`);
+      problems.push(
+        `Line ${lineNo}: only printable ASCII characters are allowed (found code ${source.charCodeAt(i)}).`,
+      );
       return undefined;
     }
   }
@@ -167,11 +178,18 @@ function parseLine(source: string, lineNo: number, problems: string[]): Template
   return { source, header, isQuery: header.endsWith('?'), parts: [{ text: header }, ...parts] };
 }
 
-function checkBound(def: Record<string, unknown>, key: 'min' | 'max', where: string, problems: string[]): void {
+function checkBound(
+  def: Record<string, unknown>,
+  key: 'min' | 'max',
+  where: string,
+  problems: string[],
+): void {
   const v = def[key];
   if (v === undefined || v === null || v === '') return;
-  if (typeof v !== 'number' || !Number.isFinite(v)) problems.push(`${where}: ${key} must be a finite number.`);
-  else if (def.type === 'integer' && !Number.isSafeInteger(v)) problems.push(`${where}: ${key} must be an integer.`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    problems.push(`${where}: ${key} must be a finite number.`);
+  else if (def.type === 'integer' && !Number.isSafeInteger(v))
+    problems.push(`${where}: ${key} must be an integer.`);
 }
 
 /** Checks one placeholder definition; returns it normalised, or undefined with problems added. */
@@ -198,13 +216,20 @@ function checkDef(raw: unknown, index: number, problems: string[]): PlaceholderD
   if (numeric) {
     checkBound(def, 'min', named, problems);
     checkBound(def, 'max', named, problems);
-    if (problems.length === before && hasBound('min') && hasBound('max') && (def.min as number) > (def.max as number)) {
+    if (
+      problems.length === before &&
+      hasBound('min') &&
+      hasBound('max') &&
+      (def.min as number) > (def.max as number)
+    ) {
       problems.push(`${named}: min (${String(def.min)}) is greater than max (${String(def.max)}).`);
     }
   } else if (hasBound('min') || hasBound('max')) {
     problems.push(`${named}: min and max apply only to number and integer placeholders.`);
   }
-  const hasValues = Array.isArray(def.values) ? def.values.length > 0 : def.values !== undefined && def.values !== null;
+  const hasValues = Array.isArray(def.values)
+    ? def.values.length > 0
+    : def.values !== undefined && def.values !== null;
   if (type === 'enum') {
     const values = def.values;
     if (!Array.isArray(values) || values.length === 0) {
@@ -276,7 +301,9 @@ export function parseScpiTemplate(command: unknown, placeholders: unknown = []):
       const def = defs.get(part.placeholder);
       if (def) used.push(def);
       else if (Array.isArray(placeholders))
-        problems.push(`{${part.placeholder}} is used in the template but has no definition (add a placeholder row).`);
+        problems.push(
+          `{${part.placeholder}} is used in the template but has no definition (add a placeholder row).`,
+        );
     }
   }
   for (const name of defs.keys()) {
@@ -295,7 +322,8 @@ export function formatNR3(value: number): string {
 
 /** A SCPI quoted string, or a problem: printable ASCII only, embedded `"` doubled. */
 export function formatScpiString(value: string, what: string): string | { problem: string } {
-  if (value.length > MAX_COMMAND_LENGTH) return { problem: `${what} is longer than ${MAX_COMMAND_LENGTH} characters.` };
+  if (value.length > MAX_COMMAND_LENGTH)
+    return { problem: `${what} is longer than ${MAX_COMMAND_LENGTH} characters.` };
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
     if (!isPrintableAscii(code)) {
@@ -334,12 +362,15 @@ export function formatPlaceholderValue(def: PlaceholderDef, value: unknown): str
       return def.type === 'integer' ? String(value === 0 ? 0 : value) : formatNR3(value);
     }
     case 'boolean':
-      if (typeof value !== 'boolean') return { problem: `${what} must be true or false, got ${describe(value)}.` };
+      if (typeof value !== 'boolean')
+        return { problem: `${what} must be true or false, got ${describe(value)}.` };
       return value ? 'ON' : 'OFF';
     case 'enum': {
       const values = def.values ?? [];
-      const hit = typeof value === 'string' ? values.find((v) => v.toUpperCase() === value.toUpperCase()) : undefined;
-      if (hit === undefined) return { problem: `${what} must be one of ${values.join(', ')}, got ${describe(value)}.` };
+      const hit =
+        typeof value === 'string' ? values.find((v) => v.toUpperCase() === value.toUpperCase()) : undefined;
+      if (hit === undefined)
+        return { problem: `${what} must be one of ${values.join(', ')}, got ${describe(value)}.` };
       return hit;
     }
     case 'string':
@@ -349,7 +380,9 @@ export function formatPlaceholderValue(def: PlaceholderDef, value: unknown): str
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array);
+  return (
+    value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array)
+  );
 }
 
 /**
@@ -390,9 +423,14 @@ export function formatScpiTemplate(template: ScpiTemplate, input: unknown): Form
   }
   const lines: string[] = [];
   for (const line of template.lines) {
-    const text = line.parts.map((p) => ('text' in p ? p.text : (formatted.get(p.placeholder) ?? ''))).join('');
+    const text = line.parts
+      .map((p) => ('text' in p ? p.text : (formatted.get(p.placeholder) ?? '')))
+      .join('');
     if (text.length > MAX_COMMAND_LENGTH) {
-      return { ok: false, problem: `${line.header} would be ${text.length} characters long; at most ${MAX_COMMAND_LENGTH}.` };
+      return {
+        ok: false,
+        problem: `${line.header} would be ${text.length} characters long; at most ${MAX_COMMAND_LENGTH}.`,
+      };
     }
     lines.push(text);
   }
@@ -415,12 +453,18 @@ export function checkRawCommand(
   }
   const text = command.trim();
   if (text.length > MAX_COMMAND_LENGTH) {
-    return { ok: false, problem: `msg.command is ${text.length} characters long; at most ${MAX_COMMAND_LENGTH}.` };
+    return {
+      ok: false,
+      problem: `msg.command is ${text.length} characters long; at most ${MAX_COMMAND_LENGTH}.`,
+    };
   }
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (!isPrintableAscii(code)) {
-      return { ok: false, problem: `msg.command contains a non-printable character (code ${code}) at position ${i + 1}.` };
+      return {
+        ok: false,
+        problem: `msg.command contains a non-printable character (code ${code}) at position ${i + 1}.`,
+      };
     }
   }
   let quote = '';

@@ -23,12 +23,27 @@ describe('block decoding', () => {
   });
 
   it('a lying header, a cut block, a non-block and an oversize header fail with E_PROTOCOL', () => {
-    assert.throws(() => decodeBlock(Buffer.from('#15abc\n')), { code: 'E_PROTOCOL', message: /announced 5 bytes but only 4 arrived/ });
-    assert.throws(() => decodeBlock(Buffer.from('#12abcdef\n')), { code: 'E_PROTOCOL', message: /the length header is wrong/ });
-    assert.throws(() => decodeBlock(Buffer.from('1.5\n')), { code: 'E_PROTOCOL', message: /Expected an IEEE 488.2 binary block/ });
+    assert.throws(() => decodeBlock(Buffer.from('#15abc\n')), {
+      code: 'E_PROTOCOL',
+      message: /announced 5 bytes but only 4 arrived/,
+    });
+    assert.throws(() => decodeBlock(Buffer.from('#12abcdef\n')), {
+      code: 'E_PROTOCOL',
+      message: /the length header is wrong/,
+    });
+    assert.throws(() => decodeBlock(Buffer.from('1.5\n')), {
+      code: 'E_PROTOCOL',
+      message: /Expected an IEEE 488.2 binary block/,
+    });
     assert.throws(() => decodeBlock(Buffer.from('#3ab\n')), { code: 'E_PROTOCOL' });
-    assert.throws(() => decodeBlock(Buffer.from('#9999999999\n')), { code: 'E_PROTOCOL', message: /at most/ });
-    assert.throws(() => decodeBlock(Buffer.from('#15abcde\n'), 4), { code: 'E_PROTOCOL', message: /at most 4 bytes/ });
+    assert.throws(() => decodeBlock(Buffer.from('#9999999999\n')), {
+      code: 'E_PROTOCOL',
+      message: /at most/,
+    });
+    assert.throws(() => decodeBlock(Buffer.from('#15abcde\n'), 4), {
+      code: 'E_PROTOCOL',
+      message: /at most 4 bytes/,
+    });
   });
 
   it('binary arrays in both byte orders; a length that is not a multiple fails', () => {
@@ -43,21 +58,28 @@ describe('block decoding', () => {
     assert.deepEqual(decodeBinaryArray(little, 'real64', 'little'), [Math.PI, -1e300]);
     assert.deepEqual(decodeBinaryArray(Buffer.from([0xff, 0xfe, 0x00, 0x02]), 'int16', 'big'), [-2, 2]);
     assert.deepEqual(decodeBinaryArray(Buffer.from([0xfe, 0xff, 0xff, 0xff]), 'int32', 'little'), [-2]);
-    assert.throws(() => decodeBinaryArray(Buffer.alloc(6), 'real32', 'big'), { code: 'E_PROTOCOL', message: /multiple of 4/ });
+    assert.throws(() => decodeBinaryArray(Buffer.alloc(6), 'real32', 'big'), {
+      code: 'E_PROTOCOL',
+      message: /multiple of 4/,
+    });
   });
 
   it('fuzz: decoders return or throw coded errors, never anything else', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 64 }), fc.constantFrom('auto', 'number', 'numbers', 'string', 'block', 'real32', 'int16'), (bytes, kind) => {
-        const message = Buffer.concat([Buffer.from('#'), Buffer.from(bytes)]);
-        for (const m of [Buffer.from(bytes), message]) {
-          try {
-            parseScpiReply(m, kind as 'auto');
-          } catch (err) {
-            assert.equal((err as { code?: string }).code, 'E_PROTOCOL');
+      fc.property(
+        fc.uint8Array({ maxLength: 64 }),
+        fc.constantFrom('auto', 'number', 'numbers', 'string', 'block', 'real32', 'int16'),
+        (bytes, kind) => {
+          const message = Buffer.concat([Buffer.from('#'), Buffer.from(bytes)]);
+          for (const m of [Buffer.from(bytes), message]) {
+            try {
+              parseScpiReply(m, kind as 'auto');
+            } catch (err) {
+              assert.equal((err as { code?: string }).code, 'E_PROTOCOL');
+            }
           }
-        }
-      }),
+        },
+      ),
     );
   });
 });
@@ -87,7 +109,8 @@ describe('typed replies', () => {
   });
 
   it('numbers are NR1/NR2/NR3 only', () => {
-    for (const ok of ['1', '-1', '+1.', '.5', '1e3', '1.5E-03', ' 2 ']) assert.notEqual(parseScpiNumber(ok), undefined, ok);
+    for (const ok of ['1', '-1', '+1.', '.5', '1e3', '1.5E-03', ' 2 '])
+      assert.notEqual(parseScpiNumber(ok), undefined, ok);
     for (const bad of ['', '.', '1e', 'e3', '1.2.3', '0x10', 'NaN', 'Infinity', '5V', '1e999']) {
       assert.equal(parseScpiNumber(bad), undefined, bad);
     }
@@ -106,7 +129,13 @@ describe('block-aware line framer', () => {
 
   it('takes LF bytes inside a definite block as data, whatever the chunking', () => {
     const data = Buffer.from('\n\n#1\n\r\nxyz\n');
-    const stream = Buffer.concat([Buffer.from('1.5\n'), definite(data), Buffer.from('#H1F\n#\n'), definite(data, '\r\n'), Buffer.from('#0ab\n')]);
+    const stream = Buffer.concat([
+      Buffer.from('1.5\n'),
+      definite(data),
+      Buffer.from('#H1F\n#\n'),
+      definite(data, '\r\n'),
+      Buffer.from('#0ab\n'),
+    ]);
     const expected = [
       Buffer.from('1.5\n'),
       definite(data),
@@ -132,16 +161,26 @@ describe('block-aware line framer', () => {
 
   it('an oversize header fails at once (nothing buffered for it); earlier messages survive', () => {
     const framer = new LineFramer(1 << 20, 1000);
-    assert.throws(() => framer.push(Buffer.from('ok\n#42000')), { code: 'E_PROTOCOL', message: /announced a binary block of 2000 bytes/ });
+    assert.throws(() => framer.push(Buffer.from('ok\n#42000')), {
+      code: 'E_PROTOCOL',
+      message: /announced a binary block of 2000 bytes/,
+    });
     assert.deepEqual(framer.shift(), Buffer.from('ok\n'));
   });
 
   it('probes headers: text, incomplete, definite, indefinite, oversize', () => {
     assert.deepEqual(probeBlockHeader(Buffer.from('1')), { kind: 'text' });
     assert.deepEqual(probeBlockHeader(Buffer.from('#2')), { kind: 'incomplete' });
-    assert.deepEqual(probeBlockHeader(Buffer.from('#210')), { kind: 'definite', headerLength: 4, length: 10 });
+    assert.deepEqual(probeBlockHeader(Buffer.from('#210')), {
+      kind: 'definite',
+      headerLength: 4,
+      length: 10,
+    });
     assert.deepEqual(probeBlockHeader(Buffer.from('#0')), { kind: 'indefinite', headerLength: 2 });
-    assert.deepEqual(probeBlockHeader(Buffer.from(`#9${'9'.repeat(9)}`)), { kind: 'oversize', length: 999_999_999 });
+    assert.deepEqual(probeBlockHeader(Buffer.from(`#9${'9'.repeat(9)}`)), {
+      kind: 'oversize',
+      length: 999_999_999,
+    });
     assert.equal(MAX_BLOCK_BYTES, 64 * 1024 * 1024);
   });
 });

@@ -32,7 +32,12 @@ function expectedTrace(n: number): number[] {
 }
 
 describe('runScpiProgram on the simulated DMM, every transport', () => {
-  const models = { sim: getSimulatedDmm('PROG1'), tcp: createSimDmm('TCP1'), vxi: createSimDmm('VXI1'), usb: createSimDmm('USB1') };
+  const models = {
+    sim: getSimulatedDmm('PROG1'),
+    tcp: createSimDmm('TCP1'),
+    vxi: createSimDmm('VXI1'),
+    usb: createSimDmm('USB1'),
+  };
   let tcp: ScpiTcpServer;
   let vxi: ScpiVxi11Server;
   let registry: ResourceRegistry;
@@ -41,7 +46,14 @@ describe('runScpiProgram on the simulated DMM, every transport', () => {
     tcp = await serveScpiOverTcp(models.tcp, { host: '127.0.0.1', port: 0 });
     vxi = await serveScpiOverVxi11(models.vxi, { host: '127.0.0.1' });
     setUsbBackend(
-      createSimUsbBackend([new SimUsbtmcDevice(models.usb, { serial: 'USB1', vendorId: 0x05e6, productId: 0x6500, packetSize: 512 })]),
+      createSimUsbBackend([
+        new SimUsbtmcDevice(models.usb, {
+          serial: 'USB1',
+          vendorId: 0x05e6,
+          productId: 0x6500,
+          packetSize: 512,
+        }),
+      ]),
     );
     registry = new ResourceRegistry({ graceMs: 0, log: () => undefined });
   });
@@ -62,12 +74,18 @@ describe('runScpiProgram on the simulated DMM, every transport', () => {
       ] as const
     ).map(([name, resource]) => [
       name,
-      acquireVisaSession(registry, resource, `test ${name}`, { timeoutMs: 2000, vxi11PortmapperPort: vxi.portmapperPort }),
+      acquireVisaSession(registry, resource, `test ${name}`, {
+        timeoutMs: 2000,
+        vxi11PortmapperPort: vxi.portmapperPort,
+      }),
     ]);
 
   it('runs several lines as one transaction and parses each query; the last per `reply`', async () => {
     for (const [name, lease] of leases()) {
-      const result = await runScpiProgram(lease, { lines: lines('*RST\n*IDN?\nCONF:VOLT:DC 10\nREAD?'), reply: 'number' });
+      const result = await runScpiProgram(lease, {
+        lines: lines('*RST\n*IDN?\nCONF:VOLT:DC 10\nREAD?'),
+        reply: 'number',
+      });
       assert.equal(result.replies[0], models[name].identity, name);
       assert.equal(typeof result.last, 'number', name);
       assert.ok(Math.abs((result.last as number) - 1.25) <= 0.011, name);
@@ -78,11 +96,17 @@ describe('runScpiProgram on the simulated DMM, every transport', () => {
 
   it('reads TRAC:DATA? as a definite block in both byte orders and as ASCII', async () => {
     for (const [name, lease] of leases()) {
-      const template = compileScpiTemplate('FORM:DATA REAL,32\nFORM:BORD {order}\nTRAC:POIN {n}\nTRAC:DATA?', [
-        { name: 'order', type: 'enum', values: ['NORM', 'SWAP'] },
-        { name: 'n', type: 'integer', min: 1, max: 1_000_000 },
-      ]);
-      const big = await runScpiProgram(lease, { lines: scpiProgramLines(template, { order: 'NORM', n: 3000 }), reply: 'real32' });
+      const template = compileScpiTemplate(
+        'FORM:DATA REAL,32\nFORM:BORD {order}\nTRAC:POIN {n}\nTRAC:DATA?',
+        [
+          { name: 'order', type: 'enum', values: ['NORM', 'SWAP'] },
+          { name: 'n', type: 'integer', min: 1, max: 1_000_000 },
+        ],
+      );
+      const big = await runScpiProgram(lease, {
+        lines: scpiProgramLines(template, { order: 'NORM', n: 3000 }),
+        reply: 'real32',
+      });
       assert.deepEqual(big.last, expectedTrace(3000), name);
       const little = await runScpiProgram(lease, {
         lines: scpiProgramLines(template, { order: 'SWAP', n: 700 }),
@@ -131,7 +155,10 @@ describe('runScpiProgram on the simulated DMM, every transport', () => {
             [-113, -222, -224],
             name,
           );
-          assert.match(err.message, /-113,"Undefined header".*-222,"Data out of range".*-224,"Illegal parameter value"/);
+          assert.match(
+            err.message,
+            /-113,"Undefined header".*-222,"Data out of range".*-224,"Illegal parameter value"/,
+          );
           return true;
         },
       );
@@ -153,8 +180,16 @@ describe('runScpiProgram on the simulated DMM, every transport', () => {
 
   it('a reply of the wrong shape fails with E_PROTOCOL', async () => {
     for (const [name, lease] of leases()) {
-      await assert.rejects(runScpiProgram(lease, { lines: lines('*IDN?'), reply: 'number' }), { code: 'E_PROTOCOL' }, name);
-      await assert.rejects(runScpiProgram(lease, { lines: lines('FORM:DATA ASC\nREAD?'), reply: 'block' }), { code: 'E_PROTOCOL' }, name);
+      await assert.rejects(
+        runScpiProgram(lease, { lines: lines('*IDN?'), reply: 'number' }),
+        { code: 'E_PROTOCOL' },
+        name,
+      );
+      await assert.rejects(
+        runScpiProgram(lease, { lines: lines('FORM:DATA ASC\nREAD?'), reply: 'block' }),
+        { code: 'E_PROTOCOL' },
+        name,
+      );
     }
   });
 
@@ -165,9 +200,15 @@ describe('runScpiProgram on the simulated DMM, every transport', () => {
     const template = compileScpiTemplate('TRAC:POIN {n}', [{ name: 'n', type: 'integer', min: 1, max: 100 }]);
     assert.throws(() => scpiProgramLines(template, 101), { code: 'E_INVALID_INPUT' });
     assert.throws(() => scpiProgramLines(template, '5'), { code: 'E_INVALID_INPUT' });
-    await assert.rejects(runScpiProgram(lease, { lines: lines('*IDN?'), reply: 'float' as 'auto' }), { code: 'E_INVALID_INPUT' });
-    await assert.rejects(runScpiProgram(lease, { lines: lines('*IDN?'), byteOrder: 'middle' as 'big' }), { code: 'E_INVALID_INPUT' });
-    await assert.rejects(runScpiProgram(lease, { lines: lines('*IDN?'), timeoutMs: -1 }), { code: 'E_INVALID_INPUT' });
+    await assert.rejects(runScpiProgram(lease, { lines: lines('*IDN?'), reply: 'float' as 'auto' }), {
+      code: 'E_INVALID_INPUT',
+    });
+    await assert.rejects(runScpiProgram(lease, { lines: lines('*IDN?'), byteOrder: 'middle' as 'big' }), {
+      code: 'E_INVALID_INPUT',
+    });
+    await assert.rejects(runScpiProgram(lease, { lines: lines('*IDN?'), timeoutMs: -1 }), {
+      code: 'E_INVALID_INPUT',
+    });
     await assert.rejects(runScpiProgram(lease, { lines: [] }), { code: 'E_INVALID_INPUT' });
     assert.equal(dmm.messages, before);
   });
@@ -224,7 +265,9 @@ describe('runScpiProgram: lying blocks and timeouts on a byte stream', () => {
 
   it('a query that times out fails with E_TIMEOUT; its late reply is drained before the next program', async () => {
     open();
-    await assert.rejects(runScpiProgram(lease, { lines: lines('SLOW? 150'), timeoutMs: 50 }), { code: 'E_TIMEOUT' });
+    await assert.rejects(runScpiProgram(lease, { lines: lines('SLOW? 150'), timeoutMs: 50 }), {
+      code: 'E_TIMEOUT',
+    });
     assert.equal((await runScpiProgram(lease, { lines: lines('*IDN?') })).last, model.identityText());
   });
 });

@@ -77,7 +77,10 @@ describe('scpi template: parsing', () => {
     assert.match(problems('  \n ')[0], /empty/);
     assert.match(problems(42)[0], /empty/);
     assert.match(problems(':VOLT 1\u0007')[0], /printable ASCII/);
-    assert.match(problems(':SOUR{ch}:VOLT 1', [{ name: 'ch', type: 'integer' }])[0], /does not start with a SCPI command header/);
+    assert.match(
+      problems(':SOUR{ch}:VOLT 1', [{ name: 'ch', type: 'integer' }])[0],
+      /does not start with a SCPI command header/,
+    );
     assert.match(problems(Array.from({ length: 65 }, () => '*CLS').join('\n'))[0], /at most 64/);
   });
 
@@ -93,17 +96,38 @@ describe('scpi template: parsing', () => {
     );
     assert.match(problems(':VOLT {v}', [{ name: 'v', type: 'float' }])[0], /type must be one of/);
     assert.match(problems(':VOLT {v}', [{ name: '1v', type: 'number' }])[0], /name must be/);
-    assert.match(problems(':VOLT {v}', [{ name: 'v', type: 'number', min: 5, max: 1 }])[0], /min \(5\) is greater than max \(1\)/);
-    assert.match(problems(':VOLT {v}', [{ name: 'v', type: 'number', min: Infinity }])[0], /min must be a finite number/);
-    assert.match(problems(':VOLT {v}', [{ name: 'v', type: 'integer', max: 1.5 }])[0], /max must be an integer/);
-    assert.match(problems(':VOLT {v}', [{ name: 'v', type: 'string', min: 1 }])[0], /only to number and integer/);
+    assert.match(
+      problems(':VOLT {v}', [{ name: 'v', type: 'number', min: 5, max: 1 }])[0],
+      /min \(5\) is greater than max \(1\)/,
+    );
+    assert.match(
+      problems(':VOLT {v}', [{ name: 'v', type: 'number', min: Infinity }])[0],
+      /min must be a finite number/,
+    );
+    assert.match(
+      problems(':VOLT {v}', [{ name: 'v', type: 'integer', max: 1.5 }])[0],
+      /max must be an integer/,
+    );
+    assert.match(
+      problems(':VOLT {v}', [{ name: 'v', type: 'string', min: 1 }])[0],
+      /only to number and integer/,
+    );
     assert.match(problems(':FUNC {f}', [{ name: 'f', type: 'enum' }])[0], /needs a list of values/);
-    assert.match(problems(':FUNC {f}', [{ name: 'f', type: 'enum', values: ['VOLT', 'a;b'] }])[0], /"a;b" is not a SCPI token/);
-    assert.match(problems(':FUNC {f}', [{ name: 'f', type: 'enum', values: ['VOLT', 'volt'] }])[0], /listed twice/);
+    assert.match(
+      problems(':FUNC {f}', [{ name: 'f', type: 'enum', values: ['VOLT', 'a;b'] }])[0],
+      /"a;b" is not a SCPI token/,
+    );
+    assert.match(
+      problems(':FUNC {f}', [{ name: 'f', type: 'enum', values: ['VOLT', 'volt'] }])[0],
+      /listed twice/,
+    );
     assert.match(problems(':FUNC {f}', [{ name: 'f', type: 'boolean', values: ['A'] }])[0], /only to enum/);
     assert.match(problems(':FUNC {f}', 'nope')[0], /must be a list/);
     // Editor rows leave empty strings for unused bounds: they mean "no bound".
-    assert.equal(parseScpiTemplate(':VOLT {v}', [{ name: 'v', type: 'number', min: '', max: null }]).ok, true);
+    assert.equal(
+      parseScpiTemplate(':VOLT {v}', [{ name: 'v', type: 'number', min: '', max: null }]).ok,
+      true,
+    );
   });
 
   it('the runtime wrapper throws one E_INVALID_INPUT listing the problems', () => {
@@ -197,7 +221,11 @@ describe('scpi template: formatting values (never splicing)', () => {
 describe('scpi raw commands (allowRaw)', () => {
   it('accepts one printable line and tells queries by a "?" outside quotes', () => {
     assert.deepEqual(checkRawCommand('  *IDN? '), { ok: true, command: '*IDN?', isQuery: true });
-    assert.deepEqual(checkRawCommand(':DISP:TEXT "why?"'), { ok: true, command: ':DISP:TEXT "why?"', isQuery: false });
+    assert.deepEqual(checkRawCommand(':DISP:TEXT "why?"'), {
+      ok: true,
+      command: ':DISP:TEXT "why?"',
+      isQuery: false,
+    });
     assert.deepEqual(rawScpiProgramLine('*RST;*CLS'), { command: '*RST;*CLS', isQuery: false });
   });
 

@@ -6,7 +6,8 @@ import { parseScpiSimulatorArgs, serveScpiSimulator } from '../visa/cli-serve';
 import type { RunningScpiSimulator, ScpiSimulatorArgs } from '../visa/cli-serve';
 import { DEFAULT_DMM_SERIAL, getSimulatedDmm } from './index';
 
-const USAGE = 'labbench-sim dmm --tcp <host>:<port> [--vxi11 <host>:<portmapper port>] [--serial <instrument serial>]';
+const USAGE =
+  'labbench-sim dmm --tcp <host>:<port> [--vxi11 <host>:<portmapper port>] [--serial <instrument serial>]';
 
 export function parseDmmSimulatorArgs(argv: readonly string[]): ScpiSimulatorArgs {
   return parseScpiSimulatorArgs(argv, USAGE, DEFAULT_DMM_SERIAL);

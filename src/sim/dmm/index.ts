@@ -25,7 +25,8 @@ export function registerDmmSimulator(): void {
 /** The simulated DMM with this serial behind `SIM::DMM::<serial>::INSTR` (created on first use). */
 export function getSimulatedDmm(serial: string = DEFAULT_DMM_SERIAL): SimulatedDmm {
   const model = getSimInstrument(SIM_DMM_MODEL_NAME, serial);
-  if (!(model instanceof SimulatedDmm)) throw new Error(`SIM::${SIM_DMM_MODEL_NAME}::${serial}::INSTR is not a simulated DMM`);
+  if (!(model instanceof SimulatedDmm))
+    throw new Error(`SIM::${SIM_DMM_MODEL_NAME}::${serial}::INSTR is not a simulated DMM`);
   return model;
 }
 

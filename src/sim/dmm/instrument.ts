@@ -42,7 +42,12 @@ interface CommandDef {
 
 export class SimulatedDmm implements ScpiDeviceModel {
   readonly serial: string;
-  readonly usbIdentity = { vendorId: 0x05e6, productId: 0x6500, manufacturer: 'LABBENCH', product: 'SIM-DMM' };
+  readonly usbIdentity = {
+    vendorId: 0x05e6,
+    productId: 0x6500,
+    manufacturer: 'LABBENCH',
+    product: 'SIM-DMM',
+  };
   /** Every command received, in order (tests count round trips and commands). */
   readonly log: string[] = [];
   /** Program messages received (one per round trip). */
@@ -216,7 +221,8 @@ export class SimulatedDmm implements ScpiDeviceModel {
           const format = choiceParam(c.params[0], { REAL: 'real32', ASCii: 'ascii' } as const);
           if (c.params[1] !== undefined) {
             const width = numericParam(c.params[1], { min: 0, max: 64 });
-            if (format === 'real32' && width !== 32) throw new ScpiParamError(-224, 'Illegal parameter value');
+            if (format === 'real32' && width !== 32)
+              throw new ScpiParamError(-224, 'Illegal parameter value');
           }
           this.format = format;
           return undefined;

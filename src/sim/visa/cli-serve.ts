@@ -24,15 +24,24 @@ export interface RunningScpiSimulator {
   close(): Promise<void>;
 }
 
-function parseHostPort(text: string | undefined, flag: string, usage: string): { host: string; port: number } {
+function parseHostPort(
+  text: string | undefined,
+  flag: string,
+  usage: string,
+): { host: string; port: number } {
   const m = /^([^:]+|\[[^\]]+\]):(\d{1,5})$/.exec(text ?? '');
   const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) throw new InvalidInputError(`${flag} needs <host>:<port>, e.g. 127.0.0.1:5025. Usage: ${usage}`);
+  if (!m || port > 65535)
+    throw new InvalidInputError(`${flag} needs <host>:<port>, e.g. 127.0.0.1:5025. Usage: ${usage}`);
   return { host: m[1], port };
 }
 
 /** Parses the command line (pure, so it can be tested without opening ports). */
-export function parseScpiSimulatorArgs(argv: readonly string[], usage: string, defaultSerial: string): ScpiSimulatorArgs {
+export function parseScpiSimulatorArgs(
+  argv: readonly string[],
+  usage: string,
+  defaultSerial: string,
+): ScpiSimulatorArgs {
   const args: ScpiSimulatorArgs = { serial: defaultSerial };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];

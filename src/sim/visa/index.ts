@@ -6,5 +6,5 @@ export type { ScpiVxi11Server, Vxi11ServerOptions } from './vxi11-server';
 export { SimUsbtmcDevice, createSimUsbBackend } from './usbtmc-device';
 export type { SimUsbtmcOptions, SimUsbtmcStats } from './usbtmc-device';
 export { SimInstrumentPort } from './instrument-port';
-export { parseScpiSimulatorArgs, serveScpiSimulator } from "./cli-serve";
-export type { RunningScpiSimulator, ScpiSimulatorArgs } from "./cli-serve";
+export { parseScpiSimulatorArgs, serveScpiSimulator } from './cli-serve';
+export type { RunningScpiSimulator, ScpiSimulatorArgs } from './cli-serve';
