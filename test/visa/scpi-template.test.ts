@@ -243,3 +243,28 @@ describe('scpi raw commands (allowRaw)', () => {
     }
   });
 });
+
+describe('scpi template in the browser', () => {
+  it('the compiled engine runs without require, Buffer or process and validates like the runtime', async () => {
+    const vm = await import('node:vm');
+    const { scpiTemplateBrowserScript } = await import('../../src/visa/scpi-template-script');
+    const window: Record<string, unknown> = {};
+    vm.runInNewContext(scpiTemplateBrowserScript(), { window });
+    const engine = window.LabbenchScpiTemplate as {
+      parseScpiTemplate: typeof parseScpiTemplate;
+      formatScpiTemplate: typeof formatScpiTemplate;
+    };
+    const defs = [{ name: 'v', type: 'number', max: 5 }];
+    assert.deepEqual(
+      JSON.parse(JSON.stringify(engine.parseScpiTemplate(':VOLT {v}', defs))),
+      JSON.parse(JSON.stringify(parseScpiTemplate(':VOLT {v}', defs))),
+    );
+    const parsed = engine.parseScpiTemplate(':VOLT {v}', defs);
+    assert.ok(parsed.ok);
+    assert.equal(
+      JSON.stringify(engine.formatScpiTemplate(parsed.template, 6)),
+      JSON.stringify(formatScpiTemplate(parsed.template, 6)),
+    );
+    assert.equal(engine.formatScpiTemplate(parsed.template, 6).ok, false);
+  });
+});
