@@ -63,6 +63,7 @@ export type VisaResource =
   | { kind: 'usb'; board: number; vendorId: number; productId: number; serial: string; usbInterface: number }
   | { kind: 'socket'; board: number; host: string; port: number }
   | { kind: 'vxi11'; board: number; host: string; device: string }
+  | { kind: 'hislip'; board: number; host: string; subAddress: string; port: number }
   | { kind: 'asrl'; board: number; path: string }
   | { kind: 'sim'; model: string; serial: string };
 
@@ -174,11 +175,7 @@ export function parseVisaResource(
     if (cls === 'RAW') throw bad(text, 'TCPIP resources end in ::INSTR or ::SOCKET');
     if (fields.length > 2) throw bad(text, 'LAN instruments are TCPIP[board]::host[::device][::INSTR]');
     const device = (fields[1] ?? 'inst0').trim().toLowerCase();
-    if (device.startsWith('hislip')) {
-      throw new UnsupportedError(
-        `"${text}": HiSLIP is not supported (the 2281S does not offer it); use TCPIP::host::inst0::INSTR (VXI-11) or TCPIP::host::5025::SOCKET.`,
-      );
-    }
+    if (device.startsWith('hislip')) return parseHislipDevice(text, board, host, device);
     if (!/^[a-z0-9_,.]+$/.test(device)) throw bad(text, `LAN device name "${fields[1]}" is not valid`);
     return { kind: 'vxi11', board, host, device };
   }
@@ -202,6 +199,19 @@ export function parseVisaResource(
   throw bad(text, `unknown interface "${head}"`);
 }
 
+/** HiSLIP's IANA-registered port, used when the resource names none. */
+export const HISLIP_DEFAULT_PORT = 4880;
+
+/** `hislip<n>[,port]`: the sub-address the server is asked for, and the TCP port. */
+function parseHislipDevice(text: string, board: number, host: string, device: string): VisaResource {
+  const m = /^(hislip\d{1,3})(?:,(\d{1,5}))?$/.exec(device);
+  if (!m)
+    throw bad(text, `HiSLIP devices are hislip<n>[,port], e.g. hislip0 or hislip0,4880 (got "${device}")`);
+  const port = m[2] === undefined ? HISLIP_DEFAULT_PORT : parseInt(m[2], 10);
+  if (port < 1 || port > 65535) throw bad(text, `port ${port} is out of range 1…65535`);
+  return { kind: 'hislip', board, host, subAddress: m[1], port };
+}
+
 function hex4(n: number): string {
   return `0x${n.toString(16).toUpperCase().padStart(4, '0')}`;
 }
@@ -215,6 +225,9 @@ export function formatVisaResource(r: VisaResource): string {
       return `TCPIP${r.board}::${r.host}::${r.port}::SOCKET`;
     case 'vxi11':
       return `TCPIP${r.board}::${r.host}::${r.device}::INSTR`;
+    case 'hislip':
+      // The port is always spelled out, so hislip0 and hislip0,4880 share one key.
+      return `TCPIP${r.board}::${r.host}::${r.subAddress},${r.port}::INSTR`;
     case 'asrl':
       return `ASRL${r.path}::INSTR`;
     case 'sim':

@@ -8,7 +8,7 @@
 const USAGE = `Usage:
   labbench-sim watlow --serial <path> [--addresses 1,2] [--baud 38400] [--pace]
   labbench-sim keithley --tcp 127.0.0.1:5025 [--vxi11 127.0.0.1:<port>] [--serial <instrument serial>]
-  labbench-sim dmm --tcp 127.0.0.1:5025 [--vxi11 127.0.0.1:<port>] [--serial <instrument serial>]
+  labbench-sim dmm [--tcp 127.0.0.1:5025] [--vxi11 127.0.0.1:<port>] [--hislip 127.0.0.1:4880] [--serial <instrument serial>]
 
 Runs until interrupted (Ctrl+C).`;
 

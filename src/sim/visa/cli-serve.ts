@@ -1,10 +1,13 @@
 /**
  * The command line shared by the SCPI simulators of `labbench-sim` (`keithley`, `dmm`):
- * `--tcp <host>:<port>` (raw socket), `--vxi11 <host>:<portmapper port>`, `--serial <serial>`.
+ * `--tcp <host>:<port>` (raw socket), `--vxi11 <host>:<portmapper port>`, `--hislip <host>:<port>`
+ * (where the simulated instrument's real counterpart has HiSLIP), `--serial <serial>`.
  * Serves one model over the servers asked for (they share it, as a real unit's LAN stack would).
  */
 import { InvalidInputError } from '../../core/errors';
 import type { ScpiDeviceModel } from '../../visa/types';
+import { serveScpiOverHislip } from './hislip-server';
+import type { ScpiHislipServer } from './hislip-server';
 import { serveScpiOverTcp } from './tcp-server';
 import type { ScpiTcpServer } from './tcp-server';
 import { serveScpiOverVxi11 } from './vxi11-server';
@@ -13,7 +16,13 @@ import type { ScpiVxi11Server } from './vxi11-server';
 export interface ScpiSimulatorArgs {
   tcp?: { host: string; port: number };
   vxi11?: { host: string; port: number };
+  hislip?: { host: string; port: number };
   serial: string;
+}
+
+export interface ScpiSimulatorCliOptions {
+  /** Set when the real instrument has no HiSLIP server: `--hislip` is refused with this text. */
+  hislipRefusal?: string;
 }
 
 export interface RunningScpiSimulator {
@@ -41,6 +50,7 @@ export function parseScpiSimulatorArgs(
   argv: readonly string[],
   usage: string,
   defaultSerial: string,
+  options: ScpiSimulatorCliOptions = {},
 ): ScpiSimulatorArgs {
   const args: ScpiSimulatorArgs = { serial: defaultSerial };
   for (let i = 0; i < argv.length; i++) {
@@ -55,6 +65,12 @@ export function parseScpiSimulatorArgs(
         args.vxi11 = parseHostPort(value, flag, usage);
         i++;
         break;
+      case '--hislip':
+        // Serving what the real unit cannot do would let a flow pass here and fail on the bench.
+        if (options.hislipRefusal !== undefined) throw new InvalidInputError(options.hislipRefusal);
+        args.hislip = parseHostPort(value, flag, usage);
+        i++;
+        break;
       case '--serial':
         if (value === undefined || !/^[A-Za-z0-9_.-]+$/.test(value)) {
           throw new InvalidInputError(`--serial needs letters, digits, "_", "." or "-". Usage: ${usage}`);
@@ -66,7 +82,10 @@ export function parseScpiSimulatorArgs(
         throw new InvalidInputError(`Unknown option "${flag}". Usage: ${usage}`);
     }
   }
-  if (!args.tcp && !args.vxi11) throw new InvalidInputError(`Give --tcp and/or --vxi11. Usage: ${usage}`);
+  if (!args.tcp && !args.vxi11 && !args.hislip) {
+    const hislip = options.hislipRefusal === undefined ? ' or --hislip' : '';
+    throw new InvalidInputError(`Give --tcp, --vxi11${hislip}. Usage: ${usage}`);
+  }
   return args;
 }
 
@@ -76,7 +95,7 @@ export async function serveScpiSimulator(
   args: ScpiSimulatorArgs,
   title: string,
 ): Promise<RunningScpiSimulator> {
-  const servers: (ScpiTcpServer | ScpiVxi11Server)[] = [];
+  const servers: (ScpiTcpServer | ScpiVxi11Server | ScpiHislipServer)[] = [];
   const resources: string[] = [];
   const notes: string[] = [];
   let vxi11PortmapperPort: number | undefined;
@@ -98,6 +117,12 @@ export async function serveScpiSimulator(
       notes.push(
         `TCPIP0::${vxi.host}::inst0::INSTR (portmapper on port ${vxi.portmapperPort}: set LABBENCH_VXI11_PORTMAPPER_PORT=${vxi.portmapperPort})`,
       );
+    }
+    if (args.hislip) {
+      const hislip = await serveScpiOverHislip(model, args.hislip);
+      servers.push(hislip);
+      resources.push(`TCPIP0::${hislip.host}::hislip0,${hislip.port}::INSTR`);
+      notes.push(resources[resources.length - 1]);
     }
   } catch (err) {
     await close();
