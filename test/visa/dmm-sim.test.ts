@@ -48,11 +48,22 @@ describe('simulated DMM', () => {
       serial: 'AB',
     });
     assert.throws(() => parseDmmSimulatorArgs([]), { code: 'E_INVALID_INPUT', message: /labbench-sim dmm/ });
-    const running = await runDmmSimulator(['--tcp', '127.0.0.1:0', '--serial', 'CLIDMM']);
+    const running = await runDmmSimulator([
+      '--tcp',
+      '127.0.0.1:0',
+      '--hislip',
+      '127.0.0.1:0',
+      '--serial',
+      'CLIDMM',
+    ]);
     const registry = new ResourceRegistry({ graceMs: 0, log: () => undefined });
     try {
-      const lease = acquireVisaSession(registry, running.resources[0], 'test', { timeoutMs: 1000 });
-      assert.equal(await lease.transact((s) => s.query('*IDN?')), 'LABBENCH,SIM-DMM,CLIDMM,1.0');
+      assert.equal(running.resources.length, 2);
+      assert.match(running.resources[1], /^TCPIP0::127\.0\.0\.1::hislip0,\d+::INSTR$/);
+      for (const resource of running.resources) {
+        const lease = acquireVisaSession(registry, resource, 'test', { timeoutMs: 1000 });
+        assert.equal(await lease.transact((s) => s.query('*IDN?')), 'LABBENCH,SIM-DMM,CLIDMM,1.0', resource);
+      }
     } finally {
       await registry.closeAll();
       await running.close();

@@ -8,6 +8,8 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { ResourceRegistry } from '../../src/core/registry';
 import type { Lease } from '../../src/core/registry';
 import { SimulatedDmm, createSimDmm, getSimulatedDmm } from '../../src/sim/dmm';
+import { serveScpiOverHislip } from '../../src/sim/visa/hislip-server';
+import type { ScpiHislipServer } from '../../src/sim/visa/hislip-server';
 import { serveScpiOverTcp } from '../../src/sim/visa/tcp-server';
 import type { ScpiTcpServer } from '../../src/sim/visa/tcp-server';
 import { SimUsbtmcDevice, createSimUsbBackend } from '../../src/sim/visa/usbtmc-device';
@@ -37,13 +39,16 @@ describe('runScpiProgram on the simulated DMM, every transport', () => {
     tcp: createSimDmm('TCP1'),
     vxi: createSimDmm('VXI1'),
     usb: createSimDmm('USB1'),
+    hislip: createSimDmm('HIS1'),
   };
   let tcp: ScpiTcpServer;
   let vxi: ScpiVxi11Server;
+  let hislip: ScpiHislipServer;
   let registry: ResourceRegistry;
 
   before(async () => {
     tcp = await serveScpiOverTcp(models.tcp, { host: '127.0.0.1', port: 0 });
+    hislip = await serveScpiOverHislip(models.hislip, { host: '127.0.0.1', port: 0 });
     vxi = await serveScpiOverVxi11(models.vxi, { host: '127.0.0.1' });
     setUsbBackend(
       createSimUsbBackend([
@@ -62,6 +67,7 @@ describe('runScpiProgram on the simulated DMM, every transport', () => {
     setUsbBackend(undefined);
     await tcp.close();
     await vxi.close();
+    await hislip.close();
   });
 
   const leases = (): [keyof typeof models, Lease<ScpiSession>][] =>
@@ -71,6 +77,7 @@ describe('runScpiProgram on the simulated DMM, every transport', () => {
         ['tcp', `TCPIP::127.0.0.1::${tcp.port}::SOCKET`],
         ['vxi', vxi.resource],
         ['usb', 'USB0::0x05E6::0x6500::USB1::INSTR'],
+        ['hislip', hislip.resource],
       ] as const
     ).map(([name, resource]) => [
       name,
@@ -126,9 +133,9 @@ describe('runScpiProgram on the simulated DMM, every transport', () => {
     }
   });
 
-  it('reads a 16 MiB block over the in-process link and the TCP socket', async () => {
+  it('reads a 16 MiB block over the in-process link, the TCP socket and HiSLIP', async () => {
     const points = 4 * 1024 * 1024;
-    for (const [name, lease] of leases().filter(([n]) => n === 'sim' || n === 'tcp')) {
+    for (const [name, lease] of leases().filter(([n]) => n === 'sim' || n === 'tcp' || n === 'hislip')) {
       const result = await runScpiProgram(lease, {
         lines: lines(`FORM:DATA REAL,32\nFORM:BORD NORM\nTRAC:POIN ${points}\nTRAC:DATA?`),
         reply: 'block',
