@@ -2,3 +2,4 @@
 export * as watlow from './watlow';
 export * as keithley from './keithley';
 export * as dmm from './dmm';
+export * as modbus from './modbus';
