@@ -175,7 +175,7 @@ async function stateReadRoundTrips(): Promise<ScenarioResult> {
       return { perRead: (instrument.messagesReceived - before) / reads, perSecond: (reads * 1000) / ms };
     };
     const compound = await measure();
-    Keithley2281S.of(lease.resource).compoundQueries = 'refused';
+    Keithley2281S.of(lease).compoundQueries = 'refused';
     const single = await measure();
     return {
       id: 's8-2281s-state-round-trips',

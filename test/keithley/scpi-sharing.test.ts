@@ -72,7 +72,7 @@ describe('2281S state reads in compound round trips', () => {
       const cell = await battery.readBatteryState();
       assert.equal(b.sim.messagesReceived - before, 1, 'battery state: one round trip');
       assert.equal(typeof cell.soc, 'number');
-      assert.equal(Keithley2281S.of(b.lease.resource).compoundQueries, 'works');
+      assert.equal(Keithley2281S.of(b.lease).compoundQueries, 'works');
     } finally {
       await b.close();
     }
@@ -107,7 +107,7 @@ describe('2281S state reads in compound round trips', () => {
       await supply.readSupplyState();
       assert.equal(messages - before, 8, 'eight single queries');
       assert.equal(compounds, 1, 'the compound is not tried again on this session');
-      assert.equal(Keithley2281S.of(b.lease.resource).compoundQueries, 'refused');
+      assert.equal(Keithley2281S.of(b.lease).compoundQueries, 'refused');
     } finally {
       await b.close();
       unregisterSimInstrument('K2281CMP');
