@@ -20,6 +20,7 @@ export const NODE_SETS = [
   'watlow-write',
   'keithley-supply',
   'keithley-battery',
+  'scpi',
   'labbench-cache-clear',
 ];
 
