@@ -46,7 +46,10 @@ function identityFromResource(resource: string | undefined): Identity | undefine
 export = function (RED: NodeAPI): void {
   function ScpiNode(this: Node, def: ScpiDef): void {
     RED.nodes.createNode(this, def);
-    const node = this;
+    setup(this, def);
+  }
+
+  function setup(node: Node, def: ScpiDef): void {
     const requester = describeNode({ type: 'scpi', name: def.name, id: def.id });
     const config = (def.instrument ? RED.nodes.getNode(def.instrument) : null) as VisaConfigNode | null;
     let props: ScpiNodeProperties | undefined;
