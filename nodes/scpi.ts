@@ -43,6 +43,17 @@ function identityFromResource(resource: string | undefined): Identity | undefine
   }
 }
 
+/**
+ * Catch nodes get a copy of the message but, of the error, only message, code, stack and cause:
+ * the instrument's codes travel on the message (`msg.deviceCode`, `msg.scpiErrors`).
+ */
+function exposeDeviceErrors(msg: Record<string, unknown>, err: unknown): void {
+  const e = err as { code?: unknown; deviceCode?: unknown; scpiErrors?: unknown };
+  if (e?.code !== 'E_DEVICE_ERROR') return;
+  if (e.deviceCode !== undefined) msg.deviceCode = e.deviceCode;
+  if (Array.isArray(e.scpiErrors)) msg.scpiErrors = e.scpiErrors;
+}
+
 export = function (RED: NodeAPI): void {
   function ScpiNode(this: Node, def: ScpiDef): void {
     RED.nodes.createNode(this, def);
@@ -93,7 +104,13 @@ export = function (RED: NodeAPI): void {
       const cfg = requireConfig();
       const p = props as ScpiNodeProperties; // FlowNode fails the message first when props are invalid
       const program = programForMessage(p, msg as { payload?: unknown; command?: unknown });
-      const result = await cfg.keeper.use((lease) => runScpiProgram(lease, program, { label: requester }));
+      let result;
+      try {
+        result = await cfg.keeper.use((lease) => runScpiProgram(lease, program, { label: requester }));
+      } catch (err) {
+        exposeDeviceErrors(msg as unknown as Record<string, unknown>, err);
+        throw err;
+      }
       program.lines.forEach((line, i) => {
         if (line.isQuery && commandHeader(line.command).toUpperCase() === '*IDN?') {
           const answerIndex = program.lines.slice(0, i + 1).filter((l) => l.isQuery).length - 1;
