@@ -76,9 +76,14 @@ const SCENARIOS: ScenarioEntry[] = [
     load: () => (require('./memory') as Record<string, Scenario>).redeployMemoryScenario,
   },
   {
-    id: 's8',
-    title: 'free-form SCPI: binary blocks over TCP, 2281S state round trips',
+    id: 's10',
+    title: 'free-form SCPI: binary blocks over TCP and HiSLIP, 2281S state round trips',
     load: () => (require('./scpi-blocks') as Record<string, Scenario>).scpiBlocksScenario,
+  },
+  {
+    id: 's9',
+    title: 'scpi node: *IDN? through Node-RED vs runScpiProgram vs a bare socket',
+    load: () => (require('./scpi-node') as Record<string, Scenario>).scpiNodeScenario,
   },
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */
