@@ -327,7 +327,11 @@ export function templatePlaceholderNames(command: unknown): string[] {
     .filter((l) => l !== '')
     .slice(0, MAX_TEMPLATE_LINES)
     .forEach((source, i) => {
-      for (const part of parseLine(source, i + 1, ignored)?.parts ?? []) {
+      // The placeholders before a problem in the line count too: the rows must not vanish
+      // while the user is still typing the rest of it.
+      const length = headerLength(source);
+      if (length === 0) return;
+      for (const part of scanParameters(source.slice(length), i + 1, ignored)) {
         if ('placeholder' in part && !names.includes(part.placeholder)) names.push(part.placeholder);
       }
     });
