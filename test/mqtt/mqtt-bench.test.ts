@@ -148,20 +148,30 @@ describe('MQTT: bench and control room examples on a real broker', { skip }, () 
   });
 
   it('a command the bench cannot carry out is answered with a coded refusal and the same id', async () => {
-    room.inject(command, { payload: { bench: 'bench-a', controller: 'oven9', value: 100 } });
-    const cmd = await lab!.waitFor('the command', (m) => m.topic === 'labbench/bench-a/cmd');
-    const reply = await lab!.waitFor(
-      'the refusal',
-      (m) => m.topic === 'labbench/bench-a/reply' && m.correlationData === cmd.correlationData,
-    );
-    assert.equal(json(reply).ok, false);
-    assert.equal((json(reply).error as { code: string }).code, 'E_INVALID_INPUT');
-    const shown = await room.receivedBy(
-      replies,
-      'the matched refusal',
-      (m) => (m.payload as { id: string }).id === cmd.correlationData,
-    );
-    assert.equal((shown.payload as { ok: boolean }).ok, false);
+    const refusals = [
+      { controller: 'oven9', value: 100, code: 'E_INVALID_INPUT' }, // refused by the routing
+      { controller: 'oven1', value: 20000, code: 'E_OUT_OF_RANGE' }, // refused by watlow-write
+    ];
+    for (const r of refusals) {
+      const before = lab!.messages.length;
+      room.inject(command, { payload: { bench: 'bench-a', controller: r.controller, value: r.value } });
+      const cmd = await lab!.waitFor(
+        `the ${r.controller} command`,
+        (m) => m.seq >= before && m.topic === 'labbench/bench-a/cmd',
+      );
+      const reply = await lab!.waitFor(
+        `the ${r.code} refusal`,
+        (m) => m.topic === 'labbench/bench-a/reply' && m.correlationData === cmd.correlationData,
+      );
+      assert.equal(json(reply).ok, false);
+      assert.equal((json(reply).error as { code: string }).code, r.code);
+      const shown = await room.receivedBy(
+        replies,
+        'the matched refusal',
+        (m) => (m.payload as { id: string }).id === cmd.correlationData,
+      );
+      assert.equal((shown.payload as { ok: boolean }).ok, false);
+    }
   });
 
   it('state and status are retained for a control room that connects later', async () => {
