@@ -6,7 +6,8 @@
  * replacement, `clearAll`) is noticed by `bind` and forgets the entry function the same way.
  */
 import { LabbenchError, ProtocolError, RoleConflictError, UnsupportedError } from '../core/errors';
-import type { SharedResource } from '../core/registry';
+import { cacheKey } from '../core/driver-cache';
+import type { Lease } from '../core/registry';
 import type { ScpiSession } from '../visa/session';
 import { BATTERY, ENTRY_FUNCTION_QUERY, ENTRY_FUNCTION_SET, IDENTIFY, SUPPLY } from './commands';
 import type { InstrumentIo } from './io';
@@ -16,6 +17,8 @@ import { parseEntryFunction, parseIdentity } from './replies';
 export type KeithleyRole = 'supply' | 'battery';
 
 export const DRIVER_CACHE_NAME = 'keithley-2281s';
+/** Where the driver lives in the resource's driver cache. */
+export const DRIVER_CACHE_KEY = cacheKey<Keithley2281S>(DRIVER_CACHE_NAME);
 
 /** The entry function each role needs. */
 export const FUNCTION_OF_ROLE: Readonly<Record<KeithleyRole, Exclude<EntryFunction, 'test'>>> = {
@@ -37,10 +40,17 @@ export class Keithley2281S {
   private boundSession: ScpiSession | undefined;
   private identity: Identity | undefined;
   private entryFunction: EntryFunction | undefined;
+  private stateEpoch = 0;
+  /**
+   * Whether state reads may be sent as one compound query (`q1;q2;…`): 'untried' until the first
+   * attempt, 'refused' (single queries from then on) once the instrument refused or answered in
+   * another shape. Per session (see `bind`).
+   */
+  compoundQueries: 'untried' | 'works' | 'refused' = 'untried';
 
-  /** The cached driver of the instrument behind `resource`, built on first use. */
-  static of(resource: SharedResource<ScpiSession>): Keithley2281S {
-    return resource.cache.get(DRIVER_CACHE_NAME, () => new Keithley2281S());
+  /** The cached driver of the instrument behind `lease`, built on first use. */
+  static of(lease: Lease<ScpiSession>): Keithley2281S {
+    return lease.cache.get(DRIVER_CACHE_KEY, () => new Keithley2281S());
   }
 
   /** The entry function as last read or set; undefined until read (after a clear or reconnect). */
@@ -51,11 +61,17 @@ export class Keithley2281S {
   /**
    * Called at the start of every transaction. A session other than the last one means the link
    * was replaced (reconnect): the instrument may have been power-cycled or switched meanwhile,
-   * so everything learned is forgotten and read again.
+   * so everything learned is forgotten and read again. So does a free-form transaction on the
+   * same session (`ScpiSession.markStateUnknown`).
    */
   bind(session: ScpiSession): void {
-    if (this.boundSession === session) return;
+    if (this.boundSession === session && this.stateEpoch === session.stateEpoch) return;
+    // A free-form SCPI transaction since our last one (the session's state epoch moved) may have
+    // switched the function or loaded another instrument state: forget, read again. Whether the
+    // instrument takes compound queries is a property of the link, kept unless the link changed.
+    if (this.boundSession !== session) this.compoundQueries = 'untried';
     this.boundSession = session;
+    this.stateEpoch = session.stateEpoch;
     this.identity = undefined;
     this.entryFunction = undefined;
   }

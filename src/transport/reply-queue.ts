@@ -3,7 +3,10 @@
  * Shared by the stream transports (socket, serial) and the in-process simulator link so they all
  * time out, abort and fail the same way.
  */
-import { LabbenchError, TimeoutError } from '../core/errors';
+import { ProtocolError, TimeoutError } from '../core/errors';
+
+/** A message, or a framing error that takes the place of the message it spoiled. */
+type Entry = Buffer | Error;
 
 interface Waiter {
   resolve(message: Buffer): void;
@@ -11,7 +14,7 @@ interface Waiter {
 }
 
 export class ReplyQueue {
-  private readonly messages: Buffer[] = [];
+  private readonly messages: Entry[] = [];
   private waiter: Waiter | undefined;
   private failure: Error | undefined;
 
@@ -26,6 +29,21 @@ export class ReplyQueue {
       waiter.resolve(message);
     } else {
       this.messages.push(message);
+    }
+  }
+
+  /**
+   * A message could not be framed (an oversize block header): the reader waiting for it gets
+   * `err` instead, once; the link stays usable.
+   */
+  pushError(err: Error): void {
+    if (this.failure) return;
+    const waiter = this.waiter;
+    if (waiter) {
+      this.waiter = undefined;
+      waiter.reject(err);
+    } else {
+      this.messages.push(err);
     }
   }
 
@@ -57,11 +75,12 @@ export class ReplyQueue {
     if (this.failure) return Promise.reject(this.failure);
     if (signal?.aborted) return Promise.reject(signal.reason);
     const ready = this.messages.shift();
+    if (ready instanceof Error) return Promise.reject(ready);
     if (ready) return Promise.resolve(ready);
     if (this.waiter) {
       // The session allows one request in flight; a second reader is a bug in the caller.
       return Promise.reject(
-        new LabbenchError('E_PROTOCOL', `Two reads at once on ${this.label}.`, { resource: this.label }),
+        new ProtocolError(`Two reads at once on ${this.label}.`, { resource: this.label }),
       );
     }
     return new Promise<Buffer>((resolve, reject) => {

@@ -13,12 +13,14 @@ import type * as net from 'net';
 import {
   BusyError,
   DisconnectedError,
+  ClosedError,
   LabbenchError,
   NotFoundError,
   ProtocolError,
   TimeoutError,
   UnsupportedError,
 } from '../core/errors';
+import { MAX_RESPONSE_BYTES } from './block-header';
 import type { MessageTransport } from './message';
 import { connectTcp, socketClose, socketWrite } from './tcp';
 import {
@@ -56,7 +58,8 @@ export function vxi11PortmapperPortFromEnv(env: NodeJS.ProcessEnv = process.env)
 const RPC_MARGIN_MS = 2000;
 /** Reads ask for this much per device_read (the reply ends earlier at END). */
 const READ_REQUEST_SIZE = 1 << 20;
-const MAX_MESSAGE = 16 * 1024 * 1024;
+/** A reply larger than this (the binary-block cap plus slack) is a runaway device, not a SCPI answer. */
+const MAX_MESSAGE = MAX_RESPONSE_BYTES;
 
 let xidSeed = (Date.now() ^ (process.pid << 16)) >>> 0;
 
@@ -211,9 +214,7 @@ class RpcChannel {
     this.closing = true;
     this.closeListeners.clear();
     await socketClose(this.socket);
-    this.kill(
-      new LabbenchError('E_CLOSED', `The VXI-11 link to ${this.label} is closed.`, { resource: this.label }),
-    );
+    this.kill(new ClosedError(`The VXI-11 link to ${this.label} is closed.`, { resource: this.label }));
   }
 }
 
@@ -367,7 +368,7 @@ export class Vxi11Transport implements MessageTransport {
 
   private async core(proc: number, args: Buffer, ioTimeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
     if (this.closed)
-      throw new LabbenchError('E_CLOSED', `The VXI-11 link to ${this.label} is closed.`, {
+      throw new ClosedError(`The VXI-11 link to ${this.label} is closed.`, {
         resource: this.label,
       });
     return this.channel.call(
