@@ -8,7 +8,8 @@ import { strict as assert } from 'node:assert';
 import * as net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { visaKey } from '../../src/core';
-import { SimulatedDmm, getSimulatedDmm } from '../../src/sim/dmm';
+import { SimulatedDmm, createSimDmm, getSimulatedDmm } from '../../src/sim/dmm';
+import { serveScpiOverHislip } from '../../src/sim/visa';
 import { getSimulated2281S } from '../../src/sim/keithley';
 import { collect, openCount, settle, statuses, until, type FlowNode } from './harness';
 import {
@@ -316,6 +317,33 @@ export function scpiCases(ctx: CaseContext): void {
           await settle(100);
           assert.deepEqual(liar.received, [query]);
         });
+      }
+    });
+
+    it('reads a real32 trace from a DMM over HiSLIP (loopback server)', async () => {
+      const dmm = createSimDmm('HISLIP1');
+      const server = await serveScpiOverHislip(dmm, { host: '127.0.0.1', port: 0 });
+      try {
+        await deploy(
+          ctx.h(),
+          catchFlow(
+            visaConfig(server.resource, 2000, { name: 'LAN DMM' }),
+            scpiNode({
+              command: 'FORM:DATA REAL,32\nTRAC:POIN {n}\nTRAC:DATA?',
+              placeholders: [{ name: 'n', type: 'integer', min: 1, max: 100000 }],
+              reply: 'real32',
+            }),
+            sink(),
+          ),
+        );
+        const msg = await one('sc', { payload: 5000 });
+        const expected = Array.from({ length: 5000 }, (_, i) => Math.fround(SimulatedDmm.sample(i)));
+        assert.deepEqual(msg.payload, expected);
+        assert.equal(msg.topic, 'LAN DMM/FORM:DATA');
+        assert.deepEqual(dmm.log.slice(0, 3), ['FORM:DATA REAL,32', 'TRAC:POIN 5000', 'TRAC:DATA?']);
+      } finally {
+        await ctx.h().helper.unload();
+        await server.close();
       }
     });
 
