@@ -111,12 +111,14 @@ export = function (RED: NodeAPI): void {
         exposeDeviceErrors(msg as unknown as Record<string, unknown>, err);
         throw err;
       }
-      program.lines.forEach((line, i) => {
-        if (line.isQuery && commandHeader(line.command).toUpperCase() === '*IDN?') {
-          const answerIndex = program.lines.slice(0, i + 1).filter((l) => l.isQuery).length - 1;
-          idnIdentity = identityFromIdn(result.replies[answerIndex]) ?? idnIdentity;
-        }
-      });
+      // Remember the instrument an `*IDN?` of this message named (replies are in query order).
+      let answer = -1;
+      for (const line of program.lines) {
+        if (!line.isQuery) continue;
+        answer++;
+        if (commandHeader(line.command).toUpperCase() === '*IDN?')
+          idnIdentity = identityFromIdn(result.replies[answer]) ?? idnIdentity;
+      }
       const out = msg as unknown as NodeMessage & Record<string, unknown>;
       out.payload = result.last;
       out.replies = result.replies;
