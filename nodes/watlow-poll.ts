@@ -6,25 +6,21 @@
  * Catch once per poll as E_POLL_FAILED (with `failures`), or inline as samples with `error`.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { NotFoundError, type LabbenchError, toLabbenchError } from '../src/core/errors';
+import { NotFoundError, type LabbenchError, toLabbenchError } from '../src/core';
 import {
   pollError,
   pollTargets,
   type PollSample,
   type PollTarget,
   type WatlowPollError,
+  parseParameterList,
+  type ParameterItem,
 } from '../src/watlow';
 import { parsePeriod } from './shared/config';
 import { InputRunner, reportError, showError, type Send } from './shared/errors';
 import { IDLE, clip, problem, ready, reasonFor } from './shared/status';
 import type { WatlowConfigNode } from './shared/types';
-import {
-  deployedControllers,
-  filterByNames,
-  parseParameterList,
-  setValueMessage,
-  type ParameterItem,
-} from './shared/watlow-targets';
+import { deployedControllers, filterByNames, setValueMessage } from './shared/watlow-targets';
 
 interface PollDef extends NodeDef {
   controller?: string;

@@ -5,13 +5,13 @@
  * different stored value fails with E_VERIFY.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { NotFoundError, type LabbenchError, toLabbenchError } from '../src/core/errors';
-import { resolveParameter, validateInstance } from '../src/watlow/parameters';
+import { NotFoundError, type LabbenchError, toLabbenchError } from '../src/core';
+import { resolveParameter, validateInstance } from '../src/watlow';
 import { InputRunner, type Send } from './shared/errors';
 import { IDLE, clip, problem, ready, reasonFor } from './shared/status';
 import type { WatlowConfigNode } from './shared/types';
 import { setValueMessage } from './shared/watlow-targets';
-import { sampleOf } from '../src/watlow/poll';
+import { sampleOf } from '../src/watlow';
 
 interface WriteDef extends NodeDef {
   controller?: string;

@@ -3,9 +3,9 @@
  * (src/core/validate.ts). The editor validates the same rules; this is the runtime's check for
  * flows imported or edited by hand.
  */
-import { InvalidInputError } from '../../src/core/errors';
-import { parseVisaResource } from '../../src/core/identity';
-import { requireEnum, requireFiniteNumber, requireInteger, requireSafeText } from '../../src/core/validate';
+import { InvalidInputError } from '../../src/core';
+import { parseVisaResource } from '../../src/core';
+import { requireEnum, requireFiniteNumber, requireInteger, requireSafeText } from '../../src/core';
 
 export interface SerialSettings {
   baudRate: number;

@@ -6,7 +6,7 @@
  * throws, and no promise is left to reject unhandled.
  */
 import type { Node, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { toLabbenchError, type LabbenchError } from '../../src/core/errors';
+import { toLabbenchError, type LabbenchError } from '../../src/core';
 import { problem, reasonFor } from './status';
 
 export type Done = (err?: Error) => void;

@@ -10,9 +10,9 @@
  * monitor keeps running (the next success clears the failure).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { NotFoundError, type LabbenchError, toLabbenchError } from '../../src/core/errors';
-import type { Lease, ResourceState } from '../../src/core/registry';
-import type { ScpiSession } from '../../src/visa/session';
+import { NotFoundError, type LabbenchError, toLabbenchError } from '../../src/core';
+import type { Lease, ResourceState } from '../../src/core';
+import type { ScpiSession } from '../../src/visa';
 import {
   Keithley2281SClient,
   batteryRequestFromMessage,

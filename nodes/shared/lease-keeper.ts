@@ -14,8 +14,8 @@
  * Resource state changes (opening, open, lost) are pushed to every user as a node status.
  */
 import type { Node, NodeStatus } from 'node-red';
-import { ClosedError, type LabbenchError } from '../../src/core/errors';
-import type { Closeable, Lease, ResourceState } from '../../src/core/registry';
+import { ClosedError, type LabbenchError } from '../../src/core';
+import type { Closeable, Lease, ResourceState } from '../../src/core';
 import { IDLE, OPENING, problem, ready, reasonFor } from './status';
 
 export const RELEASE_GRACE_MS = 2000;

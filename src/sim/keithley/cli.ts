@@ -7,7 +7,8 @@
 import { InvalidInputError } from '../../core/errors';
 import { serveScpiOverTcp, serveScpiOverVxi11 } from '../visa';
 import type { ScpiTcpServer, ScpiVxi11Server } from '../visa';
-import { DEFAULT_SIM_SERIAL, getSimulated2281S } from './index';
+import { DEFAULT_SIM_SERIAL } from './index';
+import { Simulated2281S } from './instrument';
 
 export interface KeithleySimulatorArgs {
   tcp?: { host: string; port: number };
@@ -59,6 +60,8 @@ export function parseKeithleySimulatorArgs(argv: readonly string[]): KeithleySim
 export interface RunningKeithleySimulator {
   /** VISA resource strings that reach the simulator, TCP socket first. */
   resources: string[];
+  /** The instrument served (this process's own, not one of an opener table). */
+  instrument: Simulated2281S;
   /** Where the VXI-11 portmapper listens (give it as `vxi11PortmapperPort`), when served. */
   vxi11PortmapperPort?: number;
   close(): Promise<void>;
@@ -67,7 +70,7 @@ export interface RunningKeithleySimulator {
 /** Starts the servers; resolves once they listen. Ctrl+C (SIGINT/SIGTERM) closes them. */
 export async function runKeithleySimulator(argv: readonly string[]): Promise<RunningKeithleySimulator> {
   const args = parseKeithleySimulatorArgs(argv);
-  const model = getSimulated2281S(args.serial);
+  const model = new Simulated2281S(args.serial.trim().toUpperCase());
   const servers: (ScpiTcpServer | ScpiVxi11Server)[] = [];
   const resources: string[] = [];
   const notes: string[] = [];
@@ -106,6 +109,7 @@ export async function runKeithleySimulator(argv: readonly string[]): Promise<Run
   process.once('SIGTERM', stop);
   return {
     resources,
+    instrument: model,
     vxi11PortmapperPort,
     close: async () => {
       process.off('SIGINT', stop);

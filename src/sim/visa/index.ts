@@ -6,3 +6,4 @@ export type { ScpiVxi11Server, Vxi11ServerOptions } from './vxi11-server';
 export { SimUsbtmcDevice, createSimUsbBackend } from './usbtmc-device';
 export type { SimUsbtmcOptions, SimUsbtmcStats } from './usbtmc-device';
 export { SimInstrumentPort } from './instrument-port';
+export { SimInstruments, SimLoopbackTransport } from './instruments';
