@@ -92,6 +92,7 @@ async function pollCounted(
 
 export const coalescingScenario: Scenario = {
   id: 's4',
+  title: 'Modbus coalescing',
   budgetMs: 30_000,
   async run() {
     const results: ScenarioResult[] = [];

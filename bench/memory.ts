@@ -355,6 +355,7 @@ async function redeployMemory(): Promise<ScenarioResult[]> {
 
 export const transactionMemoryScenario: Scenario = {
   id: 's7a',
+  title: 'memory over 200k transactions',
   isolated: true,
   budgetMs: 130_000,
   run: transactionMemory,
@@ -362,6 +363,7 @@ export const transactionMemoryScenario: Scenario = {
 
 export const redeployMemoryScenario: Scenario = {
   id: 's7b',
+  title: 'memory over 500 redeploys',
   isolated: true,
   budgetMs: 130_000,
   run: redeployMemory,

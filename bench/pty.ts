@@ -132,6 +132,7 @@ async function stackBatch(
 
 export const ptyScenario: Scenario = {
   id: 's2',
+  title: 'real serial path (socat PTY pair)',
   budgetMs: 60_000,
   async run() {
     const description =

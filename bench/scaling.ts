@@ -236,6 +236,7 @@ function scalingResult(
 
 export const scalingScenario: Scenario = {
   id: 's3',
+  title: 'scaling across ports (paced simulator)',
   budgetMs: 60_000,
   async run() {
     const results: ScenarioResult[] = [];

@@ -218,6 +218,7 @@ async function entryFunctionSwitching(): Promise<ScenarioResult> {
 
 export const scpiScenario: Scenario = {
   id: 's5',
+  title: 'SCPI over TCP loopback, entry-function switching',
   budgetMs: 60_000,
   async run() {
     return [await queriesPerSecond(), await entryFunctionSwitching()];

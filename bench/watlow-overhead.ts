@@ -235,6 +235,7 @@ async function measure(protocol: Protocol): Promise<ScenarioResult> {
 
 export const watlowOverhead: Scenario = {
   id: 's1',
+  title: 'transaction overhead (in-process simulator)',
   budgetMs: 45_000,
   async run() {
     return [await measure('stdbus'), await measure('modbus')];
