@@ -7,6 +7,7 @@
  */
 import type { Node, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { toLabbenchError, type LabbenchError } from '../../src/core';
+import { withNodeRedAdvice } from './advice';
 import { problem, reasonFor } from './status';
 
 export type Done = (err?: Error) => void;
@@ -27,7 +28,7 @@ export function showError(node: Node, err: LabbenchError): void {
  * nodes see it: `node.error(err, msg)` with a message object is the catchable form.
  */
 export function reportError(node: Node, err: unknown, msg: Record<string, unknown>): LabbenchError {
-  const e = toLabbenchError(err);
+  const e = withNodeRedAdvice(toLabbenchError(err));
   showError(node, e);
   try {
     node.error(e, msg);
@@ -67,7 +68,7 @@ export class InputRunner {
         if (err === undefined) {
           done();
         } else {
-          const e = toLabbenchError(err, this.context());
+          const e = withNodeRedAdvice(toLabbenchError(err, this.context()));
           showError(this.node, e);
           done(e);
         }

@@ -13,15 +13,13 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { NotFoundError, type LabbenchError, toLabbenchError } from '../../src/core';
 import type { Lease, ResourceState } from '../../src/core';
 import type { ScpiSession } from '../../src/visa';
+import { Keithley2281SClient, type BatteryState, type SupplyState } from '../../src/keithley';
+import { describeNode, parsePeriod } from './config';
 import {
-  Keithley2281SClient,
   batteryRequestFromMessage,
   supplyRequestFromMessage,
-  type BatteryState,
   type KeithleyRequest,
-  type SupplyState,
-} from '../../src/keithley';
-import { describeNode, parsePeriod } from './config';
+} from './keithley-messages';
 import { InputRunner, reportError, showError, type Send } from './errors';
 import { statusForState } from './lease-keeper';
 import { IDLE, fmt, monitoring, problem, ready, reasonFor } from './status';

@@ -6,7 +6,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LabbenchError } from '../../src/core/errors';
-import { supplyRequestFromMessage } from '../../src/keithley';
+import { supplyRequestFromMessage } from '../../nodes/shared/keithley-messages';
 import { testSimulators } from '../support/backends';
 import { BATTERY_STATE_KEYS, SUPPLY_STATE_KEYS, bench, freshSerial } from './support';
 
