@@ -10,3 +10,4 @@ export * as transport from './transport';
 export * as watlow from './watlow';
 export * as visa from './visa';
 export * as keithley from './keithley';
+export * as modbus from './modbus';

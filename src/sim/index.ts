@@ -14,6 +14,7 @@ import { SimulatedWatlowBuses } from './watlow/provider';
 
 export * as watlow from './watlow';
 export * as keithley from './keithley';
+export * as modbus from './modbus';
 export * as visa from './visa';
 export { SimInstruments, SimLoopbackTransport } from './visa/instruments';
 export { SimulatedWatlowBuses } from './watlow/provider';

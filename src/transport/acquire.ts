@@ -7,6 +7,7 @@
  */
 import { serialKey } from '../core/identity';
 import type { Lease, ResourceRegistry } from '../core/registry';
+import { portClaimSettings } from './claim-settings';
 import { openStream } from './openers';
 import type { Openers } from './openers';
 import type { ByteStream, SerialSettings } from './types';
@@ -32,15 +33,8 @@ export function acquireSerialBus(
     // The query of a sim: path configures the simulator; it is not part of the port's name.
     label: path.replace(/\?.*$/, ''),
     holder: request.holder,
-    claim: {
-      protocol: request.protocol,
-      settings: {
-        baudRate: settings.baudRate,
-        dataBits: settings.dataBits,
-        parity: settings.parity,
-        stopBits: settings.stopBits,
-      },
-    },
+    // A tcp:// device server or modbus-tcp:// gateway sets its own line settings: protocol only.
+    claim: { protocol: request.protocol, settings: portClaimSettings(path, settings) },
     // The user's spelling is opened, not the key: a by-id link may point elsewhere after a replug.
     open: () => openStream(openers, path, settings),
   });

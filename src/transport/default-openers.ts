@@ -1,12 +1,14 @@
 /**
- * The table of real backends: OS serial ports, raw TCP sockets, VXI-11, USBTMC (the `usb` package
- * unless a UsbBackend is given) and ASRL. Simulators are not here — a caller that wants them adds
- * their entries (the package's `sim` entry point builds such a table). Schemes whose transport is
- * not written yet report E_UNSUPPORTED with the reason.
+ * The table of real backends: OS serial ports, serial device servers (`tcp://`), Modbus TCP
+ * gateways (`modbus-tcp://`), raw TCP sockets, VXI-11, HiSLIP, USBTMC (the `usb` package unless a
+ * UsbBackend is given) and ASRL. Simulators are not here — a caller that wants them adds their
+ * entries (the package's `sim` entry point builds such a table).
  */
 import { openSerialPort } from './serial';
 import { lineTransportOverStream } from './asrl';
+import { openHislipTransport } from './hislip';
 import { openTcpSocketTransport } from './tcp';
+import { modbusTcpOpener, tcpSerialOpener } from './tcp-stream';
 import { listUsbtmcResources } from './usb-discovery';
 import { loadUsbBackend, openUsbtmcTransport } from './usbtmc';
 import type { UsbBackend } from './usbtmc-types';
@@ -35,8 +37,8 @@ export function createOpeners(options: DefaultOpenerOptions = {}): Openers {
     streams: {
       serial: openSerialPort,
       sim: unavailable(NOT_SIMULATED),
-      tcp: unavailable('tcp:// byte streams are not implemented in this version'),
-      'modbus-tcp': unavailable('Modbus TCP is not implemented in this version'),
+      tcp: tcpSerialOpener(),
+      'modbus-tcp': modbusTcpOpener(),
     },
     messages: {
       usb: {
@@ -67,7 +69,16 @@ export function createOpeners(options: DefaultOpenerOptions = {}): Openers {
             portmapperPort: options.vxi11PortmapperPort ?? vxi11PortmapperPortFromEnv(),
           }),
       },
-      hislip: unavailable('HiSLIP is not implemented in this version'),
+      hislip: {
+        open: (resource, context) =>
+          openHislipTransport({
+            host: resource.host,
+            port: resource.port,
+            subAddress: resource.subAddress,
+            label: context.label,
+            timeoutMs: context.timeoutMs,
+          }),
+      },
       asrl: {
         open: async (resource, context) =>
           lineTransportOverStream(await context.openStream(resource.path, context.serial), context.label),

@@ -7,3 +7,5 @@ export * from './openers';
 export * from './default-openers';
 export type { UsbBackend, UsbDeviceLike } from './usbtmc-types';
 export * from './acquire';
+export * from './tcp-stream';
+export * from './claim-settings';

@@ -33,10 +33,10 @@ export function streamSchemeOf(address: string): StreamScheme {
 
 // --- message transports ----------------------------------------------------------------------------
 
-/** The VISA resource kinds, plus HiSLIP, whose resource form is added with its transport. */
-export type MessageScheme = VisaResource['kind'] | 'hislip';
+/** The VISA resource kinds. */
+export type MessageScheme = VisaResource['kind'];
 
-/** The parsed resource a scheme's opener receives (`never` for a scheme the parser does not produce yet). */
+/** The parsed resource a scheme's opener receives. */
 export type ResourceOf<S extends MessageScheme> = Extract<VisaResource, { kind: S }>;
 
 export interface MessageOpenContext {

@@ -56,7 +56,7 @@ export function bench(
     acquireVisaSession(registry, openers, text, holder, visa);
   const lease = acquire(resource);
   const states: ResourceState[] = [];
-  lease.resource.onState((state) => states.push(state));
+  lease.onState((state) => states.push(state));
   const sim = testSimulators.keithley(serial);
   return {
     registry,

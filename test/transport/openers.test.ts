@@ -10,7 +10,7 @@ import { createSimLink } from '../../src/transport/sim-link';
 import { DEFAULT_SERIAL_SETTINGS, ListenerSet } from '../../src/transport/types';
 import { openSerialPort } from '../../src/transport/serial';
 import { createOpeners } from '../../src/transport/default-openers';
-import { openMessage, openStream, streamSchemeOf } from '../../src/transport/openers';
+import { openMessage, openStream, streamSchemeOf, unavailable } from '../../src/transport/openers';
 import type { StreamOpener } from '../../src/transport/openers';
 
 describe('opener table', () => {
@@ -46,21 +46,36 @@ describe('opener table', () => {
     );
   });
 
-  test('schemes not written yet (tcp://, modbus-tcp://) are slots that report E_UNSUPPORTED with the reason', async () => {
+  test('tcp:// and modbus-tcp:// route to their own entries; an entry made unavailable says why', async () => {
     assert.equal(streamSchemeOf('tcp://127.0.0.1:502'), 'tcp');
     assert.equal(streamSchemeOf('MODBUS-TCP://127.0.0.1:502'), 'modbus-tcp');
     assert.equal(streamSchemeOf('/dev/ttyUSB0'), 'serial');
     assert.equal(streamSchemeOf('COM3'), 'serial');
+    const calls: string[] = [];
+    const recording =
+      (scheme: string): StreamOpener =>
+      async (address) => {
+        calls.push(`${scheme} ${address}`);
+        return createSimLink({ label: address }).host;
+      };
+    const openers = createOpeners({
+      overrides: { streams: { tcp: recording('tcp'), 'modbus-tcp': recording('modbus-tcp') } },
+    });
     for (const address of ['tcp://127.0.0.1:5020', 'modbus-tcp://127.0.0.1:5020']) {
-      await assert.rejects(
-        openStream(createOpeners(), address, DEFAULT_SERIAL_SETTINGS),
-        (err: Error & { code?: string }) => {
-          assert.equal(err.code, 'E_UNSUPPORTED');
-          assert.match(err.message, /unavailable: .*not implemented/);
-          return true;
-        },
-      );
+      await (await openStream(openers, address, DEFAULT_SERIAL_SETTINGS)).close();
     }
+    assert.deepEqual(calls, ['tcp tcp://127.0.0.1:5020', 'modbus-tcp modbus-tcp://127.0.0.1:5020']);
+    const without = createOpeners({
+      overrides: { streams: { tcp: unavailable('no network in this process') } },
+    });
+    await assert.rejects(
+      openStream(without, 'tcp://127.0.0.1:5020', DEFAULT_SERIAL_SETTINGS),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'E_UNSUPPORTED');
+        assert.match(err.message, /TCP streams \(tcp:\/\/\) unavailable: no network in this process/);
+        return true;
+      },
+    );
   });
 
   test('USB with a backend that cannot load says why (E_UNSUPPORTED), as pyvisa-py does', async () => {
