@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import labbench from './eslint-rules/layers.mjs';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.node-red/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.node-red/**', 'coverage/**', 'resources/labbench-rules.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -16,7 +16,7 @@ import {
   parseParameterList,
   type ParameterItem,
 } from '../src/watlow';
-import { parsePeriod } from './shared/config';
+import { MIN_POLL_INTERVAL_MS, parsePeriod } from './shared/config';
 import type { Send } from './shared/errors';
 import { FlowNode, recoveryMessage, type Repeater } from './shared/flow-node';
 import { plural } from './shared/i18n';
@@ -50,7 +50,7 @@ export = function (RED: NodeAPI): void {
     let propertyError: LabbenchError | undefined;
     try {
       items = parseParameterList(def.parameters, 'The parameters property');
-      interval = parsePeriod(def.interval, 'Interval', 50);
+      interval = parsePeriod(def.interval, 'Interval', MIN_POLL_INTERVAL_MS);
     } catch (err) {
       propertyError = toLabbenchError(err);
     }

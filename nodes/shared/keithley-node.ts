@@ -19,7 +19,7 @@ import {
   supplyRequestFromMessage,
   type KeithleyRequest,
 } from './keithley-messages';
-import { describeNode, parsePeriod } from './config';
+import { describeNode, MIN_MONITOR_PERIOD_MS, parsePeriod } from './config';
 import { reportError, type Send } from './errors';
 import { FlowNode, recoveryMessage } from './flow-node';
 import { idle, inactive, monitoring, ready, valueText } from './status';
@@ -94,7 +94,7 @@ export function setupKeithleyNode(RED: NodeAPI, node: Node, def: KeithleyDef, ro
   let configuredPeriod = 0;
   let propertyError: LabbenchError | undefined;
   try {
-    configuredPeriod = parsePeriod(def.monitor, 'Monitor period', 100);
+    configuredPeriod = parsePeriod(def.monitor, 'Monitor period', MIN_MONITOR_PERIOD_MS);
   } catch (err) {
     propertyError = toLabbenchError(err);
   }
