@@ -1,9 +1,10 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import labbench from './eslint-rules/layers.mjs';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.node-red/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.node-red/**', 'coverage/**', 'resources/labbench-rules.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -14,6 +15,12 @@ export default tseslint.config(
       'no-console': 'off',
       eqeqeq: ['error', 'always', { null: 'ignore' }],
     },
+  },
+  {
+    // The layers (eslint-rules/layers.mjs; proven to fire by test/lint/layers.test.ts).
+    files: ['src/**/*.ts', 'nodes/**/*.ts'],
+    plugins: { labbench },
+    rules: { 'labbench/layers': 'error' },
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
@@ -33,7 +40,7 @@ export default tseslint.config(
   },
   {
     // Editor-side scripts inside nodes/*.html are not linted here; they are plain ES5-ish browser code.
-    files: ['eslint.config.mjs'],
+    files: ['eslint.config.mjs', 'eslint-rules/**/*.mjs'],
     languageOptions: { sourceType: 'module' },
   },
 );

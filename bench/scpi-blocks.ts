@@ -1,6 +1,5 @@
 /**
- * Scenario 10 — free-form SCPI data paths. (It was registered as a second `s8` beside the paced-PTY
- * scenario; an isolated child looks scenarios up by id, so it ran paced-PTY instead.)
+ * Scenario 9 — free-form SCPI data paths.
  *
  * (a) Binary block throughput: `TRAC:DATA?` answered with a 1 MiB and a 16 MiB IEEE 488.2 block by
  *     the simulated DMM (`labbench-sim dmm --tcp … --hislip …`, a child process), read through
@@ -17,10 +16,11 @@ import * as path from 'path';
 import { ResourceRegistry } from '../src/core/registry';
 import { Keithley2281SClient } from '../src/keithley';
 import { Keithley2281S } from '../src/keithley/driver';
-import { getSimulated2281S } from '../src/sim/keithley';
+import { Simulated2281S } from '../src/sim/keithley';
 import { serveScpiOverTcp } from '../src/sim/visa';
 import { acquireVisaSession } from '../src/visa/acquire';
 import { runScpiProgram } from '../src/visa/scpi-program';
+import { benchOpeners } from './backends';
 import type { Scenario, ScenarioResult } from './harness';
 import { collectGarbage, median, round, spawnTracked, stopChild, waitForOutput } from './harness';
 
@@ -131,7 +131,9 @@ async function blockReads(
 ): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   const registry = new ResourceRegistry();
-  const lease = acquireVisaSession(registry, transport.resource, 'bench', { timeoutMs: 30_000 });
+  const lease = acquireVisaSession(registry, benchOpeners, transport.resource, 'bench', {
+    timeoutMs: 30_000,
+  });
   try {
     for (const mib of [1, 16]) {
       const points = (mib * 1024 * 1024) / 4;
@@ -177,7 +179,7 @@ async function blockReads(
       const ratio = baseline / stack;
       const memoryRatio = peak / bytes;
       results.push({
-        id: `s10-block-${mib}mib-${transport.name}`,
+        id: `s9-block-${mib}mib-${transport.name}`,
         description: `TRAC:DATA? answered with a ${mib} MiB definite block by the simulated DMM (child process) over ${transport.name === 'tcp' ? 'a raw TCP socket' : 'HiSLIP'} on loopback, read through lease → runScpiProgram → ${transport.path}: MB/s (median of ${READS - 1} reads)`,
         figure: round(bytes / MB / (stack / 1000), 1),
         unit: 'MB/s',
@@ -210,10 +212,10 @@ async function blockReads(
 }
 
 async function stateReadRoundTrips(): Promise<ScenarioResult> {
-  const instrument = getSimulated2281S('BENCHCMP');
+  const instrument = new Simulated2281S('BENCHCMP');
   const server = await serveScpiOverTcp(instrument, { host: '127.0.0.1', port: 0 });
   const registry = new ResourceRegistry();
-  const lease = acquireVisaSession(registry, server.resource, 'bench');
+  const lease = acquireVisaSession(registry, benchOpeners, server.resource, 'bench');
   const client = new Keithley2281SClient(lease, 'bench');
   const reads = 300;
   try {
@@ -229,7 +231,7 @@ async function stateReadRoundTrips(): Promise<ScenarioResult> {
     Keithley2281S.of(lease).compoundQueries = 'refused';
     const single = await measure();
     return {
-      id: 's10-2281s-state-round-trips',
+      id: 's9-2281s-state-round-trips',
       description: `supply state reads on the simulated 2281S over TCP loopback (${reads} reads): program messages (round trips) per read with compound queries`,
       figure: round(compound.perRead, 2),
       unit: 'round trips/read',
@@ -252,7 +254,8 @@ async function stateReadRoundTrips(): Promise<ScenarioResult> {
 }
 
 export const scpiBlocksScenario: Scenario = {
-  id: 's10',
+  id: 's9',
+  title: 'free-form SCPI: binary blocks over TCP and HiSLIP, 2281S state round trips',
   isolated: true,
   budgetMs: 90_000,
   async run() {

@@ -1,5 +1,5 @@
 /**
- * Scenario 9 — the `scpi` node: `*IDN?` messages per second through Node-RED 4.1 (inject → scpi
+ * Scenario 10 — the `scpi` node: `*IDN?` messages per second through Node-RED 4.1 (inject → scpi
  * node → labbench-visa lease → ScpiSession → raw TCP socket → simulated DMM in a child process →
  * output message received by a helper node), one at a time.
  *
@@ -88,7 +88,8 @@ function flow(resource: string): FlowNode[] {
 }
 
 export const scpiNodeScenario: Scenario = {
-  id: 's9',
+  id: 's10',
+  title: 'scpi node: *IDN? through Node-RED vs runScpiProgram vs a bare socket',
   isolated: true,
   budgetMs: 60_000,
   async run(): Promise<ScenarioResult[]> {
@@ -131,7 +132,7 @@ export const scpiNodeScenario: Scenario = {
         const raw = med('bare');
         return [
           {
-            id: 's9-scpi-node-idn',
+            id: 's10-scpi-node-idn',
             description:
               'messages/s through the scpi node (*IDN?, no error-queue read), one at a time, Node-RED 4.1 via node-red-node-test-helper, on the simulated DMM (child process) over a raw TCP socket',
             figure: round(1e6 / node.wallUs, 0),

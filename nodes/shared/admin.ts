@@ -11,10 +11,10 @@
  *                                    editor dialog validates with the runtime's own code
  */
 import type { NodeAPI } from 'node-red';
-import { listSerialPorts } from '../../src/transport/serial';
-import { discoverVisaResources } from '../../src/visa/discovery';
-import { PARAMETERS } from '../../src/watlow/catalogue';
-import { scpiTemplateBrowserScript } from '../../src/visa';
+import { listSerialPorts } from '../../src/transport';
+import { discoverVisaResources, scpiTemplateBrowserScript } from '../../src/visa';
+import { PARAMETERS } from '../../src/watlow';
+import { labbenchBackends } from './backends';
 
 export interface Suggestion {
   value: string;
@@ -77,16 +77,21 @@ export async function listOsSerialPorts(): Promise<Suggestion[]> {
 
 export type VisaLister = () => Promise<Suggestion[]>;
 
-/** Replaced in tests; by default asks the VISA library to discover instruments. */
-let visaLister: VisaLister = async () => {
-  const found = await discoverVisaResources();
-  return found.resources.map((r) => {
-    const what = [r.manufacturer, r.model, r.serial ? `S/N ${r.serial}` : undefined]
-      .filter(Boolean)
-      .join(' ');
-    return { value: r.resource, label: [r.resource, what, r.note].filter(Boolean).join(' — ') };
-  });
-};
+/** By default the VISA library discovers instruments through the adapter's opener table. */
+function discoveringLister(RED: NodeAPI): VisaLister {
+  return async () => {
+    const found = await discoverVisaResources(labbenchBackends(RED).openers);
+    return found.resources.map((r) => {
+      const what = [r.manufacturer, r.model, r.serial ? `S/N ${r.serial}` : undefined]
+        .filter(Boolean)
+        .join(' ');
+      return { value: r.resource, label: [r.resource, what, r.note].filter(Boolean).join(' — ') };
+    });
+  };
+}
+
+/** Set in tests; otherwise `discoveringLister`. */
+let visaLister: VisaLister | undefined;
 
 export function setVisaLister(fn: VisaLister): void {
   visaLister = fn;
@@ -142,7 +147,7 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
   });
   app.get(VISA_RESOURCES_PATH, needs('labbench-visa.read'), (_req: unknown, res: Res) => {
     void withTimeout(
-      Promise.resolve().then(() => visaLister()),
+      Promise.resolve().then(() => (visaLister ?? discoveringLister(RED))()),
       5000,
       [] as Suggestion[],
     ).then((found) => {

@@ -1,46 +1,11 @@
 /**
- * Finding the labbench-watlow config nodes a Watlow flow node works on, and validating the
- * parameter lists it is given (property or msg.parameters), before anything touches a bus.
+ * Finding the labbench-watlow config nodes a Watlow flow node works on, and putting a value on a
+ * message. Parameter lists are parsed by the library (parseParameterList), the same as for its manager.
  */
 import type { NodeAPI } from 'node-red';
-import { InvalidInputError, NotFoundError } from '../../src/core/errors';
-import { resolveParameter, validateInstance } from '../../src/watlow/parameters';
-import { sampleTopic, type PollSample } from '../../src/watlow/poll';
+import { InvalidInputError, NotFoundError } from '../../src/core';
+import { sampleTopic, type PollSample } from '../../src/watlow';
 import type { WatlowConfigNode } from './types';
-
-export interface ParameterItem {
-  /** Catalogue name, or the numeric ID for parameters outside the catalogue. */
-  parameter: string | number;
-  instance: number;
-}
-
-/** Validates `[{parameter, instance}]`, `["processValue", 4001]` or a mix; throws E_INVALID_INPUT / E_OUT_OF_RANGE. */
-export function parseParameterList(value: unknown, source: string): ParameterItem[] {
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new InvalidInputError(
-      `${source} must be a non-empty array of parameter names, IDs or {parameter, instance} objects.`,
-    );
-  }
-  return value.map((entry, i) => {
-    let name: unknown = entry;
-    let instance: unknown = 1;
-    if (typeof entry === 'object' && entry !== null && !Array.isArray(entry)) {
-      const o = entry as Record<string, unknown>;
-      name = o.parameter;
-      instance = o.instance === undefined || o.instance === '' || o.instance === null ? 1 : o.instance;
-    } else if (typeof entry !== 'string' && typeof entry !== 'number') {
-      throw new InvalidInputError(
-        `${source}[${i}] must be a name, an ID or {parameter, instance}, got ${JSON.stringify(entry)}.`,
-      );
-    }
-    const resolved = resolveParameter(name);
-    const inst = validateInstance(
-      resolved,
-      typeof instance === 'string' && /^\s*\d+\s*$/.test(instance) ? Number(instance) : instance,
-    );
-    return { parameter: resolved.spec ? resolved.name : resolved.id, instance: inst };
-  });
-}
 
 /** Every deployed, enabled labbench-watlow config node. */
 export function deployedControllers(RED: NodeAPI): WatlowConfigNode[] {

@@ -264,6 +264,7 @@ export function parseVisaResource(
     const board = parseBoard(tcp[1], text);
     const host = (fields[0] ?? '').trim().toLowerCase();
     if (host === '') throw bad(text, 'no host name or address');
+    if (!HOST_NAME.test(host)) throw bad(text, `"${fields[0].trim()}" is not a host name or IPv4 address`);
     if (cls === 'SOCKET') {
       if (fields.length !== 2 || !/^\d{1,5}$/.test(fields[1]))
         throw bad(text, 'socket resources are TCPIP[board]::host::port::SOCKET');

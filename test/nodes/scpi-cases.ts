@@ -8,9 +8,9 @@ import { strict as assert } from 'node:assert';
 import * as net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { visaKey } from '../../src/core';
-import { SimulatedDmm, createSimDmm, getSimulatedDmm } from '../../src/sim/dmm';
+import { labbenchBackends } from '../../nodes/shared/backends';
+import { SimulatedDmm, createSimDmm } from '../../src/sim/dmm';
 import { serveScpiOverHislip } from '../../src/sim/visa';
-import { getSimulated2281S } from '../../src/sim/keithley';
 import { collect, openCount, settle, statuses, until, type FlowNode } from './harness';
 import {
   assertCaught,
@@ -27,8 +27,8 @@ import {
 } from './flows';
 
 /** The simulated instruments behind `SIM::…` resources (one place to follow the simulator API). */
-const dmmSim = (serial: string): SimulatedDmm => getSimulatedDmm(serial);
-const keithleySim = (serial: string) => getSimulated2281S(serial);
+const dmmSim = (serial: string): SimulatedDmm => labbenchBackends().simulators.dmm(serial);
+const keithleySim = (serial: string) => labbenchBackends().simulators.keithley(serial);
 
 function simDmm(serial: string): string {
   return `SIM::DMM::${serial}::INSTR`;

@@ -1,10 +1,10 @@
 /**
  * Simulated instruments reachable as `SIM::<model>::<serial>::INSTR`. A model registers a factory;
- * one model instance exists per (model, serial) for the life of the process, so closing and
+ * one model instance exists per (model, serial) for the life of its SimInstruments, so closing and
  * reopening a session (cache-clear "all", stale replacement) finds the instrument in the state it
  * was left in, as with hardware.
  *
- * The in-process link (`openSimTransport`) speaks exactly what the stream transports speak:
+ * The in-process link (`SimInstruments.open`) speaks exactly what the stream transports speak:
  * LF-terminated messages in, LF-terminated replies out, reply timeouts as TimeoutError.
  */
 import {
@@ -14,19 +14,22 @@ import {
   ProtocolError,
   isDeviceGone,
   toLabbenchError,
-} from '../core/errors';
-import { LineFramer } from '../transport/line-framer';
-import { ReplyQueue } from '../transport/reply-queue';
-import { modelReplyBytes } from './types';
-import type { MessageTransport, ScpiDeviceModel, ScpiModelReply, SimInstrumentFactory } from './types';
+} from '../../core/errors';
+import { LineFramer } from '../../transport/line-framer';
+import { ReplyQueue } from '../../transport/reply-queue';
+import type { MessageBackend } from '../../transport/openers';
+import { modelReplyBytes } from '../../visa/types';
+import type {
+  MessageTransport,
+  ScpiDeviceModel,
+  ScpiModelReply,
+  SimInstrumentFactory,
+} from '../../visa/types';
 
 interface Registration {
   factory: SimInstrumentFactory;
   defaultSerial: string;
 }
-
-const registrations = new Map<string, Registration>();
-const instances = new Map<string, ScpiDeviceModel>();
 
 function modelKey(model: string): string {
   return model.trim().toUpperCase();
@@ -38,62 +41,100 @@ function instanceKey(model: string, serial: string): string {
 }
 
 /**
- * Makes `SIM::<model>::<serial>::INSTR` available. `model` is matched case-insensitively;
- * `defaultSerial` is what discovery lists before any instance exists. Re-registering replaces the
- * factory (existing instances are kept).
+ * One set of simulated instruments: the models registered and the instances created so far. It
+ * belongs to whoever built it (an opener table, a test), never to the process.
  */
-export function registerSimInstrument(
-  model: string,
-  factory: SimInstrumentFactory,
-  options: { defaultSerial?: string } = {},
-): void {
-  registrations.set(modelKey(model), {
-    factory,
-    defaultSerial: (options.defaultSerial ?? 'SIM0001').toUpperCase(),
-  });
-}
+export class SimInstruments {
+  private readonly registrations = new Map<string, Registration>();
+  private readonly instances = new Map<string, ScpiDeviceModel>();
 
-export function unregisterSimInstrument(model: string): void {
-  const key = modelKey(model);
-  registrations.delete(key);
-  for (const k of [...instances.keys()]) if (k.startsWith(`${key}::`)) instances.delete(k);
-}
-
-/** The model instance of one simulated instrument, created on first use. */
-export function getSimInstrument(model: string, serial: string): ScpiDeviceModel {
-  const key = instanceKey(model, serial);
-  const existing = instances.get(key);
-  if (existing) return existing;
-  const reg = registrations.get(modelKey(model));
-  if (!reg) {
-    const known = [...registrations.keys()];
-    throw new NotFoundError(
-      `No simulated instrument model "${model}"${known.length ? `; available: ${known.join(', ')}` : ''}. Use e.g. SIM::2281S::DEMO01::INSTR.`,
-      { resource: `SIM::${model}::${serial}::INSTR` },
-    );
+  /**
+   * Makes `SIM::<model>::<serial>::INSTR` available. `model` is matched case-insensitively;
+   * `defaultSerial` is what discovery lists before any instance exists. Re-registering replaces the
+   * factory (existing instances are kept).
+   */
+  register(model: string, factory: SimInstrumentFactory, options: { defaultSerial?: string } = {}): void {
+    this.registrations.set(modelKey(model), {
+      factory,
+      defaultSerial: (options.defaultSerial ?? 'SIM0001').toUpperCase(),
+    });
   }
-  const instance = reg.factory(serial.trim().toUpperCase());
-  instances.set(key, instance);
-  return instance;
-}
 
-/** Registered models with their instances (or default serial): what discovery lists. */
-export function listSimInstruments(): { model: string; serial: string; resource: string }[] {
-  const out: { model: string; serial: string; resource: string }[] = [];
-  for (const [model, reg] of registrations) {
-    const serials = [...instances.keys()]
-      .filter((k) => k.startsWith(`${model}::`))
-      .map((k) => k.slice(model.length + 2));
-    for (const serial of serials.length > 0 ? serials : [reg.defaultSerial]) {
-      out.push({ model, serial, resource: `SIM::${model}::${serial}::INSTR` });
+  unregister(model: string): void {
+    const key = modelKey(model);
+    this.registrations.delete(key);
+    for (const k of [...this.instances.keys()]) if (k.startsWith(`${key}::`)) this.instances.delete(k);
+  }
+
+  /** The model instance of one simulated instrument, created on first use. */
+  get(model: string, serial: string): ScpiDeviceModel {
+    const key = instanceKey(model, serial);
+    const existing = this.instances.get(key);
+    if (existing) return existing;
+    const reg = this.registrations.get(modelKey(model));
+    if (!reg) {
+      const known = [...this.registrations.keys()];
+      throw new NotFoundError(
+        `No simulated instrument model "${model}"${known.length ? `; available: ${known.join(', ')}` : ''}. Use e.g. SIM::2281S::DEMO01::INSTR.`,
+        { resource: `SIM::${model}::${serial}::INSTR` },
+      );
     }
+    const instance = reg.factory(serial.trim().toUpperCase());
+    this.instances.set(key, instance);
+    return instance;
   }
-  return out;
-}
 
-/** Forgets every instance (tests); registrations stay. */
-export function resetSimInstruments(): void {
-  instances.clear();
+  /** Registered models with their instances (or default serial): what discovery lists. */
+  list(): { model: string; serial: string; resource: string }[] {
+    const out: { model: string; serial: string; resource: string }[] = [];
+    for (const [model, reg] of this.registrations) {
+      const serials = [...this.instances.keys()]
+        .filter((k) => k.startsWith(`${model}::`))
+        .map((k) => k.slice(model.length + 2));
+      for (const serial of serials.length > 0 ? serials : [reg.defaultSerial]) {
+        out.push({ model, serial, resource: `SIM::${model}::${serial}::INSTR` });
+      }
+    }
+    return out;
+  }
+
+  /** Forgets every instance; registrations stay. */
+  reset(): void {
+    this.instances.clear();
+  }
+
+  /** Opens the in-process link to `SIM::<model>::<serial>::INSTR`. */
+  async open(resource: { model: string; serial: string }): Promise<MessageTransport> {
+    const label = `SIM::${modelKey(resource.model)}::${resource.serial.toUpperCase()}::INSTR`;
+    const model = this.get(resource.model, resource.serial);
+    if (!isPresent(model)) {
+      throw new NotFoundError(`${label} is unplugged (simulated); plug it back in and retry.`, {
+        resource: label,
+      });
+    }
+    try {
+      model.openSession?.();
+    } catch (err) {
+      // EBUSY becomes a busy error (retried by the registry), ENODEV a device-gone one.
+      throw toLabbenchError(err, { resource: label, action: 'Opening' });
+    }
+    return new SimLoopbackTransport(label, model);
+  }
+
+  /** The `SIM::` entry of an opener table. */
+  backend(): MessageBackend<'sim'> {
+    return {
+      open: (resource) => this.open(resource),
+      list: async () =>
+        this.list().map((s) => ({
+          resource: s.resource,
+          kind: 'sim' as const,
+          model: s.model,
+          serial: s.serial,
+          manufacturer: 'simulated',
+        })),
+    };
+  }
 }
 
 /** A model that can be "unplugged" says so here; the link then behaves like a dead cable. */
@@ -198,25 +239,4 @@ export class SimLoopbackTransport implements MessageTransport {
   private closedError(): ClosedError {
     return new ClosedError(`The link to ${this.label} is closed.`, { resource: this.label });
   }
-}
-
-/** Opens the in-process link to `SIM::<model>::<serial>::INSTR`. */
-export async function openSimTransport(resource: {
-  model: string;
-  serial: string;
-}): Promise<MessageTransport> {
-  const label = `SIM::${modelKey(resource.model)}::${resource.serial.toUpperCase()}::INSTR`;
-  const model = getSimInstrument(resource.model, resource.serial);
-  if (!isPresent(model)) {
-    throw new NotFoundError(`${label} is unplugged (simulated); plug it back in and retry.`, {
-      resource: label,
-    });
-  }
-  try {
-    model.openSession?.();
-  } catch (err) {
-    // EBUSY becomes a busy error (retried by the registry), ENODEV a device-gone one.
-    throw toLabbenchError(err, { resource: label, action: 'Opening' });
-  }
-  return new SimLoopbackTransport(label, model);
 }
