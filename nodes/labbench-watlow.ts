@@ -62,7 +62,7 @@ export = function (RED: NodeAPI): void {
         const settings = portConfig.settings;
         return defaultRegistry.acquire<ByteStream>({
           key: serialKey(portConfig.path),
-          label: portConfig.path.replace(/\?.*$/, ''),
+          label: portConfig.path.split('?')[0]!, // a sim: bus's options are not part of its name
           holder: describe,
           claim: {
             protocol: cfg.protocol,

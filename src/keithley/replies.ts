@@ -9,6 +9,7 @@
  * numeric parser accepts both forms (spec §1.5).
  */
 import { ProtocolError } from '../core/errors';
+import { MAX_NUMBER_TEXT, parseDecimalText, splitUnitSuffix } from '../core/validate';
 import { splitOutsideQuotes } from '../visa/scpi-format';
 
 /** SCPI's "no reading" markers (9.9E37 overflow, 9.91E37 NaN). */
@@ -24,7 +25,8 @@ export interface ReplyField {
   unit: string;
 }
 
-const FIELD_PATTERN = /^([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([a-zA-Zµ]*)$/;
+/** Longest unit suffix worth reading (`OHM`, `mA`, …); a field is a number plus at most this. */
+const MAX_UNIT_TEXT = 8;
 
 function fail(query: string, reply: string, expected: string): ProtocolError {
   return new ProtocolError(`The 2281S answered ${JSON.stringify(reply)} to ${query}; expected ${expected}.`);
@@ -40,10 +42,14 @@ export function splitFields(reply: string): string[] {
  * field is not numeric. The unit prefix is folded into the value (`12.5mA` → 0.0125, 'A').
  */
 export function parseField(field: string): ReplyField | undefined {
-  const m = FIELD_PATTERN.exec(field.trim());
-  if (!m) return undefined;
-  let value = Number(m[1]);
-  let unit = m[2];
+  // Capped before anything else: a hostile or broken device can answer with any length.
+  const text = field.length > (MAX_NUMBER_TEXT + MAX_UNIT_TEXT) * 2 ? '' : field.trim();
+  if (text === '' || text.length > MAX_NUMBER_TEXT + MAX_UNIT_TEXT) return undefined;
+  const parts = splitUnitSuffix(text);
+  const number = parseDecimalText(parts.number);
+  if (number === undefined || parts.unit.length > MAX_UNIT_TEXT) return undefined;
+  let value = number;
+  let unit = parts.unit;
   // A single letter is the base unit itself (V, A, s, W); longer ones may start with a prefix.
   if (unit.length > 1 && PREFIX_SCALE[unit[0]] !== undefined) {
     value *= PREFIX_SCALE[unit[0]];
@@ -148,9 +154,11 @@ export function parseModelRecall(reply: string, query: string): number | string 
 
 /** `:SYST:ERR?` → `<code>,"<message>"`. */
 export function parseScpiError(reply: string, query = ':SYST:ERR?'): { code: number; message: string } {
-  const m = /^\s*([-+]?\d+)\s*(?:,\s*(.*))?$/s.exec(reply);
-  if (!m) throw fail(query, reply, '<code>,"<message>"');
-  return { code: Number(m[1]), message: unquote(m[2] ?? '') };
+  // Split at the first comma by hand: a pattern with white space around `.*` backtracks.
+  const comma = reply.indexOf(',');
+  const codeText = (comma < 0 ? reply : reply.slice(0, comma)).trim();
+  if (codeText.length > 12 || !/^[-+]?\d+$/.test(codeText)) throw fail(query, reply, '<code>,"<message>"');
+  return { code: Number(codeText), message: unquote(comma < 0 ? '' : reply.slice(comma + 1)) };
 }
 
 export interface Identity {

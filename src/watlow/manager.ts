@@ -98,7 +98,7 @@ export class WatlowManager {
     const portPath = options.port;
     const lease = this.registry.acquire<ByteStream>({
       key,
-      label: portPath.replace(/\?.*$/, ''),
+      label: portPath.split('?')[0]!, // a sim: bus's options are not part of its name
       holder: options.holder ?? `Watlow controller "${config.name}"`,
       claim: {
         protocol: config.protocol,
