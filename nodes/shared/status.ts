@@ -29,6 +29,7 @@ const REASONS: Record<string, string> = {
   E_TIMEOUT: 'timeout',
   E_BUSY: 'busy',
   E_NOT_FOUND: 'not found',
+  E_PERMISSION: 'permission denied',
   E_DISCONNECTED: 'disconnected',
   E_QUEUE_FULL: 'queue full',
   E_PROTOCOL_CONFLICT: 'conflict',
@@ -42,7 +43,7 @@ const REASONS: Record<string, string> = {
 };
 
 export function reasonFor(code: string | undefined): string {
-  return (code && REASONS[code]) || 'error';
+  return (code && Object.prototype.hasOwnProperty.call(REASONS, code) && REASONS[code]) || 'error';
 }
 
 /** Status texts stay short (the editor truncates long ones). */

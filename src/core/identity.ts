@@ -20,7 +20,7 @@ const WINDOWS_COM = /^(?:\\\\\.\\)?(COM\d+)$/i;
 
 /** Splits `sim:<bus>?addresses=1,2` into its bus name and options. */
 export function parseSimPath(text: string): { bus: string; query: URLSearchParams } | undefined {
-  if (!text.toLowerCase().startsWith(SIM_PREFIX)) return undefined;
+  if (typeof text !== 'string' || !text.toLowerCase().startsWith(SIM_PREFIX)) return undefined;
   const rest = text.slice(SIM_PREFIX.length);
   const q = rest.indexOf('?');
   const bus = (q < 0 ? rest : rest.slice(0, q)).trim();
@@ -227,13 +227,15 @@ export function formatVisaResource(r: VisaResource): string {
  * the same resource as a `labbench-serial-port` on that device (and SPEC §3 rule 3 applies).
  */
 export function visaKey(resource: string | VisaResource, options: SerialKeyOptions = {}): ResourceKey {
-  const r = typeof resource === 'string' ? parseVisaResource(resource, options) : resource;
+  const r =
+    typeof resource === 'object' && resource !== null ? resource : parseVisaResource(resource, options);
   if (r.kind === 'asrl') return serialKey(r.path, options);
   return formatVisaResource(r) as ResourceKey;
 }
 
 /** True when `text` looks like a VISA resource string rather than a serial path. */
 export function isVisaResourceString(text: string): boolean {
+  if (typeof text !== 'string') return false;
   return /^(USB|TCPIP|ASRL|GPIB|SIM)[^:]*::/i.test(text.trim()) || /^ASRL.+::INSTR$/i.test(text.trim());
 }
 

@@ -5,9 +5,20 @@
  */
 import { InvalidInputError, OutOfRangeError } from './errors';
 
-function describe(value: unknown): string {
+/**
+ * `table[key]` for text that came from a user or a device, counting only the table's own entries:
+ * a plain `table[key]` answers "constructor", "__proto__" or "toString" with what every object
+ * inherits.
+ */
+export function ownEntry<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+}
+
+/** A short, safe description of any value for an error message (never throws). */
+export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value == null)
+    return String(value);
   if (Array.isArray(value)) return 'an array';
   return `a ${typeof value}`;
 }

@@ -16,7 +16,13 @@ import { splitOutsideQuotes } from '../visa/scpi-format';
 const OVERFLOW_THRESHOLD = 9.8e37;
 
 /** Multipliers for the unit prefixes seen on measurement fields (`mA`, `uA`). */
-const PREFIX_SCALE: Record<string, number> = { '': 1, m: 1e-3, u: 1e-6, µ: 1e-6, n: 1e-9, k: 1e3 };
+const PREFIX_SCALE: ReadonlyMap<string, number> = new Map([
+  ['m', 1e-3],
+  ['u', 1e-6],
+  ['µ', 1e-6],
+  ['n', 1e-9],
+  ['k', 1e3],
+]);
 
 export interface ReplyField {
   /** The numeric value, scaled by the unit prefix; NaN for overflow markers. */
@@ -51,8 +57,9 @@ export function parseField(field: string): ReplyField | undefined {
   let value = number;
   let unit = parts.unit;
   // A single letter is the base unit itself (V, A, s, W); longer ones may start with a prefix.
-  if (unit.length > 1 && PREFIX_SCALE[unit[0]] !== undefined) {
-    value *= PREFIX_SCALE[unit[0]];
+  const scale = unit.length > 1 ? PREFIX_SCALE.get(unit[0]!) : undefined;
+  if (scale !== undefined) {
+    value *= scale;
     unit = unit.slice(1);
   }
   if (Math.abs(value) >= OVERFLOW_THRESHOLD) value = Number.NaN;

@@ -3,6 +3,7 @@
  * `SIM::2281S::<serial>::INSTR` opens an in-process session onto it; one instance exists per
  * serial number for the life of the process (closing and reopening finds it as it was left).
  */
+import { InvalidInputError } from '../../core/errors';
 import { getSimInstrument, registerSimInstrument } from '../../visa/sim-instruments';
 import { Simulated2281S } from './instrument';
 import type { Simulated2281SOptions } from './instrument';
@@ -33,7 +34,7 @@ export function registerKeithleySimulator(options: Simulated2281SOptions = {}): 
 export function getSimulated2281S(serial: string = DEFAULT_SIM_SERIAL): Simulated2281S {
   const model = getSimInstrument(SIM_MODEL_NAME, serial);
   if (!(model instanceof Simulated2281S)) {
-    throw new Error(`SIM::${SIM_MODEL_NAME}::${serial}::INSTR is not a simulated 2281S`);
+    throw new InvalidInputError(`SIM::${SIM_MODEL_NAME}::${serial}::INSTR is not a simulated 2281S`);
   }
   return model;
 }

@@ -8,7 +8,7 @@
  * a trailing `<n>` captures an optional numeric suffix (`MODel<n>`). Common commands start with '*'.
  */
 import { splitOutsideQuotes } from '../../visa/scpi-format';
-import { parseDecimalText, splitUnitSuffix } from '../../core/validate';
+import { ownEntry, parseDecimalText, splitUnitSuffix } from '../../core/validate';
 
 export interface ParsedCommand {
   /** The command as received (trimmed), for the log. */
@@ -128,7 +128,12 @@ export class ScpiParamError extends Error {
   }
 }
 
-const UNIT_SCALE: Record<string, number> = { '': 1, M: 1e-3, U: 1e-6, K: 1e3 };
+const UNIT_SCALE: ReadonlyMap<string, number> = new Map([
+  ['', 1],
+  ['M', 1e-3],
+  ['U', 1e-6],
+  ['K', 1e3],
+]);
 
 /**
  * A numeric parameter: decimal numbers with an optional unit (`5`, `5V`, `100mA`), MIN/MAX/DEF.
@@ -154,10 +159,11 @@ export function numericParam(
   if (unit !== '') {
     const base = units.find((u) => unit.endsWith(u.toUpperCase()));
     const prefix = base === undefined ? undefined : unit.slice(0, unit.length - base.length);
-    if (base === undefined || prefix === undefined || UNIT_SCALE[prefix] === undefined) {
+    const scale = prefix === undefined ? undefined : UNIT_SCALE.get(prefix);
+    if (base === undefined || scale === undefined) {
       throw new ScpiParamError(-131, 'Invalid suffix');
     }
-    value *= UNIT_SCALE[prefix];
+    value *= scale;
   }
   if (!Number.isFinite(value)) throw new ScpiParamError(-104, 'Data type error');
   if (value < range.min - 1e-12 || value > range.max + 1e-12)
@@ -171,7 +177,8 @@ export function booleanParam(raw: string | undefined, extra: Record<string, bool
   const upper = raw.trim().toUpperCase();
   if (upper === 'ON' || upper === '1') return true;
   if (upper === 'OFF' || upper === '0') return false;
-  if (extra[upper] !== undefined) return extra[upper];
+  const word = ownEntry(extra, upper);
+  if (word !== undefined) return word;
   if (upper.startsWith('"') || upper.startsWith("'")) throw new ScpiParamError(-104, 'Data type error');
   if (parseDecimalText(upper) !== undefined) throw new ScpiParamError(-222, 'Data out of range');
   throw new ScpiParamError(-224, 'Illegal parameter value');

@@ -6,6 +6,7 @@
  * from the order of events that transactions on one bus never overlap and those on different buses
  * do.
  */
+import { NotFoundError, OutOfRangeError } from '../../core/errors';
 import { performance } from 'perf_hooks';
 import type { Clock } from '../../core/clock';
 import { systemClock } from '../../core/clock';
@@ -123,7 +124,7 @@ export class SimulatedWatlowBus {
     for (const address of addresses) {
       if (this.controllers.has(address)) continue;
       if (!Number.isInteger(address) || address < 1 || address > 247)
-        throw new RangeError(`Simulated controller address must be 1..247, got ${address}`);
+        throw new OutOfRangeError(`Simulated controller address must be 1..247, got ${address}`);
       this.addController({ ...this.options.controller, address });
     }
   }
@@ -138,7 +139,7 @@ export class SimulatedWatlowBus {
   controller(address = 1): SimulatedController {
     const controller = this.controllers.get(address);
     if (!controller)
-      throw new RangeError(`No simulated controller at address ${address} on bus ${this.name}`);
+      throw new NotFoundError(`No simulated controller at address ${address} on bus ${this.name}`);
     return controller;
   }
 
