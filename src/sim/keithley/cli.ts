@@ -5,6 +5,7 @@
  * would). Loopback unless told otherwise.
  */
 import { InvalidInputError } from '../../core/errors';
+import { formatHost } from '../../core/identity';
 import { serveScpiOverTcp, serveScpiOverVxi11 } from '../visa';
 import type { ScpiTcpServer, ScpiVxi11Server } from '../visa';
 import { DEFAULT_SIM_SERIAL, getSimulated2281S } from './index';
@@ -79,16 +80,16 @@ export async function runKeithleySimulator(argv: readonly string[]): Promise<Run
     if (args.tcp) {
       const tcp = await serveScpiOverTcp(model, args.tcp);
       servers.push(tcp);
-      resources.push(`TCPIP0::${tcp.host}::${tcp.port}::SOCKET`);
+      resources.push(`TCPIP0::${formatHost(tcp.host)}::${tcp.port}::SOCKET`);
       notes.push(resources[resources.length - 1]);
     }
     if (args.vxi11) {
       const vxi = await serveScpiOverVxi11(model, { host: args.vxi11.host, portmapperPort: args.vxi11.port });
       servers.push(vxi);
-      resources.push(`TCPIP0::${vxi.host}::inst0::INSTR`);
+      resources.push(`TCPIP0::${formatHost(vxi.host)}::inst0::INSTR`);
       vxi11PortmapperPort = vxi.portmapperPort;
       notes.push(
-        `TCPIP0::${vxi.host}::inst0::INSTR (portmapper on port ${vxi.portmapperPort}: set LABBENCH_VXI11_PORTMAPPER_PORT=${vxi.portmapperPort})`,
+        `TCPIP0::${formatHost(vxi.host)}::inst0::INSTR (portmapper on port ${vxi.portmapperPort}: set LABBENCH_VXI11_PORTMAPPER_PORT=${vxi.portmapperPort})`,
       );
     }
   } catch (err) {
