@@ -7,7 +7,8 @@ import { BATTERY, queryOf } from './commands';
 import type { Keithley2281S } from './driver';
 import type { InstrumentIo } from './io';
 import type { BatteryLevelKey, BatteryPresent, BatteryStep } from './ordering';
-import { parseMethod, parseModelRecall, parseOnOff, parseTrip } from './replies';
+import type { OutputState } from './replies';
+import { parseMethod, parseModelRecall, parseOutputState, parseTrip } from './replies';
 import type { TripState } from './replies';
 import type { BatteryModelRef, ProtectionClear } from './settings';
 import type { BatteryState } from './state';
@@ -25,8 +26,13 @@ const LEVEL_NAMES: Readonly<Record<BatteryLevelKey, string>> = {
   ocp: 'OCP level',
 };
 
+export async function readBatteryOutputState(io: InstrumentIo): Promise<OutputState> {
+  return parseOutputState(await io.query(BATTERY.outputQuery), BATTERY.outputQuery);
+}
+
+/** True only while the output is on (off and disabled are both "not driving the terminals"). */
 export async function readBatteryOutput(io: InstrumentIo): Promise<boolean> {
-  return parseOnOff(await io.query(BATTERY.outputQuery), BATTERY.outputQuery);
+  return (await readBatteryOutputState(io)) === 'on';
 }
 
 export async function readBatteryPresent(io: InstrumentIo): Promise<BatteryPresent> {
@@ -132,7 +138,7 @@ export async function readBatteryState(io: InstrumentIo, driver: Keithley2281S):
   const capacityLimit = await io.queryNumber(queryOf(BATTERY.levels.capacity));
   const model = parseModelRecall(await io.query(BATTERY.modelQuery), BATTERY.modelQuery);
   const method = parseMethod(await io.query(BATTERY.methodQuery), BATTERY.methodQuery);
-  const output = await readBatteryOutput(io);
+  const outputState = await readBatteryOutputState(io);
   const currentLimit = await io.queryNumber(queryOf(BATTERY.levels.currentLimit));
   const ovp = await io.queryNumber(queryOf(BATTERY.levels.ovp));
   const ocp = await io.queryNumber(queryOf(BATTERY.levels.ocp));
@@ -147,7 +153,8 @@ export async function readBatteryState(io: InstrumentIo, driver: Keithley2281S):
     capacityLimit,
     model,
     method,
-    output,
+    output: outputState === 'on',
+    outputState,
     currentLimit,
     ovp: { limit: ovp, tripped: trip === 'OVP' },
     ocp: { limit: ocp, tripped: trip === 'OCP' },

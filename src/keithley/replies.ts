@@ -110,6 +110,22 @@ export function parseOnOff(reply: string, query: string): boolean {
   throw fail(query, reply, '1, 0, ON or OFF');
 }
 
+/** The battery simulator's output: on, off, or disabled (the third state the 2281S manual lists). */
+export type OutputState = 'on' | 'off' | 'disabled';
+
+/**
+ * `:BATT:OUTP?`: `1`/`ON`, `0`/`OFF`, or `2`/`DIS` (disabled, the third state the 2281S
+ * reference manual lists for the battery output: off, and not to be switched on by a mere ON
+ * from the front panel's point of view). Disabled counts as off for `output`.
+ */
+export function parseOutputState(reply: string, query: string): OutputState {
+  const text = reply.trim().toUpperCase();
+  if (text === '1' || text === 'ON') return 'on';
+  if (text === '0' || text === 'OFF') return 'off';
+  if (text === '2' || text === 'DIS' || text === 'DISABLE' || text === 'DISABLED') return 'disabled';
+  throw fail(query, reply, '1, 0, 2, ON, OFF or DIS');
+}
+
 export const TRIP_STATES = ['NONE', 'OVP', 'OCP', 'OTP', 'RVS', 'OPS'] as const;
 export type TripState = (typeof TRIP_STATES)[number];
 

@@ -91,6 +91,7 @@ export const BATTERY_STATE_KEYS = [
   'model',
   'ocp',
   'output',
+  'outputState',
   'ovp',
   'soc',
   'terminalVoltage',

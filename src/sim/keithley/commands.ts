@@ -227,9 +227,10 @@ export function buildCommandTable(): CommandDef[] {
         const on = booleanParam(params[0], { DIS: false, DISABLE: false, '2': false });
         if (on && dev.battery.trip !== 'NONE') throw new ScpiParamError(-221, 'Settings conflict');
         dev.battery.output = on;
+        dev.battery.outputDisabled = ['DIS', 'DISABLE', '2'].includes((params[0] ?? '').trim().toUpperCase());
         dev.settle();
       },
-      query: (dev) => (dev.battery.output ? '1' : '0'),
+      query: (dev) => (dev.battery.outputDisabled ? '2' : dev.battery.output ? '1' : '0'),
     },
     {
       pattern: compilePattern(':BATTery#:OUTPut:PROTection:TRIPped'),
