@@ -392,11 +392,15 @@ export class WatlowController {
 
   private async modbusTransaction(request: ModbusRequest, what: string): Promise<ModbusResponse> {
     const bytes = encodeModbusRequest(request);
-    return this.line.exchange(bytes, () => new ModbusReplyReader(request, bytes), {
-      what,
-      where: this.description,
-      silentHint: this.silentHint(),
-    });
+    return this.line.exchange(
+      bytes,
+      (bus) => new ModbusReplyReader(request, bytes, { expectEcho: bus.echoSeen }),
+      {
+        what,
+        where: this.description,
+        silentHint: this.silentHint(),
+      },
+    );
   }
 
   private modbusRefusal(code: number, what: string, rememberKeys: string[]): DeviceError {

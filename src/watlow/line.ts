@@ -10,7 +10,7 @@ import { sleep } from '../core/clock';
 import { ProtocolError, TimeoutError } from '../core/errors';
 import type { Lease } from '../core/registry';
 import type { ByteStream } from '../transport/types';
-import type { ReplyReader } from './exchange';
+import type { BusTraits, ReplyReader } from './exchange';
 import type { WatlowProtocol } from './types';
 import { runAttempt, transactionClock } from './exchange';
 
@@ -81,6 +81,8 @@ interface LineState {
    * keeps it off the common path; the fresh reader of each attempt ignores older bytes anyway.
    */
   dirty: boolean;
+  /** Last thing an exchange told about the adapter's echo (see ReplyReader.echoObserved). */
+  echoSeen: boolean;
 }
 
 const LINE_STATE_KEY = 'watlow:line';
@@ -106,6 +108,7 @@ export class WatlowLine {
       quietUntil: 0,
       transactions: 0,
       dirty: true,
+      echoSeen: false,
     }));
   }
 
@@ -115,7 +118,11 @@ export class WatlowLine {
     return (o.replyTimeoutMs + o.interFrameGapMs + o.corruptSettleMs) * (o.retries + 1) + 1000;
   }
 
-  exchange<R>(request: Uint8Array, makeReader: () => ReplyReader<R>, context: ExchangeContext): Promise<R> {
+  exchange<R>(
+    request: Uint8Array,
+    makeReader: (bus: BusTraits) => ReplyReader<R>,
+    context: ExchangeContext,
+  ): Promise<R> {
     const { clock, retries, replyTimeoutMs, interFrameGapMs, corruptSettleMs } = this.options;
     return this.lease.transact(
       async (stream, signal) => {
@@ -132,7 +139,7 @@ export class WatlowLine {
           // Stale bytes (a late reply to a timed-out request, an echo) must not be taken for ours:
           // after a failed attempt, flush what the OS holds; the fresh reader ignores anything older.
           if (line.dirty) await stream.flushInput();
-          const reader = makeReader();
+          const reader = makeReader({ echoSeen: line.echoSeen });
           let outcome;
           line.dirty = true;
           try {
@@ -148,6 +155,7 @@ export class WatlowLine {
           }
           if (outcome.kind === 'reply') {
             line.dirty = false;
+            if (reader.echoObserved !== undefined) line.echoSeen = reader.echoObserved;
             return outcome.reply;
           }
           if (outcome.kind === 'corrupt') lastCorruption = outcome.defect;
