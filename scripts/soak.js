@@ -15,6 +15,8 @@ const args = Object.fromEntries(
 const only = new Set((args.only ?? 'fuzz,soak,storm,unplug').split(','));
 const seed = Number(args.seed ?? Date.now() % 1_000_000);
 const log = (text) => process.stderr.write(`soak: ${text}\n`);
+// stdout carries only the JSON summary: the simulators' "ready" lines go to stderr.
+console.log = (...parts) => process.stderr.write(`${parts.join(' ')}\n`);
 
 async function main() {
   const summary = { seed, node: process.version, startedAt: new Date().toISOString() };
