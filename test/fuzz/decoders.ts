@@ -117,9 +117,8 @@ const stdBusRow: DecoderRow = {
   check(report, stream) {
     const { reply, fromStream } = report as { reply: StdBusResponse | undefined; fromStream: boolean };
     if (reply === undefined) return 'a valid reply after the noise was not found (desynchronised)';
-    const candidates = fromStream
-      ? stdBusRepliesIn(stream)
-      : [decodeResponse(decodeFrame(STD_SENTINEL).payload)];
+    // The sentinel is read after the stream: a frame may span both (a fragment completed by it).
+    const candidates = stdBusRepliesIn(fromStream ? stream : Buffer.concat([stream, STD_SENTINEL]));
     if (!candidates.some((c) => same(c, reply))) return `false reply ${JSON.stringify(reply)}`;
     if (reply.kind === 'read' && !same(reply.selector, STD_REQUEST.selector))
       return 'reply for another selector';
@@ -173,7 +172,7 @@ const modbusRow: DecoderRow = {
   check(report, stream) {
     const { reply, fromStream } = report as { reply: ModbusResponse | undefined; fromStream: boolean };
     if (reply === undefined) return 'a valid reply after the noise was not found (desynchronised)';
-    const candidates = fromStream ? modbusRepliesIn(stream) : [decodeModbusResponse(MB_SENTINEL)];
+    const candidates = modbusRepliesIn(fromStream ? stream : Buffer.concat([stream, MB_SENTINEL]));
     if (!candidates.some((c) => same(c, reply))) return `false reply ${JSON.stringify(reply)}`;
     return undefined;
   },
