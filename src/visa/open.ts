@@ -5,6 +5,7 @@
 import { UnsupportedError } from '../core/errors';
 import { formatVisaResource } from '../core/identity';
 import type { VisaResource } from '../core/identity';
+import { openHislipTransport } from '../transport/hislip';
 import { openTcpSocketTransport } from '../transport/tcp';
 import type { SerialSettings } from '../transport/types';
 import type { UsbBackend } from '../transport/usbtmc-types';
@@ -44,6 +45,14 @@ export async function openVisaTransport(
         label,
         timeoutMs,
         portmapperPort: options.vxi11PortmapperPort ?? vxi11PortmapperPortFromEnv(),
+      });
+    case 'hislip':
+      return openHislipTransport({
+        host: resource.host,
+        port: resource.port,
+        subAddress: resource.subAddress,
+        label,
+        timeoutMs,
       });
     case 'usb':
       return openUsbtmcTransport(resource, { label, timeoutMs, backend: options.usb });

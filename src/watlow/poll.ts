@@ -4,9 +4,9 @@
  * samples and one aggregate error. Used by the WatlowManager and by the watlow-poll node, which
  * holds its controllers through config nodes rather than a manager.
  */
-import type { LabbenchError } from '../core/errors';
+import type { ErrorCode, LabbenchError } from '../core/errors';
 import { PollFailedError, toLabbenchError } from '../core/errors';
-import type { ReadRequest, WatlowReading } from './controller';
+import type { ReadOutcome, ReadRequest, WatlowReading } from './controller-config';
 import type { WatlowProtocol } from './types';
 
 /** One value of a poll (SPEC §2.1 perPoll sample). */
@@ -20,7 +20,7 @@ export interface PollSample {
   units: string;
   timestamp: number;
   protocol: WatlowProtocol;
-  error?: { code: string; message: string; deviceCode?: number | string };
+  error?: { code: ErrorCode; message: string; deviceCode?: number | string };
 }
 
 export interface PollItem {
@@ -45,7 +45,7 @@ export interface PollTarget {
   protocol: WatlowProtocol;
   /** Canonical key of the port: targets with the same key are polled one after another. */
   portKey: string;
-  readMany(items: readonly ReadRequest[]): Promise<(WatlowReading | LabbenchError)[]>;
+  readMany(items: readonly ReadRequest[]): Promise<ReadOutcome[]>;
 }
 
 /** `<controller>/<parameter>` with `/<instance>` when the instance is not 1 (SPEC §2.1 topic). */
@@ -122,9 +122,7 @@ export async function pollTargets(
           const readings = await target.readMany(requests);
           results.set(
             target,
-            readings.map((r, i) =>
-              r instanceof Error ? failedSample(target, items[i]!, toLabbenchError(r)) : sampleOf(r),
-            ),
+            readings.map((r, i) => (r.ok ? sampleOf(r.reading) : failedSample(target, items[i]!, r.error))),
           );
         } catch (err) {
           const e = toLabbenchError(err);
@@ -139,12 +137,19 @@ export async function pollTargets(
   return targets.flatMap((t) => results.get(t) ?? []);
 }
 
+function withoutFinalPeriod(text: string): string {
+  return text.endsWith('.') ? text.slice(0, -1) : text;
+}
+
 /** One WatlowPollError listing every failed sample, or undefined when all succeeded. */
 export function pollError(samples: readonly PollSample[], goodWhere = 'read'): WatlowPollError | undefined {
   const failed = samples.filter((s) => s.error);
   if (failed.length === 0) return undefined;
   const good = samples.filter((s) => !s.error);
-  const lines = failed.map((s) => `${sampleTopic(s)}: ${s.error!.code} ${s.error!.message}`);
+  // Each failure's message is a sentence of its own; its final period would double the list's.
+  const lines = failed.map(
+    (s) => `${sampleTopic(s)}: ${s.error!.code} ${withoutFinalPeriod(s.error!.message)}`,
+  );
   return new WatlowPollError(
     `Watlow poll: ${failed.length} of ${samples.length} reads failed — ${lines.join('; ')}${good.length ? ` — the other ${good.length} values were ${goodWhere}` : ''}.`,
     failed.map((s) => errorOfSample(s)!),

@@ -290,8 +290,6 @@ describe('parseVisaResource: refusals', () => {
   const unsupported: [string, string][] = [
     ['GPIB', 'GPIB0::5::INSTR'],
     ['GPIB lower case', 'gpib::22::instr'],
-    ['HiSLIP', 'TCPIP0::1.2.3.4::hislip0::INSTR'],
-    ['HiSLIP upper case', 'TCPIP::1.2.3.4::HISLIP0::INSTR'],
     ['USB RAW', 'USB0::0x05E6::0x2281::4518305::RAW'],
   ];
   for (const [what, text] of unsupported) {

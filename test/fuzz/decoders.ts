@@ -20,14 +20,9 @@ import {
   MAX_PAYLOAD,
 } from '../../src/watlow/stdbus/frame';
 import { StdBusReplyReader } from '../../src/watlow/stdbus/reader';
-import { ModbusReplyReader } from '../../src/watlow/modbus/reader';
-import type { ModbusResponse } from '../../src/watlow/modbus/rtu';
-import {
-  crcMatches,
-  decodeModbusResponse,
-  encodeModbusRequest,
-  encodeModbusResponse,
-} from '../../src/watlow/modbus/rtu';
+import { RtuResponseReader } from '../../src/modbus/rtu-reader';
+import { pduOfRtuFrame } from '../../src/modbus/rtu';
+import { crcMatches, encodeModbusRequest, encodeModbusResponse } from '../../src/watlow/modbus/rtu';
 import { LineFramer, stripTerminator } from '../../src/transport/line-framer';
 import {
   parseNumberReply,
@@ -133,21 +128,21 @@ const MB_REQUEST_BYTES = encodeModbusRequest(MB_REQUEST);
 const MB_SENTINEL = encodeModbusResponse({ kind: 'read', slave: 1, registers: [0xbeef, 0x1234] });
 
 /** Reference: every CRC-valid frame at any offset that is a reply to MB_REQUEST. */
-function modbusRepliesIn(bytes: Uint8Array): ModbusResponse[] {
-  const out: ModbusResponse[] = [];
+function modbusRepliesIn(bytes: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
   for (let at = 0; at + 5 <= bytes.length; at++) {
     if (bytes[at] !== 1) continue;
     const fc = bytes[at + 1];
     const length = fc === 0x83 ? 5 : fc === 0x03 && bytes[at + 2] === 4 ? 9 : undefined;
     if (length === undefined || at + length > bytes.length) continue;
     const frame = bytes.subarray(at, at + length);
-    if (crcMatches(frame)) out.push(decodeModbusResponse(frame));
+    if (crcMatches(frame)) out.push(Uint8Array.from(pduOfRtuFrame(frame)));
   }
   return out;
 }
 
 const modbusRow: DecoderRow = {
-  name: 'Modbus RTU reply reader',
+  name: 'Modbus RTU response reader',
   unit: fc.oneof(
     fc
       .tuple(fc.nat({ max: 0xffff }), fc.nat({ max: 0xffff }))
@@ -162,7 +157,7 @@ const modbusRow: DecoderRow = {
     fc.constant(encodeModbusResponse({ kind: 'read', slave: 1, registers: [1, 2, 3] })),
   ),
   run(chunks) {
-    const reader = new ModbusReplyReader(MB_REQUEST, MB_REQUEST_BYTES);
+    const reader = new RtuResponseReader(1, MB_REQUEST_BYTES.subarray(1, 6), MB_REQUEST_BYTES);
     for (const chunk of chunks) {
       const reply = reader.push(chunk);
       if (reply !== undefined) return { reply, fromStream: true };
@@ -170,7 +165,7 @@ const modbusRow: DecoderRow = {
     return { reply: reader.push(MB_SENTINEL), fromStream: false };
   },
   check(report, stream) {
-    const { reply, fromStream } = report as { reply: ModbusResponse | undefined; fromStream: boolean };
+    const { reply, fromStream } = report as { reply: Uint8Array | undefined; fromStream: boolean };
     if (reply === undefined) return 'a valid reply after the noise was not found (desynchronised)';
     const candidates = modbusRepliesIn(fromStream ? stream : Buffer.concat([stream, MB_SENTINEL]));
     if (!candidates.some((c) => same(c, reply))) return `false reply ${JSON.stringify(reply)}`;

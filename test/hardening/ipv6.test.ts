@@ -60,7 +60,7 @@ test('the TCP socket transport connects to TCPIP0::[::1]::<port>::SOCKET', async
     const lease = acquireVisaSession(registry, `TCPIP0::[::1]::${server.port}::SOCKET`, 'ipv6 test', {
       timeoutMs: 2000,
     });
-    assert.equal(lease.resource.label, `TCPIP0::[::1]::${server.port}::SOCKET`);
+    assert.equal(lease.label, `TCPIP0::[::1]::${server.port}::SOCKET`);
     assert.equal(await lease.transact((s) => s.query('*IDN?')), model.identity);
     lease.release({ immediate: true });
   } finally {

@@ -20,9 +20,19 @@ import {
 import { crc8Header } from '../../src/watlow/crc';
 import { StdBusReplyReader } from '../../src/watlow/stdbus/reader';
 import { encodeResponse, selectorOf } from '../../src/watlow/stdbus/payload';
-import { ModbusReplyReader } from '../../src/watlow/modbus/reader';
+import { RtuResponseReader } from '../../src/modbus/rtu-reader';
 import { encodeModbusRequest, encodeModbusResponse, EXCEPTION } from '../../src/watlow/modbus/rtu';
 import { bench, codeOf } from '../watlow/helpers';
+
+/** The live Modbus RTU response reader for `request` (it yields the response PDU). */
+function rtuReader(
+  request: Parameters<typeof encodeModbusRequest>[0],
+  options: { expectEcho?: boolean } = {},
+) {
+  const frame = encodeModbusRequest(request);
+  return new RtuResponseReader(request.slave, frame.subarray(1, frame.length - 2), frame, options);
+}
+const pdu = (frame: Uint8Array): Uint8Array => Uint8Array.from(frame.subarray(1, frame.length - 2));
 
 const readSetPoint = { service: 'read' as const, selector: selectorOf(7001, 1) };
 
@@ -80,31 +90,21 @@ test('defect 5, Modbus RTU: a fragment that promises more bytes than follow does
     fc: 0x03,
     code: EXCEPTION.illegalDataAddress,
   });
-  const reader = new ModbusReplyReader(read, encodeModbusRequest(read));
-  assert.deepEqual(reader.push(Buffer.concat([Buffer.from([0x01, 0x03, 0x04]), exception])), {
-    kind: 'exception',
-    slave: 1,
-    fc: 3,
-    code: EXCEPTION.illegalDataAddress,
-  });
+  const reader = rtuReader(read);
+  assert.deepEqual(reader.push(Buffer.concat([Buffer.from([0x01, 0x03, 0x04]), exception])), pdu(exception));
   assert.equal(reader.stats.corrupt, 1);
   // A write of one register: "01 06" promises 8 bytes; the complete 8-byte reply follows it.
   const write = { fc: 0x06, slave: 1, address: 1880, value: 10 } as const;
   const writeReply = encodeModbusResponse({ kind: 'writeSingle', slave: 1, address: 1880, value: 10 });
-  const w = new ModbusReplyReader(write, encodeModbusRequest(write));
+  const w = rtuReader(write);
   assert.deepEqual(
     w.push(Buffer.concat([Buffer.from([0x01, 0x06, 0x07]), writeReply.subarray(0, 4)])),
     undefined,
   );
-  assert.deepEqual(w.push(writeReply.subarray(4)), {
-    kind: 'writeSingle',
-    slave: 1,
-    address: 1880,
-    value: 10,
-  });
+  assert.deepEqual(w.push(writeReply.subarray(4)), pdu(writeReply));
   // Merely incomplete: waited for.
   const reply = encodeModbusResponse({ kind: 'read', slave: 1, registers: [0, 0x4291] });
-  const r2 = new ModbusReplyReader(read, encodeModbusRequest(read));
+  const r2 = rtuReader(read);
   assert.equal(r2.push(reply.subarray(0, 5)), undefined);
   assert.ok(r2.push(reply.subarray(5)));
 });
@@ -119,21 +119,16 @@ test('defect 4, reader: on an echoing bus a 06 write takes the exception after i
     code: EXCEPTION.illegalDataValue,
   });
 
-  const refused = new ModbusReplyReader(request, bytes, { expectEcho: true });
-  assert.deepEqual(refused.push(Buffer.concat([bytes, exception])), {
-    kind: 'exception',
-    slave: 1,
-    fc: 6,
-    code: EXCEPTION.illegalDataValue,
-  });
+  const refused = rtuReader(request, { expectEcho: true });
+  assert.deepEqual(refused.push(Buffer.concat([bytes, exception])), pdu(exception));
   assert.equal(refused.echoObserved, true);
 
-  const accepted = new ModbusReplyReader(request, bytes, { expectEcho: true });
+  const accepted = rtuReader(request, { expectEcho: true });
   assert.equal(accepted.push(bytes), undefined, 'the first copy is the echo: keep waiting');
-  assert.deepEqual(accepted.push(bytes), { kind: 'writeSingle', slave: 1, address: 1880, value: 10 });
+  assert.deepEqual(accepted.push(bytes), pdu(bytes));
 
   // Not known to echo: the first copy is the reply (the two cannot be told apart).
-  const unknown = new ModbusReplyReader(request, bytes);
+  const unknown = rtuReader(request);
   assert.ok(unknown.push(bytes));
   assert.equal(unknown.echoObserved, undefined);
 });

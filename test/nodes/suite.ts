@@ -12,6 +12,7 @@ import {
   PACKAGE_NODES,
   settle,
   until,
+  useClock,
   type FlowNode,
   type Harness,
 } from './harness';
@@ -32,6 +33,7 @@ import { watlowCases } from './watlow-cases';
 import { overrideCases } from './overrides-cases';
 import { redeployCases } from './redeploy-cases';
 import { exampleCases } from './examples-cases';
+import { statusCases } from './status-cases';
 
 export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
   let h: Harness;
@@ -64,6 +66,7 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
     });
     afterEach(async () => {
       await h.helper.unload();
+      useClock(h);
     });
     after(async () => {
       await settle(50);
@@ -83,6 +86,7 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
     overrideCases(ctx);
     redeployCases(ctx);
     exampleCases(ctx);
+    statusCases(ctx);
 
     describe('labbench-cache-clear', () => {
       it('drops drivers and reports {scope, drivers, closed, kept}', async () => {

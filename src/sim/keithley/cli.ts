@@ -42,6 +42,11 @@ export function parseKeithleySimulatorArgs(argv: readonly string[]): KeithleySim
         args.vxi11 = parseHostPort(value, flag);
         i++;
         break;
+      case '--hislip':
+        // Serving what the real unit cannot do would let a flow pass here and fail on the bench.
+        throw new InvalidInputError(
+          'The real Keithley 2281S has no HiSLIP server (its LAN offers VXI-11 and the raw socket), so its simulator is not served over HiSLIP; use --tcp or --vxi11.',
+        );
       case '--serial':
         if (value === undefined || !/^[A-Za-z0-9_.-]+$/.test(value)) {
           throw new InvalidInputError(`--serial needs letters, digits, "_", "." or "-". Usage: ${USAGE}`);

@@ -1,11 +1,14 @@
 /**
- * Modbus RTU frames for the three function codes an EZ-ZONE PM uses (spec §3.1):
+ * Modbus RTU frames for the three function codes an EZ-ZONE PM uses:
  * 03 Read Holding Registers, 06 Write Single Register, 10 Write Multiple Registers,
- * and exception replies (function | 0x80, one code byte). CRC-16/Modbus, low byte first.
+ * and exception replies (function | 0x80, one code byte), as whole RTU frames: the simulator's
+ * side and the tests' vectors. The client speaks through the generic Modbus client instead.
  */
-import { OutOfRangeError, ProtocolError } from '../../core/errors';
-import { crc16Modbus } from '../crc';
+import { ProtocolError } from '../../core/errors';
+import { crcMatches, withCrc } from '../../modbus/rtu';
 import { hex } from '../types';
+
+export { crcMatches, withCrc };
 
 export const FC_READ_HOLDING = 0x03;
 export const FC_WRITE_SINGLE = 0x06;
@@ -54,26 +57,14 @@ export type ModbusResponse =
     }
   | { readonly kind: 'exception'; readonly slave: number; readonly fc: number; readonly code: number };
 
-/** Appends the CRC (low byte first). */
-export function withCrc(body: Uint8Array): Buffer {
-  const crc = crc16Modbus(body);
-  return Buffer.concat([body, Buffer.from([crc & 0xff, crc >>> 8])]);
-}
-
-export function crcMatches(frame: Uint8Array): boolean {
-  if (frame.length < 4) return false;
-  const crc = crc16Modbus(frame.subarray(0, frame.length - 2));
-  return frame[frame.length - 2] === (crc & 0xff) && frame[frame.length - 1] === crc >>> 8;
-}
-
 function checkRegister(value: number, what: string): void {
   if (!Number.isInteger(value) || value < 0 || value > 0xffff)
-    throw new OutOfRangeError(`${what} must be 0..65535, got ${value}`);
+    throw new RangeError(`${what} must be 0..65535, got ${value}`);
 }
 
 function checkSlave(slave: number): void {
   if (!Number.isInteger(slave) || slave < 1 || slave > 247)
-    throw new OutOfRangeError(`Modbus address must be 1..247, got ${slave}`);
+    throw new RangeError(`Modbus address must be 1..247, got ${slave}`);
 }
 
 export function encodeModbusRequest(request: ModbusRequest): Buffer {
@@ -83,7 +74,7 @@ export function encodeModbusRequest(request: ModbusRequest): Buffer {
   switch (request.fc) {
     case FC_READ_HOLDING:
       if (!Number.isInteger(request.count) || request.count < 1 || request.count > MAX_READ_REGISTERS) {
-        throw new OutOfRangeError(`Register count must be 1..${MAX_READ_REGISTERS}, got ${request.count}`);
+        throw new RangeError(`Register count must be 1..${MAX_READ_REGISTERS}, got ${request.count}`);
       }
       return withCrc(Buffer.from([...head, request.count >>> 8, request.count & 0xff]));
     case FC_WRITE_SINGLE:
@@ -92,7 +83,7 @@ export function encodeModbusRequest(request: ModbusRequest): Buffer {
     case FC_WRITE_MULTIPLE: {
       const n = request.values.length;
       if (n < 1 || n > MAX_WRITE_REGISTERS)
-        throw new OutOfRangeError(`Register count must be 1..${MAX_WRITE_REGISTERS}, got ${n}`);
+        throw new RangeError(`Register count must be 1..${MAX_WRITE_REGISTERS}, got ${n}`);
       const body = [...head, n >>> 8, n & 0xff, n * 2];
       for (const v of request.values) {
         checkRegister(v, 'Register value');
