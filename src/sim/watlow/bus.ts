@@ -132,16 +132,17 @@ export class SimulatedWatlowBus {
     for (const address of addresses) {
       if (this.modbusDevices.has(address)) continue;
       if (!Number.isInteger(address) || address < 1 || address > 247)
-        throw new RangeError(`Simulated Modbus device address must be 1..247, got ${address}`);
+        throw new OutOfRangeError(`Simulated Modbus device address must be 1..247, got ${address}`);
       if (this.controllers.has(address))
-        throw new RangeError(`Address ${address} on bus ${this.name} is a Watlow controller already`);
+        throw new InvalidInputError(`Address ${address} on bus ${this.name} is a Watlow controller already`);
       this.modbusDevices.set(address, new SimulatedPowerMeter({ clock: this.clock }));
     }
   }
 
   modbusDevice(address: number): SimulatedPowerMeter {
     const device = this.modbusDevices.get(address);
-    if (!device) throw new RangeError(`No simulated Modbus device at address ${address} on bus ${this.name}`);
+    if (!device)
+      throw new NotFoundError(`No simulated Modbus device at address ${address} on bus ${this.name}`);
     return device;
   }
 
