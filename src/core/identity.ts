@@ -1,5 +1,5 @@
 /**
- * Canonical identity of physical resources (SPEC §5). The registry keys every handle by the
+ * Canonical identity of physical resources (docs/design.md). The registry keys every handle by the
  * string these functions return, so two spellings of one port or instrument meet in one place.
  */
 import * as fs from 'fs';
@@ -249,7 +249,7 @@ export function formatHost(host: string): string {
 }
 
 /**
- * Parses the SPEC §5 grammar. Interface and class words are case-insensitive. `platform` (default
+ * Parses the VISA resource grammar. Interface and class words are case-insensitive. `platform` (default
  * the running one) decides what a numbered `ASRLn` means: COMn on Windows, refused elsewhere.
  */
 export function parseVisaResource(
@@ -397,7 +397,7 @@ export function formatVisaResource(r: VisaResource): string {
 
 /**
  * The registry key of a VISA resource. An ASRL instrument gets its serial port's key, so it is
- * the same resource as a `labbench-serial-port` on that device (and SPEC §3 rule 3 applies).
+ * the same resource as a `labbench-serial-port` on that device (and sharing rule 3 in docs/design.md applies).
  */
 export function visaKey(resource: string | VisaResource, options: SerialKeyOptions = {}): ResourceKey {
   const r =
