@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import labbench from './eslint-rules/layers.mjs';
+import regexp from 'eslint-plugin-regexp';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.node-red/**', 'coverage/**', 'resources/labbench-rules.js'] },
@@ -37,6 +38,16 @@ export default tseslint.config(
       },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // No regular expression in the tree may backtrack super-linearly: user text and instrument
+    // replies are matched against them, so one long string must never stall the runtime.
+    files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs'],
+    plugins: { regexp },
+    rules: {
+      'regexp/no-super-linear-backtracking': 'error',
+      'regexp/no-super-linear-move': 'error',
+    },
   },
   {
     // Editor-side scripts inside nodes/*.html are not linted here; they are plain ES5-ish browser code.

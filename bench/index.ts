@@ -56,7 +56,7 @@ function scenarioEntries(): ScenarioEntry[] {
 function machine(): Record<string, string | number> {
   let cpu = os.cpus()[0]?.model ?? 'unknown';
   try {
-    const m = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+    const m = /^model name[ \t]*:[ \t]*(\S.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
     if (m) cpu = m[1].trim();
   } catch {
     // not Linux

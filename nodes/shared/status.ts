@@ -41,6 +41,7 @@ const CODES_WITH_REASON = new Set<ErrorCode>([
   'E_TIMEOUT',
   'E_BUSY',
   'E_NOT_FOUND',
+  'E_PERMISSION',
   'E_DISCONNECTED',
   'E_QUEUE_FULL',
   'E_PROTOCOL_CONFLICT',

@@ -21,25 +21,37 @@ export function deployedControllers(RED: NodeAPI): WatlowConfigNode[] {
   return out;
 }
 
-/** Narrows `list` to the names in msg.controllers; unknown names fail with E_NOT_FOUND. */
+/**
+ * Narrows `list` to the names in msg.controllers; unknown names fail with E_NOT_FOUND. A plain
+ * string is one name (what a dashboard text input sends). An empty list is refused: polling
+ * nothing would end the message without an output and without an error.
+ */
 export function filterByNames(list: WatlowConfigNode[], names: unknown): WatlowConfigNode[] {
   if (names === undefined || names === null) return list;
+  const known = list.map((c) => c.controllerName);
+  const knownText = known.map((n) => `"${n}"`).join(', ') || 'none';
   const wanted = typeof names === 'string' ? [names] : names;
   if (!Array.isArray(wanted) || wanted.some((n) => typeof n !== 'string')) {
-    throw new InvalidInputError('msg.controllers must be an array of controller names.');
+    throw new InvalidInputError(
+      `msg.controllers must be an array of controller names (or one name as text); this node polls ${knownText}.`,
+    );
   }
-  const known = list.map((c) => c.controllerName);
+  if (wanted.length === 0) {
+    throw new InvalidInputError(
+      `msg.controllers is empty, so there is nothing to poll: name at least one of ${knownText}, or leave msg.controllers out to poll them all.`,
+    );
+  }
   const unknown = (wanted as string[]).filter((n) => !known.includes(n));
   if (unknown.length > 0) {
     throw new NotFoundError(
-      `No Watlow controller named ${unknown.map((n) => `"${n}"`).join(', ')} among those this node polls (${known.map((n) => `"${n}"`).join(', ') || 'none'}).`,
+      `No Watlow controller named ${unknown.map((n) => `"${n}"`).join(', ')} among those this node polls (${knownText}).`,
     );
   }
   return list.filter((c) => (wanted as string[]).includes(c.controllerName));
 }
 
 /**
- * Puts one value on a message in the SPEC §2.1 perValue shape (topic, payload, controller,
+ * Puts one value on a message in the watlow-poll perValue shape (topic, payload, controller,
  * parameter, instance, units, raw, timestamp, protocol; `error` when the read failed), which
  * watlow-write's output shares.
  */

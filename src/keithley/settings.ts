@@ -6,6 +6,7 @@
  */
 import { InvalidInputError } from '../core/errors';
 import {
+  describe,
   requireBoolean,
   requireEnum,
   requireFiniteNumber,
@@ -63,7 +64,7 @@ export const BATTERY_KEYS = [
 ] as const;
 
 /** Spellings users type for built-in models (manual's hyphens, any case) → firmware token. */
-const MODEL_ALIASES: Record<string, BuiltInModel> = Object.fromEntries(
+const MODEL_ALIASES: ReadonlyMap<string, BuiltInModel> = new Map(
   BUILT_IN_MODELS.flatMap((name) => [
     [name.toLowerCase(), name],
     [name.toLowerCase().replace(/_/g, '-'), name],
@@ -81,11 +82,11 @@ export function parseModelRef(value: unknown, name = 'model'): BatteryModelRef {
     return requireFiniteNumber(value, name, { ...MODEL_SLOTS, integer: true });
   }
   if (typeof value === 'string') {
-    const hit = MODEL_ALIASES[value.trim().toLowerCase()];
+    const hit = MODEL_ALIASES.get(value.trim().toLowerCase());
     if (hit !== undefined) return hit;
   }
   throw new InvalidInputError(
-    `${name} must be a memory slot ${MODEL_SLOTS.min}…${MODEL_SLOTS.max} or a built-in model (${BUILT_IN_MODELS.join(', ')}), got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : String(value)}.`,
+    `${name} must be a memory slot ${MODEL_SLOTS.min}…${MODEL_SLOTS.max} or a built-in model (${BUILT_IN_MODELS.join(', ')}), got ${describe(value)}.`,
   );
 }
 

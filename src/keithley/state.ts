@@ -1,7 +1,7 @@
 /**
- * What the keithley-supply and keithley-battery nodes emit (SPEC §2.3 / §2.4), exactly.
+ * What the keithley-supply and keithley-battery nodes emit (docs/nodes.md), exactly.
  */
-import type { SimulationMethod } from './replies';
+import type { OutputState, SimulationMethod } from './replies';
 
 export interface ProtectionState {
   /** The protection level (V for OVP, A for OCP). */
@@ -53,7 +53,10 @@ export interface BatteryState {
   /** Active model: memory slot number, built-in name, or "DISCHARGE" (front-panel default). */
   model: number | string;
   method: SimulationMethod;
+  /** True while the output is on. */
   output: boolean;
+  /** `:BATT:OUTP?` as the instrument reports it: on, off, or disabled (a disabled output is off). */
+  outputState: OutputState;
   currentLimit: number;
   ovp: ProtectionState;
   ocp: ProtectionState;
@@ -65,7 +68,7 @@ export interface BatteryApplyResult {
   state: BatteryState;
   /**
    * True when a setting the 2281S refuses while the simulation runs (704) was applied by turning
-   * the output off, writing, and turning it back on (SPEC §2.4 `msg.restoredOutput`).
+   * the output off, writing, and turning it back on (`msg.restoredOutput` on the battery node).
    */
   restoredOutput: boolean;
 }

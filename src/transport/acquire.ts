@@ -31,7 +31,7 @@ export function acquireSerialBus(
   return registry.acquire<ByteStream>({
     key: serialKey(path),
     // The query of a sim: path configures the simulator; it is not part of the port's name.
-    label: path.replace(/\?.*$/, ''),
+    label: path.split('?')[0]!,
     holder: request.holder,
     // A tcp:// device server or modbus-tcp:// gateway sets its own line settings: protocol only.
     claim: { protocol: request.protocol, settings: portClaimSettings(path, settings) },

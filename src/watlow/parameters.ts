@@ -4,7 +4,7 @@
  * (enumerations as names with the numeric code kept as `raw`, temperature units).
  */
 import { InvalidInputError, OutOfRangeError } from '../core/errors';
-import { requireFiniteNumber, requireInteger, requireSafeText } from '../core/validate';
+import { describe, requireFiniteNumber, requireInteger, requireSafeText } from '../core/validate';
 import type { ParameterSpec, UnitsKind } from './catalogue';
 import { enumNameOf, findParameter, parameterNames } from './catalogue';
 import type { WatlowDataType } from './types';
@@ -73,7 +73,7 @@ export function resolveParameter(nameOrId: unknown): ResolvedParameter {
     );
   }
   throw new InvalidInputError(
-    `Parameter must be a catalogue name such as "setPoint" or a numeric ID such as 7001, got ${JSON.stringify(nameOrId)}.`,
+    `Parameter must be a catalogue name such as "setPoint" or a numeric ID such as 7001, got ${describe(nameOrId)}.`,
   );
 }
 

@@ -98,6 +98,7 @@ export const BATTERY_STATE_KEYS = [
   'model',
   'ocp',
   'output',
+  'outputState',
   'ovp',
   'soc',
   'terminalVoltage',

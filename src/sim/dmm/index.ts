@@ -3,6 +3,7 @@
  * in-process session onto it (one instance per serial for the life of that SimInstruments);
  * `createSimDmm` makes a free-standing one for the protocol servers and the CLI.
  */
+import { InvalidInputError } from '../../core/errors';
 import type { SimInstruments } from '../visa/instruments';
 import { SimulatedDmm } from './instrument';
 
@@ -29,7 +30,7 @@ export function getSimulatedDmm(
 ): SimulatedDmm {
   const model = instruments.get(SIM_DMM_MODEL_NAME, serial);
   if (!(model instanceof SimulatedDmm)) {
-    throw new Error(`SIM::${SIM_DMM_MODEL_NAME}::${serial}::INSTR is not a simulated DMM`);
+    throw new InvalidInputError(`SIM::${SIM_DMM_MODEL_NAME}::${serial}::INSTR is not a simulated DMM`);
   }
   return model;
 }

@@ -1,7 +1,7 @@
 /**
  * The simulated 2281S command set: one entry per header, with the entry function it belongs to
- * (commands of the other function fail with 700, spec §1.4), whether the instrument refuses it
- * while the battery model runs (704, spec §1.6), and its set / query handlers.
+ * (commands of the other function fail with 700, observed on hardware), whether the instrument refuses it
+ * while the battery model runs (704), and its set / query handlers.
  */
 import type { BatteryModel } from './battery-models';
 import { BUILT_IN_BATTERY_MODELS, socForVoc, vocAt, vocRange } from './battery-models';
@@ -9,6 +9,7 @@ import type { Captures, HeaderPattern } from './scpi-parser';
 import { ScpiParamError, booleanParam, choiceParam, compilePattern, numericParam } from './scpi-parser';
 import type { BatteryRegisters, SimEntryFunction, SimTrip, SupplyRegisters } from './state';
 import { SIM_RANGES } from './state';
+import { ownEntry } from '../../core/validate';
 
 /** `:SYST:ERR?`, the one query the parser quirk never swallows. */
 export const ERROR_QUERY_PATTERN = ':SYSTem:ERRor:[NEXT]';
@@ -51,7 +52,7 @@ export interface CommandDef {
   query?: (dev: DeviceContext, call: Invocation) => string;
 }
 
-/** Setpoints answer bare numbers (`20`, `0.1`), as observed on hardware (spec §1.5). */
+/** Setpoints answer bare numbers (`20`, `0.1`), as observed on hardware. */
 export function bare(value: number): string {
   return String(Number(value.toPrecision(7)));
 }
@@ -78,7 +79,7 @@ function recallTarget(raw: string | undefined, dev: DeviceContext): BatteryModel
   if (text.startsWith('"') || text.startsWith("'")) throw new ScpiParamError(-104, 'Data type error');
   const upper = text.toUpperCase();
   if (upper.includes('-') || upper === 'DISCHARGE') throw new ScpiParamError(-102, 'Syntax error');
-  const builtIn = BUILT_IN_BATTERY_MODELS[upper];
+  const builtIn = ownEntry(BUILT_IN_BATTERY_MODELS, upper);
   if (!builtIn) throw new ScpiParamError(-224, 'Illegal parameter value');
   return builtIn;
 }
@@ -189,7 +190,7 @@ export function buildCommandTable(): CommandDef[] {
         // until the trip is cleared, the conservative reading of the manual.
         if (on && dev.supply.trip !== 'NONE') throw new ScpiParamError(-221, 'Settings conflict');
         dev.supply.output = on;
-        // `:OUTP ON` resets continuous initiation (observed by Lager, spec §1.2).
+        // `:OUTP ON` resets continuous initiation (observed on hardware by the Lager project).
         if (on) dev.continuousInitiation = false;
         dev.settle();
       },
@@ -226,9 +227,10 @@ export function buildCommandTable(): CommandDef[] {
         const on = booleanParam(params[0], { DIS: false, DISABLE: false, '2': false });
         if (on && dev.battery.trip !== 'NONE') throw new ScpiParamError(-221, 'Settings conflict');
         dev.battery.output = on;
+        dev.battery.outputDisabled = ['DIS', 'DISABLE', '2'].includes((params[0] ?? '').trim().toUpperCase());
         dev.settle();
       },
-      query: (dev) => (dev.battery.output ? '1' : '0'),
+      query: (dev) => (dev.battery.outputDisabled ? '2' : dev.battery.output ? '1' : '0'),
     },
     {
       pattern: compilePattern(':BATTery#:OUTPut:PROTection:TRIPped'),

@@ -32,10 +32,16 @@ export interface BatteryRegisters {
   fullVoltage: number;
   emptyVoltage: number;
   output: boolean;
+  /**
+   * Set by `:BATT:OUTP DIS` (or `2`), cleared by ON/OFF: the output is off and `:BATT:OUTP?`
+   * answers `2`. Assumption: the firmware reports the disabled state it was put in, as the manual
+   * lists it as a third value of the same setting; it is not known to enter it by itself.
+   */
+  outputDisabled: boolean;
   trip: SimTrip;
 }
 
-/** Ranges the simulated firmware enforces (-222 outside); the same numbers as spec §1.5/§1.6. */
+/** Ranges the simulated firmware enforces (-222 outside); the ranges in docs/keithley.md. */
 export const SIM_RANGES = {
   voltage: { min: 0, max: 20, def: 0 },
   // UNVERIFIED lower bound and default: pymeasure validates 0.1–6.1 A.
@@ -78,6 +84,7 @@ export function defaultBattery(model: BatteryModel = DISCHARGE_MODEL): BatteryRe
     fullVoltage: range.max,
     emptyVoltage: range.min,
     output: false,
+    outputDisabled: false,
     trip: 'NONE',
   };
 }

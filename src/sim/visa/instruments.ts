@@ -15,7 +15,7 @@ import {
   isDeviceGone,
   toLabbenchError,
 } from '../../core/errors';
-import { LineFramer } from '../../transport/line-framer';
+import { LineFramer, stripTerminator } from '../../transport/line-framer';
 import { ReplyQueue } from '../../transport/reply-queue';
 import type { MessageBackend } from '../../transport/openers';
 import { modelReplyBytes } from '../../visa/types';
@@ -170,7 +170,7 @@ export class SimLoopbackTransport implements MessageTransport {
     this.assertUsable();
     this.input.push(data);
     for (let msg = this.input.shift(); msg; msg = this.input.shift()) {
-      const text = msg.toString('latin1').replace(/[\r\n]+$/, '');
+      const text = stripTerminator(msg.toString('latin1'));
       const generation = this.generation;
       this.chain = this.chain.then(() => this.run(text, generation));
     }
