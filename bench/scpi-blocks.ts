@@ -1,10 +1,11 @@
 /**
- * Scenario 8 — free-form SCPI data paths.
+ * Scenario 9 — free-form SCPI data paths.
  *
  * (a) Binary block throughput: `TRAC:DATA?` answered with a 1 MiB and a 16 MiB IEEE 488.2 block by
- *     the simulated DMM (`labbench-sim dmm --tcp`, a child process), read through registry lease →
- *     runScpiProgram → ScpiSession → LineTransport (block-aware framer) → net.Socket, against a
- *     bare net.Socket that sends the same query and counts the same bytes. MB/s from the median
+ *     the simulated DMM (`labbench-sim dmm --tcp … --hislip …`, a child process), read through
+ *     registry lease → runScpiProgram → ScpiSession → LineTransport (block-aware framer) →
+ *     net.Socket, and → the HiSLIP client, each against a bare net.Socket that sends the same
+ *     query to the same process's raw socket server and counts the same bytes. MB/s from the median
  *     read; memory = the peak growth of ArrayBuffer memory during a read, sampled every 2 ms
  *     (the block itself included), as a multiple of the block size.
  * (b) 2281S state read: program messages (round trips) per supply state read with compound
@@ -68,93 +69,144 @@ function blockMessageLength(points: number): number {
   return 2 + len.length + points * 4 + 1;
 }
 
+/** A transport of the stack under test, and the resource string the simulator printed for it. */
+interface BlockTransport {
+  name: 'tcp' | 'hislip';
+  resource: string;
+  path: string;
+}
+
 async function blockThroughput(): Promise<ScenarioResult[]> {
   const cli = path.resolve(__dirname, '..', 'src', 'sim', 'cli.js');
-  const sim = spawnTracked(process.execPath, [cli, 'dmm', '--tcp', '127.0.0.1:0', '--serial', 'BENCHDMM']);
+  // One simulator process serves the same DMM over a raw socket and over HiSLIP.
+  const sim = spawnTracked(process.execPath, [
+    cli,
+    'dmm',
+    '--tcp',
+    '127.0.0.1:0',
+    '--hislip',
+    '127.0.0.1:0',
+    '--serial',
+    'BENCHDMM',
+  ]);
   const results: ScenarioResult[] = [];
   try {
-    const m = await waitForOutput(sim, /TCPIP0::([\d.]+)::(\d+)::SOCKET/, 10_000);
-    const host = m[1]!;
-    const port = Number(m[2]);
-    const registry = new ResourceRegistry();
-    const lease = acquireVisaSession(registry, benchOpeners, `TCPIP::${host}::${port}::SOCKET`, 'bench', {
-      timeoutMs: 30_000,
-    });
+    // The CLI prints the socket resource, then the HiSLIP one, one per line.
+    const served = await waitForOutput(
+      sim,
+      /TCPIP0::([\d.]+)::(\d+)::SOCKET\n\s*(TCPIP0::[\d.]+::hislip0,\d+::INSTR)/,
+      10_000,
+    );
+    const host = served[1]!;
+    const port = Number(served[2]);
+    const transports: BlockTransport[] = [
+      {
+        name: 'tcp',
+        resource: `TCPIP::${host}::${port}::SOCKET`,
+        path: 'ScpiSession → block-aware LineFramer → net.Socket',
+      },
+      {
+        name: 'hislip',
+        resource: served[3]!,
+        path: 'ScpiSession → HiSLIP client (Data/DataEnd, payload views joined once) → two net.Sockets',
+      },
+    ];
     const bare = await bareBlockReader(host, port);
     try {
-      for (const mib of [1, 16]) {
-        const points = (mib * 1024 * 1024) / 4;
-        const bytes = points * 4;
-        const setup = [`FORM:DATA REAL,32`, `TRAC:POIN ${points}`];
-        await runScpiProgram(lease, { lines: setup.map((command) => ({ command, isQuery: false })) });
-        const read = {
-          lines: [{ command: 'TRAC:DATA?', isQuery: true }],
-          reply: 'block' as const,
-          checkErrors: false,
-          timeoutMs: 30_000,
-        };
-        const stackMs: number[] = [];
-        const bareMs: number[] = [];
-        for (let i = 0; i < READS; i++) {
-          let t0 = performance.now();
-          const result = await runScpiProgram(lease, read);
-          stackMs.push(performance.now() - t0);
-          if ((result.last as Buffer).length !== bytes) throw new Error('short block');
-          t0 = performance.now();
-          await bare.read(blockMessageLength(points));
-          bareMs.push(performance.now() - t0);
-        }
-        // Memory in separate, untimed reads: sampling process.memoryUsage() costs time itself.
-        const peakDuring = async (fn: () => Promise<unknown>): Promise<number> => {
-          collectGarbage();
-          const base = process.memoryUsage().arrayBuffers;
-          let high = base;
-          const sampler = setInterval(() => {
-            high = Math.max(high, process.memoryUsage().arrayBuffers);
-          }, 2);
-          const kept = await fn();
-          high = Math.max(high, process.memoryUsage().arrayBuffers);
-          clearInterval(sampler);
-          void kept;
-          return high - base;
-        };
-        const peak = await peakDuring(() => runScpiProgram(lease, read));
-        const barePeak = await peakDuring(() => bare.read(blockMessageLength(points)));
-        const stack = median(stackMs.slice(1));
-        const baseline = median(bareMs.slice(1));
-        const ratio = baseline / stack;
-        const memoryRatio = peak / bytes;
-        results.push({
-          id: `s8-block-${mib}mib-tcp`,
-          description: `TRAC:DATA? answered with a ${mib} MiB definite block by the simulated DMM (child process) over TCP loopback, read through lease → runScpiProgram → ScpiSession → block-aware LineFramer: MB/s (median of ${READS - 1} reads)`,
-          figure: round(bytes / MB / (stack / 1000), 1),
-          unit: 'MB/s',
-          baseline: round(bytes / MB / (baseline / 1000), 1),
-          baselineDescription:
-            'bare net.Socket on the same server: write the query, count the reply bytes (size known in advance)',
-          ratio: round(ratio, 3),
-          target: 'throughput ratio (stack ÷ bare) >= 0.9, peak memory <= 2× the block size (+ header bytes)',
-          met: ratio >= 0.9 && memoryRatio <= 2 + 64 / bytes,
-          details: {
-            stackMs: round(stack, 2),
-            bareMs: round(baseline, 2),
-            peakArrayBufferBytes: peak,
-            peakMemoryPerBlock: round(memoryRatio, 4),
-            barePeakArrayBufferBytes: barePeak,
-            barePeakMemoryPerBlock: round(barePeak / bytes, 4),
-          },
-          notes:
-            'Both sides read the same server, so the simulator generating the block is a shared cost. The stack copies each block once (into a buffer allocated at the announced size); the memory figure also counts socket chunks not yet collected (the peak of the bare reader, which keeps no block, shows what they cost).',
-        });
+      for (const transport of transports) {
+        results.push(...(await blockReads(transport, bare)));
       }
-      await runScpiProgram(lease, { lines: [{ command: 'TRAC:POIN 10', isQuery: false }] });
     } finally {
       bare.close();
-      lease.release({ immediate: true });
-      await registry.closeAll();
     }
   } finally {
     await stopChild(sim);
+  }
+  return results;
+}
+
+async function blockReads(
+  transport: BlockTransport,
+  bare: Awaited<ReturnType<typeof bareBlockReader>>,
+): Promise<ScenarioResult[]> {
+  const results: ScenarioResult[] = [];
+  const registry = new ResourceRegistry();
+  const lease = acquireVisaSession(registry, benchOpeners, transport.resource, 'bench', {
+    timeoutMs: 30_000,
+  });
+  try {
+    for (const mib of [1, 16]) {
+      const points = (mib * 1024 * 1024) / 4;
+      const bytes = points * 4;
+      // The DMM's settings are shared by both servers: the bare reader gets the same block.
+      const setup = [`FORM:DATA REAL,32`, `TRAC:POIN ${points}`];
+      await runScpiProgram(lease, { lines: setup.map((command) => ({ command, isQuery: false })) });
+      const read = {
+        lines: [{ command: 'TRAC:DATA?', isQuery: true }],
+        reply: 'block' as const,
+        checkErrors: false,
+        timeoutMs: 30_000,
+      };
+      const stackMs: number[] = [];
+      const bareMs: number[] = [];
+      for (let i = 0; i < READS; i++) {
+        let t0 = performance.now();
+        const result = await runScpiProgram(lease, read);
+        stackMs.push(performance.now() - t0);
+        if ((result.last as Buffer).length !== bytes) throw new Error('short block');
+        t0 = performance.now();
+        await bare.read(blockMessageLength(points));
+        bareMs.push(performance.now() - t0);
+      }
+      // Memory in separate, untimed reads: sampling process.memoryUsage() costs time itself.
+      const peakDuring = async (fn: () => Promise<unknown>): Promise<number> => {
+        collectGarbage();
+        const base = process.memoryUsage().arrayBuffers;
+        let high = base;
+        const sampler = setInterval(() => {
+          high = Math.max(high, process.memoryUsage().arrayBuffers);
+        }, 2);
+        const kept = await fn();
+        high = Math.max(high, process.memoryUsage().arrayBuffers);
+        clearInterval(sampler);
+        void kept;
+        return high - base;
+      };
+      const peak = await peakDuring(() => runScpiProgram(lease, read));
+      const barePeak = await peakDuring(() => bare.read(blockMessageLength(points)));
+      const stack = median(stackMs.slice(1));
+      const baseline = median(bareMs.slice(1));
+      const ratio = baseline / stack;
+      const memoryRatio = peak / bytes;
+      results.push({
+        id: `s9-block-${mib}mib-${transport.name}`,
+        description: `TRAC:DATA? answered with a ${mib} MiB definite block by the simulated DMM (child process) over ${transport.name === 'tcp' ? 'a raw TCP socket' : 'HiSLIP'} on loopback, read through lease → runScpiProgram → ${transport.path}: MB/s (median of ${READS - 1} reads)`,
+        figure: round(bytes / MB / (stack / 1000), 1),
+        unit: 'MB/s',
+        baseline: round(bytes / MB / (baseline / 1000), 1),
+        baselineDescription:
+          'bare net.Socket on the same simulator process (its raw socket server): write the query, count the reply bytes (size known in advance)',
+        ratio: round(ratio, 3),
+        target: 'throughput ratio (stack ÷ bare) >= 0.9, peak memory <= 2× the block size (+ header bytes)',
+        met: ratio >= 0.9 && memoryRatio <= 2 + 64 / bytes,
+        details: {
+          stackMs: round(stack, 2),
+          bareMs: round(baseline, 2),
+          peakArrayBufferBytes: peak,
+          peakMemoryPerBlock: round(memoryRatio, 4),
+          barePeakArrayBufferBytes: barePeak,
+          barePeakMemoryPerBlock: round(barePeak / bytes, 4),
+        },
+        notes:
+          transport.name === 'tcp'
+            ? 'Both sides read the same server, so the simulator generating the block is a shared cost. The stack copies each block once (into a buffer allocated at the announced size); the memory figure also counts socket chunks not yet collected (the peak of the bare reader, which keeps no block, shows what they cost).'
+            : 'The baseline reads the same bytes from the same simulator over its raw socket (a bare HiSLIP reader would itself need the HiSLIP handshake and framing). HiSLIP adds a 16-byte header per Data message (server maximum message size) and keeps the payloads as views of the TCP chunks, joined once per reply: the chunks and the joined reply are alive together for a moment.',
+      });
+    }
+    await runScpiProgram(lease, { lines: [{ command: 'TRAC:POIN 10', isQuery: false }] });
+  } finally {
+    lease.release({ immediate: true });
+    await registry.closeAll();
   }
   return results;
 }
@@ -179,7 +231,7 @@ async function stateReadRoundTrips(): Promise<ScenarioResult> {
     Keithley2281S.of(lease).compoundQueries = 'refused';
     const single = await measure();
     return {
-      id: 's8-2281s-state-round-trips',
+      id: 's9-2281s-state-round-trips',
       description: `supply state reads on the simulated 2281S over TCP loopback (${reads} reads): program messages (round trips) per read with compound queries`,
       figure: round(compound.perRead, 2),
       unit: 'round trips/read',
@@ -203,7 +255,7 @@ async function stateReadRoundTrips(): Promise<ScenarioResult> {
 
 export const scpiBlocksScenario: Scenario = {
   id: 's9',
-  title: 'free-form SCPI: binary blocks over TCP, 2281S state round trips',
+  title: 'free-form SCPI: binary blocks over TCP and HiSLIP, 2281S state round trips',
   isolated: true,
   budgetMs: 90_000,
   async run() {

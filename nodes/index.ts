@@ -4,6 +4,7 @@
  * the test helper and the benchmark, which load them all.
  */
 import cacheClearNode from './labbench-cache-clear';
+import scpiNode from './scpi';
 import serialPortNode from './labbench-serial-port';
 import visaNode from './labbench-visa';
 import keithleySupplyNode from './keithley-supply';
@@ -20,5 +21,6 @@ export const PACKAGE_NODES: readonly unknown[] = [
   watlowWriteNode,
   keithleySupplyNode,
   keithleyBatteryNode,
+  scpiNode,
   cacheClearNode,
 ];

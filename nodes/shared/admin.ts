@@ -7,10 +7,12 @@
  *   GET labbench/serial-ports     → [{ value, label }]  OS serial ports + simulated buses
  *   GET labbench/visa-resources   → [{ value, label }]  discovered VISA resources + simulators
  *   GET labbench/watlow-parameters → [{ value, label, id, writable, units }]  the catalogue
+ *   GET labbench/scpi-template.js  → the scpi node's template engine as a browser script, so the
+ *                                    editor dialog validates with the runtime's own code
  */
 import type { NodeAPI } from 'node-red';
 import { listSerialPorts } from '../../src/transport';
-import { discoverVisaResources } from '../../src/visa';
+import { discoverVisaResources, scpiTemplateBrowserScript } from '../../src/visa';
 import { PARAMETERS } from '../../src/watlow';
 import { labbenchBackends } from './backends';
 
@@ -22,6 +24,9 @@ export interface Suggestion {
 export const SERIAL_PORTS_PATH = '/labbench/serial-ports';
 export const VISA_RESOURCES_PATH = '/labbench/visa-resources';
 export const WATLOW_PARAMETERS_PATH = '/labbench/watlow-parameters';
+export const SCPI_TEMPLATE_SCRIPT_PATH = '/labbench/scpi-template.js';
+/** The global the script defines in the editor: `window.LabbenchScpiTemplate`. */
+export const SCPI_TEMPLATE_GLOBAL = 'LabbenchScpiTemplate';
 
 /** The Watlow parameter catalogue for the poll/write dialogs' typeahead. */
 export function watlowParameterSuggestions(): (Suggestion & {
@@ -43,6 +48,7 @@ const SIM_BUS_EXAMPLES: Suggestion[] = [
 ];
 const SIM_VISA_EXAMPLES: Suggestion[] = [
   { value: 'SIM::2281S::DEMO01::INSTR', label: 'simulated Keithley 2281S' },
+  { value: 'SIM::DMM::DMM01::INSTR', label: 'simulated DMM (any SCPI instrument: scpi node)' },
 ];
 
 /** Bounded wait: a hung enumeration must not hang the editor dialog. */
@@ -128,7 +134,12 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
       ? RED.auth.needsPermission(perm)
       : (_req: unknown, _res: unknown, next: () => void) => next();
 
-  type Res = { json(body: unknown): void };
+  type Res = {
+    json(body: unknown): void;
+    type?(t: string): Res;
+    send?(body: string): void;
+    status?(code: number): Res;
+  };
   app.get(SERIAL_PORTS_PATH, needs('labbench-serial-port.read'), (_req: unknown, res: Res) => {
     void withTimeout(listOsSerialPorts(), 3000, [] as Suggestion[]).then((os) => {
       res.json(unique([...os, ...configured(RED, 'labbench-serial-port', 'path'), ...SIM_BUS_EXAMPLES]));
@@ -148,6 +159,17 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
       res.json(watlowParameterSuggestions());
     } catch {
       res.json([]);
+    }
+  });
+  app.get(SCPI_TEMPLATE_SCRIPT_PATH, needs('scpi.read'), (_req: unknown, res: Res) => {
+    try {
+      const script = scpiTemplateBrowserScript(SCPI_TEMPLATE_GLOBAL);
+      res.type?.('application/javascript');
+      res.send?.(script);
+    } catch {
+      // The dialog then validates nothing itself; deploy still checks with the same code.
+      res.status?.(500);
+      res.send?.('');
     }
   });
 }

@@ -313,6 +313,31 @@ export function parseScpiTemplate(command: unknown, placeholders: unknown = []):
   return { ok: true, template: { lines, placeholders: used } };
 }
 
+/**
+ * The placeholder names a template uses, in order of first use, whatever else is wrong with it:
+ * what the editor's placeholder rows mirror while the user types.
+ */
+export function templatePlaceholderNames(command: unknown): string[] {
+  if (typeof command !== 'string') return [];
+  const names: string[] = [];
+  const ignored: string[] = [];
+  command
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .slice(0, MAX_TEMPLATE_LINES)
+    .forEach((source, i) => {
+      // The placeholders before a problem in the line count too: the rows must not vanish
+      // while the user is still typing the rest of it.
+      const length = headerLength(source);
+      if (length === 0) return;
+      for (const part of scanParameters(source.slice(length), i + 1, ignored)) {
+        if ('placeholder' in part && !names.includes(part.placeholder)) names.push(part.placeholder);
+      }
+    });
+  return names;
+}
+
 /** A number in SCPI NR3 (`-1.5E-3`, `5.0E+0`): always a decimal point and an exponent. */
 export function formatNR3(value: number): string {
   if (value === 0) return '0.0E+0';

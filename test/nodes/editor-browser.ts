@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { it } from 'node:test';
 import { parseVisaConfig, parseWatlowConfig } from '../../src/config';
 import { NODE_RED_NODES, NODE_SETS } from './package-load';
+import { parseScpiTemplate } from '../../src/visa';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -280,6 +281,35 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
           runtimeSays(() => parseVisaConfig({ resource: 'TCPIP::not a host!!::INSTR' })),
         ]);
         assert.match(visa.errors[0]!, /"not a host!!" is not a host name/);
+        // The scpi dialog: the runtime's engine is loaded from the runtime, the placeholder rows
+        // follow the template as it is typed, and the problems listed are the runtime's own.
+        const typed = ':SOUR:VOLT {v}\n:FUNC {f};*RST';
+        const scpi = await evaluate<{ engine: boolean; rows0: number; names: string[]; problems: string[] }>(
+          `new Promise(resolve => {
+          const node = RED.nodes.filterNodes({type:'scpi'}).find(n => Array.isArray(n.placeholders) && n.placeholders.length === 2);
+          RED.editor.edit(node);
+          setTimeout(() => {
+            const rows0 = $('#node-input-placeholders-container').editableList('items').length;
+            $('#node-input-command').val(${JSON.stringify(typed)}).trigger('input');
+            setTimeout(() => {
+              const r = { engine: !!window.LabbenchScpiTemplate, rows0,
+                names: $('.scpi-placeholder-row').toArray().map(e => $(e).attr('data-name')),
+                problems: $('#scpi-problems .scpi-problem').toArray().map(e => $(e).text()) };
+              $('#node-dialog-cancel').filter(':visible').last().trigger('click');
+              setTimeout(() => resolve(r), 300);
+            }, 300);
+          }, 700);
+        })`,
+        );
+        assert.ok(scpi.engine, 'the template engine came from labbench/scpi-template.js');
+        assert.equal(scpi.rows0, 2, 'one row per placeholder of the example');
+        assert.deepEqual(scpi.names, ['v', 'f'], 'rows mirror the template as typed');
+        const runtime = parseScpiTemplate(typed, [
+          { name: 'v', type: 'number' },
+          { name: 'f', type: 'number' },
+        ]);
+        assert.ok(!runtime.ok && runtime.problems.length > 0);
+        assert.deepEqual(scpi.problems, runtime.ok ? [] : runtime.problems, "the runtime's problems");
         const lengths = await evaluate<number[]>(
           `Promise.all(['labbench/serial-ports','labbench/visa-resources','labbench/watlow-parameters'].map(u=>$.getJSON(u).then(l=>l.length)))`,
         );

@@ -19,6 +19,7 @@ import {
   parseWatlowConfig,
 } from '../../src/config';
 import { parseVisaResource } from '../../src/core/identity';
+import { parseScpiTemplate, scpiTemplateBrowserScript } from '../../src/visa';
 
 const DIST_NODES = path.resolve(__dirname, '..', '..', 'nodes');
 /** The package's resources/ folder (served to the editor as resources/node-red-contrib-labbench/). */
@@ -35,6 +36,7 @@ const FLOW_TYPES = [
   'keithley-supply',
   'keithley-battery',
   'labbench-cache-clear',
+  'scpi',
 ];
 const ALL = [...CONFIG_TYPES, ...FLOW_TYPES];
 
@@ -298,5 +300,45 @@ describe('editor definitions (nodes/*.html)', () => {
     const clear = definitionOf('labbench-cache-clear');
     assert.ok(valid(clear, 'scope', 'all'));
     assert.ok(!valid(clear, 'scope', 'some'));
+  });
+
+  it('scpi: the dialog validates with the runtime engine (served script), with the same verdicts', () => {
+    // The script the admin endpoint serves defines window.LabbenchScpiTemplate; the definition's
+    // validators use it, so each verdict (and each problem text) is the runtime's own.
+    const registered: Record<string, Definition> = {};
+    const window: Record<string, unknown> = {};
+    const RED = {
+      nodes: { registerType: (t: string, d: Definition) => (registered[t] = d), node: () => null },
+    };
+    const own = scripts(html('scpi'), 'text/javascript').join('\n');
+    vm.runInNewContext(`${scpiTemplateBrowserScript()}\n${sharedScript()}\n${own}`, {
+      RED,
+      window,
+      $: undefined,
+    });
+    const def = registered.scpi!;
+    assert.equal(def.defaults.instrument!.type, 'labbench-visa');
+    const cases: [string, unknown[]][] = [
+      ['*IDN?', []],
+      [':SOUR:VOLT {v}\n:MEAS:VOLT?', [{ name: 'v', type: 'number', min: 0, max: 20 }]],
+      [':SOUR:VOLT {v}', []],
+      [':SOUR:VOLT 1; *RST', []],
+      [':FUNC {f}', [{ name: 'f', type: 'enum', values: ['VOLT', '1BAD'] }]],
+      [':SOUR:VOLT {v}', [{ name: 'v', type: 'number', min: 5, max: 1 }]],
+      ['*IDN?', [{ name: 'unused', type: 'string' }]],
+      ['', []],
+    ];
+    for (const [command, placeholders] of cases) {
+      const runtime = parseScpiTemplate(command, placeholders);
+      const validate = def.defaults.command!.validate!;
+      const verdict = validate.call({ placeholders }, command, {});
+      if (runtime.ok) assert.equal(verdict, true, command);
+      else assert.equal(verdict, runtime.problems.join(' '), command);
+    }
+    assert.ok(!valid(def, 'reply', 'float'));
+    assert.ok(valid(def, 'reply', 'real32'));
+    assert.ok(!valid(def, 'byteOrder', 'middle'));
+    assert.ok(valid(def, 'timeout', ''));
+    assert.ok(!valid(def, 'timeout', 50));
   });
 });

@@ -20,6 +20,7 @@ export const NODE_SETS = [
   'watlow-write',
   'keithley-supply',
   'keithley-battery',
+  'scpi',
   'labbench-cache-clear',
 ];
 
@@ -101,7 +102,7 @@ export function definePackageLoad(runtimeName: 'node-red' | 'node-red-5'): void 
       return { status: res.status, text: await res.text() };
     };
 
-    it('registers the eight node types, one set each, without errors', () => {
+    it('registers the nine node types, one set each, without errors', () => {
       const sets = RED.nodes.getNodeList().filter((s) => s.module === 'node-red-contrib-labbench');
       assert.deepEqual(
         sets
@@ -133,6 +134,7 @@ export function definePackageLoad(runtimeName: 'node-red' | 'node-red-5'): void 
         'labbench-supply.svg',
         'labbench-battery.svg',
         'labbench-clear.svg',
+        'labbench-scpi.svg',
       ]) {
         const res = await get(`/icons/node-red-contrib-labbench/${icon}`, 'image/svg+xml');
         assert.equal(res.status, 200, icon);
@@ -147,6 +149,11 @@ export function definePackageLoad(runtimeName: 'node-red' | 'node-red-5'): void 
         assert.equal(res.status, 200, ep);
         assert.ok(Array.isArray(JSON.parse(res.text)), ep);
       }
+      // The scpi dialog's validator: the runtime's template engine as a browser script.
+      const engine = await get('/labbench/scpi-template.js', '*/*');
+      assert.equal(engine.status, 200);
+      assert.match(engine.text, /window\.LabbenchScpiTemplate = \{\}/);
+      assert.match(engine.text, /parseScpiTemplate/);
     });
 
     it('serves the help from locales/<lang>/<type>.html, in English and German, and the shared editor script', async () => {

@@ -34,6 +34,7 @@ import { overrideCases } from './overrides-cases';
 import { redeployCases } from './redeploy-cases';
 import { exampleCases } from './examples-cases';
 import { statusCases } from './status-cases';
+import { scpiCases } from './scpi-cases';
 
 export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
   let h: Harness;
@@ -87,6 +88,7 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
     redeployCases(ctx);
     exampleCases(ctx);
     statusCases(ctx);
+    scpiCases(ctx);
 
     describe('labbench-cache-clear', () => {
       it('drops drivers and reports {scope, drivers, closed, kept}', async () => {

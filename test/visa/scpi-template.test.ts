@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
+  templatePlaceholderNames,
   checkRawCommand,
   formatNR3,
   formatScpiTemplate,
@@ -55,6 +56,12 @@ describe('scpi template: parsing', () => {
       t.placeholders.map((p) => p.name),
       ['v', 'i', 'range'],
     );
+  });
+
+  it('lists the placeholder names of a template being typed, problems or not (the editor rows)', () => {
+    assert.deepEqual(templatePlaceholderNames(':SOUR:VOLT {v}\n:FUNC {f};*RST\n:OUTP {v}'), ['v', 'f']);
+    assert.deepEqual(templatePlaceholderNames(':A {x} "{not}"\n{y} no header\n:B {z'), ['x']);
+    assert.deepEqual(templatePlaceholderNames(42), []);
   });
 
   it('keeps constant quoted strings verbatim, braces and all', () => {
