@@ -114,7 +114,9 @@ export = function (RED: NodeAPI): void {
       propertyError,
       config: portNode ? bus : null,
       missingConfigText: 'modbus.status.noPort',
-      errorContext: () => ({ resource: portNode?.portConfig ? portLabel(portNode.portConfig.path) : undefined }),
+      errorContext: () => ({
+        resource: portNode?.portConfig ? portLabel(portNode.portConfig.path) : undefined,
+      }),
     });
     const t = flow.t;
     flow.onDrained(async (removed) => {
@@ -181,9 +183,7 @@ export = function (RED: NodeAPI): void {
         flow.show(ready(t, skipped > 0 ? t('status.skipped', { text, skipped }) : text));
         send(readMessages(msg, unit, spec, result.values, result.raw));
       } else {
-        const result = await keeper.use((lease) =>
-          writeModbusValues(access(lease), unit, spec, msg.payload),
-        );
+        const result = await keeper.use((lease) => writeModbusValues(access(lease), unit, spec, msg.payload));
         flow.show(ready(t, plural(t, 'status.wrote', result.raw.length)));
         const out = msg as Record<string, unknown>;
         out.raw = result.raw;

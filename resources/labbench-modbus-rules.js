@@ -81,9 +81,9 @@
   function checkSpec(p, register, count) {
     var table = oneOf(p.table, 'table', 'Table', TABLES, 'holding');
     var bits = table === 'coil' || table === 'discrete';
-    var type = oneOf(p.type, 'type', 'Type', TYPES, bits ? 'bool' : 'uint16');
+    var type = oneOf(p.dataType, 'dataType', 'Type', TYPES, bits ? 'bool' : 'uint16');
     if (bits && type !== 'bool') {
-      fail('type', 'The ' + table + ' table holds single bits: its type is bool');
+      fail('dataType', 'The ' + table + ' table holds single bits: its type is bool');
     }
     integerIn(register, 'register', 'Register', 0, MAX_ADDRESS);
     oneOf(p.wordOrder, 'wordOrder', 'Word order', ['highLow', 'lowHigh'], 'highLow');
@@ -129,7 +129,11 @@
       if (interval === undefined) {
         interval = 0;
       }
-      if (typeof interval !== 'number' || Math.floor(interval) !== interval || (interval !== 0 && interval < 50)) {
+      if (
+        typeof interval !== 'number' ||
+        Math.floor(interval) !== interval ||
+        (interval !== 0 && interval < 50)
+      ) {
         fail('interval', 'Interval must be 0 or at least 50 ms');
       }
       if (operation === 'write' && interval > 0) {

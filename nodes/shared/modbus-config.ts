@@ -50,7 +50,8 @@ export function parseModbusNodeConfig(def: Record<string, unknown>): ModbusNodeC
   const count = fieldNumber(def.count);
   const spec = {
     table: def.table,
-    type: def.type,
+    // `type` is the Node-RED node's own type, so the value type is the `dataType` property.
+    type: def.dataType,
     wordOrder: def.wordOrder,
     scale: fieldNumber(def.scale),
   };
@@ -64,7 +65,9 @@ export function parseModbusNodeConfig(def: Record<string, unknown>): ModbusNodeC
       `Interval must be 0 (on input only) or a whole number of at least 50 ms; got ${JSON.stringify(def.interval)}.`,
     );
   if (operation === 'write' && interval > 0)
-    throw new InvalidInputError('Interval applies to reads only; a write runs once per message (set it to 0).');
+    throw new InvalidInputError(
+      'Interval applies to reads only; a write runs once per message (set it to 0).',
+    );
   return {
     operation,
     address,

@@ -35,7 +35,11 @@ export class MbapPortLink implements ModbusLink {
     return this.port.label;
   }
 
-  transact(unit: number, pdu: Uint8Array, options: ModbusTransactOptions = {}): Promise<Uint8Array | undefined> {
+  transact(
+    unit: number,
+    pdu: Uint8Array,
+    options: ModbusTransactOptions = {},
+  ): Promise<Uint8Array | undefined> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     return this.port.transact(
       (stream, registrySignal) => {
@@ -46,7 +50,10 @@ export class MbapPortLink implements ModbusLink {
           signal,
         });
       },
-      { timeoutMs: timeoutMs + 1000, label: `${options.what ?? 'Modbus request'} (${options.where ?? this.label})` },
+      {
+        timeoutMs: timeoutMs + 1000,
+        label: `${options.what ?? 'Modbus request'} (${options.where ?? this.label})`,
+      },
     );
   }
 }

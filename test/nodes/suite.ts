@@ -33,6 +33,7 @@ import { watlowCases } from './watlow-cases';
 import { redeployCases } from './redeploy-cases';
 import { exampleCases } from './examples-cases';
 import { statusCases } from './status-cases';
+import { modbusCases } from './modbus-cases';
 
 export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
   let h: Harness;
@@ -85,6 +86,7 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
     redeployCases(ctx);
     exampleCases(ctx);
     statusCases(ctx);
+    modbusCases(ctx);
 
     describe('labbench-cache-clear', () => {
       it('drops drivers and reports {scope, drivers, closed, kept}', async () => {
