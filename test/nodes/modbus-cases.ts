@@ -6,15 +6,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../../src/core/clock';
 import { getSimulatedWatlowBus } from '../../src/sim/watlow';
-import {
-  collect,
-  openCount,
-  statuses,
-  until,
-  useClock,
-  type FlowNode,
-  type Harness,
-} from './harness';
+import { collect, openCount, statuses, until, useClock, type FlowNode, type Harness } from './harness';
 import {
   catchFlow,
   deploy,

@@ -34,6 +34,7 @@ import { redeployCases } from './redeploy-cases';
 import { exampleCases } from './examples-cases';
 import { statusCases } from './status-cases';
 import { modbusCases } from './modbus-cases';
+import { modbusWireCases } from './modbus-wire-cases';
 
 export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
   let h: Harness;
@@ -87,6 +88,7 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
     exampleCases(ctx);
     statusCases(ctx);
     modbusCases(ctx);
+    modbusWireCases(ctx, { watlowOnNetworkPaths: false });
 
     describe('labbench-cache-clear', () => {
       it('drops drivers and reports {scope, drivers, closed, kept}', async () => {
