@@ -16,6 +16,7 @@ const FLOW_TYPES = new Set([
   'keithley-supply',
   'keithley-battery',
   'labbench-cache-clear',
+  'modbus',
 ]);
 const DASHBOARD_FILES: Record<string, string> = {
   'ui-base': 'config/ui_base',
