@@ -12,15 +12,13 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { defaultRegistry, serialKey } from '../src/core';
 import { NotFoundError, toLabbenchError, type LabbenchError } from '../src/core/errors';
-import { formatNetworkBusAddress, parseNetworkBusPath } from '../src/core/identity';
 import type { Lease } from '../src/core/registry';
 import { readModbusValues, writeModbusValues, type ModbusPortAccess } from '../src/modbus/operations';
 import { rtuInterFrameGapMs } from '../src/modbus/rtu-link';
 import { registersPerValue, type ModbusValue, type ValueSpec } from '../src/modbus/values';
 import { portClaimSettings } from '../src/transport/claim-settings';
-import { openSerialStream } from '../src/transport/serial';
-import { openModbusTcpGateway, openTcpSerialPort } from '../src/transport/tcp-stream';
 import type { ByteStream } from '../src/transport/types';
+import { busLabel, openBusStream } from './shared/bus';
 import type { SerialPortConfig } from './shared/config';
 import { describeNode } from './shared/config';
 import type { Send } from './shared/errors';
@@ -38,35 +36,18 @@ interface ModbusDef extends NodeDef {
 
 type ModbusMsg = NodeMessage & { address?: unknown; register?: unknown; count?: unknown };
 
-/** The human spelling of a port path in messages (no query; canonical for network paths). */
-function portLabel(path: string): string {
-  try {
-    const network = parseNetworkBusPath(path);
-    if (network) return formatNetworkBusAddress(network);
-  } catch {
-    // a malformed path fails in serialKey with its own message
-  }
-  return path.replace(/\?.*$/, '');
-}
-
 /**
  * The lease on the bus: protocol `modbus`, the port's serial settings (compared on local ports
  * only: a device server's baud is its own business). The one place that opens a bus.
  */
 function acquireBus(port: SerialPortConfig, holder: string): Lease<ByteStream> {
   const path = port.path;
-  const network = parseNetworkBusPath(path);
   return defaultRegistry.acquire<ByteStream>({
     key: serialKey(path),
-    label: portLabel(path),
+    label: busLabel(path),
     holder,
     claim: { protocol: 'modbus', settings: portClaimSettings(path, port.settings) },
-    open: () =>
-      network?.scheme === 'modbus-tcp'
-        ? openModbusTcpGateway(path)
-        : network?.scheme === 'tcp'
-          ? openTcpSerialPort(path)
-          : openSerialStream(path, port.settings),
+    open: () => openBusStream(path, port.settings),
   });
 }
 
@@ -115,7 +96,7 @@ export = function (RED: NodeAPI): void {
       config: portNode ? bus : null,
       missingConfigText: 'modbus.status.noPort',
       errorContext: () => ({
-        resource: portNode?.portConfig ? portLabel(portNode.portConfig.path) : undefined,
+        resource: portNode?.portConfig ? busLabel(portNode.portConfig.path) : undefined,
       }),
     });
     const t = flow.t;

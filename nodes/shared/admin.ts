@@ -12,6 +12,7 @@ import type { NodeAPI } from 'node-red';
 import { listSerialPorts } from '../../src/transport/serial';
 import { discoverVisaResources } from '../../src/visa/discovery';
 import { PARAMETERS } from '../../src/watlow/catalogue';
+import { registerScanEndpoints } from './scan-endpoint';
 
 export interface Suggestion {
   value: string;
@@ -114,6 +115,8 @@ const registered = new WeakSet<object>();
 export function registerAdminEndpoints(RED: NodeAPI): void {
   const app = RED.httpAdmin as unknown as {
     get?: (path: string, ...handlers: unknown[]) => void;
+    post?: (path: string, ...handlers: unknown[]) => void;
+    delete?: (path: string, ...handlers: unknown[]) => void;
   };
   if (!app || typeof app.get !== 'function' || registered.has(app)) return;
   registered.add(app);
@@ -137,6 +140,7 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
       res.json(unique([...found, ...configured(RED, 'labbench-visa', 'resource'), ...SIM_VISA_EXAMPLES]));
     });
   });
+  registerScanEndpoints(app, needs);
   app.get(WATLOW_PARAMETERS_PATH, needs('labbench-watlow.read'), (_req: unknown, res: Res) => {
     try {
       res.json(watlowParameterSuggestions());

@@ -35,6 +35,7 @@ import { exampleCases } from './examples-cases';
 import { statusCases } from './status-cases';
 import { modbusCases } from './modbus-cases';
 import { modbusWireCases } from './modbus-wire-cases';
+import { scanCases } from './scan-cases';
 
 export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
   let h: Harness;
@@ -89,6 +90,7 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
     statusCases(ctx);
     modbusCases(ctx);
     modbusWireCases(ctx, { watlowOnNetworkPaths: false });
+    scanCases(ctx);
 
     describe('labbench-cache-clear', () => {
       it('drops drivers and reports {scope, drivers, closed, kept}', async () => {

@@ -38,7 +38,7 @@ test('finds exactly the simulated controllers, identified, and tells a Modbus me
   const result = await scanBus(
     portOn(registry, path),
     { stdbus: STD_BUS_ADDRESSES, modbus: MODBUS_RANGE },
-    { probeTimeoutMs: 30, onProgress: (p) => progress.push(p) },
+    { probeTimeoutMs: 80, onProgress: (p) => progress.push(p) },
   );
   assert.deepEqual(
     result.found.map((f) => `${f.protocol}/${f.address}`),
@@ -71,7 +71,7 @@ test('cancel stops the scan at the next probe', async () => {
     portOn(registry, `sim:${name}?addresses=1`),
     { stdbus: STD_BUS_ADDRESSES },
     {
-      probeTimeoutMs: 30,
+      probeTimeoutMs: 80,
       signal: abort.signal,
       onProgress: (p) => {
         if (p.probed === 3) abort.abort(new Error('cancelled by the user'));
@@ -132,7 +132,7 @@ test('a user of the port keeps its place: its read runs between two probes, not 
     portOn(registry, path),
     { stdbus: STD_BUS_ADDRESSES },
     {
-      probeTimeoutMs: 20,
+      probeTimeoutMs: 80,
       onProgress: (p) => {
         last = p;
         if (p.probed === 4 && !read)
