@@ -24,6 +24,7 @@ const FLOW_TYPES = [
   'keithley-supply',
   'keithley-battery',
   'labbench-cache-clear',
+  'modbus',
 ];
 const ALL = [...CONFIG_TYPES, ...FLOW_TYPES];
 
