@@ -66,6 +66,11 @@ const SCENARIOS: ScenarioEntry[] = [
     load: () => (require('./paced-pty') as Record<string, Scenario>).pacedPtyScenario,
   },
   {
+    id: 's9',
+    title: 'Modbus TCP through a gateway vs a bare MBAP loop (loopback)',
+    load: () => (require('./modbus-tcp') as Record<string, Scenario>).modbusTcpScenario,
+  },
+  {
     id: 's7a',
     title: 'memory over 200k transactions',
     load: () => (require('./memory') as Record<string, Scenario>).transactionMemoryScenario,
