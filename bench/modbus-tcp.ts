@@ -106,7 +106,8 @@ export const modbusTcpScenario: Scenario = {
           figure: round(figure, 0),
           unit: 'req/s',
           baseline: round(baseline, 0),
-          baselineDescription: 'bare MBAP loop on its own socket to the same simulated gateway, one request in flight',
+          baselineDescription:
+            'bare MBAP loop on its own socket to the same simulated gateway, one request in flight',
           ratio: round(figure / baseline, 3),
           details: { requests: REQUESTS, rounds: 3 },
           notes: 'Best of three alternating rounds each; the simulated gateway answers in-process.',
