@@ -10,9 +10,10 @@ import type { NodeAPI, NodeDef } from 'node-red';
 import { defaultRegistry, serialKey } from '../src/core';
 import { NotFoundError, toLabbenchError } from '../src/core/errors';
 import type { Lease } from '../src/core/registry';
-import { openSerialStream } from '../src/transport/serial';
+import { portClaimSettings } from '../src/transport/claim-settings';
 import type { ByteStream } from '../src/transport/types';
 import { WatlowController } from '../src/watlow';
+import { busLabel, openBusStream } from './shared/bus';
 import { describeNode, parseWatlowConfig } from './shared/config';
 import { attachKeeper, LeaseKeeper } from './shared/lease-keeper';
 import { clockOf } from './shared/flow-node';
@@ -66,18 +67,11 @@ export = function (RED: NodeAPI): void {
         const settings = portConfig.settings;
         return defaultRegistry.acquire<ByteStream>({
           key: serialKey(portConfig.path),
-          label: portConfig.path.replace(/\?.*$/, ''),
+          label: busLabel(portConfig.path),
           holder: describe,
-          claim: {
-            protocol: cfg.protocol,
-            settings: {
-              baudRate: settings.baudRate,
-              dataBits: settings.dataBits,
-              parity: settings.parity,
-              stopBits: settings.stopBits,
-            },
-          },
-          open: () => openSerialStream(portConfig.path, settings),
+          // A device server's or gateway's baud is its own business: the claim compares protocol only.
+          claim: { protocol: cfg.protocol, settings: portClaimSettings(portConfig.path, settings) },
+          open: () => openBusStream(portConfig.path, settings),
         });
       },
     });

@@ -10,7 +10,16 @@ import { serialKey } from '../../src/core/identity';
 import { runWatlowSimulator, type RunningWatlowSimulator } from '../../src/sim/watlow';
 import { makeTempDir, PtyPair, requireSocat, socatAvailable } from '../support/pty';
 import { collect, openCount, until, type FlowNode } from './harness';
-import { catchFlow, deploy, send, sink, watlowController, watlowPoll, type CaseContext } from './flows';
+import {
+  catchFlow,
+  deploy,
+  expectOneCatch,
+  send,
+  sink,
+  watlowController,
+  watlowPoll,
+  type CaseContext,
+} from './flows';
 import { modbusNode } from './modbus-cases';
 
 const METER = 10;
@@ -95,6 +104,24 @@ export function modbusWireCases(ctx: CaseContext, options: { watlowOnNetworkPath
       if (!requireSocat(t)) return;
       const url = sim!.gateway!.url;
       await meterBesideControllers(url, serialKey(url), options.watlowOnNetworkPaths);
+    });
+
+    it('a Std Bus controller behind a modbus-tcp:// gateway fails with E_UNSUPPORTED, once, naming the fix', async (t) => {
+      if (!requireSocat(t)) return;
+      const h = ctx.h();
+      await deploy(
+        h,
+        catchFlow(
+          { id: 'port', type: 'labbench-serial-port', path: sim!.gateway!.url, timeout: 500, retries: 0 },
+          watlowController('w1', 'Oven1', 1),
+          watlowPoll(),
+          sink(),
+        ),
+      );
+      const err = await expectOneCatch(h, 'poll', {}, 'E_UNSUPPORTED');
+      assert.match(err.message, /Modbus TCP gateway/);
+      assert.match(err.message, /tcp:\/\/host:port/);
+      await h.helper.unload();
     });
   });
 }

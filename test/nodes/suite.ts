@@ -89,7 +89,7 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
     exampleCases(ctx);
     statusCases(ctx);
     modbusCases(ctx);
-    modbusWireCases(ctx, { watlowOnNetworkPaths: false });
+    modbusWireCases(ctx, { watlowOnNetworkPaths: true });
     scanCases(ctx);
 
     describe('labbench-cache-clear', () => {
