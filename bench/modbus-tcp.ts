@@ -78,7 +78,8 @@ async function stackLoop(url: string, n: number): Promise<number> {
 }
 
 export const modbusTcpScenario: Scenario = {
-  id: 's9',
+  id: 's10',
+  title: 'Modbus TCP through a gateway vs a bare MBAP loop (loopback)',
   budgetMs: 60_000,
   async run(): Promise<ScenarioResult[]> {
     const bus = new SimulatedWatlowBus('bench-gateway', { addresses: [1], modbusDevices: [UNIT] });
@@ -100,7 +101,7 @@ export const modbusTcpScenario: Scenario = {
       const baseline = best(bare);
       return [
         {
-          id: 's9-modbus-tcp',
+          id: 's10-modbus-tcp',
           description:
             'Modbus TCP requests/s through a modbus-tcp:// gateway on loopback (lease, FIFO, MbapLink, typed decode of 5 float32)',
           figure: round(figure, 0),

@@ -7,18 +7,16 @@
  * new lease; what it learns about the device lives in the port's driver cache (cache-clear).
  */
 import type { NodeAPI, NodeDef } from 'node-red';
-import { defaultRegistry, serialKey } from '../src/core';
-import { NotFoundError, toLabbenchError } from '../src/core/errors';
-import type { Lease } from '../src/core/registry';
-import { portClaimSettings } from '../src/transport/claim-settings';
-import type { ByteStream } from '../src/transport/types';
+import { defaultRegistry, NotFoundError, toLabbenchError } from '../src/core';
+import type { Lease } from '../src/core';
+import { acquireSerialBus } from '../src/transport';
+import type { ByteStream } from '../src/transport';
 import { WatlowController } from '../src/watlow';
-import { busLabel, openBusStream } from './shared/bus';
+import { labbenchBackends } from './shared/backends';
 import { describeNode, parseWatlowConfig } from './shared/config';
 import { attachKeeper, LeaseKeeper } from './shared/lease-keeper';
 import { clockOf } from './shared/flow-node';
 import { translator } from './shared/i18n';
-import './shared/sim';
 import type { SerialPortNode, WatlowConfigNode } from './shared/types';
 
 interface WatlowDef extends NodeDef {
@@ -64,14 +62,11 @@ export = function (RED: NodeAPI): void {
         }
         const portConfig = port.portConfig;
         if (!portConfig) throw port.configError!;
-        const settings = portConfig.settings;
-        return defaultRegistry.acquire<ByteStream>({
-          key: serialKey(portConfig.path),
-          label: busLabel(portConfig.path),
+        return acquireSerialBus(defaultRegistry, labbenchBackends(RED).openers, {
+          path: portConfig.path,
+          settings: portConfig.settings,
+          protocol: cfg.protocol,
           holder: describe,
-          // A device server's or gateway's baud is its own business: the claim compares protocol only.
-          claim: { protocol: cfg.protocol, settings: portClaimSettings(portConfig.path, settings) },
-          open: () => openBusStream(portConfig.path, settings),
         });
       },
     });

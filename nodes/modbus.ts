@@ -10,15 +10,19 @@
  * only being restarted, so a "modified nodes" deploy neither closes nor reopens the port).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { defaultRegistry, serialKey } from '../src/core';
-import { NotFoundError, toLabbenchError, type LabbenchError } from '../src/core/errors';
-import type { Lease } from '../src/core/registry';
-import { readModbusValues, writeModbusValues, type ModbusPortAccess } from '../src/modbus/operations';
-import { rtuInterFrameGapMs } from '../src/modbus/rtu-link';
-import { registersPerValue, type ModbusValue, type ValueSpec } from '../src/modbus/values';
-import { portClaimSettings } from '../src/transport/claim-settings';
-import type { ByteStream } from '../src/transport/types';
-import { busLabel, openBusStream } from './shared/bus';
+import { defaultRegistry, NotFoundError, toLabbenchError, type LabbenchError, type Lease } from '../src/core';
+import {
+  readModbusValues,
+  registersPerValue,
+  rtuInterFrameGapMs,
+  writeModbusValues,
+  type ModbusPortAccess,
+  type ModbusValue,
+  type ValueSpec,
+} from '../src/modbus';
+import { acquireSerialBus, type ByteStream } from '../src/transport';
+import { labbenchBackends } from './shared/backends';
+import { busLabel } from './shared/bus';
 import type { SerialPortConfig } from './shared/config';
 import { describeNode } from './shared/config';
 import type { Send } from './shared/errors';
@@ -26,7 +30,6 @@ import { clockOf, FlowNode, type Repeater } from './shared/flow-node';
 import { plural, translator } from './shared/i18n';
 import { LeaseKeeper } from './shared/lease-keeper';
 import { parseModbusNodeConfig, resolveForMessage, type ModbusNodeConfig } from './shared/modbus-config';
-import './shared/sim';
 import { ready, valueText } from './shared/status';
 import type { SerialPortNode } from './shared/types';
 
@@ -40,14 +43,12 @@ type ModbusMsg = NodeMessage & { address?: unknown; register?: unknown; count?: 
  * The lease on the bus: protocol `modbus`, the port's serial settings (compared on local ports
  * only: a device server's baud is its own business). The one place that opens a bus.
  */
-function acquireBus(port: SerialPortConfig, holder: string): Lease<ByteStream> {
-  const path = port.path;
-  return defaultRegistry.acquire<ByteStream>({
-    key: serialKey(path),
-    label: busLabel(path),
+function acquireBus(RED: NodeAPI, port: SerialPortConfig, holder: string): Lease<ByteStream> {
+  return acquireSerialBus(defaultRegistry, labbenchBackends(RED).openers, {
+    path: port.path,
+    settings: port.settings,
+    protocol: 'modbus',
     holder,
-    claim: { protocol: 'modbus', settings: portClaimSettings(path, port.settings) },
-    open: () => openBusStream(path, port.settings),
   });
 }
 
@@ -80,7 +81,7 @@ export = function (RED: NodeAPI): void {
             `${describe} has no serial port: choose a labbench-serial-port config node (it may be missing or disabled).`,
           );
         }
-        return acquireBus(portNode.portConfig, describe);
+        return acquireBus(RED, portNode.portConfig, describe);
       },
     });
     const bus = {

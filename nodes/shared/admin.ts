@@ -9,9 +9,10 @@
  *   GET labbench/watlow-parameters → [{ value, label, id, writable, units }]  the catalogue
  */
 import type { NodeAPI } from 'node-red';
-import { listSerialPorts } from '../../src/transport/serial';
-import { discoverVisaResources } from '../../src/visa/discovery';
-import { PARAMETERS } from '../../src/watlow/catalogue';
+import { listSerialPorts } from '../../src/transport';
+import { discoverVisaResources } from '../../src/visa';
+import { PARAMETERS } from '../../src/watlow';
+import { labbenchBackends } from './backends';
 import { registerScanEndpoints } from './scan-endpoint';
 
 export interface Suggestion {
@@ -71,16 +72,21 @@ export async function listOsSerialPorts(): Promise<Suggestion[]> {
 
 export type VisaLister = () => Promise<Suggestion[]>;
 
-/** Replaced in tests; by default asks the VISA library to discover instruments. */
-let visaLister: VisaLister = async () => {
-  const found = await discoverVisaResources();
-  return found.resources.map((r) => {
-    const what = [r.manufacturer, r.model, r.serial ? `S/N ${r.serial}` : undefined]
-      .filter(Boolean)
-      .join(' ');
-    return { value: r.resource, label: [r.resource, what, r.note].filter(Boolean).join(' — ') };
-  });
-};
+/** By default the VISA library discovers instruments through the adapter's opener table. */
+function discoveringLister(RED: NodeAPI): VisaLister {
+  return async () => {
+    const found = await discoverVisaResources(labbenchBackends(RED).openers);
+    return found.resources.map((r) => {
+      const what = [r.manufacturer, r.model, r.serial ? `S/N ${r.serial}` : undefined]
+        .filter(Boolean)
+        .join(' ');
+      return { value: r.resource, label: [r.resource, what, r.note].filter(Boolean).join(' — ') };
+    });
+  };
+}
+
+/** Set in tests; otherwise `discoveringLister`. */
+let visaLister: VisaLister | undefined;
 
 export function setVisaLister(fn: VisaLister): void {
   visaLister = fn;
@@ -133,14 +139,14 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
   });
   app.get(VISA_RESOURCES_PATH, needs('labbench-visa.read'), (_req: unknown, res: Res) => {
     void withTimeout(
-      Promise.resolve().then(() => visaLister()),
+      Promise.resolve().then(() => (visaLister ?? discoveringLister(RED))()),
       5000,
       [] as Suggestion[],
     ).then((found) => {
       res.json(unique([...found, ...configured(RED, 'labbench-visa', 'resource'), ...SIM_VISA_EXAMPLES]));
     });
   });
-  registerScanEndpoints(app, needs);
+  registerScanEndpoints(() => labbenchBackends(RED).openers, app, needs);
   app.get(WATLOW_PARAMETERS_PATH, needs('labbench-watlow.read'), (_req: unknown, res: Res) => {
     try {
       res.json(watlowParameterSuggestions());

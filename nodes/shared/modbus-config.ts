@@ -5,9 +5,9 @@
  * the editor's copy of these rules is resources/labbench-modbus-rules.js, compared with this one
  * by test/modbus/editor-rules.test.ts.
  */
-import { InvalidInputError, ReadOnlyError } from '../../src/core/errors';
-import type { ValueSpec, ValueSpecInput } from '../../src/modbus/values';
-import { validateUnitAddress, validateValueSpec } from '../../src/modbus/values';
+import { InvalidInputError, ReadOnlyError } from '../../src/core';
+import type { ValueSpec, ValueSpecInput } from '../../src/modbus';
+import { validateUnitAddress, validateValueSpec } from '../../src/modbus';
 
 export type ModbusOperation = 'read' | 'write';
 export type ModbusOutput = 'value' | 'perValue';

@@ -7,9 +7,14 @@
  * Write permission of labbench-serial-port (a scan talks on the bus). Finished scans are kept for
  * a while so the dialog can read the result, then dropped.
  */
-import { defaultRegistry, serialKey } from '../../src/core';
-import { InvalidInputError, OutOfRangeError, toLabbenchError } from '../../src/core/errors';
-import { portClaimSettings } from '../../src/transport/claim-settings';
+import {
+  defaultRegistry,
+  InvalidInputError,
+  OutOfRangeError,
+  serialKey,
+  toLabbenchError,
+} from '../../src/core';
+import { openStream, portClaimSettings, type Openers } from '../../src/transport';
 import {
   registryScanPort,
   scanBus,
@@ -19,8 +24,8 @@ import {
   type ScanPlan,
   type ScanProgress,
   type ScanResult,
-} from '../../src/watlow/scan';
-import { busLabel, openBusStream } from './bus';
+} from '../../src/watlow';
+import { busLabel } from './bus';
 import { parseSerialPortConfig } from './config';
 
 export const SCAN_PATH = '/labbench/scan';
@@ -66,7 +71,7 @@ export function planFromRequest(body: Record<string, unknown>): ScanPlan {
 }
 
 /** Starts a scan; throws on a bad request (before anything is claimed or sent). */
-export function startScan(body: Record<string, unknown>): string {
+export function startScan(openers: Openers, body: Record<string, unknown>): string {
   const port = parseSerialPortConfig(body);
   const plan = planFromRequest(body);
   validateScanPlan(plan);
@@ -81,7 +86,7 @@ export function startScan(body: Record<string, unknown>): string {
     holder: `the bus scan of ${busLabel(port.path)} (editor)`,
     settings: portClaimSettings(port.path, port.settings),
     open: (baudRate) =>
-      openBusStream(port.path, { ...port.settings, baudRate: baudRate ?? port.settings.baudRate }),
+      openStream(openers, port.path, { ...port.settings, baudRate: baudRate ?? port.settings.baudRate }),
   });
   scanBus(scanPort, plan, {
     signal: job.abort.signal,
@@ -111,6 +116,7 @@ type Res = { status(code: number): Res; json(body: unknown): void };
 type Route = (path: string, ...handlers: unknown[]) => void;
 
 export function registerScanEndpoints(
+  openers: () => Openers,
   app: { post?: Route; get?: Route; delete?: Route },
   needs: (perm: string) => unknown,
 ): void {
@@ -121,7 +127,7 @@ export function registerScanEndpoints(
     try {
       const body =
         typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
-      res.json({ id: startScan(body) });
+      res.json({ id: startScan(openers(), body) });
     } catch (err) {
       const e = toLabbenchError(err);
       res.status(400).json({ code: e.code, message: e.message });

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../../src/core/clock';
-import { getSimulatedWatlowBus } from '../../src/sim/watlow';
+import { labbenchBackends } from '../../nodes/shared/backends';
 import { collect, openCount, statuses, until, useClock, type FlowNode, type Harness } from './harness';
 import {
   catchFlow,
@@ -64,7 +64,7 @@ export function modbusCases(ctx: CaseContext): void {
     const h = ctx.h();
     const bus = ctx.unique(prefix);
     // Created before the deploy, so a test can look at the meter even when nothing opened the port.
-    getSimulatedWatlowBus(bus, { addresses: [1, 2], modbusDevices: [METER] });
+    labbenchBackends().simulators.watlow.bus(bus, { addresses: [1, 2], modbusDevices: [METER] });
     await deploy(h, catchFlow(port(bus), ...nodes, sink()));
     return { h, bus };
   }
@@ -94,7 +94,7 @@ export function modbusCases(ctx: CaseContext): void {
         assert.equal(typeof m.timestamp, 'number');
       }
       assert.equal(out.filter((m) => /^Oven[12]\/processValue$/.test(String(m.topic))).length, 6);
-      const sim = getSimulatedWatlowBus(bus);
+      const sim = labbenchBackends().simulators.watlow.bus(bus);
       assert.equal(sim.maxConcurrentTransactions, 1, 'never two transactions on the wire at once');
       assert.equal(openCount(`sim:${bus}`).opened, 1, 'one handle for the meter and both controllers');
       assert.ok(sim.modbusDevice(METER).requests.length >= 3);
@@ -117,7 +117,7 @@ export function modbusCases(ctx: CaseContext): void {
       await until(() => out.length === 1, 'write done');
       assert.deepEqual(out[0].raw, [250, 7]);
       assert.equal(out[0].topic, `meter/${METER}/holding/0`);
-      const meter = getSimulatedWatlowBus(bus).modbusDevice(METER);
+      const meter = labbenchBackends().simulators.watlow.bus(bus).modbusDevice(METER);
       assert.deepEqual([meter.holding[0], meter.holding[1]], [250, 7]);
       send(h, 'mb', {});
       await until(() => out.length === 2, 'read back');
@@ -129,7 +129,7 @@ export function modbusCases(ctx: CaseContext): void {
       const { h, bus } = await onBus('mbpv', [
         modbusNode({ table: 'coil', register: 0, dataType: 'bool', count: 3, output: 'perValue' }),
       ]);
-      getSimulatedWatlowBus(bus).modbusDevice(METER).coils[1] = true;
+      labbenchBackends().simulators.watlow.bus(bus).modbusDevice(METER).coils[1] = true;
       const out = collect(h, 'out');
       send(h, 'mb', {});
       await until(() => out.length === 3, 'three coils');
@@ -190,7 +190,7 @@ export function modbusCases(ctx: CaseContext): void {
       for (const [props, msg, code] of cases) {
         const { h, bus } = await onBus('mbbad', [modbusNode(props)]);
         await expectOneCatch(h, 'mb', msg, code);
-        const sim = getSimulatedWatlowBus(bus);
+        const sim = labbenchBackends().simulators.watlow.bus(bus);
         assert.equal(sim.modbusDevice(METER).requests.length, 0, `${JSON.stringify(msg)}: nothing sent`);
         await h.helper.unload();
       }
@@ -210,7 +210,7 @@ export function modbusCases(ctx: CaseContext): void {
         const seen = statuses(h, 'mb');
         await expectOneCatch(h, 'mb', { payload: 1 }, code);
         assert.equal(seen.at(-1)?.fill, 'red');
-        assert.equal(getSimulatedWatlowBus(bus).modbusDevice(METER).requests.length, 0);
+        assert.equal(labbenchBackends().simulators.watlow.bus(bus).modbusDevice(METER).requests.length, 0);
         await h.helper.unload();
       }
     });
@@ -277,7 +277,7 @@ export function modbusCases(ctx: CaseContext): void {
       await until(() => values() > before, 'the held read finished');
       assert.match(String(seen[seen.length - 1].text), /\(3 skipped\)$/);
       assert.equal(out.length, 2, 'one read per tick that ran');
-      assert.equal(getSimulatedWatlowBus(bus).maxConcurrentTransactions, 1);
+      assert.equal(labbenchBackends().simulators.watlow.bus(bus).maxConcurrentTransactions, 1);
     });
   });
 }

@@ -1,7 +1,7 @@
 /** The editor's bus scan endpoint (POST / GET / DELETE labbench/scan) on a real runtime. */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { getSimulatedWatlowBus } from '../../src/sim/watlow';
+import { labbenchBackends } from '../../nodes/shared/backends';
 import { collect, PACKAGE_NODES, until, type Harness } from './harness';
 import { catchFlow, deploy, send, sink, watlowController, watlowPoll, type CaseContext } from './flows';
 
@@ -44,7 +44,7 @@ export function scanCases(ctx: CaseContext): void {
       const h = ctx.h();
       const bus = ctx.unique('scanep');
       await h.helper.load(PACKAGE_NODES, [{ id: 'port', type: 'labbench-serial-port', path: `sim:${bus}` }]);
-      getSimulatedWatlowBus(bus, { addresses: [4, 9], modbusDevices: [12] });
+      labbenchBackends().simulators.watlow.bus(bus, { addresses: [4, 9], modbusDevices: [12] });
       const started = await post(h, {
         path: `sim:${bus}`,
         stdbus: true,
@@ -83,7 +83,7 @@ export function scanCases(ctx: CaseContext): void {
         .expect(200);
       const done = await finished(h, String(started.body.id));
       assert.equal(done.state, 'cancelled');
-      assert.ok(getSimulatedWatlowBus(bus).transactionCount < 20, 'stopped early');
+      assert.ok(labbenchBackends().simulators.watlow.bus(bus).transactionCount < 20, 'stopped early');
     });
 
     it('refuses a port another protocol holds, naming the holder', async () => {
@@ -101,13 +101,13 @@ export function scanCases(ctx: CaseContext): void {
       const out = collect(h, 'out');
       send(h, 'poll', {});
       await until(() => out.length === 1, 'Std Bus poll');
-      const before = getSimulatedWatlowBus(bus).transactionCount;
+      const before = labbenchBackends().simulators.watlow.bus(bus).transactionCount;
       const started = await post(h, { path: `sim:${bus}`, modbusFrom: 1, modbusTo: 3 });
       const done = await finished(h, String(started.body.id));
       assert.equal(done.state, 'failed');
       assert.equal((done.error as Json).code, 'E_PROTOCOL_CONFLICT');
       assert.match(String((done.error as Json).message), /Oven1/);
-      assert.equal(getSimulatedWatlowBus(bus).transactionCount, before);
+      assert.equal(labbenchBackends().simulators.watlow.bus(bus).transactionCount, before);
     });
   });
 }

@@ -7,9 +7,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ResourceRegistry } from '../../src/core/registry';
 import { serialKey } from '../../src/core/identity';
-import { openSerialStream } from '../../src/transport/serial';
+import { openStream } from '../../src/transport';
+import { createSimulatedOpeners } from '../../src/sim';
 import type { SerialSettings } from '../../src/transport/types';
-import { getSimulatedWatlowBus, runWatlowSimulator } from '../../src/sim/watlow';
+import { runWatlowSimulator } from '../../src/sim/watlow';
+import type { ByteStream } from '../../src/transport';
+
+const backends = createSimulatedOpeners();
+const openSerialStream = (path: string, settings: SerialSettings) =>
+  openStream(backends.openers, path, settings);
+const getSimulatedWatlowBus = (name: string) => backends.simulators.watlow.bus(name);
 import { WatlowController } from '../../src/watlow/controller';
 import { registryScanPort, scanBus, STD_BUS_ADDRESSES } from '../../src/watlow/scan';
 import type { ScanProgress } from '../../src/watlow/scan';
@@ -88,7 +95,7 @@ test('refuses a port another protocol holds, naming the holder, before anything 
   const name = uniqueBus('scanconflict');
   const path = `sim:${name}?addresses=1`;
   const registry = new ResourceRegistry({ graceMs: 0, log: () => undefined });
-  const lease = registry.acquire({
+  const lease = registry.acquire<ByteStream>({
     key: serialKey(path),
     label: path,
     holder: 'labbench-watlow "Oven"',
@@ -117,7 +124,7 @@ test('a user of the port keeps its place: its read runs between two probes, not 
   const name = uniqueBus('scanfifo');
   const path = `sim:${name}?addresses=1`;
   const registry = new ResourceRegistry({ graceMs: 0, log: () => undefined });
-  const lease = registry.acquire({
+  const lease = registry.acquire<ByteStream>({
     key: serialKey(path),
     label: path,
     holder: 'labbench-watlow "Oven"',
