@@ -12,5 +12,5 @@ export function busLabel(path: string): string {
   } catch {
     // a malformed path fails when its key is made, with its own message
   }
-  return path.replace(/\?.*$/, '');
+  return path.split('?')[0]!;
 }

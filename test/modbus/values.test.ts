@@ -126,12 +126,7 @@ describe('validation refuses before anything is sent', () => {
       /whole number.*int16/,
     ],
     ['uint16 too large', () => planWrites(spec({ type: 'uint16' }), 65536), 'E_OUT_OF_RANGE', /0…65535/],
-    [
-      'int16 too small',
-      () => planWrites(spec({ type: 'int16' }), -32769),
-      'E_OUT_OF_RANGE',
-      /-32768…32767/,
-    ],
+    ['int16 too small', () => planWrites(spec({ type: 'int16' }), -32769), 'E_OUT_OF_RANGE', /-32768…32767/],
     [
       'scaled out of range',
       () => planWrites(spec({ type: 'uint16', scale: 0.1 }), 6553.6),
@@ -185,12 +180,7 @@ describe('validation refuses before anything is sent', () => {
       'E_OUT_OF_RANGE',
       /past the last address/,
     ],
-    [
-      'register out of range',
-      () => spec({ register: 65536 }),
-      'E_OUT_OF_RANGE',
-      /Register must be 0…65535/,
-    ],
+    ['register out of range', () => spec({ register: 65536 }), 'E_OUT_OF_RANGE', /Register must be 0…65535/],
     ['register missing', () => validateValueSpec({}), 'E_INVALID_INPUT', /Register must be a number/],
     ['unknown type', () => spec({ type: 'float16' }), 'E_INVALID_INPUT', /Type must be one of/],
     ['unknown table', () => spec({ table: 'registers' }), 'E_INVALID_INPUT', /Table must be one of/],
