@@ -316,7 +316,11 @@ export function formatCounts(counts: Record<string, number>): string {
  * the value in force rather than restating the library's rule.
  */
 export function resolvedInterFrameGapMs(controller: object): number {
-  const line = (controller as { line?: { options?: { interFrameGapMs?: unknown } } }).line;
+  // The line sits under the controller's protocol client: the Std Bus client's FramedLine, or the
+  // RTU link of the Modbus client (private fields, read here for the figure's baseline only).
+  type Timed = { options?: { interFrameGapMs?: unknown } };
+  const client = (controller as { client?: { line?: Timed; modbus?: { link?: Timed } } }).client;
+  const line = client?.line ?? client?.modbus?.link ?? (controller as { line?: Timed }).line;
   const gap = line?.options?.interFrameGapMs;
   if (typeof gap !== 'number') throw new Error('bench: cannot read the controller line’s inter-frame gap');
   return gap;

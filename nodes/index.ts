@@ -12,6 +12,7 @@ import keithleyBatteryNode from './keithley-battery';
 import watlowNode from './labbench-watlow';
 import watlowPollNode from './watlow-poll';
 import watlowWriteNode from './watlow-write';
+import modbusNode from './modbus';
 
 export const PACKAGE_NODES: readonly unknown[] = [
   serialPortNode,
@@ -19,6 +20,7 @@ export const PACKAGE_NODES: readonly unknown[] = [
   visaNode,
   watlowPollNode,
   watlowWriteNode,
+  modbusNode,
   keithleySupplyNode,
   keithleyBatteryNode,
   scpiNode,

@@ -249,7 +249,143 @@
     };
   }
 
+  /** Text of the serial-port catalogue's `scan` section. */
+  function scanText(key, vars) {
+    return RED._('node-red-contrib-labbench/labbench-serial-port:labbench-serial-port.scan.' + key, vars);
+  }
+
+  /**
+   * The "Scan" panel of the serial-port and Watlow dialogs: asks the runtime's scan endpoint
+   * (POST labbench/scan, then GET its progress, DELETE to cancel) which controllers answer on the
+   * port, and offers to create a labbench-watlow config node for each one found.
+   * `port()` returns {id, path, baudRate, dataBits, parity, stopBits, timeout} of the port to scan.
+   */
+  function busScan(container, port) {
+    var box = $('<div class="form-row labbench-scan"></div>').appendTo(container);
+    $('<label><i class="fa fa-search-plus"></i> ' + scanText('title') + '</label>').appendTo(box);
+    $(
+      '<label style="width:auto"><input type="checkbox" class="labbench-scan-stdbus" checked style="width:auto"> Std Bus 1…16</label>',
+    ).appendTo(box);
+    $(
+      '<span> Modbus <input type="text" class="labbench-scan-from" value="1" style="width:50px">…<input type="text" class="labbench-scan-to" value="16" style="width:50px"></span>',
+    ).appendTo(box);
+    $(
+      '<label style="width:auto"><input type="checkbox" class="labbench-scan-bauds" style="width:auto"> 9600 / 19200 / 38400</label>',
+    ).appendTo(box);
+    var start = $('<a class="red-ui-button labbench-scan-start">' + scanText('start') + '</a>').appendTo(box);
+    var cancel = $(
+      '<a class="red-ui-button labbench-scan-cancel" style="display:none">' + scanText('cancel') + '</a>',
+    ).appendTo(box);
+    var status = $('<div class="labbench-scan-status" style="margin-top:6px"></div>').appendTo(box);
+    var list = $('<ul class="labbench-scan-found" style="margin-top:6px"></ul>').appendTo(box);
+    var scanId = null;
+
+    function show(found) {
+      list.empty();
+      (found || []).forEach(function (f) {
+        var what =
+          (f.protocol === 'stdbus' ? 'Std Bus' : 'Modbus') +
+          ' ' +
+          f.address +
+          (f.partNumber ? ' · ' + f.partNumber : '') +
+          (f.serialNumber ? ' · S/N ' + f.serialNumber : '') +
+          (f.firmwareId !== undefined ? ' · FW ' + f.firmwareId : '') +
+          (f.baudRate ? ' · ' + f.baudRate + ' baud' : '');
+        var item = $('<li></li>')
+          .text(what + ' ')
+          .appendTo(list);
+        $('<a class="red-ui-button red-ui-button-small labbench-scan-create"></a>')
+          .text(scanText('create'))
+          .on('click', function () {
+            var p = port();
+            var node = {
+              id: RED.nodes.id(),
+              type: 'labbench-watlow',
+              name: 'Watlow ' + f.address,
+              port: p.id,
+              address: f.address,
+              protocol: f.protocol,
+              wordOrder: 'lowHigh',
+              map: f.map || 1,
+            };
+            RED.nodes.import([node]);
+            RED.nodes.dirty(true);
+            $(this).replaceWith($('<span></span>').text(scanText('created', { name: node.name })));
+          })
+          .appendTo(item);
+      });
+    }
+
+    function poll() {
+      if (scanId === null) {
+        return;
+      }
+      $.getJSON('labbench/scan/' + scanId).done(function (job) {
+        var p = job.progress || { probed: 0, total: 0, found: [] };
+        if (job.state === 'running') {
+          status.text(
+            scanText('progress', { probed: p.probed, total: p.total, found: (p.found || []).length }),
+          );
+          show(p.found);
+          setTimeout(poll, 300);
+          return;
+        }
+        scanId = null;
+        start.show();
+        cancel.hide();
+        if (job.state === 'done') {
+          status.text(scanText('done', { found: job.result.found.length, others: job.result.others.length }));
+          show(job.result.found);
+        } else if (job.state === 'cancelled') {
+          status.text(scanText('cancelled'));
+        } else {
+          status.text(job.error ? job.error.code + ': ' + job.error.message : scanText('failed'));
+        }
+      });
+    }
+
+    start.on('click', function () {
+      var p = port();
+      var body = {
+        path: p.path,
+        baudRate: p.baudRate,
+        dataBits: p.dataBits,
+        parity: p.parity,
+        stopBits: p.stopBits,
+        timeout: p.timeout,
+        stdbus: box.find('.labbench-scan-stdbus').prop('checked'),
+        modbusFrom: box.find('.labbench-scan-from').val(),
+        modbusTo: box.find('.labbench-scan-to').val(),
+        tryBaudRates: box.find('.labbench-scan-bauds').prop('checked'),
+      };
+      list.empty();
+      status.text(scanText('starting'));
+      $.ajax({
+        url: 'labbench/scan',
+        type: 'POST',
+        contentType: 'application/json',
+        data: JSON.stringify(body),
+      })
+        .done(function (r) {
+          scanId = r.id;
+          start.hide();
+          cancel.show();
+          poll();
+        })
+        .fail(function (xhr) {
+          var e = xhr.responseJSON || {};
+          status.text((e.code ? e.code + ': ' : '') + (e.message || scanText('failed')));
+        });
+    });
+    cancel.on('click', function () {
+      if (scanId !== null) {
+        $.ajax({ url: 'labbench/scan/' + scanId, type: 'DELETE' });
+      }
+    });
+  }
+
   root.LabbenchEditor = {
+    busScan: busScan,
     picker: picker,
     endpointPicker: endpointPicker,
     parameterPicker: parameterPicker,

@@ -15,6 +15,7 @@ import { listSerialPorts } from '../../src/transport';
 import { discoverVisaResources, scpiTemplateBrowserScript } from '../../src/visa';
 import { PARAMETERS } from '../../src/watlow';
 import { labbenchBackends } from './backends';
+import { registerScanEndpoints } from './scan-endpoint';
 
 export interface Suggestion {
   value: string;
@@ -126,6 +127,8 @@ const registered = new WeakSet<object>();
 export function registerAdminEndpoints(RED: NodeAPI): void {
   const app = RED.httpAdmin as unknown as {
     get?: (path: string, ...handlers: unknown[]) => void;
+    post?: (path: string, ...handlers: unknown[]) => void;
+    delete?: (path: string, ...handlers: unknown[]) => void;
   };
   if (!app || typeof app.get !== 'function' || registered.has(app)) return;
   registered.add(app);
@@ -154,6 +157,7 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
       res.json(unique([...found, ...configured(RED, 'labbench-visa', 'resource'), ...SIM_VISA_EXAMPLES]));
     });
   });
+  registerScanEndpoints(() => labbenchBackends(RED).openers, app, needs);
   app.get(WATLOW_PARAMETERS_PATH, needs('labbench-watlow.read'), (_req: unknown, res: Res) => {
     try {
       res.json(watlowParameterSuggestions());

@@ -14,3 +14,5 @@ export type { ModbusCallOptions } from './client';
 export * from './mbap';
 export * from './mbap-link';
 export * from './values';
+export * from './port-link';
+export * from './operations';

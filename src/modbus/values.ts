@@ -87,7 +87,7 @@ function integerIn(value: unknown, what: string, min: number, max: number, fallb
   if (typeof value !== 'number' || !Number.isFinite(value))
     throw new InvalidInputError(`${what} must be a number; got ${JSON.stringify(value)}.`);
   if (!Number.isInteger(value)) throw new InvalidInputError(`${what} must be a whole number; got ${value}.`);
-  if (value < min || value > max) throw new OutOfRangeError(`${what} must be ${min}..${max}; got ${value}.`);
+  if (value < min || value > max) throw new OutOfRangeError(`${what} must be ${min}…${max}; got ${value}.`);
   return value;
 }
 
@@ -153,7 +153,7 @@ export function validateUnitAddress(address: unknown, operation: 'read' | 'write
   const unit = integerIn(address, 'Modbus address', 0, 247);
   if (unit === 0 && operation === 'read')
     throw new InvalidInputError(
-      'Address 0 is broadcast: nothing answers it, so it can only be written. Read from 1..247.',
+      'Address 0 is broadcast: nothing answers it, so it can only be written. Read from 1…247.',
     );
   return unit;
 }
@@ -262,10 +262,10 @@ const INTEGER_RANGES: Partial<Record<ModbusValueType, [number, number]>> = {
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 function describeRange(spec: ValueSpec, [min, max]: [number, number]): string {
-  if (spec.scale === 1) return `${min}..${max}`;
+  if (spec.scale === 1) return `${min}…${max}`;
   const a = min * spec.scale;
   const b = max * spec.scale;
-  return `${Math.min(a, b)}..${Math.max(a, b)} (raw ${min}..${max} × scale ${spec.scale})`;
+  return `${Math.min(a, b)}…${Math.max(a, b)} (raw ${min}…${max} × scale ${spec.scale})`;
 }
 
 function encodeNumber(spec: ValueSpec, value: unknown, index: number): number[] {

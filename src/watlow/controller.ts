@@ -7,10 +7,10 @@
  * (Std Bus or Modbus) does the rest. Device refusals become DeviceError (deviceCode = the Watlow
  * error byte or Modbus exception code).
  */
-import { InvalidInputError, ReadOnlyError } from '../core/errors';
+import { InvalidInputError, ReadOnlyError, UnsupportedError } from '../core/errors';
 import type { Lease } from '../core/registry';
 import { ModbusClient } from '../modbus/client';
-import { RtuLink } from '../modbus/rtu-link';
+import { modbusFramingOf, modbusLinkForPath } from '../modbus/port-link';
 import { FramedLine } from '../transport/framed-line';
 import type { LineOptions } from '../transport/framed-line';
 import type { ByteStream } from '../transport/types';
@@ -50,10 +50,18 @@ export class WatlowController {
     this.ctx = new ControllerContext(this.config, lease);
     const baudRate = Number(lease.claim?.settings?.baudRate ?? 38400);
     const options = lineOptionsFor(this.config.protocol, baudRate, lineOptions);
+    // The lease key is the port's canonical spelling: a `modbus-tcp://` gateway speaks MBAP.
+    const framing = modbusFramingOf(lease.key);
+    if (this.config.protocol === 'stdbus' && framing === 'mbap') {
+      throw new UnsupportedError(
+        `${this.ctx.description}: ${lease.key} is a Modbus TCP gateway, which carries Modbus only. Set the controller's protocol to Modbus, or reach a Std Bus line through a serial device server (tcp://host:port).`,
+        { resource: lease.key },
+      );
+    }
     this.client =
       this.config.protocol === 'stdbus'
         ? new StdBusClient(this.ctx, new FramedLine(lease, options))
-        : new WatlowModbusClient(this.ctx, new ModbusClient(new RtuLink(lease, options)));
+        : new WatlowModbusClient(this.ctx, new ModbusClient(modbusLinkForPath(lease, lease.key, options)));
   }
 
   get name(): string {

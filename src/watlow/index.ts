@@ -40,3 +40,13 @@ export type { LineOptions } from './line';
 export { crc8Header, crc16Data, crc16Modbus } from './crc';
 export * as stdbus from './stdbus';
 export * as modbus from './modbus';
+export { scanBus, registryScanPort, validateScanPlan, STD_BUS_ADDRESSES, SCAN_BAUD_RATES } from './scan';
+export type {
+  ScanPlan,
+  ScanPort,
+  ScanProgress,
+  ScanOptions,
+  ScanResult,
+  FoundController,
+  RegistryScanPortSpec,
+} from './scan';

@@ -37,6 +37,7 @@ const FLOW_TYPES = [
   'keithley-battery',
   'labbench-cache-clear',
   'scpi',
+  'modbus',
 ];
 const ALL = [...CONFIG_TYPES, ...FLOW_TYPES];
 

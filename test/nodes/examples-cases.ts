@@ -6,7 +6,8 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { runWatlowSimulator, type RunningWatlowSimulator } from '../../src/sim/watlow';
 import { answers, PACKAGE_NODES, settle, until, type FlowNode, type Harness } from './harness';
 
 const EXAMPLES = path.resolve(__dirname, '..', '..', '..', 'examples');
@@ -17,6 +18,7 @@ const FLOW_TYPES = new Set([
   'keithley-battery',
   'labbench-cache-clear',
   'scpi',
+  'modbus',
 ]);
 const DASHBOARD_FILES: Record<string, string> = {
   'ui-base': 'config/ui_base',
@@ -103,8 +105,29 @@ interface StartableHelper {
   stopServer(): Promise<void>;
 }
 
+/** Where the device-server example expects `labbench-sim watlow --tcp 127.0.0.1:4001` (see its info). */
+const EXAMPLE_DEVICE_SERVER = 'tcp://127.0.0.1:4001';
+let deviceServer: RunningWatlowSimulator | undefined;
+
+/**
+ * An example's flow; the device-server example's path points at the simulator this suite serves on
+ * a free loopback port (what its info tells a user to start on 4001).
+ */
+function readExample(file: string): FlowNode[] {
+  const flow = JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8')) as FlowNode[];
+  const url = deviceServer?.deviceServer?.url;
+  return flow.map((n) => (n.path === EXAMPLE_DEVICE_SERVER && url ? { ...n, path: url } : n));
+}
+
 export function exampleCases(ctx: { h(): Harness }): void {
   describe('examples', () => {
+    before(async () => {
+      deviceServer = await runWatlowSimulator(['--tcp', '127.0.0.1:0', '--addresses', '1']);
+    });
+    after(async () => {
+      await deviceServer?.close();
+      deviceServer = undefined;
+    });
     const files = fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.json'));
 
     it('cover every flow node type, and demo.json exists', () => {
@@ -130,9 +153,7 @@ export function exampleCases(ctx: { h(): Harness }): void {
 
     it('all examples and the demo run side by side in one runtime; nothing reaches Catch', async () => {
       const h = ctx.h();
-      const flow = files.flatMap(
-        (f) => JSON.parse(fs.readFileSync(path.join(EXAMPLES, f), 'utf8')) as FlowNode[],
-      );
+      const flow = files.flatMap((f) => readExample(f));
       const uiTypes = dashboardTypes(flow);
       const helper = h.helper as unknown as StartableHelper;
       // The test helper registers its built-in Catch module once per catch node in the flow, which
@@ -192,7 +213,7 @@ export function exampleCases(ctx: { h(): Harness }): void {
     for (const file of files) {
       it(`${file} loads with no unknown type, deploys, and every package flow node produces output`, async () => {
         const h = ctx.h();
-        const flow = JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8')) as FlowNode[];
+        const flow = readExample(file);
         const uiTypes = dashboardTypes(flow);
         const modules = runtimeModules(h, uiTypes);
         const helper = h.helper as unknown as StartableHelper;

@@ -54,7 +54,7 @@ describe('locales', () => {
 
   it('en-US and de have the same help files, with the same structure', () => {
     assert.deepEqual(files('de', '.html'), files('en-US', '.html'));
-    assert.equal(files('en-US', '.html').length, 9, 'one help file per node type');
+    assert.equal(files('en-US', '.html').length, 10, 'one help file per node type');
     for (const file of files('en-US', '.html')) {
       const type = file.replace(/\.html$/, '');
       const en = read('en-US', file);

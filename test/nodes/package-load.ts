@@ -21,6 +21,7 @@ export const NODE_SETS = [
   'keithley-supply',
   'keithley-battery',
   'scpi',
+  'modbus',
   'labbench-cache-clear',
 ];
 
@@ -102,7 +103,7 @@ export function definePackageLoad(runtimeName: 'node-red' | 'node-red-5'): void 
       return { status: res.status, text: await res.text() };
     };
 
-    it('registers the nine node types, one set each, without errors', () => {
+    it('registers the ten node types, one set each, without errors', () => {
       const sets = RED.nodes.getNodeList().filter((s) => s.module === 'node-red-contrib-labbench');
       assert.deepEqual(
         sets

@@ -35,6 +35,9 @@ import { redeployCases } from './redeploy-cases';
 import { exampleCases } from './examples-cases';
 import { statusCases } from './status-cases';
 import { scpiCases } from './scpi-cases';
+import { modbusCases } from './modbus-cases';
+import { modbusWireCases } from './modbus-wire-cases';
+import { scanCases } from './scan-cases';
 
 export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
   let h: Harness;
@@ -89,6 +92,9 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
     exampleCases(ctx);
     statusCases(ctx);
     scpiCases(ctx);
+    modbusCases(ctx);
+    modbusWireCases(ctx, { watlowOnNetworkPaths: true });
+    scanCases(ctx);
 
     describe('labbench-cache-clear', () => {
       it('drops drivers and reports {scope, drivers, closed, kept}', async () => {

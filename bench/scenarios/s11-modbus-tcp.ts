@@ -1,0 +1,1 @@
+export { modbusTcpScenario as scenario } from '../modbus-tcp';

@@ -1,0 +1,204 @@
+/**
+ * `modbus`: reads or writes any Modbus device on a labbench-serial-port bus — a local RS-485 port,
+ * a `sim:` bus, a `tcp://` serial device server (RTU framing) or a `modbus-tcp://` gateway (MBAP).
+ *
+ * The node claims the port for the `modbus` protocol with the port's serial settings, so it shares
+ * one handle, one FIFO and the inter-frame silence with every labbench-watlow controller in Modbus
+ * mode on that port; a Std Bus claim and this one refuse each other (E_PROTOCOL_CONFLICT, naming
+ * the holder). labbench-serial-port holds no lease itself, so this node keeps its own: taken on
+ * first use, let go once its work has drained when it closes (with the grace period when it is
+ * only being restarted, so a "modified nodes" deploy neither closes nor reopens the port).
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { defaultRegistry, NotFoundError, toLabbenchError, type LabbenchError, type Lease } from '../src/core';
+import {
+  readModbusValues,
+  registersPerValue,
+  rtuInterFrameGapMs,
+  writeModbusValues,
+  type ModbusPortAccess,
+  type ModbusValue,
+  type ValueSpec,
+} from '../src/modbus';
+import { acquireSerialBus, type ByteStream } from '../src/transport';
+import { labbenchBackends } from './shared/backends';
+import { busLabel } from './shared/bus';
+import type { SerialPortConfig } from './shared/config';
+import { describeNode } from './shared/config';
+import type { Send } from './shared/errors';
+import { clockOf, FlowNode, type Repeater } from './shared/flow-node';
+import { plural, translator } from './shared/i18n';
+import { LeaseKeeper } from './shared/lease-keeper';
+import { parseModbusNodeConfig, resolveForMessage, type ModbusNodeConfig } from './shared/modbus-config';
+import { ready, valueText } from './shared/status';
+import type { SerialPortNode } from './shared/types';
+
+interface ModbusDef extends NodeDef {
+  port?: string;
+}
+
+type ModbusMsg = NodeMessage & { address?: unknown; register?: unknown; count?: unknown };
+
+/**
+ * The lease on the bus: protocol `modbus`, the port's serial settings (compared on local ports
+ * only: a device server's baud is its own business). The one place that opens a bus.
+ */
+function acquireBus(RED: NodeAPI, port: SerialPortConfig, holder: string): Lease<ByteStream> {
+  return acquireSerialBus(defaultRegistry, labbenchBackends(RED).openers, {
+    path: port.path,
+    settings: port.settings,
+    protocol: 'modbus',
+    holder,
+  });
+}
+
+export = function (RED: NodeAPI): void {
+  function ModbusNode(this: Node, def: ModbusDef): void {
+    RED.nodes.createNode(this, def);
+    setup(this, def);
+  }
+
+  function setup(node: Node, def: ModbusDef): void {
+    const describe = describeNode({ type: 'modbus', name: def.name, id: def.id });
+    const portNode = (def.port ? RED.nodes.getNode(def.port) : null) as SerialPortNode | null;
+    const name = def.name || 'modbus';
+    let config: ModbusNodeConfig | undefined;
+    let propertyError: LabbenchError | undefined;
+    try {
+      config = parseModbusNodeConfig(def as unknown as Record<string, unknown>);
+      if (portNode && !portNode.portConfig) throw portNode.configError!;
+    } catch (err) {
+      propertyError = toLabbenchError(err);
+    }
+
+    const keeper = new LeaseKeeper<ByteStream>({
+      describe,
+      clock: clockOf(RED),
+      texts: translator(RED, 'modbus'),
+      acquire: () => {
+        if (!portNode?.portConfig) {
+          throw new NotFoundError(
+            `${describe} has no serial port: choose a labbench-serial-port config node (it may be missing or disabled).`,
+          );
+        }
+        return acquireBus(RED, portNode.portConfig, describe);
+      },
+    });
+    const bus = {
+      id: `${node.id}:bus`,
+      register: (user: Node) => keeper.register(user),
+      deregister: (user: { id: string }, removed: boolean) => keeper.deregister(user, removed),
+    };
+    const flow = new FlowNode({
+      RED,
+      node,
+      type: 'modbus',
+      propertyError,
+      config: portNode ? bus : null,
+      missingConfigText: 'modbus.status.noPort',
+      errorContext: () => ({
+        resource: portNode?.portConfig ? busLabel(portNode.portConfig.path) : undefined,
+      }),
+    });
+    const t = flow.t;
+    flow.onDrained(async (removed) => {
+      keeper.deregister(node, removed);
+      await keeper.close(removed);
+    });
+
+    function access(lease: Lease<ByteStream>): ModbusPortAccess {
+      const port = portNode!.portConfig!;
+      return {
+        port: lease,
+        path: port.path,
+        line: {
+          replyTimeoutMs: port.timeout,
+          retries: port.retries,
+          baudRate: port.settings.baudRate,
+          interFrameGapMs: rtuInterFrameGapMs(port.settings.baudRate),
+        },
+      };
+    }
+
+    function topicOf(unit: number, spec: ValueSpec, register = spec.register): string {
+      return `${name}/${unit}/${spec.table}/${register}`;
+    }
+
+    /** The messages of one read: one with every value, or one per value (each with its register). */
+    function readMessages(
+      base: ModbusMsg,
+      unit: number,
+      spec: ValueSpec,
+      values: ModbusValue[],
+      raw: number[] | boolean[],
+    ): NodeMessage[] {
+      const timestamp = flow.clock.now();
+      const fill = (m: Record<string, unknown>, payload: unknown, words: unknown, register: number) => {
+        m.payload = payload;
+        m.raw = words;
+        m.topic = topicOf(unit, spec, register);
+        m.address = unit;
+        m.timestamp = timestamp;
+        return m as NodeMessage;
+      };
+      if (config!.output === 'value' || values.length === 1 || spec.type === 'string') {
+        return [fill(base, values.length === 1 ? values[0] : values, raw, spec.register)];
+      }
+      const per = registersPerValue(spec.type);
+      return values.map((value, i) => {
+        const m = (i === 0 ? base : RED.util.cloneMessage(base)) as Record<string, unknown>;
+        return fill(m, value, raw.slice(i * per, (i + 1) * per), spec.register + i * per);
+      });
+    }
+
+    let inputs = 0;
+    async function run(msg: ModbusMsg, send: (msgs: NodeMessage[]) => void): Promise<void> {
+      if (propertyError || !config) throw propertyError;
+      // Validated before the port is touched: a refused message sends nothing.
+      const { unit, spec } = resolveForMessage(config, msg);
+      if (config.operation === 'read') {
+        const result = await keeper.use((lease) => readModbusValues(access(lease), unit, spec));
+        const first = result.values[0];
+        const text =
+          result.values.length === 1 ? valueText(first) : plural(t, 'status.values', result.values.length);
+        const skipped = ticker?.skipped ?? 0;
+        flow.show(ready(t, skipped > 0 ? t('status.skipped', { text, skipped }) : text));
+        send(readMessages(msg, unit, spec, result.values, result.raw));
+      } else {
+        const result = await keeper.use((lease) => writeModbusValues(access(lease), unit, spec, msg.payload));
+        flow.show(ready(t, plural(t, 'status.wrote', result.raw.length)));
+        const out = msg as Record<string, unknown>;
+        out.raw = result.raw;
+        out.topic = topicOf(unit, spec);
+        out.address = unit;
+        out.timestamp = flow.clock.now();
+        send([msg]);
+      }
+    }
+
+    flow.onInput(async (msg: NodeMessageInFlow, send: Send) => {
+      inputs++;
+      try {
+        await run(msg as ModbusMsg, (msgs) => send([msgs]));
+      } finally {
+        inputs--;
+      }
+    });
+
+    const interval = config?.interval ?? 0;
+    const ticker: Repeater | undefined =
+      interval > 0 && !propertyError
+        ? flow.repeat({
+            run: () =>
+              run({ _msgid: RED.util.generateId(), topic: 'interval' } as ModbusMsg, (msgs) => {
+                for (const m of msgs) node.send(m);
+              }),
+            busy: () => inputs > 0,
+            failureMessage: () => ({ _msgid: RED.util.generateId(), topic: `${name}/interval` }),
+          })
+        : undefined;
+    ticker?.start(interval);
+  }
+
+  RED.nodes.registerType('modbus', ModbusNode);
+};
