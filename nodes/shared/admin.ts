@@ -10,7 +10,9 @@
  */
 import type { NodeAPI } from 'node-red';
 import { listSerialPorts } from '../../src/transport/serial';
+import { loadUsbBackend } from '../../src/transport/usbtmc';
 import { discoverVisaResources } from '../../src/visa/discovery';
+import { listSimInstruments } from '../../src/visa/sim-instruments';
 import { PARAMETERS } from '../../src/watlow/catalogue';
 
 export interface Suggestion {
@@ -72,7 +74,10 @@ export type VisaLister = () => Promise<Suggestion[]>;
 
 /** Replaced in tests; by default asks the VISA library to discover instruments. */
 let visaLister: VisaLister = async () => {
-  const found = await discoverVisaResources();
+  const found = await discoverVisaResources({
+    usb: { getDevices: async () => (await loadUsbBackend()).getDevices() },
+    simulators: listSimInstruments,
+  });
   return found.resources.map((r) => {
     const what = [r.manufacturer, r.model, r.serial ? `S/N ${r.serial}` : undefined]
       .filter(Boolean)

@@ -10,6 +10,7 @@ import type { UsbBackend } from '../../src/transport/usbtmc-types';
 import { acquireVisaSession } from '../../src/visa/acquire';
 import { discoverVisaResources, listResources } from '../../src/visa/discovery';
 import {
+  listSimInstruments,
   getSimInstrument,
   registerSimInstrument,
   resetSimInstruments,
@@ -161,7 +162,10 @@ describe('discovery', () => {
 
   it('lists USBTMC devices as VISA strings plus simulated instruments', async () => {
     const devices = [new SimUsbtmcDevice(new EchoModel(), { serial: '4518305' })];
-    const result = await discoverVisaResources({ usb: createSimUsbBackend(devices) });
+    const result = await discoverVisaResources({
+      usb: createSimUsbBackend(devices),
+      simulators: listSimInstruments,
+    });
     assert.equal(result.usb.available, true);
     const names = result.resources.map((r) => r.resource);
     assert.ok(names.includes('USB0::0x05E6::0x2281::4518305::INSTR'), names.join(', '));
@@ -169,10 +173,14 @@ describe('discovery', () => {
   });
 
   it('without USB access: no USB entries, the reason, and still the simulated ones', async () => {
-    const result = await discoverVisaResources({ usb: noSysfs });
+    const result = await discoverVisaResources({ usb: noSysfs, simulators: listSimInstruments });
     assert.equal(result.usb.available, false);
     assert.match(result.usb.reason ?? '', /\/sys\/bus\/usb/);
     assert.ok(result.resources.every((r) => r.kind === 'sim'));
-    assert.ok((await listResources({ usb: noSysfs })).some((r) => r.resource === 'SIM::ECHO::E1::INSTR'));
+    assert.ok(
+      (await listResources({ usb: noSysfs, simulators: listSimInstruments })).some(
+        (r) => r.resource === 'SIM::ECHO::E1::INSTR',
+      ),
+    );
   });
 });
