@@ -1,13 +1,15 @@
 /**
- * `labbench-cache-clear` (SPEC §2.5): drops cached drivers (scope `drivers`, sessions and ports
- * stay open) or also closes the shared handles (scope `all`; the next use reopens them), for one
- * resource (canonicalised, so any spelling matches) or for all.
+ * `labbench-cache-clear`: drops cached drivers (scope `drivers`, sessions and ports stay open) or
+ * also closes the shared handles (scope `all`; the next use reopens them), for one resource
+ * (canonicalised, so any spelling matches) or for all.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { defaultRegistry, resourceKey } from '../src/core';
 import { requireEnum, requireSafeText } from '../src/core/validate';
-import { InputRunner, type Send } from './shared/errors';
-import { IDLE, ready } from './shared/status';
+import type { Send } from './shared/errors';
+import { FlowNode } from './shared/flow-node';
+import { plural } from './shared/i18n';
+import { ready } from './shared/status';
 
 interface CacheClearDef extends NodeDef {
   scope?: string;
@@ -21,9 +23,10 @@ export = function (RED: NodeAPI): void {
   }
 
   function setup(node: Node, def: CacheClearDef): void {
-    node.status(IDLE);
+    const flow = new FlowNode({ RED, node, type: 'labbench-cache-clear' });
+    const t = flow.t;
 
-    const runner = new InputRunner(node, async (msg: NodeMessageInFlow, send: Send) => {
+    flow.onInput(async (msg: NodeMessageInFlow, send: Send) => {
       const m = msg as NodeMessageInFlow & { scope?: unknown; target?: unknown };
       const scope = requireEnum(m.scope ?? (def.scope || 'drivers'), 'Scope (msg.scope)', [
         'drivers',
@@ -38,21 +41,16 @@ export = function (RED: NodeAPI): void {
           ? await defaultRegistry.clearAll(target === '' ? undefined : target)
           : defaultRegistry.clear(target === '' ? undefined : target);
       msg.payload = { scope, drivers: report.drivers, closed: report.closed, kept: report.kept };
-      node.status(
+      const drivers = plural(t, 'status.drivers', report.drivers);
+      flow.show(
         ready(
+          t,
           scope === 'all'
-            ? `${report.drivers} drivers, ${report.closed.length} closed`
-            : `${report.drivers} drivers dropped`,
+            ? t('status.clearedAll', { drivers, closed: plural(t, 'status.closed', report.closed.length) })
+            : t('status.clearedDrivers', { drivers }),
         ),
       );
       send(msg);
-    });
-
-    node.on('close', (_removed: boolean, done: () => void) => {
-      runner.drain().then(
-        () => done(),
-        () => done(),
-      );
     });
   }
 

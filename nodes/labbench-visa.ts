@@ -14,6 +14,8 @@ import { registerAdminEndpoints } from './shared/admin';
 import './shared/sim';
 import { describeNode, parseVisaConfig } from './shared/config';
 import { attachKeeper, LeaseKeeper } from './shared/lease-keeper';
+import { clockOf } from './shared/flow-node';
+import { translator } from './shared/i18n';
 
 interface VisaDef extends NodeDef {
   resource?: string;
@@ -40,6 +42,8 @@ export = function (RED: NodeAPI): void {
     const describe = describeNode({ type: 'labbench-visa', name: def.name, id: def.id });
     const keeper = new LeaseKeeper<ScpiSession>({
       describe,
+      clock: clockOf(RED),
+      texts: translator(RED, 'labbench-visa'),
       acquire: () => {
         if (!node.visaConfig) throw node.configError ?? toLabbenchError(new Error('invalid configuration'));
         return acquireVisaSession(defaultRegistry, node.visaConfig.resource, describe, {

@@ -15,6 +15,8 @@ import type { ByteStream } from '../src/transport/types';
 import { WatlowController } from '../src/watlow';
 import { describeNode, parseWatlowConfig } from './shared/config';
 import { attachKeeper, LeaseKeeper } from './shared/lease-keeper';
+import { clockOf } from './shared/flow-node';
+import { translator } from './shared/i18n';
 import './shared/sim';
 import type { SerialPortNode, WatlowConfigNode } from './shared/types';
 
@@ -49,6 +51,8 @@ export = function (RED: NodeAPI): void {
 
     const keeper = new LeaseKeeper<ByteStream>({
       describe,
+      clock: clockOf(RED),
+      texts: translator(RED, 'labbench-watlow'),
       acquire: (): Lease<ByteStream> => {
         const cfg = node.watlowConfig;
         if (!cfg) throw node.configError!;

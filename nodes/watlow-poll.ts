@@ -1,5 +1,5 @@
 /**
- * `watlow-poll` (SPEC §2.1): reads parameters from one labbench-watlow controller, or from every
+ * `watlow-poll`: reads parameters from one labbench-watlow controller, or from every
  * deployed one, on input or on its own interval. Controllers on different ports are polled
  * concurrently, those on one port one after another (and the port's FIFO keeps one transaction in
  * flight). Output per value (chart-ready topics) or per poll (array of samples); failures go to
@@ -7,16 +7,12 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { NotFoundError, type LabbenchError, toLabbenchError } from '../src/core/errors';
-import {
-  pollError,
-  pollTargets,
-  type PollSample,
-  type PollTarget,
-  type WatlowPollError,
-} from '../src/watlow';
+import { pollError, pollTargets, type PollSample, type PollTarget, WatlowPollError } from '../src/watlow';
 import { parsePeriod } from './shared/config';
-import { InputRunner, reportError, showError, type Send } from './shared/errors';
-import { IDLE, clip, problem, ready, reasonFor } from './shared/status';
+import type { Send } from './shared/errors';
+import { FlowNode, recoveryMessage, type Repeater } from './shared/flow-node';
+import { plural } from './shared/i18n';
+import { problem, ready, reasonFor, valueText } from './shared/status';
 import type { WatlowConfigNode } from './shared/types';
 import {
   deployedControllers,
@@ -32,6 +28,7 @@ interface PollDef extends NodeDef {
   output?: string;
   errors?: string;
   interval?: number | string;
+  recovery?: boolean;
 }
 
 export = function (RED: NodeAPI): void {
@@ -43,6 +40,7 @@ export = function (RED: NodeAPI): void {
   function setup(node: Node, def: PollDef): void {
     const output = def.output === 'perPoll' ? 'perPoll' : 'perValue';
     const inline = def.errors === 'inline';
+    const recovery = def.recovery === true;
     const explicit = typeof def.controller === 'string' && def.controller !== '';
     const config = explicit ? (RED.nodes.getNode(def.controller!) as WatlowConfigNode | null) : null;
     let items: ParameterItem[] = [];
@@ -55,20 +53,16 @@ export = function (RED: NodeAPI): void {
       propertyError = toLabbenchError(err);
     }
 
-    /** Config nodes this node is registered with (the explicit one, or those polled so far). */
-    const registered = new Map<string, WatlowConfigNode>();
-    let closing = false;
+    const flow = new FlowNode({
+      RED,
+      node,
+      type: 'watlow-poll',
+      propertyError,
+      config: explicit ? config : undefined,
+      missingConfigText: 'common.status.noController',
+    });
+    const t = flow.t;
     let pollsRunning = 0;
-    let skipped = 0;
-    let timer: NodeJS.Timeout | undefined;
-    let tickInFlight: Promise<void> | undefined;
-    let lastTickFailure: string | undefined;
-
-    function register(cfg: WatlowConfigNode): void {
-      if (registered.has(cfg.id) || closing) return;
-      registered.set(cfg.id, cfg);
-      cfg.register(node);
-    }
 
     function targets(names: unknown): WatlowConfigNode[] {
       let list: WatlowConfigNode[];
@@ -88,7 +82,8 @@ export = function (RED: NodeAPI): void {
         }
       }
       list = filterByNames(list, names);
-      for (const cfg of list) register(cfg);
+      // The node is a user of every controller it has polled (deregistered when it closes).
+      for (const cfg of list) flow.use(cfg);
       return list;
     }
 
@@ -107,7 +102,7 @@ export = function (RED: NodeAPI): void {
           };
         } catch (err) {
           // Polling one controller in catch mode: its setup error (a conflict) is the error, under its
-          // own code. Among several, or with errors: inline (SPEC §2.1: nothing goes to Catch), it is
+          // own code. Among several, or with errors: inline (where nothing goes to Catch), it is
           // a failed sample like any other failure.
           if (list.length === 1 && !inline) throw err;
           const failure = toLabbenchError(err);
@@ -135,20 +130,38 @@ export = function (RED: NodeAPI): void {
       });
     }
 
+    /**
+     * One text per failure condition, the same on every tick: the short reason shared by all
+     * failed reads (`timeout`, `not found`), or `poll failed` when they differ.
+     */
+    function failureText(codes: readonly string[]): string {
+      const first = codes[0];
+      return first !== undefined && codes.every((c) => c === first)
+        ? reasonFor(t, first)
+        : reasonFor(t, 'E_POLL_FAILED');
+    }
+
     function showResult(samples: PollSample[]): void {
       const good = samples.filter((s) => !s.error);
-      const bad = samples.length - good.length;
-      const note = skipped > 0 ? ` (${skipped} skipped)` : '';
-      if (bad > 0 && good.length === 0) {
-        node.status(problem(clip(`${bad} failed${note}`)));
+      const failed = samples.filter((s) => s.error).map((s) => s.error!.code);
+      const skipped = ticker?.skipped ?? 0;
+      const note = (text: string): string => (skipped > 0 ? t('status.skipped', { text, skipped }) : text);
+      if (failed.length > 0 && good.length === 0) {
+        flow.show(problem(note(failureText(failed))));
         return;
       }
       const first = good[0];
       const text =
         good.length === 1 && first
-          ? `${typeof first.value === 'number' ? Number(first.value.toFixed(2)) : String(first.value)}${first.units ? ` ${first.units}` : ''}`
-          : `${good.length} values`;
-      node.status(bad > 0 ? problem(clip(`${text}, ${bad} failed${note}`)) : ready(`${text}${note}`));
+          ? valueText(first.value, first.units)
+          : plural(t, 'status.values', good.length);
+      if (failed.length > 0) {
+        flow.show(
+          problem(note(t('status.someFailed', { text, failed: plural(t, 'status.failed', failed.length) }))),
+        );
+      } else {
+        flow.show(ready(t, note(text)));
+      }
     }
 
     /** Runs a poll for `msg`; sends the values; returns the poll error (catch mode) if any. */
@@ -173,75 +186,37 @@ export = function (RED: NodeAPI): void {
       }
     }
 
-    const runner = new InputRunner(node, async (msg: NodeMessageInFlow, send: Send) => {
+    flow.onInput(async (msg: NodeMessageInFlow, send: Send) => {
       const failure = await run(msg as never, (msgs) => send([msgs]));
       if (failure) throw failure;
     });
 
-    function tick(): void {
-      if (closing) return;
-      if (pollsRunning > 0 || tickInFlight) {
-        skipped++;
-        return;
-      }
-      const msg: NodeMessage = { _msgid: RED.util.generateId(), topic: 'interval' } as NodeMessage;
-      tickInFlight = run(msg as never, (msgs) => {
-        for (const m of msgs) node.send(m);
-      })
-        .then((failure) => {
-          if (!failure) {
-            lastTickFailure = undefined;
-            return;
-          }
-          throw failure;
-        })
-        .catch((err: unknown) => {
-          if (closing) return;
-          const e = toLabbenchError(err);
-          if (e.code === 'E_CLOSED') return;
-          const signature = `${e.code}:${e.message}`;
-          if (signature === lastTickFailure) {
-            showError(node, e);
-            return;
-          }
-          lastTickFailure = signature;
-          reportError(node, e, {
-            _msgid: RED.util.generateId(),
-            topic: 'interval',
-            payload: (e as { samples?: unknown }).samples ?? [],
-          });
-        })
-        .finally(() => {
-          tickInFlight = undefined;
-        });
-    }
-
-    if (config && typeof config.register === 'function') register(config);
-    if (propertyError) node.status(problem(reasonFor(propertyError.code)));
-    else if (explicit && !config) node.status(problem('no controller'));
-    else node.status(IDLE);
-    if (interval > 0 && !propertyError) {
-      timer = setInterval(tick, interval);
-      // First poll right after deploy (the other nodes of the flow are started by then).
-      setImmediate(tick);
-    }
-
-    node.on('close', (removed: boolean, done: () => void) => {
-      closing = true;
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      Promise.allSettled([runner.drain(), tickInFlight ?? Promise.resolve()]).then(() => {
-        for (const cfg of registered.values()) {
-          try {
-            cfg.deregister(node, removed === true);
-          } catch {
-            // never throw from close
-          }
-        }
-        registered.clear();
-        done();
-      });
-    });
+    const baseTopic = (): string => (explicit && config ? config.controllerName : 'watlow');
+    const ticker: Repeater | undefined =
+      interval > 0 && !propertyError
+        ? flow.repeat({
+            run: async () => {
+              const msg = { _msgid: RED.util.generateId(), topic: 'interval' } as NodeMessage;
+              const failure = await run(msg as never, (msgs) => {
+                for (const m of msgs) node.send(m);
+              });
+              if (failure) throw failure;
+            },
+            busy: () => pollsRunning > 0,
+            failureMessage: (e) => ({
+              _msgid: RED.util.generateId(),
+              topic: 'interval',
+              payload: (e as { samples?: unknown }).samples ?? [],
+            }),
+            // A failed poll has shown its samples' failure (run → showResult); a setup error has not.
+            failureStatus: (e) => (e instanceof WatlowPollError ? undefined : problem(reasonFor(t, e.code))),
+            recoveryMessage: recovery
+              ? (r) => recoveryMessage(RED, `${baseTopic()}/recovered`, r)
+              : undefined,
+          })
+        : undefined;
+    // First poll right after deploy (the other nodes of the flow are started by then).
+    ticker?.start(interval);
   }
 
   RED.nodes.registerType('watlow-poll', WatlowPollNode);

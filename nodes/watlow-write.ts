@@ -1,5 +1,5 @@
 /**
- * `watlow-write` (SPEC §2.2): writes one parameter of a labbench-watlow controller and reads it
+ * `watlow-write`: writes one parameter of a labbench-watlow controller and reads it
  * back. The value (typed input, default msg.payload) is checked against the catalogue — type,
  * range, enumeration names or codes, read-only — before anything is sent; with `verify` a
  * different stored value fails with E_VERIFY.
@@ -7,8 +7,9 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { NotFoundError, type LabbenchError, toLabbenchError } from '../src/core/errors';
 import { resolveParameter, validateInstance } from '../src/watlow/parameters';
-import { InputRunner, type Send } from './shared/errors';
-import { IDLE, clip, problem, ready, reasonFor } from './shared/status';
+import type { Send } from './shared/errors';
+import { FlowNode } from './shared/flow-node';
+import { ready, valueText } from './shared/status';
 import type { WatlowConfigNode } from './shared/types';
 import { setValueMessage } from './shared/watlow-targets';
 import { sampleOf } from '../src/watlow/poll';
@@ -65,47 +66,30 @@ export = function (RED: NodeAPI): void {
       });
     }
 
-    const runner = new InputRunner(
+    const flow = new FlowNode({
+      RED,
       node,
-      async (msg: NodeMessageInFlow, send: Send) => {
-        if (propertyError) throw propertyError;
-        if (!config || typeof config.controller !== 'function') {
-          throw new NotFoundError(
-            'This watlow-write node has no controller: its labbench-watlow config node is missing or disabled.',
-          );
-        }
-        const value = await evaluate(msg);
-        const reading = await config.keeper.use(() =>
-          config.controller().write(parameter, value, { instance, verify }),
-        );
-        const out = msg as NodeMessageInFlow & Record<string, unknown>;
-        setValueMessage(out, sampleOf(reading));
-        node.status(
-          ready(
-            clip(
-              `${String(reading.parameter)} = ${String(reading.value)}${reading.units ? ` ${reading.units}` : ''}`,
-            ),
-          ),
-        );
-        send(out);
-      },
-      () => ({ resource: config?.portPath }),
-    );
+      type: 'watlow-write',
+      propertyError,
+      config,
+      missingConfigText: 'common.status.noController',
+      errorContext: () => ({ resource: config?.portPath }),
+    });
 
-    if (config && typeof config.register === 'function') config.register(node);
-    if (propertyError) node.status(problem(reasonFor(propertyError.code)));
-    else if (!config) node.status(problem('no controller'));
-    else node.status(IDLE);
-
-    node.on('close', (removed: boolean, done: () => void) => {
-      runner.drain().then(() => {
-        try {
-          config?.deregister?.(node, removed === true);
-        } catch {
-          // never throw from close
-        }
-        done();
-      });
+    flow.onInput(async (msg: NodeMessageInFlow, send: Send) => {
+      if (!config || typeof config.controller !== 'function') {
+        throw new NotFoundError(
+          'This watlow-write node has no controller: choose a labbench-watlow config node in its properties (it may be missing or disabled).',
+        );
+      }
+      const value = await evaluate(msg);
+      const reading = await config.keeper.use(() =>
+        config.controller().write(parameter, value, { instance, verify }),
+      );
+      const out = msg as NodeMessageInFlow & Record<string, unknown>;
+      setValueMessage(out, sampleOf(reading));
+      flow.show(ready(flow.t, `${String(reading.parameter)} = ${valueText(reading.value, reading.units)}`));
+      send(out);
     });
   }
 

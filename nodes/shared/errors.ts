@@ -1,26 +1,17 @@
 /**
- * The one place where a failure becomes a Node-RED error (SPEC §4): every input failure goes
- * through `done(err)` exactly once, with a `LabbenchError` carrying its `code` (Node-RED 4.1+
- * copies it into `msg.error.code` in Catch); failures between messages (monitors, interval polls)
- * go through `node.error(err, msg)` with a message object so Catch sees them too. Nothing here
- * throws, and no promise is left to reject unhandled.
+ * The one place where a failure becomes a Node-RED error: every input failure goes through
+ * `done(err)` exactly once, with a `LabbenchError` carrying its `code` (Node-RED 4.1+ copies it
+ * into `msg.error.code` in Catch); failures between messages (monitors, interval polls) go through
+ * `node.error(err, msg)` with a message object so Catch sees them too. Nothing here throws, and no
+ * promise is left to reject unhandled.
  */
 import type { Node, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { sleep, type Clock } from '../../src/core/clock';
 import { toLabbenchError, type LabbenchError } from '../../src/core/errors';
-import { problem, reasonFor } from './status';
 
 export type Done = (err?: Error) => void;
 export type Send = (msg: NodeMessage | (NodeMessage | NodeMessage[] | null)[]) => void;
 export type InputHandler = (msg: NodeMessageInFlow, send: Send) => Promise<void> | void;
-
-/** Shows the error's short reason on the node (red ring). */
-export function showError(node: Node, err: LabbenchError): void {
-  try {
-    node.status(problem(reasonFor(err.code)));
-  } catch {
-    // a status update must never turn a failure into a crash
-  }
-}
 
 /**
  * Reports a failure that happened between messages (a monitor or interval tick) so that Catch
@@ -28,13 +19,20 @@ export function showError(node: Node, err: LabbenchError): void {
  */
 export function reportError(node: Node, err: unknown, msg: Record<string, unknown>): LabbenchError {
   const e = toLabbenchError(err);
-  showError(node, e);
   try {
     node.error(e, msg);
   } catch {
     // never throw out of a timer callback
   }
   return e;
+}
+
+export interface InputRunnerOptions {
+  clock: Clock;
+  /** Extra details for the mapped error (`resource`, `action`). */
+  context?: () => { resource?: string; action?: string };
+  /** Called with every mapped failure before `done(err)` (the node shows it as its status). */
+  onError?: (err: LabbenchError) => void;
 }
 
 /**
@@ -46,9 +44,9 @@ export class InputRunner {
   private readonly pending = new Set<Promise<void>>();
 
   constructor(
-    private readonly node: Node,
+    node: Node,
     private readonly handler: InputHandler,
-    private readonly context: () => { resource?: string; action?: string } = () => ({}),
+    private readonly options: InputRunnerOptions,
   ) {
     // Declared with three parameters: Node-RED counts done-calls only for 3-argument listeners.
     node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => this.run(msg, send, done));
@@ -67,8 +65,12 @@ export class InputRunner {
         if (err === undefined) {
           done();
         } else {
-          const e = toLabbenchError(err, this.context());
-          showError(this.node, e);
+          const e = toLabbenchError(err, this.options.context?.() ?? {});
+          try {
+            this.options.onError?.(e);
+          } catch {
+            // a status update must never turn a failure into a crash
+          }
           done(e);
         }
       } catch {
@@ -91,12 +93,14 @@ export class InputRunner {
 
   /** Resolves when every message received so far has been answered (or after `capMs`). */
   async drain(capMs = 10_000): Promise<void> {
-    if (this.pending.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const cap = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, capMs);
-    });
-    await Promise.race([Promise.allSettled([...this.pending]).then(() => undefined), cap]);
-    if (timer) clearTimeout(timer);
+    await settleWithin(this.options.clock, [...this.pending], capMs);
   }
+}
+
+/** Waits for `work` to settle, or for `capMs` on `clock`, whichever comes first. Never rejects. */
+export async function settleWithin(clock: Clock, work: Promise<unknown>[], capMs: number): Promise<void> {
+  if (work.length === 0) return;
+  const abort = new AbortController();
+  await Promise.race([Promise.allSettled(work), sleep(clock, capMs, abort.signal).catch(() => undefined)]);
+  abort.abort();
 }

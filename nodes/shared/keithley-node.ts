@@ -1,17 +1,17 @@
 /**
- * The runtime shared by keithley-supply and keithley-battery (SPEC §2.3 / §2.4): one adapter,
+ * The runtime shared by keithley-supply and keithley-battery: one adapter,
  * parameterised by role. It parses the node's properties, turns each message into a validated
  * request (src/keithley settings), runs it through the 2281S client on the labbench-visa node's
  * shared session, maps the state to messages and status, and owns the monitor timer.
  *
- * Monitor rules: ticks never overlap (a tick that finds the previous read still running is
- * skipped); a failing tick is reported through `node.error(err, msg)` so Catch sees it — once per
- * run of identical failures, so a dead instrument does not flood Catch every period — and the
- * monitor keeps running (the next success clears the failure).
+ * Monitor rules (the FlowNode repeater's): ticks never overlap; a failing tick is reported through
+ * `node.error(err, msg)` so Catch sees it — once per run of identical failures, so a dead
+ * instrument does not flood Catch every period — and the monitor keeps running (the next success
+ * clears the failure and shows the recovery).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { NotFoundError, type LabbenchError, toLabbenchError } from '../../src/core/errors';
-import type { Lease, ResourceState } from '../../src/core/registry';
+import type { Lease } from '../../src/core/registry';
 import type { ScpiSession } from '../../src/visa/session';
 import {
   Keithley2281SClient,
@@ -22,9 +22,9 @@ import {
   type SupplyState,
 } from '../../src/keithley';
 import { describeNode, parsePeriod } from './config';
-import { InputRunner, reportError, showError, type Send } from './errors';
-import { statusForState } from './lease-keeper';
-import { IDLE, fmt, monitoring, problem, ready, reasonFor } from './status';
+import { reportError, type Send } from './errors';
+import { FlowNode, recoveryMessage } from './flow-node';
+import { idle, inactive, monitoring, ready, valueText } from './status';
 import type { VisaConfigNode } from './types';
 
 export type KeithleyRole = 'supply' | 'battery';
@@ -33,6 +33,7 @@ export interface KeithleyDef extends NodeDef {
   instrument?: string;
   monitor?: number | string;
   output?: string;
+  recovery?: boolean;
 }
 
 const DEFAULT_MONITOR_MS = 1000;
@@ -61,8 +62,8 @@ const ADAPTERS: Record<KeithleyRole, RoleAdapter> = {
     summary: (s) => {
       const st = s as SupplyState;
       return st.output
-        ? `${fmt(st.voltage)} V ${fmt(st.current, 3)} A ${st.mode}`
-        : `${fmt(st.voltage)} V output off`;
+        ? `${valueText(st.voltage, 'V')} ${valueText(st.current, 'A')} ${st.mode}`
+        : `${valueText(st.voltage, 'V')} ${st.mode}`;
     },
   },
   battery: {
@@ -73,16 +74,25 @@ const ADAPTERS: Record<KeithleyRole, RoleAdapter> = {
     perValue: ['terminalVoltage', 'current', 'soc'],
     summary: (s) => {
       const st = s as BatteryState;
-      return `${fmt(st.terminalVoltage)} V ${fmt(st.soc, 1)} %${st.output ? '' : ' off'}`;
+      return `${valueText(st.terminalVoltage, 'V')} ${valueText(st.soc, '%')}${st.output ? '' : ' OFF'}`;
     },
   },
 };
 
+/** A keithley node as the other keithley nodes on its instrument see it. */
+interface KeithleyUser {
+  labbenchKeithleyRole?: KeithleyRole;
+  /** Another node switched the instrument to its role: this node's last reading is stale. */
+  labbenchRoleTaken?(): void;
+}
+
 export function setupKeithleyNode(RED: NodeAPI, node: Node, def: KeithleyDef, role: KeithleyRole): void {
   const adapter = ADAPTERS[role];
-  const requester = describeNode({ type: `keithley-${role}`, name: def.name, id: def.id });
+  const type = `keithley-${role}`;
+  const requester = describeNode({ type, name: def.name, id: def.id });
   const config = (def.instrument ? RED.nodes.getNode(def.instrument) : null) as VisaConfigNode | null;
   const outputMode = def.output === 'perValue' ? 'perValue' : 'state';
+  const recovery = def.recovery === true;
   let configuredPeriod = 0;
   let propertyError: LabbenchError | undefined;
   try {
@@ -92,11 +102,17 @@ export function setupKeithleyNode(RED: NodeAPI, node: Node, def: KeithleyDef, ro
   }
   const topicBase = (): string => def.name || config?.name || role;
 
-  let closing = false;
-  let monitorTimer: NodeJS.Timeout | undefined;
+  const flow = new FlowNode({
+    RED,
+    node,
+    type,
+    propertyError,
+    config,
+    missingConfigText: 'common.status.noInstrument',
+    errorContext: () => ({ resource: config?.visaConfig?.resource }),
+  });
+  const t = flow.t;
   let stopRole: (() => void) | undefined;
-  let tickInFlight: Promise<void> | undefined;
-  let lastFailure: string | undefined;
 
   function requireConfig(): VisaConfigNode {
     if (propertyError) throw propertyError;
@@ -128,128 +144,87 @@ export function setupKeithleyNode(RED: NodeAPI, node: Node, def: KeithleyDef, ro
     });
   }
 
+  /** Shows a fresh reading, and tells the other role's nodes on this instrument theirs is stale. */
   function showState(state: AnyState): void {
-    node.status(stopRole ? monitoring(adapter.summary(state)) : ready(adapter.summary(state)));
+    flow.show(stopRole ? monitoring(t, adapter.summary(state)) : ready(t, adapter.summary(state)));
+    for (const user of Object.values(config?.users ?? {}) as (Node & KeithleyUser)[]) {
+      if (user === node || !user.labbenchKeithleyRole || user.labbenchKeithleyRole === role) continue;
+      try {
+        user.labbenchRoleTaken?.();
+      } catch {
+        // another node's status must not fail this one
+      }
+    }
   }
 
-  // Resource state pushed by the config node (opening, lost…): keep "monitoring" blue.
-  (
-    node as Node & { labbenchResourceState?: (s: ResourceState, e?: LabbenchError) => void }
-  ).labbenchResourceState = (state, err) => {
-    if (stopRole && !err && state !== 'closed') return;
-    const status = statusForState(state, err);
-    if (status) node.status(status);
+  const self = node as Node & KeithleyUser;
+  self.labbenchKeithleyRole = role;
+  self.labbenchRoleTaken = () => {
+    if (!stopRole) flow.show(inactive(t('status.otherRole')));
   };
 
   // ---- monitor ---------------------------------------------------------------------------------
+
+  const monitor = flow.repeat({
+    run: async () => {
+      const cfg = requireConfig();
+      const state = await cfg.keeper.use((lease) => adapter.read(client(lease), true));
+      if (flow.closing || !stopRole) return;
+      showState(state);
+      for (const m of messagesFor(state, { _msgid: RED.util.generateId() } as NodeMessage)) node.send(m);
+    },
+    failureMessage: () => ({ topic: `${topicBase()}/state`, payload: undefined, monitor: true }),
+    recoveryMessage: recovery ? (r) => recoveryMessage(RED, `${topicBase()}/recovered`, r) : undefined,
+  });
 
   function startMonitor(periodMs: number): void {
     const cfg = requireConfig();
     if (!stopRole) {
       stopRole = client(cfg.keeper.get()).startMonitor(role, { id: node.id, name: requester });
     }
-    if (monitorTimer) clearInterval(monitorTimer);
-    monitorTimer = setInterval(tick, periodMs);
-    node.status(monitoring());
-    tick();
+    flow.show(monitoring(t));
+    monitor.start(periodMs);
   }
 
   function stopMonitor(): void {
-    if (monitorTimer) clearInterval(monitorTimer);
-    monitorTimer = undefined;
+    monitor.stop();
     stopRole?.();
     stopRole = undefined;
-    lastFailure = undefined;
   }
-
-  function tick(): void {
-    if (closing || tickInFlight || !stopRole) return; // no overlap
-    const cfg = config;
-    if (!cfg) return;
-    tickInFlight = cfg.keeper
-      .use((lease) => adapter.read(client(lease), true))
-      .then(
-        (state) => {
-          tickInFlight = undefined;
-          lastFailure = undefined;
-          if (closing || !stopRole) return;
-          showState(state);
-          for (const m of messagesFor(state, { _msgid: RED.util.generateId() } as NodeMessage)) node.send(m);
-        },
-        (err: unknown) => {
-          tickInFlight = undefined;
-          if (closing) return;
-          const e = toLabbenchError(err);
-          // The session closing under a redeploy is not a fault of the instrument.
-          if (e.code === 'E_CLOSED') return;
-          const signature = `${e.code}:${e.message}`;
-          if (signature === lastFailure) {
-            showError(node, e);
-            return;
-          }
-          lastFailure = signature;
-          reportError(node, e, { topic: `${topicBase()}/state`, payload: undefined, monitor: true });
-        },
-      );
-  }
+  flow.onClose(stopMonitor);
 
   // ---- input -----------------------------------------------------------------------------------
 
-  const runner = new InputRunner(
-    node,
-    async (msg: NodeMessageInFlow, send: Send) => {
-      const cfg = requireConfig();
-      const request = adapter.request(msg.topic, msg.payload);
-      if (request.monitor === false) {
-        stopMonitor();
-        node.status(IDLE);
-      }
-      const onlyMonitor = request.monitor !== undefined && Object.keys(request.settings).length === 0;
-      if (!onlyMonitor) {
-        const result = await cfg.keeper.use((lease) => adapter.apply(client(lease), request.settings));
-        const out = msg as unknown as NodeMessage & { restoredOutput?: boolean };
-        if (role === 'battery') out.restoredOutput = result.restoredOutput === true;
-        showState(result.state);
-        send([messagesFor(result.state, out)]);
-      }
-      if (request.monitor === true) {
-        startMonitor(configuredPeriod > 0 ? configuredPeriod : DEFAULT_MONITOR_MS);
-      }
-    },
-    () => ({ resource: config?.visaConfig?.resource }),
-  );
-
-  // ---- lifecycle -------------------------------------------------------------------------------
-
-  if (config && typeof config.register === 'function') config.register(node);
-  if (propertyError) node.status(problem(reasonFor(propertyError.code)));
-  else if (!config) node.status(problem('no instrument'));
-  else node.status(IDLE);
+  flow.onInput(async (msg: NodeMessageInFlow, send: Send) => {
+    const cfg = requireConfig();
+    const request = adapter.request(msg.topic, msg.payload);
+    if (request.monitor === false) {
+      stopMonitor();
+      flow.show(idle(t));
+    }
+    const onlyMonitor = request.monitor !== undefined && Object.keys(request.settings).length === 0;
+    if (!onlyMonitor) {
+      const result = await cfg.keeper.use((lease) => adapter.apply(client(lease), request.settings));
+      const out = msg as unknown as NodeMessage & { restoredOutput?: boolean };
+      if (role === 'battery') out.restoredOutput = result.restoredOutput === true;
+      showState(result.state);
+      send([messagesFor(result.state, out)]);
+    }
+    if (request.monitor === true) {
+      startMonitor(configuredPeriod > 0 ? configuredPeriod : DEFAULT_MONITOR_MS);
+    }
+  });
 
   if (configuredPeriod > 0 && config && !propertyError) {
     // Monitoring from deploy: a failure to start (role conflict) reaches Catch like a tick's.
-    setImmediate(() => {
-      if (closing) return;
+    flow.defer(() => {
       try {
         startMonitor(configuredPeriod);
       } catch (err) {
-        reportError(node, err, { topic: `${topicBase()}/state`, payload: undefined, monitor: true });
+        flow.showError(
+          reportError(node, err, { topic: `${topicBase()}/state`, payload: undefined, monitor: true }),
+        );
       }
     });
   }
-
-  node.on('close', (removed: boolean, done: () => void) => {
-    closing = true;
-    stopMonitor();
-    Promise.allSettled([runner.drain(), tickInFlight ?? Promise.resolve()])
-      .catch(() => undefined)
-      .then(() => {
-        try {
-          config?.deregister?.(node, removed === true);
-        } catch {
-          // never throw from close
-        }
-        done();
-      });
-  });
 }

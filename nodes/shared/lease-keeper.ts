@@ -1,5 +1,6 @@
 /**
- * The config-node side of resource sharing (SPEC §3 rules 1–2, node-red-notes §1.5).
+ * The config-node side of resource sharing: one handle per resource, held for the flow nodes
+ * that use it.
  *
  * A config node (labbench-watlow, labbench-visa) owns one `LeaseKeeper`. Flow nodes `register`
  * in their constructor and `deregister` in `close(removed, done)`. The keeper takes its lease from
@@ -14,9 +15,11 @@
  * Resource state changes (opening, open, lost) are pushed to every user as a node status.
  */
 import type { Node, NodeStatus } from 'node-red';
+import { sleep, systemClock, type Clock } from '../../src/core/clock';
 import { ClosedError, type LabbenchError } from '../../src/core/errors';
 import type { Closeable, Lease, ResourceState } from '../../src/core/registry';
-import { IDLE, OPENING, problem, ready, reasonFor } from './status';
+import { englishCommon, type Translate } from './i18n';
+import { idle, opening, problem, ready, reasonFor } from './status';
 
 export const RELEASE_GRACE_MS = 2000;
 
@@ -27,14 +30,19 @@ export interface ResourceStateAware {
 
 export type UserNode = Node & ResourceStateAware;
 
-export function statusForState(state: ResourceState, err?: LabbenchError): NodeStatus | undefined {
+/** The status a plain user node gets for a resource state (flow nodes render it themselves). */
+export function statusForState(
+  t: Translate,
+  state: ResourceState,
+  err?: LabbenchError,
+): NodeStatus | undefined {
   switch (state) {
     case 'opening':
-      return OPENING;
+      return opening(t);
     case 'open':
-      return ready();
+      return ready(t);
     case 'closed':
-      return err ? problem(reasonFor(err.code)) : IDLE;
+      return err ? problem(reasonFor(t, err.code)) : idle(t);
     default:
       return undefined;
   }
@@ -48,6 +56,10 @@ export interface LeaseKeeperOptions<H extends Closeable> {
   drainMs?: number;
   /** Describes the owner in messages, e.g. 'labbench-watlow "Oven 1"'. */
   describe: string;
+  /** Time for the drain bound (default: the system clock). */
+  clock?: Clock;
+  /** Status texts for users that do not render resource state themselves (default: en-US). */
+  texts?: Translate;
 }
 
 export class LeaseKeeper<H extends Closeable> {
@@ -145,7 +157,7 @@ export class LeaseKeeper<H extends Closeable> {
         if (typeof user.labbenchResourceState === 'function') {
           user.labbenchResourceState(state, err);
         } else {
-          const status = statusForState(state, err);
+          const status = statusForState(this.options.texts ?? englishCommon, state, err);
           if (status) user.status(status);
         }
       } catch {
@@ -165,20 +177,19 @@ export class LeaseKeeper<H extends Closeable> {
   async close(removed: boolean): Promise<void> {
     if (this.closing) return this.closing;
     this.closing = (async () => {
-      const deadline = Date.now() + (this.options.drainMs ?? 10_000);
-      while (this.inflight.size > 0 && Date.now() < deadline) {
-        let timer: NodeJS.Timeout | undefined;
+      const clock = this.options.clock ?? systemClock;
+      const deadline = clock.now() + (this.options.drainMs ?? 10_000);
+      while (this.inflight.size > 0 && clock.now() < deadline) {
+        const abort = new AbortController();
         await Promise.race([
           Promise.allSettled([...this.inflight]),
-          new Promise<void>((resolve) => {
-            timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-          }),
+          sleep(clock, Math.max(0, deadline - clock.now()), abort.signal).catch(() => undefined),
         ]);
-        if (timer) clearTimeout(timer);
+        abort.abort();
       }
       this.closed = true;
       // Not removed (a full deploy, or Node-RED stopping): the registry's own default grace
-      // period (none by default: SPEC §3 rule 9 closes every handle) applies.
+      // period (none by default: a full deploy or a stop closes every handle) applies.
       this.releaseLease(removed ? { immediate: true } : {});
     })();
     return this.closing;

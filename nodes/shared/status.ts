@@ -1,48 +1,60 @@
 /**
- * Node status conventions (SPEC §7), in one place so every node says the same thing:
- * grey ring `idle`, yellow ring `opening…`, green dot `ready` / last value, blue dot `monitoring`,
- * red ring with a short reason.
+ * Node status conventions, in one place so every node says the same thing: grey ring `idle`,
+ * yellow ring `opening…`, green dot `ready` / last value, blue dot `monitoring`, red ring with a
+ * short reason. The words come from the message catalogues (see i18n.ts).
  */
 import type { NodeStatus } from 'node-red';
+import type { Translate } from './i18n';
 
-export const IDLE: NodeStatus = { fill: 'grey', shape: 'ring', text: 'idle' };
-export const OPENING: NodeStatus = { fill: 'yellow', shape: 'ring', text: 'opening…' };
-
-export function ready(text = 'ready'): NodeStatus {
-  return { fill: 'green', shape: 'dot', text: clip(text) };
+export function idle(t: Translate): NodeStatus {
+  return { fill: 'grey', shape: 'ring', text: clip(t('common.status.idle')) };
 }
 
-export function monitoring(text = 'monitoring'): NodeStatus {
-  return { fill: 'blue', shape: 'dot', text: clip(text) };
+export function opening(t: Translate): NodeStatus {
+  return { fill: 'yellow', shape: 'ring', text: clip(t('common.status.opening')) };
+}
+
+export function ready(t: Translate, text?: string): NodeStatus {
+  return { fill: 'green', shape: 'dot', text: clip(text ?? t('common.status.ready')) };
+}
+
+export function monitoring(t: Translate, text?: string): NodeStatus {
+  return { fill: 'blue', shape: 'dot', text: clip(text ?? t('common.status.monitoring')) };
+}
+
+/** Grey ring with a text: nothing wrong, but nothing current to show either. */
+export function inactive(text: string): NodeStatus {
+  return { fill: 'grey', shape: 'ring', text: clip(text) };
 }
 
 export function problem(reason: string): NodeStatus {
   return { fill: 'red', shape: 'ring', text: clip(reason) };
 }
 
-/** The short reason shown on a red ring for each error code. */
-const REASONS: Record<string, string> = {
-  E_INVALID_INPUT: 'invalid input',
-  E_OUT_OF_RANGE: 'out of range',
-  E_READ_ONLY: 'read-only',
-  E_VERIFY: 'verify failed',
-  E_TIMEOUT: 'timeout',
-  E_BUSY: 'busy',
-  E_NOT_FOUND: 'not found',
-  E_DISCONNECTED: 'disconnected',
-  E_QUEUE_FULL: 'queue full',
-  E_PROTOCOL_CONFLICT: 'conflict',
-  E_SETTINGS_CONFLICT: 'conflict',
-  E_ROLE_CONFLICT: 'conflict',
-  E_DEVICE_ERROR: 'device error',
-  E_PROTOCOL: 'protocol error',
-  E_UNSUPPORTED: 'unsupported',
-  E_POLL_FAILED: 'poll failed',
-  E_CLOSED: 'closed',
-};
+/** The error codes with a short reason of their own in the catalogue (`common.reason.<code>`). */
+const CODES_WITH_REASON = new Set([
+  'E_INVALID_INPUT',
+  'E_OUT_OF_RANGE',
+  'E_READ_ONLY',
+  'E_VERIFY',
+  'E_TIMEOUT',
+  'E_BUSY',
+  'E_NOT_FOUND',
+  'E_DISCONNECTED',
+  'E_QUEUE_FULL',
+  'E_PROTOCOL_CONFLICT',
+  'E_SETTINGS_CONFLICT',
+  'E_ROLE_CONFLICT',
+  'E_DEVICE_ERROR',
+  'E_PROTOCOL',
+  'E_UNSUPPORTED',
+  'E_POLL_FAILED',
+  'E_CLOSED',
+]);
 
-export function reasonFor(code: string | undefined): string {
-  return (code && REASONS[code]) || 'error';
+/** The short reason shown on a red ring for an error code. */
+export function reasonFor(t: Translate, code: string | undefined): string {
+  return t(code && CODES_WITH_REASON.has(code) ? `common.reason.${code}` : 'common.reason.other');
 }
 
 /** Status texts stay short (the editor truncates long ones). */
@@ -50,8 +62,32 @@ export function clip(text: string, max = 32): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** A number for a status text: 3 significant decimals at most, no trailing noise. */
-export function fmt(value: unknown, digits = 2): string {
+/**
+ * Decimals per unit, so one node never shows `73 °F` beside `72.55 °F`: a unit is always shown
+ * with the same number of decimals, whatever the value.
+ */
+const DECIMALS: Record<string, number> = {
+  V: 2,
+  A: 3,
+  W: 2,
+  Ah: 3,
+  '%': 1,
+  '°F': 1,
+  '°C': 1,
+  s: 1,
+};
+const DEFAULT_DECIMALS = 2;
+
+/** A number with its unit's fixed decimals; non-numbers as they are. */
+export function fmt(value: unknown, units = ''): string {
   if (typeof value !== 'number' || !Number.isFinite(value)) return String(value);
-  return value.toFixed(digits);
+  const decimals = DECIMALS[units];
+  if (decimals !== undefined) return value.toFixed(decimals);
+  // Unitless numbers are counts and codes: whole numbers as they are.
+  return Number.isInteger(value) ? String(value) : value.toFixed(DEFAULT_DECIMALS);
+}
+
+/** `72.5 °F`, `auto`: a value with its units, formatted by `fmt`. */
+export function valueText(value: unknown, units?: string): string {
+  return units ? `${fmt(value, units)} ${units}` : fmt(value, '');
 }

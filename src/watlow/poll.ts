@@ -139,12 +139,19 @@ export async function pollTargets(
   return targets.flatMap((t) => results.get(t) ?? []);
 }
 
+function withoutFinalPeriod(text: string): string {
+  return text.endsWith('.') ? text.slice(0, -1) : text;
+}
+
 /** One WatlowPollError listing every failed sample, or undefined when all succeeded. */
 export function pollError(samples: readonly PollSample[], goodWhere = 'read'): WatlowPollError | undefined {
   const failed = samples.filter((s) => s.error);
   if (failed.length === 0) return undefined;
   const good = samples.filter((s) => !s.error);
-  const lines = failed.map((s) => `${sampleTopic(s)}: ${s.error!.code} ${s.error!.message}`);
+  // Each failure's message is a sentence of its own; its final period would double the list's.
+  const lines = failed.map(
+    (s) => `${sampleTopic(s)}: ${s.error!.code} ${withoutFinalPeriod(s.error!.message)}`,
+  );
   return new WatlowPollError(
     `Watlow poll: ${failed.length} of ${samples.length} reads failed — ${lines.join('; ')}${good.length ? ` — the other ${good.length} values were ${goodWhere}` : ''}.`,
     failed.map((s) => errorOfSample(s)!),

@@ -56,6 +56,7 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
         }),
       );
       fs.symlinkSync(path.join(root, 'dist'), path.join(pkgDir, 'dist'));
+      fs.symlinkSync(path.join(root, 'resources'), path.join(pkgDir, 'resources'));
       const seen = new Set<string>();
       const flows: { id: string }[] = [];
       for (const f of fs
@@ -202,6 +203,18 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
           (s) => !['labbench-serial-port', 'labbench-watlow', 'labbench-visa'].includes(s),
         ))
           assert.ok(palette.includes(t), `${t} in the palette`);
+
+        // The help sidebar's source: each type's help (from locales/en-US/<type>.html), and the
+        // keithley edit forms the shared script adds.
+        const editorParts = await evaluate<{ help: string[]; forms: string[] }>(
+          `({help: ${JSON.stringify(NODE_SETS)}.filter(t => (RED.nodes.getNodeHelp(t)||'').indexOf('<h3>Details</h3>') >= 0),
+             forms: ${JSON.stringify(NODE_SETS)}.filter(t => $('script[data-template-name="'+t+'"]').length === 1)})`,
+        );
+        assert.deepEqual(editorParts.help, [...NODE_SETS], 'help for every type');
+        assert.deepEqual(editorParts.forms, [...NODE_SETS], 'one edit form for every type');
+        await evaluate<boolean>(`(RED.sidebar.help.show('keithley-battery'), true)`);
+        const sidebar = await evaluate<string>(`$('.red-ui-help').text()`);
+        assert.match(sidebar, /battery simulator/, 'the help sidebar shows the keithley-battery help');
 
         for (const type of NODE_SETS) {
           const isConfig = ['labbench-serial-port', 'labbench-watlow', 'labbench-visa'].includes(type);

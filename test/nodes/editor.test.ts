@@ -12,6 +12,11 @@ import * as vm from 'node:vm';
 import { describe, it } from 'node:test';
 
 const DIST_NODES = path.resolve(__dirname, '..', '..', 'nodes');
+/** The package's resources/ folder (served to the editor as resources/node-red-contrib-labbench/). */
+const RESOURCES = path.resolve(__dirname, '..', '..', '..', 'resources');
+const SHARED_SCRIPT = 'resources/node-red-contrib-labbench/labbench-editor.js';
+/** Types whose definition and edit form come from the shared script. */
+const KEITHLEY = ['keithley-supply', 'keithley-battery'];
 const CONFIG_TYPES = ['labbench-serial-port', 'labbench-watlow', 'labbench-visa'];
 const FLOW_TYPES = [
   'watlow-poll',
@@ -33,6 +38,15 @@ interface Definition {
 
 function html(type: string): string {
   return fs.readFileSync(path.join(DIST_NODES, `${type}.html`), 'utf8');
+}
+
+/** The help as Node-RED serves it: locales/<lang>/<node file>.html beside the node's .js. */
+function helpFile(type: string, lang = 'en-US'): string {
+  return fs.readFileSync(path.join(DIST_NODES, 'locales', lang, `${type}.html`), 'utf8');
+}
+
+function sharedScript(): string {
+  return fs.readFileSync(path.join(RESOURCES, 'labbench-editor.js'), 'utf8');
 }
 
 function scripts(text: string, kind: string): string[] {
@@ -60,7 +74,9 @@ function definitionOf(type: string): Definition {
     _: (key: string) => key,
   };
   const $ = () => ({ length: 0, val: () => undefined });
-  vm.runInNewContext(scripts(html(type), 'text/javascript').join('\n'), { RED, $ });
+  const own = scripts(html(type), 'text/javascript').join('\n');
+  const shared = html(type).includes(SHARED_SCRIPT) ? sharedScript() : '';
+  vm.runInNewContext(`${shared}\n${own}`, { RED, $ });
   assert.ok(registered[type], `${type} registered`);
   return registered[type]!;
 }
@@ -81,8 +97,13 @@ describe('editor definitions (nodes/*.html)', () => {
         new RegExp(`RED\\.nodes\\.registerType\\('${type}', \\{`),
         'literal registerType call',
       );
-      assert.match(text, new RegExp(`data-template-name="${type}"`));
-      assert.match(text, new RegExp(`data-help-name="${type}"`));
+      const sandbox: { LabbenchEditor?: { keithleyTemplate(t: string): string } } = {};
+      if (text.includes(SHARED_SCRIPT)) vm.runInNewContext(sharedScript(), sandbox);
+      const form = KEITHLEY.includes(type) ? sandbox.LabbenchEditor!.keithleyTemplate(type) : text;
+      if (!KEITHLEY.includes(type)) assert.match(text, new RegExp(`data-template-name="${type}"`));
+      assert.match(form, /id="node-(?:config-)?input-name"/, 'edit form');
+      assert.doesNotMatch(text, /data-help-name=/, 'help lives in locales/<lang>/<type>.html');
+      assert.match(helpFile(type), new RegExp(`^<script type="text/html" data-help-name="${type}">`));
       for (const code of scripts(text, 'text/javascript'))
         assert.doesNotThrow(() => new Function(code), 'definition parses');
 
@@ -99,7 +120,7 @@ describe('editor definitions (nodes/*.html)', () => {
         'string',
       );
 
-      const help = scripts(text, 'text/html').find((_, i, all) => i === all.length - 1)!;
+      const help = scripts(helpFile(type), 'text/html')[0]!;
       assert.match(help, /^\s*<p>[^<]+/, 'first paragraph is the palette tooltip');
       const sections = [...help.matchAll(/<h3>([^<]+)<\/h3>/g)].map((m) => m[1]);
       assert.deepEqual(sections, FLOW_TYPES.includes(type) ? ['Inputs', 'Outputs', 'Details'] : ['Details']);
@@ -112,7 +133,7 @@ describe('editor definitions (nodes/*.html)', () => {
       const lookup = (key: string): unknown =>
         key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], catalogue);
       const keys = [
-        ...[...text.matchAll(/data-i18n="(?:\[[a-z]+\])?([^"]+)"/g)].map((m) => m[1]!),
+        ...[...`${text}${form}`.matchAll(/data-i18n="(?:\[[a-z]+\])?([^"]+)"/g)].map((m) => m[1]!),
         ...[...text.matchAll(/RED\._\('node-red-contrib-labbench\/[^:]+:([^']+)'/g)].map((m) => m[1]!),
         ...[...text.matchAll(/node\._\('([^']+)'\)/g)].map((m) => m[1]!),
       ].filter((k) => !k.startsWith('node-red:'));

@@ -132,6 +132,8 @@ export function assertCaught(caught: Msg, code: string, id: string): CaughtError
   const error = caught.error as CaughtError;
   assert.equal(error.code, code, error.message);
   assert.equal(error.source.id, id);
+  // Error texts are sentences: no doubled period where a message was built from others.
+  assert.doesNotMatch(error.message, /\.\.(?!\/)/, `error text: ${error.message}`);
   return error;
 }
 

@@ -5,6 +5,7 @@
  */
 import * as path from 'path';
 import { defaultRegistry } from '../../src/core';
+import type { Clock } from '../../src/core/clock';
 import type { Closeable, ResourceSpec } from '../../src/core/registry';
 
 export type FlowNode = Record<string, unknown> & { id: string; type: string };
@@ -20,6 +21,7 @@ export interface RuntimeNode {
 
 export interface TestHelper {
   init(runtimePath: string, settings?: Record<string, unknown>): void;
+  settings(userSettings: Record<string, unknown>): Record<string, unknown>;
   load(nodes: readonly unknown[], flow: FlowNode[], credentials?: Record<string, unknown>): Promise<void>;
   unload(): Promise<void>;
   getNode(id: string): RuntimeNode;
@@ -174,4 +176,12 @@ function countFor(key: string): OpenCount {
 
 export function openCount(key: string): OpenCount {
   return { ...countFor(key) };
+}
+
+/**
+ * Gives the nodes deployed next this clock (the `labbench.clock` runtime setting), or the system
+ * clock again with no argument. The suite resets it after every test.
+ */
+export function useClock(h: Harness, clock?: Clock): void {
+  h.helper.settings(clock ? { labbench: { clock } } : {});
 }

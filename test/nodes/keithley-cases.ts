@@ -2,7 +2,8 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { getSimulated2281S } from '../../src/sim/keithley';
-import { collect, settle, until, type FlowNode, type Harness } from './harness';
+import { FakeClock } from '../../src/core/clock';
+import { collect, settle, statuses, until, useClock, type FlowNode, type Harness } from './harness';
 import {
   catchFlow,
   deploy,
@@ -137,16 +138,27 @@ export function keithleyCases(ctx: CaseContext): void {
     });
 
     it('starts and stops monitoring at run time ({monitor:true|false})', async () => {
+      const clock = new FakeClock();
+      useClock(ctx.h(), clock);
       const { h } = await on2281S('KS', keithleySupply({ name: 'PSU', monitor: 100 }));
       const out = collect(h, 'out');
-      await until(() => out.length >= 2, 'monitor messages from deploy');
+      const seen = statuses(h, 'ks');
+      await clock.advance(0); // the monitor started at deploy ticks at once…
+      await until(() => out.length >= 1, 'first monitor message');
+      await clock.advance(100); // …and every period
+      await until(() => out.length >= 2, 'second monitor message');
       send(h, 'ks', { payload: { monitor: false } });
-      await settle(150);
+      await until(() => seen.some((s) => s.text === 'idle'), 'monitor stopped');
       const frozen = out.length;
-      await settle(300);
+      assert.equal(clock.pendingTimers, 0, 'no tick is scheduled any more');
+      await clock.advance(1000); // ten periods
       assert.equal(out.length, frozen, 'no message after {monitor:false}');
       send(h, 'ks', { topic: 'monitor', payload: true });
-      await until(() => out.length >= frozen + 2, 'monitor restarted');
+      await until(() => clock.pendingTimers > 0, 'monitor restarted');
+      await clock.advance(0);
+      await until(() => out.length >= frozen + 1, 'first message of the restarted monitor');
+      await clock.advance(100);
+      await until(() => out.length >= frozen + 2, 'second message of the restarted monitor');
       for (const m of out) assert.equal(m.topic, 'PSU/state');
     });
   });

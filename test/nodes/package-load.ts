@@ -64,6 +64,7 @@ export function definePackageLoad(runtimeName: 'node-red' | 'node-red-5'): void 
       );
       fs.symlinkSync(path.join(root, 'dist'), path.join(pkgDir, 'dist'));
       fs.symlinkSync(path.join(root, 'examples'), path.join(pkgDir, 'examples'));
+      fs.symlinkSync(path.join(root, 'resources'), path.join(pkgDir, 'resources'));
       const runtimePath = require.resolve(runtimeName);
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       RED = require(runtimePath) as Runtime;
@@ -95,8 +96,8 @@ export function definePackageLoad(runtimeName: 'node-red' | 'node-red-5'): void 
       fs.rmSync(userDir, { recursive: true, force: true });
     });
 
-    const get = async (url: string, accept = 'application/json') => {
-      const res = await fetch(`${base}${url}`, { headers: { Accept: accept } });
+    const get = async (url: string, accept = 'application/json', language = 'en-US') => {
+      const res = await fetch(`${base}${url}`, { headers: { Accept: accept, 'Accept-Language': language } });
       return { status: res.status, text: await res.text() };
     };
 
@@ -146,6 +147,24 @@ export function definePackageLoad(runtimeName: 'node-red' | 'node-red-5'): void 
         assert.equal(res.status, 200, ep);
         assert.ok(Array.isArray(JSON.parse(res.text)), ep);
       }
+    });
+
+    it('serves the help from locales/<lang>/<type>.html, in English and German, and the shared editor script', async () => {
+      const english = await get('/nodes', 'text/html', 'en-US');
+      const german = await get('/nodes', 'text/html', 'de');
+      for (const t of NODE_SETS) {
+        const marker = `data-help-name="${t}"`;
+        assert.equal(english.text.split(marker).length - 1, 1, `one English help for ${t}`);
+        assert.equal(german.text.split(marker).length - 1, 1, `one German help for ${t}`);
+      }
+      assert.match(english.text, /A failure of an interval poll reaches Catch <em>once<\/em>/);
+      assert.match(german.text, /Ein Fehler einer Intervallabfrage erreicht Catch <em>einmal<\/em>/);
+      const catalogue = await get('/locales/node-red-contrib-labbench/labbench-serial-port?lng=de');
+      const common = (JSON.parse(catalogue.text) as { common: { status: Record<string, string> } }).common;
+      assert.equal(common.status.idle, 'inaktiv');
+      const script = await get('/resources/node-red-contrib-labbench/labbench-editor.js', '*/*');
+      assert.equal(script.status, 200);
+      assert.match(script.text, /LabbenchEditor/);
     });
 
     it('lists every example under Import > Examples', async () => {

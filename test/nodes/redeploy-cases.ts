@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { resourceKey } from '../../src/core';
 import { getSimulatedWatlowBus } from '../../src/sim/watlow';
 import { getSimulated2281S } from '../../src/sim/keithley';
-import { answers, collect, openCount, settle, statuses, until, type FlowNode } from './harness';
+import { answers, collect, openCount, statuses, until, type FlowNode } from './harness';
 import {
   catchFlow,
   deploy,
@@ -139,8 +139,10 @@ export function redeployCases(ctx: CaseContext): void {
       );
       // the role is still held (by the new instance only): stop it, and the battery may run
       const caught = collect(h, 'caught');
+      const seen = statuses(h, 'ks');
       send(h, 'ks', { payload: { monitor: false } });
-      await settle(50);
+      // the node shows idle once it has stopped its monitor and released the role
+      await until(() => seen.some((s) => s.text === 'idle'), 'monitor stopped');
       const out2 = collect(h, 'out2');
       send(h, 'kb', { payload: { soc: 55 } });
       await until(() => out2.length === 1, 'battery works once the monitor stopped');

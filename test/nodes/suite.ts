@@ -12,6 +12,7 @@ import {
   PACKAGE_NODES,
   settle,
   until,
+  useClock,
   type FlowNode,
   type Harness,
 } from './harness';
@@ -31,6 +32,7 @@ import { keithleyCases } from './keithley-cases';
 import { watlowCases } from './watlow-cases';
 import { redeployCases } from './redeploy-cases';
 import { exampleCases } from './examples-cases';
+import { statusCases } from './status-cases';
 
 export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
   let h: Harness;
@@ -63,6 +65,7 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
     });
     afterEach(async () => {
       await h.helper.unload();
+      useClock(h);
     });
     after(async () => {
       await settle(50);
@@ -81,6 +84,7 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
     watlowCases(ctx);
     redeployCases(ctx);
     exampleCases(ctx);
+    statusCases(ctx);
 
     describe('labbench-cache-clear', () => {
       it('drops drivers and reports {scope, drivers, closed, kept}', async () => {

@@ -154,6 +154,7 @@ export function watlowCases(ctx: CaseContext): void {
       assert.deepEqual(out.map((m) => m.topic).sort(), ['Oven1/processValue', 'Oven2/processValue']);
       assert.match(error.message, /Ghost\/processValue: E_TIMEOUT/);
       assert.match(error.message, /Oven1\/processValue\/2: E_DEVICE_ERROR/);
+      assert.doesNotMatch(error.message, /\.\./, 'no doubled period where messages are joined');
     });
 
     it('reports failures inline, as samples with error, and nothing to Catch', async () => {

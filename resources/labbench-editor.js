@@ -1,0 +1,263 @@
+/* global $, RED, window, document */
+/*
+ * Editor code shared by the labbench nodes' dialogs, written once: the typeahead pickers fed by
+ * the package's editor endpoints, the Watlow parameter catalogue lookup, and the one editor
+ * definition of keithley-supply and keithley-battery. Node-RED serves this file (the package's
+ * resources/ folder) at resources/node-red-contrib-labbench/labbench-editor.js; each node's .html
+ * loads it with a <script src> before its own definition.
+ */
+(function (root) {
+  'use strict';
+  if (root.LabbenchEditor) {
+    return;
+  }
+
+  function matches(term) {
+    term = String(term || '').toLowerCase();
+    return function (p) {
+      return (
+        !term ||
+        String(p.value).toLowerCase().indexOf(term) >= 0 ||
+        String(p.label || '')
+          .toLowerCase()
+          .indexOf(term) >= 0
+      );
+    };
+  }
+
+  /** GETs each endpoint in `urls` and hands the concatenated lists to `done` (failures = empty). */
+  function fetchAll(urls, done) {
+    var all = [];
+    var pending = urls.length;
+    urls.forEach(function (url) {
+      $.getJSON(url)
+        .done(function (list) {
+          if (Array.isArray(list)) {
+            all = all.concat(list);
+          }
+        })
+        .always(function () {
+          if (--pending === 0) {
+            done(all);
+          }
+        });
+    });
+  }
+
+  /**
+   * A typeahead on `input`: suggestions from `source(done)` (a list of {value, label}), filtered
+   * by what is typed. `button` (optional) opens the full list; `openOnFocus` opens it on focus.
+   */
+  function picker(input, source, options) {
+    options = options || {};
+    if (!$.fn.autocomplete) {
+      return;
+    }
+    input.autocomplete({
+      minLength: 0,
+      source: function (req, res) {
+        source(function (list) {
+          res(list.filter(matches(req.term)));
+        });
+      },
+      select: function (e, ui) {
+        input.val(ui.item.value);
+        input.trigger('change');
+        return false;
+      },
+    });
+    if (options.openOnFocus) {
+      input.on('focus', function () {
+        input.autocomplete('search', input.val());
+      });
+    }
+    if (options.button) {
+      $(options.button).on('click', function () {
+        input.autocomplete('search', '');
+        input.trigger('focus');
+      });
+    }
+  }
+
+  /** A picker fed by editor endpoints, asked again each time (ports come and go). */
+  function endpointPicker(input, urls, options) {
+    picker(
+      input,
+      function (done) {
+        fetchAll(urls, done);
+      },
+      options,
+    );
+  }
+
+  /** Offline fallback for the catalogue (the endpoint answers with the full one). */
+  var KNOWN_PARAMETERS = [
+    ['processValue', false],
+    ['setPoint', true],
+    ['activeSetPoint', false],
+    ['outputPower', false],
+    ['heatPower', false],
+    ['coolPower', false],
+    ['controlMode', true],
+    ['alarmState', false],
+    ['autotuneStatus', false],
+    ['inputError', false],
+    ['manualPower', true],
+    ['autotuneRequest', true],
+    ['alarmClearRequest', true],
+    ['alarmSilenceRequest', true],
+    ['idleSetPoint', true],
+    ['rampRate', true],
+    ['alarmHighSetPoint', true],
+    ['alarmLowSetPoint', true],
+    ['heatAlgorithm', true],
+    ['coolAlgorithm', true],
+  ].map(function (p) {
+    return { value: p[0], label: p[0], writable: p[1] };
+  });
+  var catalogue = null;
+
+  /** The Watlow parameter catalogue, fetched once per editor session. */
+  function parameters(done) {
+    if (catalogue) {
+      done(catalogue);
+      return;
+    }
+    $.getJSON('labbench/watlow-parameters')
+      .done(function (list) {
+        if (Array.isArray(list) && list.length) {
+          catalogue = list;
+        }
+      })
+      .always(function () {
+        done(catalogue || KNOWN_PARAMETERS);
+      });
+  }
+
+  /** A picker of Watlow parameters (only the writable ones with `writableOnly`). */
+  function parameterPicker(input, writableOnly) {
+    picker(
+      input,
+      function (done) {
+        parameters(function (list) {
+          done(
+            writableOnly
+              ? list.filter(function (p) {
+                  return p.writable !== false;
+                })
+              : list,
+          );
+        });
+      },
+      { openOnFocus: true },
+    );
+  }
+
+  var KEITHLEY = {
+    supply: { perValue: 'voltage, current, power' },
+    battery: { perValue: 'voltage, current, soc' },
+  };
+
+  /** The edit form of keithley-<role>; its texts come from that type's catalogue. */
+  function keithleyTemplate(type) {
+    return [
+      '<div class="form-row">',
+      '    <label for="node-input-instrument"><i class="fa fa-plug"></i> <span data-i18n="' +
+        type +
+        '.label.instrument"></span></label>',
+      '    <input type="text" id="node-input-instrument">',
+      '</div>',
+      '<div class="form-row">',
+      '    <label for="node-input-monitor"><i class="fa fa-heartbeat"></i> <span data-i18n="' +
+        type +
+        '.label.monitor"></span></label>',
+      '    <input type="number" id="node-input-monitor" min="0" style="width: 120px"> ms',
+      '    <span data-i18n="' + type + '.label.monitorHint"></span>',
+      '</div>',
+      '<div class="form-row">',
+      '    <label for="node-input-recovery"><i class="fa fa-medkit"></i> <span data-i18n="' +
+        type +
+        '.label.recovery"></span></label>',
+      '    <input type="checkbox" id="node-input-recovery" style="display: inline-block; width: auto; vertical-align: top;">',
+      '    <span data-i18n="' + type + '.recovery.text"></span>',
+      '</div>',
+      '<div class="form-row">',
+      '    <label for="node-input-output"><i class="fa fa-sign-out"></i> <span data-i18n="' +
+        type +
+        '.label.output"></span></label>',
+      '    <select id="node-input-output" style="width: 70%">',
+      '        <option value="state" data-i18n="' + type + '.output.state"></option>',
+      '        <option value="perValue" data-i18n="' + type + '.output.perValue"></option>',
+      '    </select>',
+      '</div>',
+      '<div class="form-row">',
+      '    <label for="node-input-name"><i class="fa fa-tag"></i> <span data-i18n="node-red:common.label.name"></span></label>',
+      '    <input type="text" id="node-input-name" data-i18n="[placeholder]' + type + '.placeholder.name">',
+      '</div>',
+    ].join('\n');
+  }
+
+  /**
+   * What keithley-supply and keithley-battery share in their definitions: defaults (with the
+   * monitor-period rule), labels. Adds the edit form to the page (once) where there is one.
+   */
+  function keithley(role) {
+    var type = 'keithley-' + role;
+    if (
+      typeof document !== 'undefined' &&
+      !document.querySelector('script[data-template-name="' + type + '"]')
+    ) {
+      var tpl = document.createElement('script');
+      tpl.type = 'text/html';
+      tpl.setAttribute('data-template-name', type);
+      tpl.textContent = keithleyTemplate(type);
+      document.body.appendChild(tpl);
+    }
+    return {
+      defaults: {
+        name: { value: '' },
+        instrument: { value: '', type: 'labbench-visa', required: true },
+        monitor: {
+          value: 0,
+          validate: function (v, opt) {
+            var n = Number(v);
+            var ok =
+              String(v).trim() !== '' && Number.isFinite(n) && (n === 0 || (n >= 100 && n <= 86400000));
+            if (ok) {
+              return true;
+            }
+            return opt ? RED._('node-red-contrib-labbench/' + type + ':' + type + '.invalid.monitor') : false;
+          },
+        },
+        recovery: { value: false },
+        output: {
+          value: 'state',
+          validate: function (v) {
+            return v === 'state' || v === 'perValue';
+          },
+        },
+      },
+      outputLabels: function () {
+        return this.output === 'perValue' ? KEITHLEY[role].perValue : 'state';
+      },
+      label: function () {
+        if (this.name) {
+          return this.name;
+        }
+        var cfg = this.instrument ? RED.nodes.node(this.instrument) : null;
+        return role + ' ' + (cfg ? cfg.name || cfg.resource : '2281S');
+      },
+      labelStyle: function () {
+        return this.name ? 'node_label_italic' : '';
+      },
+    };
+  }
+
+  root.LabbenchEditor = {
+    picker: picker,
+    endpointPicker: endpointPicker,
+    parameterPicker: parameterPicker,
+    keithley: keithley,
+    keithleyTemplate: keithleyTemplate,
+  };
+})(typeof window !== 'undefined' ? window : globalThis);
