@@ -7,6 +7,7 @@
  *   GET labbench/serial-ports     → [{ value, label }]  OS serial ports + simulated buses
  *   GET labbench/visa-resources   → [{ value, label }]  discovered VISA resources + simulators
  *   GET labbench/watlow-parameters → [{ value, label, id, writable, units }]  the catalogue
+ *   POST labbench/visa-discover   → instruments found on request (see visa-discover.ts)
  */
 import type { NodeAPI } from 'node-red';
 import { listSerialPorts } from '../../src/transport/serial';
@@ -14,6 +15,7 @@ import { loadUsbBackend } from '../../src/transport/usbtmc';
 import { discoverVisaResources } from '../../src/visa/discovery';
 import { listSimInstruments } from '../../src/visa/sim-instruments';
 import { PARAMETERS } from '../../src/watlow/catalogue';
+import { VISA_DISCOVER_PATH, visaDiscoverHandler } from './visa-discover';
 
 export interface Suggestion {
   value: string;
@@ -119,6 +121,7 @@ const registered = new WeakSet<object>();
 export function registerAdminEndpoints(RED: NodeAPI): void {
   const app = RED.httpAdmin as unknown as {
     get?: (path: string, ...handlers: unknown[]) => void;
+    post?: (path: string, ...handlers: unknown[]) => void;
   };
   if (!app || typeof app.get !== 'function' || registered.has(app)) return;
   registered.add(app);
@@ -142,6 +145,8 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
       res.json(unique([...found, ...configured(RED, 'labbench-visa', 'resource'), ...SIM_VISA_EXAMPLES]));
     });
   });
+  // Discovery sends broadcasts and multicast: an action, so the write permission, and POST only.
+  app.post?.(VISA_DISCOVER_PATH, needs('labbench-visa.write'), visaDiscoverHandler(RED.settings));
   app.get(WATLOW_PARAMETERS_PATH, needs('labbench-watlow.read'), (_req: unknown, res: Res) => {
     try {
       res.json(watlowParameterSuggestions());

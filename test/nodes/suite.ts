@@ -33,6 +33,7 @@ import { watlowCases } from './watlow-cases';
 import { redeployCases } from './redeploy-cases';
 import { exampleCases } from './examples-cases';
 import { statusCases } from './status-cases';
+import { discoverCases } from './discover-cases';
 
 export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
   let h: Harness;
@@ -142,6 +143,7 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
         assert.ok(list.some((s) => s.value === 'processValue' && s.writable === false));
         assert.ok(list.some((s) => s.value === 'setPoint' && s.writable === true));
       });
+      discoverCases(() => h);
     });
   });
 }
