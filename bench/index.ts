@@ -61,6 +61,11 @@ const SCENARIOS: ScenarioEntry[] = [
     load: () => (require('./node-red') as Record<string, Scenario>).nodeRedScenario,
   },
   {
+    id: 's8',
+    title: 'paced Modbus RTU on a real PTY (simulator pacing bytes at 38400 baud)',
+    load: () => (require('./paced-pty') as Record<string, Scenario>).pacedPtyScenario,
+  },
+  {
     id: 's7a',
     title: 'memory over 200k transactions',
     load: () => (require('./memory') as Record<string, Scenario>).transactionMemoryScenario,

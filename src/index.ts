@@ -8,3 +8,4 @@ export * as watlow from './watlow';
 export * as visa from './visa';
 export * as keithley from './keithley';
 export * as sim from './sim';
+export * as modbus from './modbus';

@@ -43,7 +43,8 @@ function defaultRealpath(p: string): string {
 /**
  * The key of a serial port: `serial:<real path>` (symlinks such as /dev/serial/by-id/... resolved),
  * `serial:COMn` for Windows names (any case, with or without the `\\.\` prefix), `sim:<bus>`
- * for simulated buses (options after `?` are not part of the identity).
+ * for simulated buses (options after `?` are not part of the identity), `tcp://host:port` and
+ * `modbus-tcp://host:port` for device servers and gateways (see parseNetworkBusPath).
  */
 export function serialKey(portPath: string, options: SerialKeyOptions = {}): ResourceKey {
   const text = typeof portPath === 'string' ? portPath.trim() : '';
@@ -51,12 +52,110 @@ export function serialKey(portPath: string, options: SerialKeyOptions = {}): Res
     throw new InvalidInputError('Serial port path is empty; choose a port such as /dev/ttyUSB0 or COM3.');
   const sim = parseSimPath(text);
   if (sim) return `${SIM_PREFIX}${sim.bus}` as ResourceKey;
+  const network = parseNetworkBusPath(text);
+  if (network) return formatNetworkBusAddress(network) as ResourceKey;
   const com = WINDOWS_COM.exec(text);
   if (com) return `serial:${com[1].toUpperCase()}` as ResourceKey;
   const platform = options.platform ?? process.platform;
   if (platform === 'win32') return `serial:${text.toUpperCase()}` as ResourceKey;
   const resolved = (options.realpath ?? defaultRealpath)(text);
   return `serial:${resolved}` as ResourceKey;
+}
+
+/** Serial buses reached over the network instead of a local adapter. */
+export type NetworkBusScheme = 'tcp' | 'modbus-tcp';
+
+/**
+ * A serial device server (`tcp://host:port`: the serial bytes unchanged over a raw TCP socket) or
+ * a Modbus TCP gateway (`modbus-tcp://host[:502]`: MBAP framing, unit id = device address).
+ */
+export interface NetworkBusAddress {
+  readonly scheme: NetworkBusScheme;
+  /** Lower-cased; an IPv6 literal without its brackets. */
+  readonly host: string;
+  readonly port: number;
+}
+
+/** The registered Modbus TCP port, used when a `modbus-tcp://` path names none. */
+export const MODBUS_TCP_DEFAULT_PORT = 502;
+
+const NETWORK_SCHEME = /^(tcp|modbus-tcp):\/\//i;
+const HOST_NAME = /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/;
+const IPV6_LITERAL = /^[0-9a-f:.]+$/;
+
+/** The compressed form (fe80:0:0::1 → fe80::1), so two spellings of one address meet; undefined if invalid. */
+function compressIpv6(literal: string): string | undefined {
+  try {
+    return new URL(`http://[${literal}]/`).hostname.slice(1, -1);
+  } catch {
+    return undefined;
+  }
+}
+
+function badNetworkPath(text: string, why: string): InvalidInputError {
+  return new InvalidInputError(
+    `"${text}" is not a usable network serial path: ${why}. Write tcp://host:port for a serial device server (e.g. tcp://192.168.1.20:4001) or modbus-tcp://host[:502] for a Modbus TCP gateway; IPv6 addresses go in brackets (tcp://[fe80::1]:4001).`,
+  );
+}
+
+/**
+ * Parses `tcp://host:port` and `modbus-tcp://host[:port]` (scheme case-insensitive). Returns
+ * undefined for anything else (a local port, a `sim:` bus); throws E_INVALID_INPUT when the
+ * scheme is one of these but the rest is not a host and a port.
+ */
+export function parseNetworkBusPath(text: string): NetworkBusAddress | undefined {
+  const trimmed = typeof text === 'string' ? text.trim() : '';
+  const head = NETWORK_SCHEME.exec(trimmed);
+  if (!head) return undefined;
+  const scheme = head[1].toLowerCase() as NetworkBusScheme;
+  const rest = trimmed.slice(head[0].length);
+  let host: string;
+  let after: string;
+  if (rest.startsWith('[')) {
+    const close = rest.indexOf(']');
+    if (close < 0) throw badNetworkPath(trimmed, 'the IPv6 address has no closing "]"');
+    const literal = rest.slice(1, close).toLowerCase();
+    if (!IPV6_LITERAL.test(literal) || !literal.includes(':'))
+      throw badNetworkPath(trimmed, `"[${literal}]" is not an IPv6 address`);
+    host = compressIpv6(literal) ?? '';
+    if (host === '') throw badNetworkPath(trimmed, `"[${literal}]" is not an IPv6 address`);
+    after = rest.slice(close + 1);
+  } else {
+    const colon = rest.indexOf(':');
+    host = (colon < 0 ? rest : rest.slice(0, colon)).toLowerCase();
+    after = colon < 0 ? '' : rest.slice(colon);
+    if (host === '') throw badNetworkPath(trimmed, 'there is no host');
+    if (!HOST_NAME.test(host))
+      throw badNetworkPath(
+        trimmed,
+        `"${host}" is not a host name or IPv4 address (no paths, users or spaces)`,
+      );
+  }
+  if (host === '') throw badNetworkPath(trimmed, 'there is no host');
+  let port: number;
+  if (after === '') {
+    if (scheme === 'tcp')
+      throw badNetworkPath(trimmed, 'a device server needs its TCP port (tcp://host:port)');
+    port = MODBUS_TCP_DEFAULT_PORT;
+  } else {
+    const digits = after.slice(1);
+    if (!after.startsWith(':') || !/^\d{1,5}$/.test(digits))
+      throw badNetworkPath(trimmed, `"${after}" after the host is not ":port"`);
+    port = parseInt(digits, 10);
+    if (port < 1 || port > 65535) throw badNetworkPath(trimmed, `port ${port} is out of range 1…65535`);
+  }
+  return { scheme, host, port };
+}
+
+/** The canonical spelling, also the registry key: scheme + lower-cased host + port. */
+export function formatNetworkBusAddress(address: NetworkBusAddress): string {
+  const host = address.host.includes(':') ? `[${address.host}]` : address.host;
+  return `${address.scheme}://${host}:${address.port}`;
+}
+
+/** True when `text` names a device server or gateway (whether or not it is well formed). */
+export function isNetworkBusPath(text: string): boolean {
+  return typeof text === 'string' && NETWORK_SCHEME.test(text.trim());
 }
 
 export type VisaResource =

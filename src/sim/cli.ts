@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 /**
  * `labbench-sim`: serves the built-in simulators out of process, so the real OS transports are
- * exercised too — a Watlow bus on a serial device (e.g. one end of a socat PTY pair) and a
- * Keithley 2281S on a TCP port (raw socket) and/or VXI-11.
+ * exercised too — a Watlow bus (with generic Modbus devices) on a serial device (e.g. one end of a
+ * socat PTY pair), as a tcp:// serial device server or as a modbus-tcp:// gateway, and a Keithley
+ * 2281S on a TCP port (raw socket) and/or VXI-11.
  */
 
 const USAGE = `Usage:
-  labbench-sim watlow --serial <path> [--addresses 1,2] [--baud 38400] [--pace]
+  labbench-sim watlow [--serial <path>] [--tcp <host:port>] [--modbus-tcp <host:port>]
+                      [--addresses 1,2] [--modbus 10,11] [--baud 38400] [--pace]
+                      [--gateway-units 1,2,10] [--gateway-timeout <ms>]
   labbench-sim keithley --tcp 127.0.0.1:5025 [--vxi11 127.0.0.1:<port>] [--serial <instrument serial>]
 
 Runs until interrupted (Ctrl+C).`;

@@ -14,6 +14,7 @@ import { requireEnum } from '../core/validate';
 import type { ByteStream, SerialSettings } from '../transport/types';
 import { DEFAULT_SERIAL_SETTINGS } from '../transport/types';
 import { openSerialStream } from '../transport/serial';
+import { portClaimSettings } from '../transport/claim-settings';
 import type { WatlowControllerConfig } from './controller';
 import { WatlowController, validateControllerConfig } from './controller';
 import type { LineOptions } from './line';
@@ -100,15 +101,7 @@ export class WatlowManager {
       key,
       label: portPath.replace(/\?.*$/, ''),
       holder: options.holder ?? `Watlow controller "${config.name}"`,
-      claim: {
-        protocol: config.protocol,
-        settings: {
-          baudRate: serial.baudRate,
-          dataBits: serial.dataBits,
-          parity: serial.parity,
-          stopBits: serial.stopBits,
-        },
-      },
+      claim: { protocol: config.protocol, settings: portClaimSettings(portPath, serial) },
       open: () => openSerialStream(portPath, serial),
     });
     const controller = new WatlowController(lease, config, options.line);

@@ -40,6 +40,63 @@ const CONTROL_VALUE: Record<string, (n: FlowNode) => unknown> = {
 /** Flow nodes of the examples that exist to show a refusal (they answer through Catch only). */
 const INTENDED_ERROR_DEMOS = new Set(['watlow-write.json#processValue']);
 
+/** The dashboard widget types a flow uses. */
+function dashboardTypes(flow: FlowNode[]): string[] {
+  return [...new Set(flow.map((n) => n.type).filter((t) => t.startsWith('ui-')))];
+}
+
+/** Our nodes, the core nodes the examples use, and the Dashboard 2 modules for `uiTypes`. */
+function runtimeModules(h: Harness, uiTypes: string[]): unknown[] {
+  const modules: unknown[] = [
+    ...PACKAGE_NODES,
+    h.coreNode('common/20-inject.js'),
+    h.coreNode('common/21-debug.js'),
+    h.coreNode('common/90-comment.js'),
+    h.coreNode('function/15-change.js'),
+    h.coreNode('function/10-switch.js'),
+  ];
+  if (uiTypes.length > 0) {
+    const dashboard = path.dirname(require.resolve('@flowfuse/node-red-dashboard/package.json'));
+    for (const t of uiTypes) {
+      assert.ok(DASHBOARD_FILES[t], `known dashboard type ${t}`);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      modules.push(require(path.join(dashboard, 'nodes', `${DASHBOARD_FILES[t]}.js`)));
+    }
+  }
+  return modules;
+}
+
+/** What a flow node sends when the test "clicks" it: an inject's receive, a control's output. */
+function fire(h: Harness, n: FlowNode): boolean {
+  if (n.type === 'inject') h.helper.getNode(n.id).receive({});
+  else if (CONTROL_VALUE[n.type]) {
+    const control = h.helper.getNode(n.id) as unknown as { send(msg: Record<string, unknown>): void };
+    control.send({ topic: n.topic, payload: CONTROL_VALUE[n.type]!(n) });
+  } else return false;
+  return true;
+}
+
+/** Inject nodes that exist to show a refusal say so in their name, e.g. "voltage 50 (E_OUT_OF_RANGE)". */
+const INTENDED_REFUSAL = /\(E_[A-Z_]+\)/;
+
+/** A message that only starts or stops a monitor is answered by the ticks, not by a message. */
+function onlyStartsOrStopsMonitor(n: FlowNode): boolean {
+  if (n.topic === 'monitor') return true;
+  if (n.payloadType !== 'json') return false;
+  const payload = JSON.parse(String(n.payload)) as Record<string, unknown>;
+  return Object.keys(payload).length === 1 && 'monitor' in payload;
+}
+
+/** The simulated resources a flow opens: `sim:<bus>` buses and `SIM::…::INSTR` instruments. */
+function simulatedResources(flow: FlowNode[]): string[] {
+  const out: string[] = [];
+  for (const n of flow) {
+    if (n.type === 'labbench-serial-port') out.push(String(n.path).split('?')[0]!.toLowerCase());
+    if (n.type === 'labbench-visa') out.push(String(n.resource).toUpperCase());
+  }
+  return out;
+}
+
 interface StartableHelper {
   startServer(): Promise<void>;
   stopServer(): Promise<void>;
@@ -59,27 +116,86 @@ export function exampleCases(ctx: { h(): Harness }): void {
       for (const t of FLOW_TYPES) assert.ok(files.includes(`${t}.json`), `examples/${t}.json`);
     });
 
+    it('every example has its own node ids and its own simulated resources', () => {
+      const owner = new Map<string, string>();
+      for (const file of files) {
+        const flow = JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8')) as FlowNode[];
+        for (const key of [...flow.map((n) => n.id), ...simulatedResources(flow)]) {
+          assert.ok(!owner.has(key), `${file} reuses ${key} of ${owner.get(key)}`);
+          owner.set(key, file);
+        }
+      }
+    });
+
+    it('all examples and the demo run side by side in one runtime; nothing reaches Catch', async () => {
+      const h = ctx.h();
+      const flow = files.flatMap(
+        (f) => JSON.parse(fs.readFileSync(path.join(EXAMPLES, f), 'utf8')) as FlowNode[],
+      );
+      const uiTypes = dashboardTypes(flow);
+      const helper = h.helper as unknown as StartableHelper;
+      // The test helper registers its built-in Catch module once per catch node in the flow, which
+      // fails from the second one on; with one Catch per example, Catch is passed as a module instead.
+      const builtIn = (h.helper as unknown as { _nodeModules: Record<string, unknown> })._nodeModules;
+      const helperCatch = builtIn.catch;
+      delete builtIn.catch;
+      await helper.startServer();
+      try {
+        await h.helper.load([...runtimeModules(h, uiTypes), h.coreNode('common/25-catch.js')], flow);
+        const catches = flow.filter((n) => n.type === 'catch');
+        const caught: unknown[] = [];
+        for (const c of catches) h.helper.getNode(c.id).on('call:send', (call: unknown) => caught.push(call));
+        // A node fed only by refusal demos has nothing to show here; every other one must answer.
+        const refusals = new Set(
+          flow.filter((n) => n.type === 'inject' && INTENDED_REFUSAL.test(String(n.name))).map((n) => n.id),
+        );
+        const feeders = new Map<string, string[]>();
+        for (const n of flow)
+          for (const out of (n.wires as string[][] | undefined) ?? [])
+            for (const to of out) feeders.set(to, [...(feeders.get(to) ?? []), n.id]);
+        const onlyRefusals = (id: string) => {
+          const from = feeders.get(id) ?? [];
+          return from.length > 0 && from.every((f) => refusals.has(f));
+        };
+        const ours = flow.filter((n) => FLOW_TYPES.has(n.type) && !onlyRefusals(n.id));
+        const answered = new Map(ours.map((n) => [n.id, answers(h, n.id)]));
+        // One click at a time, as a user would: wait for the answer of the node a click feeds.
+        for (const n of flow) {
+          if (refusals.has(n.id)) continue;
+          const fed = ((n.wires as string[][] | undefined) ?? []).flat().filter((id) => answered.has(id));
+          const total = () =>
+            fed.reduce((t, id) => t + answered.get(id)!.sends + answered.get(id)!.errors, 0);
+          const before = total();
+          if (!fire(h, n)) continue;
+          if (fed.length > 0 && !onlyStartsOrStopsMonitor(n))
+            await until(() => total() > before, `an answer to "${String(n.name)}"`, 8000);
+          await settle(20);
+        }
+        const silent = () =>
+          ours.filter((n) => answered.get(n.id)!.sends === 0).map((n) => `${n.type} "${n.name || n.id}"`);
+        await until(() => silent().length === 0, `output from ${silent().join(', ')}`, 8000);
+        await settle(200);
+        assert.deepEqual(
+          caught.map((c) => JSON.stringify((c as { args: unknown[] }).args[0]).slice(0, 300)),
+          [],
+          'nothing reached a Catch node',
+        );
+        assert.equal(catches.length, files.length, 'every example has its Catch node');
+      } finally {
+        builtIn.catch = helperCatch;
+        await h.helper.unload();
+        await helper.stopServer();
+      }
+    });
+
     for (const file of files) {
       it(`${file} loads with no unknown type, deploys, and every package flow node produces output`, async () => {
         const h = ctx.h();
         const flow = JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8')) as FlowNode[];
-        const modules: unknown[] = [
-          ...PACKAGE_NODES,
-          h.coreNode('common/20-inject.js'),
-          h.coreNode('common/21-debug.js'),
-          h.coreNode('common/90-comment.js'),
-        ];
-        const uiTypes = [...new Set(flow.map((n) => n.type).filter((t) => t.startsWith('ui-')))];
+        const uiTypes = dashboardTypes(flow);
+        const modules = runtimeModules(h, uiTypes);
         const helper = h.helper as unknown as StartableHelper;
-        if (uiTypes.length > 0) {
-          const dashboard = path.dirname(require.resolve('@flowfuse/node-red-dashboard/package.json'));
-          for (const t of uiTypes) {
-            assert.ok(DASHBOARD_FILES[t], `known dashboard type ${t}`);
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            modules.push(require(path.join(dashboard, 'nodes', `${DASHBOARD_FILES[t]}.js`)));
-          }
-          await helper.startServer();
-        }
+        if (uiTypes.length > 0) await helper.startServer();
         try {
           await h.helper.load(modules, flow);
           // Every node (flow and config) was created: no type was unknown.
@@ -92,16 +208,7 @@ export function exampleCases(ctx: { h(): Harness }): void {
           const sent = (n: FlowNode) => answered.get(n.id)!.sends;
           // Fire the inject nodes in file order, settling after each ("open, then clear";
           // "set, then read"); dashboard controls are emulated by sending what they would send.
-          for (const n of flow) {
-            if (n.type === 'inject') h.helper.getNode(n.id).receive({});
-            else if (CONTROL_VALUE[n.type]) {
-              const control = h.helper.getNode(n.id) as unknown as {
-                send(msg: Record<string, unknown>): void;
-              };
-              control.send({ topic: n.topic, payload: CONTROL_VALUE[n.type]!(n) });
-            } else continue;
-            await settle(40);
-          }
+          for (const n of flow) if (fire(h, n)) await settle(40);
           const silent = () =>
             ours.filter((n) => sent(n) + answered.get(n.id)!.errors === 0).map((n) => `${n.type} ${n.id}`);
           await until(() => silent().length === 0, `${file}: an answer from ${silent().join(', ')}`, 8000);

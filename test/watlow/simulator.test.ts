@@ -223,6 +223,7 @@ test('CLI arguments: defaults, the leading "watlow" word, and refusals', () => {
   assert.deepEqual(parseWatlowSimulatorArgs(['watlow', '--serial', '/tmp/B']), {
     serial: '/tmp/B',
     addresses: [1],
+    modbus: [],
     baudRate: 38400,
     pace: false,
     map: 1,

@@ -9,7 +9,7 @@
 import { performance } from 'perf_hooks';
 import type { Clock } from '../../core/clock';
 import { systemClock } from '../../core/clock';
-import { decodeModbusRequest, encodeModbusResponse, EXCEPTION } from '../../watlow/modbus/rtu';
+import { decodeModbusRequest, encodeModbusResponse, EXCEPTION, withCrc } from '../../watlow/modbus/rtu';
 import { FRAME_TYPE_REQUEST, addressOfMac, encodeResponseFrame } from '../../watlow/stdbus/frame';
 import type { WatlowProtocol } from '../../watlow/types';
 import type { SimControllerOptions } from './controller';
@@ -18,6 +18,7 @@ import type { DeviceFrame } from './framer';
 import { DeviceFramer } from './framer';
 import { ModbusRegisterMap } from './modbus-responder';
 import { answerStdBus } from './stdbus-responder';
+import { SimulatedPowerMeter } from '../modbus/power-meter';
 
 /** What the bus needs from the line it listens on. */
 export interface SimWire {
@@ -64,6 +65,11 @@ export interface SimBusEvent {
 export interface SimBusOptions {
   /** Controller addresses on the bus (default [1]). Addresses above 16 answer Modbus only. */
   addresses?: readonly number[];
+  /**
+   * Addresses of generic Modbus devices (simulated power meters) on the same bus, answering
+   * Modbus RTU only; they must not share an address with a controller.
+   */
+  modbusDevices?: readonly number[];
   /** Options applied to every controller created on the bus. */
   controller?: Omit<SimControllerOptions, 'address' | 'clock'>;
   /** Device turnaround before a reply, ms (default 0; a PM needs a few ms). */
@@ -90,6 +96,7 @@ const GARBAGE = Buffer.from([0x00, 0x55, 0x13, 0xff, 0x55, 0x01]);
 
 export class SimulatedWatlowBus {
   readonly controllers = new Map<number, SimulatedController>();
+  readonly modbusDevices = new Map<number, SimulatedPowerMeter>();
   readonly events: SimBusEvent[] = [];
   /** A persistent adapter echo: every request is heard back before its reply. */
   echo = false;
@@ -116,6 +123,25 @@ export class SimulatedWatlowBus {
     this.pace = options.pace ?? false;
     this.baudRate = options.baudRate ?? 38400;
     this.ensureControllers(options.addresses ?? [1]);
+    this.ensureModbusDevices(options.modbusDevices ?? []);
+  }
+
+  /** Adds power meters at these addresses if they are not there yet. */
+  ensureModbusDevices(addresses: readonly number[]): void {
+    for (const address of addresses) {
+      if (this.modbusDevices.has(address)) continue;
+      if (!Number.isInteger(address) || address < 1 || address > 247)
+        throw new RangeError(`Simulated Modbus device address must be 1..247, got ${address}`);
+      if (this.controllers.has(address))
+        throw new RangeError(`Address ${address} on bus ${this.name} is a Watlow controller already`);
+      this.modbusDevices.set(address, new SimulatedPowerMeter({ clock: this.clock }));
+    }
+  }
+
+  modbusDevice(address: number): SimulatedPowerMeter {
+    const device = this.modbusDevices.get(address);
+    if (!device) throw new RangeError(`No simulated Modbus device at address ${address} on bus ${this.name}`);
+    return device;
   }
 
   /** Adds controllers at these addresses if they are not there yet. */
@@ -124,6 +150,8 @@ export class SimulatedWatlowBus {
       if (this.controllers.has(address)) continue;
       if (!Number.isInteger(address) || address < 1 || address > 247)
         throw new RangeError(`Simulated controller address must be 1..247, got ${address}`);
+      if (this.modbusDevices.has(address))
+        throw new RangeError(`Address ${address} on bus ${this.name} is a Modbus device already`);
       this.addController({ ...this.options.controller, address });
     }
   }
@@ -238,6 +266,25 @@ export class SimulatedWatlowBus {
       return;
     }
     const slave = frame.bytes[0]!;
+    if (slave === 0 && this.options.modbus !== false) {
+      // Broadcast: every generic device acts on it, none answers.
+      for (const meter of this.modbusDevices.values())
+        meter.answer(frame.bytes.subarray(1, frame.bytes.length - 2));
+      this.log('ignored', { protocol: 'modbus', address: 0, detail: 'broadcast' });
+      return;
+    }
+    const device = this.modbusDevices.get(slave);
+    if (device && this.options.modbus !== false) {
+      this.transact('modbus', slave, frame.bytes, wire, arrivedAt, () =>
+        withCrc(
+          Buffer.concat([
+            Buffer.from([slave]),
+            device.answer(frame.bytes.subarray(1, frame.bytes.length - 2)),
+          ]),
+        ),
+      );
+      return;
+    }
     const map = this.registerMaps.get(slave);
     if (!map || this.options.modbus === false) {
       this.log('ignored', { protocol: 'modbus', address: slave });

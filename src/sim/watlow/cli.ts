@@ -1,16 +1,44 @@
 /**
- * `labbench-sim watlow --serial <path> [--addresses 1,2] [--baud 38400] [--pace] [--map 2]
- * [--word-order highLow] [--strict-holes]`: serves a simulated Watlow bus on a real serial device
- * (for example one end of a socat PTY pair), so tests drive the OS serial stack end to end.
- * Prints one "ready" line on stdout once the port is open.
+ * `labbench-sim watlow`: serves a simulated Watlow bus (plus generic Modbus devices with
+ * `--modbus`) on a real serial device (for example one end of a socat PTY pair), as a `tcp://`
+ * serial device server and/or as a `modbus-tcp://` gateway, so tests drive the OS serial and TCP
+ * stacks end to end. Prints one "ready" line on stdout once everything listens, with the actual
+ * TCP ports (port 0 picks a free one).
+ *
+ * `--pace` on a serial device times the simulator's side of the wire: each reply byte leaves at
+ * its wire time (bits per byte × 1000 / baud ms; 10 bits for 8N1) after a 3 ms turnaround, and a
+ * request counts as arrived one wire time after the PTY delivered it, so a PTY behaves like a
+ * line at `--baud`.
  */
 import { InvalidInputError } from '../../core/errors';
-import type { SimWire } from './bus';
+import { parseNetworkBusPath } from '../../core/identity';
+import { serveBusOnSerial } from './serial-wire';
+import { serveBusAsDeviceServer } from '../modbus/device-server';
+import type { SimDeviceServer } from '../modbus/device-server';
+import { serveBusAsModbusGateway } from '../modbus/gateway';
+import type { SimModbusGateway } from '../modbus/gateway';
 import { SimulatedWatlowBus } from './bus';
+import { PACED_TURNAROUND_MS } from './provider';
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
 
 export interface WatlowSimulatorArgs {
+  /** Serial device to serve on ('' = none; then --tcp or --modbus-tcp is required). */
   serial: string;
   addresses: number[];
+  /** Generic Modbus devices (power meters) on the bus. */
+  modbus: number[];
+  /** Serial device server (raw bytes over TCP). */
+  tcp?: ListenAddress;
+  /** Modbus TCP gateway. */
+  modbusTcp?: ListenAddress;
+  /** Units the gateway routes (others answer exception 0x0A); default all. */
+  gatewayUnits?: number[];
+  /** Silence after which the gateway answers exception 0x0B, ms. */
+  gatewayTimeoutMs?: number;
   baudRate: number;
   pace: boolean;
   map: 1 | 2;
@@ -19,13 +47,34 @@ export interface WatlowSimulatorArgs {
 }
 
 export const WATLOW_SIM_USAGE =
-  'labbench-sim watlow --serial <path> [--addresses 1,2] [--baud 38400] [--pace] [--map 1|2] [--word-order lowHigh|highLow] [--strict-holes]';
+  'labbench-sim watlow [--serial <path>] [--tcp <host:port>] [--modbus-tcp <host:port>] [--addresses 1,2] [--modbus 10,11] [--baud 38400] [--pace] [--map 1|2] [--word-order lowHigh|highLow] [--strict-holes] [--gateway-units 1,2,10] [--gateway-timeout <ms>]';
+
+function parseAddressList(flag: string, text: string): number[] {
+  const list = text.split(',').map((a) => Number(a.trim()));
+  if (list.some((a) => !Number.isInteger(a) || a < 1 || a > 247))
+    throw new InvalidInputError(`${flag} must be integers 1..247.`);
+  return list;
+}
+
+/** `127.0.0.1:4001`, `[::1]:4001`; port 0 picks a free port (printed in the ready line). */
+export function parseListenAddress(flag: string, text: string): ListenAddress {
+  const anyPort = text.endsWith(':0');
+  try {
+    const parsed = parseNetworkBusPath(`tcp://${anyPort ? `${text.slice(0, -2)}:1` : text}`)!;
+    return { host: parsed.host, port: anyPort ? 0 : parsed.port };
+  } catch {
+    throw new InvalidInputError(
+      `${flag} takes host:port (e.g. 127.0.0.1:4001 or [::1]:4001), got "${text}".`,
+    );
+  }
+}
 
 export function parseWatlowSimulatorArgs(argv: readonly string[]): WatlowSimulatorArgs {
   const args = argv[0] === 'watlow' ? argv.slice(1) : [...argv];
   const out: WatlowSimulatorArgs = {
     serial: '',
     addresses: [1],
+    modbus: [],
     baudRate: 38400,
     pace: false,
     map: 1,
@@ -44,11 +93,24 @@ export function parseWatlowSimulatorArgs(argv: readonly string[]): WatlowSimulat
         out.serial = value();
         break;
       case '--addresses':
-        out.addresses = value()
-          .split(',')
-          .map((a) => Number(a.trim()));
-        if (out.addresses.some((a) => !Number.isInteger(a) || a < 1 || a > 247))
-          throw new InvalidInputError(`--addresses must be integers 1..247.`);
+        out.addresses = parseAddressList(flag, value());
+        break;
+      case '--modbus':
+        out.modbus = parseAddressList(flag, value());
+        break;
+      case '--tcp':
+        out.tcp = parseListenAddress(flag, value());
+        break;
+      case '--modbus-tcp':
+        out.modbusTcp = parseListenAddress(flag, value());
+        break;
+      case '--gateway-units':
+        out.gatewayUnits = parseAddressList(flag, value());
+        break;
+      case '--gateway-timeout':
+        out.gatewayTimeoutMs = Number(value());
+        if (!Number.isInteger(out.gatewayTimeoutMs) || out.gatewayTimeoutMs <= 0)
+          throw new InvalidInputError('--gateway-timeout must be a positive number of ms.');
         break;
       case '--baud':
         out.baudRate = Number(value());
@@ -71,48 +133,76 @@ export function parseWatlowSimulatorArgs(argv: readonly string[]): WatlowSimulat
         throw new InvalidInputError(`Unknown option ${flag}. Usage: ${WATLOW_SIM_USAGE}`);
     }
   }
-  if (!out.serial) throw new InvalidInputError(`--serial <path> is required. Usage: ${WATLOW_SIM_USAGE}`);
+  if (!out.serial && !out.tcp && !out.modbusTcp)
+    throw new InvalidInputError(
+      `--serial <path> is required, unless the bus is served over TCP (--tcp or --modbus-tcp). Usage: ${WATLOW_SIM_USAGE}`,
+    );
+  const clash = out.modbus.find((a) => out.addresses.includes(a));
+  if (clash !== undefined)
+    throw new InvalidInputError(
+      `Address ${clash} is in both --addresses and --modbus; give each device its own.`,
+    );
   return out;
 }
 
 export interface RunningWatlowSimulator {
   bus: SimulatedWatlowBus;
+  deviceServer?: SimDeviceServer;
+  gateway?: SimModbusGateway;
   close(): Promise<void>;
 }
 
-/** Opens the serial device and serves until `close` (or SIGINT/SIGTERM when `handleSignals`). */
+/** Serves until `close` (or SIGINT/SIGTERM when `handleSignals`). */
 export async function runWatlowSimulator(
   argv: readonly string[],
   options: { handleSignals?: boolean } = {},
 ): Promise<RunningWatlowSimulator> {
   const args = parseWatlowSimulatorArgs(argv);
-  const { SerialPort } = await import('serialport');
-  const port = new SerialPort({ path: args.serial, baudRate: args.baudRate, autoOpen: false, lock: false });
-  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-  port.on('error', (err: Error) => console.error(`labbench-sim watlow: ${err.message}`));
   const bus = new SimulatedWatlowBus('cli', {
     addresses: args.addresses,
-    turnaroundMs: args.pace ? 3 : 0,
+    modbusDevices: args.modbus,
+    turnaroundMs: args.pace ? PACED_TURNAROUND_MS : 0,
+    baudRate: args.baudRate,
     strictRegisterHoles: args.strictHoles,
     controller: { modbusMap: args.map, wordOrder: args.wordOrder },
   });
-  const wire: SimWire = {
-    onData(listener) {
-      port.on('data', listener);
-      return () => port.off('data', listener);
-    },
-    write(bytes) {
-      port.write(Buffer.from(bytes));
-    },
-  };
-  const detach = bus.attach(wire);
-  let closed = false;
+  const closers: (() => Promise<void>)[] = [];
   const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    detach();
-    await new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
+    // Last opened, first closed; a failing close does not keep the others open.
+    for (const closeOne of closers.splice(0).reverse()) await closeOne().catch(() => undefined);
   };
+  const running: RunningWatlowSimulator = { bus, close };
+  const where: string[] = [];
+  try {
+    if (args.serial) {
+      const serving = await serveBusOnSerial(bus, {
+        path: args.serial,
+        baudRate: args.baudRate,
+        pace: args.pace,
+      });
+      closers.push(() => serving.close());
+      where.push(`${args.serial} at ${args.baudRate} baud${args.pace ? ' (paced)' : ''}`);
+    }
+    if (args.tcp) {
+      const server = await serveBusAsDeviceServer(bus, args.tcp);
+      closers.push(() => server.close());
+      running.deviceServer = server;
+      where.push(`device server ${server.url}`);
+    }
+    if (args.modbusTcp) {
+      const gateway = await serveBusAsModbusGateway(bus, {
+        ...args.modbusTcp,
+        units: args.gatewayUnits,
+        targetTimeoutMs: args.gatewayTimeoutMs,
+      });
+      closers.push(() => gateway.close());
+      running.gateway = gateway;
+      where.push(`gateway ${gateway.url}`);
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
   if (options.handleSignals !== false) {
     const stop = (): void => {
       close().finally(() => process.exit(0));
@@ -120,8 +210,9 @@ export async function runWatlowSimulator(
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   }
+  const devices = args.modbus.length > 0 ? `, Modbus devices ${args.modbus.join(',')}` : '';
   console.log(
-    `labbench-sim watlow: ready on ${args.serial} at ${args.baudRate} baud, addresses ${args.addresses.join(',')} (Std Bus and Modbus RTU)`,
+    `labbench-sim watlow: ready on ${where.join(', ')}; addresses ${args.addresses.join(',')} (Std Bus and Modbus RTU)${devices}`,
   );
-  return { bus, close };
+  return running;
 }

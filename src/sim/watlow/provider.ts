@@ -5,9 +5,11 @@
  * (state survives port reopen, as a real controller keeps its set point when the port closes);
  * tests reach them with `getSimulatedWatlowBus(name)`.
  *
- * Query options on the path: `addresses=1,2,5` (default 1), `pace=1` (wire-time pacing with a 3 ms
- * turnaround), `map=2`, `wordOrder=highLow`. They apply when the bus is created; `addresses` also
- * adds controllers to an existing bus.
+ * Query options on the path: `addresses=1,2,5` (Watlow controllers, default 1), `modbus=10,11`
+ * (generic Modbus devices — simulated power meters — on the same bus), `pace=1` (wire-time pacing
+ * with a 3 ms turnaround), `map=2`, `wordOrder=highLow`. They apply when the bus is created;
+ * `addresses` and `modbus` also add devices to an existing bus. Example:
+ * `sim:bench?addresses=1,2&modbus=10`.
  */
 import { parseSimPath } from '../../core/identity';
 import type { SerialSettings } from '../../transport/types';
@@ -34,8 +36,9 @@ export function getSimulatedWatlowBus(name: string, options: SimBusOptions = {})
   if (!bus) {
     bus = new SimulatedWatlowBus(key, { turnaroundMs: options.pace ? PACED_TURNAROUND_MS : 0, ...options });
     buses.set(key, bus);
-  } else if (options.addresses) {
-    bus.ensureControllers(options.addresses);
+  } else {
+    if (options.addresses) bus.ensureControllers(options.addresses);
+    if (options.modbusDevices) bus.ensureModbusDevices(options.modbusDevices);
   }
   return bus;
 }
@@ -51,12 +54,12 @@ export function resetSimulatedWatlowBuses(name?: string): void {
   else buses.delete(busKey(name));
 }
 
-function parseAddresses(text: string | null): number[] | undefined {
+function parseAddresses(text: string | null, what = 'addresses'): number[] | undefined {
   if (text === null || text.trim() === '') return undefined;
   const addresses = text.split(',').map((part) => Number(part.trim()));
   for (const a of addresses) {
     if (!Number.isInteger(a) || a < 1 || a > 247) {
-      throw Object.assign(new Error(`sim: addresses must be integers 1..247, got "${text}"`), {
+      throw Object.assign(new Error(`sim: ${what} must be integers 1..247, got "${text}"`), {
         code: 'EINVAL',
       });
     }
@@ -68,6 +71,8 @@ export function optionsFromQuery(query: URLSearchParams): SimBusOptions {
   const options: SimBusOptions = {};
   const addresses = parseAddresses(query.get('addresses'));
   if (addresses) options.addresses = addresses;
+  const modbusDevices = parseAddresses(query.get('modbus'), 'modbus');
+  if (modbusDevices) options.modbusDevices = modbusDevices;
   const pace = query.get('pace');
   if (pace !== null && pace !== '0' && pace !== 'false') options.pace = true;
   const map = query.get('map');

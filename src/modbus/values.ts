@@ -1,0 +1,397 @@
+/**
+ * Typed values on Modbus tables, pure: validation of what a user asks for, the requests it takes
+ * (split where one request cannot carry it all), and the conversion between values and register
+ * words or bits. Everything is checked before a byte is sent; a refusal is E_INVALID_INPUT,
+ * E_OUT_OF_RANGE or E_READ_ONLY with a message that says what to change.
+ *
+ * Conventions: registers are 16-bit words, big-endian bytes inside a word (Modbus itself). A
+ * 32/64-bit value spans 2/4 consecutive registers; `highLow` (default) puts the most significant
+ * word first, `lowHigh` the least significant first. Strings carry two ASCII characters a
+ * register, first character in the high byte, padded with NUL. `scale`: value = raw × scale on
+ * read, raw = value ÷ scale on write (rounded to the nearest integer for integer types, then
+ * range-checked).
+ */
+import { InvalidInputError, OutOfRangeError, ReadOnlyError } from '../core/errors';
+
+export const MODBUS_TABLES = ['holding', 'input', 'coil', 'discrete'] as const;
+export type ModbusTable = (typeof MODBUS_TABLES)[number];
+export const MODBUS_VALUE_TYPES = [
+  'uint16',
+  'int16',
+  'uint32',
+  'int32',
+  'float32',
+  'float64',
+  'string',
+  'bool',
+] as const;
+export type ModbusValueType = (typeof MODBUS_VALUE_TYPES)[number];
+export type WordOrder = 'highLow' | 'lowHigh';
+export type ModbusValue = number | boolean | string;
+
+/** Per-request limits of the Modbus protocol (quantities a PDU of ≤ 253 bytes can carry). */
+export const MODBUS_LIMITS = {
+  readRegisters: 125,
+  readBits: 2000,
+  writeRegisters: 123,
+  writeCoils: 1968,
+} as const;
+
+export const MODBUS_FC = {
+  readCoils: 0x01,
+  readDiscreteInputs: 0x02,
+  readHoldingRegisters: 0x03,
+  readInputRegisters: 0x04,
+  writeSingleCoil: 0x05,
+  writeSingleRegister: 0x06,
+  writeMultipleCoils: 0x0f,
+  writeMultipleRegisters: 0x10,
+} as const;
+
+export interface ValueSpec {
+  table: ModbusTable;
+  /** 0-based PDU address of the first register or bit. */
+  register: number;
+  type: ModbusValueType;
+  /** Number of values; for `string`, the number of characters of the one string. */
+  count: number;
+  wordOrder: WordOrder;
+  scale: number;
+}
+
+export interface ValueSpecInput {
+  table?: unknown;
+  register?: unknown;
+  type?: unknown;
+  count?: unknown;
+  wordOrder?: unknown;
+  scale?: unknown;
+}
+
+const MAX_ADDRESS = 0xffff;
+/** A string longer than one read request cannot be read in one piece. */
+const MAX_STRING_CHARS = MODBUS_LIMITS.readRegisters * 2;
+
+function isBitTable(table: ModbusTable): boolean {
+  return table === 'coil' || table === 'discrete';
+}
+
+function oneOf<T extends string>(value: unknown, what: string, allowed: readonly T[], fallback: T): T {
+  if (value === undefined || value === null || value === '') return fallback;
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw new InvalidInputError(`${what} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}.`);
+}
+
+function integerIn(value: unknown, what: string, min: number, max: number, fallback?: number): number {
+  if ((value === undefined || value === null || value === '') && fallback !== undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new InvalidInputError(`${what} must be a number; got ${JSON.stringify(value)}.`);
+  if (!Number.isInteger(value)) throw new InvalidInputError(`${what} must be a whole number; got ${value}.`);
+  if (value < min || value > max) throw new OutOfRangeError(`${what} must be ${min}..${max}; got ${value}.`);
+  return value;
+}
+
+/** Registers one value occupies (bits tables: 1 bit). */
+export function registersPerValue(type: ModbusValueType, count = 1): number {
+  switch (type) {
+    case 'uint16':
+    case 'int16':
+    case 'bool':
+      return 1;
+    case 'uint32':
+    case 'int32':
+    case 'float32':
+      return 2;
+    case 'float64':
+      return 4;
+    case 'string':
+      return Math.ceil(count / 2);
+  }
+}
+
+/** Registers (or bits) the whole spec covers. */
+export function spanOf(spec: ValueSpec): number {
+  if (spec.type === 'string') return registersPerValue('string', spec.count);
+  return registersPerValue(spec.type) * spec.count;
+}
+
+/** Validates a spec (a node's properties, a message's overrides); fills defaults. */
+export function validateValueSpec(input: ValueSpecInput): ValueSpec {
+  const table = oneOf(input.table, 'Table', MODBUS_TABLES, 'holding');
+  const bits = isBitTable(table);
+  const type = oneOf(input.type, 'Type', MODBUS_VALUE_TYPES, bits ? 'bool' : 'uint16');
+  if (bits && type !== 'bool')
+    throw new InvalidInputError(`The ${table} table holds single bits: its type is bool, not ${type}.`);
+  const register = integerIn(input.register, 'Register', 0, MAX_ADDRESS);
+  const wordOrder = oneOf<WordOrder>(input.wordOrder, 'Word order', ['highLow', 'lowHigh'], 'highLow');
+  let scale = 1;
+  if (input.scale !== undefined && input.scale !== null && input.scale !== '') {
+    if (typeof input.scale !== 'number' || !Number.isFinite(input.scale) || input.scale === 0)
+      throw new InvalidInputError(
+        `Scale must be a finite number other than 0; got ${JSON.stringify(input.scale)}.`,
+      );
+    scale = input.scale;
+  }
+  if (scale !== 1 && (type === 'bool' || type === 'string'))
+    throw new InvalidInputError(
+      `Scale applies to numbers only; a ${type} value needs scale 1 (got ${scale}).`,
+    );
+  const maxCount = type === 'string' ? MAX_STRING_CHARS : (MAX_ADDRESS + 1) / registersPerValue(type);
+  const what = type === 'string' ? 'Count (characters of the string)' : 'Count';
+  const count = integerIn(input.count, what, 1, maxCount, 1);
+  const spec: ValueSpec = { table, register, type, count, wordOrder, scale };
+  const end = register + spanOf(spec);
+  if (end > MAX_ADDRESS + 1)
+    throw new OutOfRangeError(
+      `Register ${register} + ${spanOf(spec)} ${bits ? 'bits' : 'registers'} runs past the last address 65535; lower the register or the count.`,
+    );
+  return spec;
+}
+
+/** Refuses what a unit address cannot do: broadcast (0) reads, addresses above 247. */
+export function validateUnitAddress(address: unknown, operation: 'read' | 'write'): number {
+  const unit = integerIn(address, 'Modbus address', 0, 247);
+  if (unit === 0 && operation === 'read')
+    throw new InvalidInputError(
+      'Address 0 is broadcast: nothing answers it, so it can only be written. Read from 1..247.',
+    );
+  return unit;
+}
+
+export interface ReadRequest {
+  fc: number;
+  start: number;
+  quantity: number;
+}
+
+/**
+ * The reads that fetch `spec`, in address order, each within the protocol's limit and none
+ * splitting a multi-register value. Concatenating their replies gives `decodeValues` its input.
+ */
+export function planReads(spec: ValueSpec): ReadRequest[] {
+  const fc = {
+    holding: MODBUS_FC.readHoldingRegisters,
+    input: MODBUS_FC.readInputRegisters,
+    coil: MODBUS_FC.readCoils,
+    discrete: MODBUS_FC.readDiscreteInputs,
+  }[spec.table];
+  const limit = isBitTable(spec.table) ? MODBUS_LIMITS.readBits : MODBUS_LIMITS.readRegisters;
+  const unit = spec.type === 'string' ? spanOf(spec) : registersPerValue(spec.type);
+  return split(spec.register, spanOf(spec), limit - (limit % unit)).map(([start, quantity]) => ({
+    fc,
+    start,
+    quantity,
+  }));
+}
+
+function split(start: number, total: number, perRequest: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let done = 0; done < total; done += perRequest)
+    out.push([start + done, Math.min(perRequest, total - done)]);
+  return out;
+}
+
+function wordsOf(bytes: Buffer, order: WordOrder): number[] {
+  const words: number[] = [];
+  for (let i = 0; i < bytes.length; i += 2) words.push(bytes.readUInt16BE(i));
+  return order === 'lowHigh' ? words.reverse() : words;
+}
+
+function bytesOf(words: readonly number[], order: WordOrder): Buffer {
+  const ordered = order === 'lowHigh' ? [...words].reverse() : words;
+  const out = Buffer.alloc(ordered.length * 2);
+  ordered.forEach((w, i) => out.writeUInt16BE(w, i * 2));
+  return out;
+}
+
+function decodeOne(type: ModbusValueType, words: readonly number[], order: WordOrder): number {
+  const buf = bytesOf(words, order);
+  switch (type) {
+    case 'uint16':
+      return buf.readUInt16BE(0);
+    case 'int16':
+      return buf.readInt16BE(0);
+    case 'uint32':
+      return buf.readUInt32BE(0);
+    case 'int32':
+      return buf.readInt32BE(0);
+    case 'float32':
+      return buf.readFloatBE(0);
+    case 'float64':
+      return buf.readDoubleBE(0);
+    default:
+      throw new InvalidInputError(`${type} is not a numeric type.`);
+  }
+}
+
+/**
+ * Values from the words (register tables) or bits (coil / discrete) read for `spec`. Throws
+ * E_INVALID_INPUT if the amount does not match the spec (a reply shorter than asked).
+ */
+export function decodeValues(spec: ValueSpec, raw: readonly number[] | readonly boolean[]): ModbusValue[] {
+  const span = spanOf(spec);
+  if (raw.length < span)
+    throw new InvalidInputError(
+      `Expected ${span} ${isBitTable(spec.table) ? 'bits' : 'registers'}, got ${raw.length}.`,
+    );
+  if (isBitTable(spec.table)) return (raw as readonly boolean[]).slice(0, span).map((b) => b === true);
+  const words = (raw as readonly number[]).slice(0, span);
+  if (spec.type === 'string') {
+    const bytes = Buffer.alloc(words.length * 2);
+    words.forEach((w, i) => bytes.writeUInt16BE(w, i * 2));
+    const text = bytes.subarray(0, spec.count).toString('latin1');
+    const nul = text.indexOf('\u0000');
+    return [nul < 0 ? text : text.slice(0, nul)];
+  }
+  if (spec.type === 'bool') return words.map((w) => w !== 0);
+  const per = registersPerValue(spec.type);
+  const out: number[] = [];
+  for (let i = 0; i < words.length; i += per) {
+    const raw1 = decodeOne(spec.type, words.slice(i, i + per), spec.wordOrder);
+    out.push(spec.scale === 1 ? raw1 : raw1 * spec.scale);
+  }
+  return out;
+}
+
+const INTEGER_RANGES: Partial<Record<ModbusValueType, [number, number]>> = {
+  uint16: [0, 0xffff],
+  int16: [-0x8000, 0x7fff],
+  uint32: [0, 0xffffffff],
+  int32: [-0x80000000, 0x7fffffff],
+};
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+function describeRange(spec: ValueSpec, [min, max]: [number, number]): string {
+  if (spec.scale === 1) return `${min}..${max}`;
+  const a = min * spec.scale;
+  const b = max * spec.scale;
+  return `${Math.min(a, b)}..${Math.max(a, b)} (raw ${min}..${max} × scale ${spec.scale})`;
+}
+
+function encodeNumber(spec: ValueSpec, value: unknown, index: number): number[] {
+  const at = spec.count > 1 ? ` (value ${index + 1})` : '';
+  if (typeof value !== 'number')
+    throw new InvalidInputError(`A ${spec.type} value must be a number${at}; got ${JSON.stringify(value)}.`);
+  if (!Number.isFinite(value))
+    throw new InvalidInputError(`${value} cannot be written to a Modbus device${at}: use a finite number.`);
+  const range = INTEGER_RANGES[spec.type];
+  const buf = Buffer.alloc(registersPerValue(spec.type) * 2);
+  if (range) {
+    if (spec.scale === 1 && !Number.isInteger(value))
+      throw new InvalidInputError(
+        `${value} is not a whole number, but the type is ${spec.type}${at}. Use a float type or a scale.`,
+      );
+    const raw = Math.round(value / spec.scale);
+    if (raw < range[0] || raw > range[1])
+      throw new OutOfRangeError(
+        `${value} is out of range for ${spec.type}${at}: allowed ${describeRange(spec, range)}.`,
+      );
+    // Range-checked: the signed and unsigned writers agree on the bits.
+    if (spec.type === 'uint16' || spec.type === 'int16') buf.writeUInt16BE(raw & 0xffff, 0);
+    else buf.writeUInt32BE(raw >>> 0, 0);
+  } else {
+    const raw = value / spec.scale;
+    if (spec.type === 'float32') {
+      if (Math.abs(raw) > FLOAT32_MAX)
+        throw new OutOfRangeError(`${value} is too large for float32${at} (largest ±3.4e38 after scaling).`);
+      buf.writeFloatBE(raw, 0);
+    } else {
+      if (!Number.isFinite(raw))
+        throw new OutOfRangeError(`${value} ÷ scale ${spec.scale} overflows float64${at}.`);
+      buf.writeDoubleBE(raw, 0);
+    }
+  }
+  return wordsOf(buf, spec.wordOrder);
+}
+
+function encodeBool(value: unknown, at: string): boolean {
+  if (value === true || value === 1) return true;
+  if (value === false || value === 0) return false;
+  throw new InvalidInputError(`A bool value must be true, false, 1 or 0${at}; got ${JSON.stringify(value)}.`);
+}
+
+function encodeString(spec: ValueSpec, value: unknown): number[] {
+  if (typeof value !== 'string')
+    throw new InvalidInputError(`A string value must be text; got ${JSON.stringify(value)}.`);
+  if (/[^\u0020-\u007e]/.test(value))
+    throw new InvalidInputError(
+      `Only printable ASCII characters can be written as a Modbus string; got ${JSON.stringify(value)}.`,
+    );
+  if (value.length > spec.count)
+    throw new OutOfRangeError(
+      `"${value}" has ${value.length} characters; the string holds ${spec.count} (its count).`,
+    );
+  const bytes = Buffer.alloc(registersPerValue('string', spec.count) * 2);
+  bytes.write(value, 'latin1');
+  const words: number[] = [];
+  for (let i = 0; i < bytes.length; i += 2) words.push(bytes.readUInt16BE(i));
+  return words;
+}
+
+/** The payload as a list of `spec.count` values (a scalar stands for a list of one). */
+function valuesOf(spec: ValueSpec, payload: unknown): unknown[] {
+  if (spec.type === 'string') {
+    if (Array.isArray(payload)) {
+      if (payload.length !== 1)
+        throw new InvalidInputError(`A string write takes one text; got an array of ${payload.length}.`);
+      return payload;
+    }
+    return [payload];
+  }
+  const list = Array.isArray(payload) ? payload : [payload];
+  if (list.length !== spec.count)
+    throw new InvalidInputError(
+      `The node writes ${spec.count} value${spec.count === 1 ? '' : 's'}, but the payload has ${list.length}. Send ${spec.count === 1 ? 'one value' : `an array of ${spec.count}`} or change the count.`,
+    );
+  return list;
+}
+
+export interface WriteRequest {
+  fc: number;
+  start: number;
+  /** Register words (FC 06 / 16) or coil states (FC 05 / 15). */
+  values: number[] | boolean[];
+}
+
+/**
+ * Validates the payload against `spec` and returns the writes that store it, in address order,
+ * within the protocol's limits and never splitting a multi-register value. One register or coil
+ * uses the single-write function (06 / 05), more the multiple-write one (16 / 15).
+ */
+export function planWrites(spec: ValueSpec, payload: unknown): WriteRequest[] {
+  if (spec.table === 'input' || spec.table === 'discrete')
+    throw new ReadOnlyError(
+      `The ${spec.table} table is read-only in Modbus; write to holding registers or coils.`,
+    );
+  const values = valuesOf(spec, payload);
+  if (spec.table === 'coil') {
+    const bits = values.map((v, i) => encodeBool(v, spec.count > 1 ? ` (value ${i + 1})` : ''));
+    return split(spec.register, bits.length, MODBUS_LIMITS.writeCoils).map(([start, quantity]) => {
+      const chunk = bits.slice(start - spec.register, start - spec.register + quantity);
+      return {
+        fc: chunk.length === 1 ? MODBUS_FC.writeSingleCoil : MODBUS_FC.writeMultipleCoils,
+        start,
+        values: chunk,
+      };
+    });
+  }
+  let words: number[];
+  if (spec.type === 'string') words = encodeString(spec, values[0]);
+  else if (spec.type === 'bool')
+    words = values.map((v, i) => (encodeBool(v, spec.count > 1 ? ` (value ${i + 1})` : '') ? 1 : 0));
+  else words = values.flatMap((v, i) => encodeNumber(spec, v, i));
+  const unit = spec.type === 'string' ? words.length : registersPerValue(spec.type);
+  if (unit > MODBUS_LIMITS.writeRegisters)
+    throw new OutOfRangeError(
+      `A string of ${spec.count} characters needs ${unit} registers; one write carries at most ${MODBUS_LIMITS.writeRegisters} (${MODBUS_LIMITS.writeRegisters * 2} characters).`,
+    );
+  const per = MODBUS_LIMITS.writeRegisters - (MODBUS_LIMITS.writeRegisters % unit);
+  return split(spec.register, words.length, per).map(([start, quantity]) => {
+    const chunk = words.slice(start - spec.register, start - spec.register + quantity);
+    return {
+      fc: chunk.length === 1 ? MODBUS_FC.writeSingleRegister : MODBUS_FC.writeMultipleRegisters,
+      start,
+      values: chunk,
+    };
+  });
+}
