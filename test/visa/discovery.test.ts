@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { after, afterEach, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { FakeClock } from '../../src/core/clock';
+import { parseVisaResource } from '../../src/core/identity';
 import { createSimUsbBackend, SimUsbtmcDevice } from '../../src/sim/visa/usbtmc-device';
 import { PORTMAPPER, DEVICE_CORE, decodeGetPort } from '../../src/transport/vxi11-messages';
 import type { UsbBackend } from '../../src/transport/usbtmc-types';
@@ -339,6 +341,49 @@ describe('discovery: DNS-SD records to resource strings', () => {
     assert.deepEqual(m.resources, []);
     assert.equal(m.unusable, 1, 'the SRV target with "::"');
     assert.deepEqual(m.missingSrv.sort(), ['nosrv._scpi-raw._tcp.local', 'zeroport._scpi-raw._tcp.local']);
+  });
+});
+
+describe('discovery: decoders under arbitrary input', () => {
+  it('the portmapper reply decoder never throws and only yields real ports', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), fc.nat(), (bytes, xid) => {
+        const port = decodePortmapperProbeReply(Buffer.from(bytes), xid);
+        return port === undefined || (Number.isInteger(port) && port >= 1 && port <= 65535);
+      }),
+    );
+  });
+
+  it('the DNS-SD mapper never throws and lists only resource strings the parser accepts', () => {
+    const service = fc.constantFrom(
+      '_hislip._tcp.local',
+      '_vxi-11._tcp.local',
+      '_lxi._tcp.local',
+      '_scpi-raw._tcp.local',
+      'x',
+    );
+    const name = fc.oneof(
+      fc.constantFrom('i', 'h.local', 'i._hislip._tcp.local'),
+      fc.string({ maxLength: 20 }),
+    );
+    const record = fc.oneof(
+      fc.record({ name: service, type: fc.constant('PTR'), data: name }),
+      fc.record({
+        name,
+        type: fc.constant('SRV'),
+        data: fc.oneof(fc.record({ port: fc.integer({ min: -5, max: 70000 }), target: name }), fc.anything()),
+      }),
+      fc.record({ name, type: fc.constant('A'), data: fc.oneof(fc.ipV4(), fc.string()) }),
+      fc.record({ name, type: fc.constant('TXT'), data: fc.anything() }),
+      fc.record({ name: fc.anything(), type: fc.string(), data: fc.anything() }),
+    );
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 12 }), (records) => {
+        const m = resourcesFromDnssd(records as DnsRecord[]);
+        for (const r of m.resources) parseVisaResource(r.resource);
+        return true;
+      }),
+    );
   });
 });
 
