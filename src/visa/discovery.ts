@@ -18,6 +18,7 @@ import type {
   MethodReport,
   MethodRun,
 } from './discovery-types';
+import { errorText } from './discovery-types';
 import { discoverUsbtmc } from './discovery-usb';
 import { discoverVxi11 } from './discovery-vxi11';
 import type { Vxi11DiscoveryOptions } from './discovery-vxi11';
@@ -106,6 +107,15 @@ function simulatorOutcome(list: () => readonly SimulatorListing[]): MethodOutcom
   }
 }
 
+/** A method that fails in a way it did not foresee reports it instead of failing the whole search. */
+async function safely(method: DiscoveryMethod, body: () => Promise<MethodOutcome>): Promise<MethodOutcome> {
+  try {
+    return await body();
+  } catch (err) {
+    return { report: { method, searched: false, reason: errorText(err), ignored: 0 }, resources: [] };
+  }
+}
+
 /** Runs the requested methods side by side and returns when the time is up (or all are done). */
 export async function discoverVisaResources(options: DiscoveryOptions = {}): Promise<DiscoveryResult> {
   const clock = options.clock ?? systemClock;
@@ -125,9 +135,9 @@ export async function discoverVisaResources(options: DiscoveryOptions = {}): Pro
     },
   };
   const pending: Promise<MethodOutcome>[] = [];
-  if (options.usb) pending.push(discoverUsbtmc(options.usb, run));
-  if (options.vxi11) pending.push(discoverVxi11({ ...options.vxi11, clock }, run));
-  if (options.mdns) pending.push(discoverMdns({ ...options.mdns, clock }, run));
+  if (options.usb) pending.push(safely('usb', () => discoverUsbtmc(options.usb!, run)));
+  if (options.vxi11) pending.push(safely('vxi11', () => discoverVxi11({ ...options.vxi11!, clock }, run)));
+  if (options.mdns) pending.push(safely('mdns', () => discoverMdns({ ...options.mdns!, clock }, run)));
   if (options.simulators) pending.push(Promise.resolve(simulatorOutcome(options.simulators)));
   const outcomes = await Promise.all(pending);
   clock.clearTimeout(timer);
