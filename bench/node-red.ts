@@ -125,7 +125,7 @@ export const nodeRedScenario: Scenario = {
         },
         async () => {
           const [r] = await w1.controller().readMany(items);
-          if (r instanceof Error) throw r;
+          if (!r!.ok) throw r!.error;
         },
       );
       const w = result(

@@ -1,7 +1,7 @@
 /**
  * Scenario 2 — the real serial path. A socat PTY pair; `labbench-sim watlow --serial B` in a child
  * process on one end; on the other end, alternately:
- *  - the whole client stack (registry lease → WatlowController → WatlowLine → serialport) reading
+ *  - the whole client stack (registry lease → WatlowController → FramedLine → serialport) reading
  *    processValue, Std Bus and Modbus, inter-frame gap 0 (software cost only; the library's default
  *    gap, 2 ms Std Bus / 1.75 ms Modbus at 38400 baud, is reported in the details);
  *  - a bare `serialport` request/reply loop sending the same request bytes and waiting for the

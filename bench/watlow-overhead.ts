@@ -1,6 +1,6 @@
 /**
  * Scenario 1 — transaction overhead. One Std Bus read and one Modbus read of processValue through
- * the whole client stack (registry lease → WatlowController → WatlowLine → sim link → simulated
+ * the whole client stack (registry lease → WatlowController → FramedLine → sim link → simulated
  * bus → back), on the in-process simulator without pacing, one at a time. The inter-frame gap is
  * set to 0 so the figure is software overhead only (the default gap — 2 ms Std Bus, 1.75 ms Modbus
  * at 38400 baud — is a deliberate protocol silence; its figure is in the details).

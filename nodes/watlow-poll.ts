@@ -6,7 +6,7 @@
  * Catch once per poll as E_POLL_FAILED (with `failures`), or inline as samples with `error`.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { NotFoundError, type LabbenchError, toLabbenchError } from '../src/core/errors';
+import { NotFoundError, type ErrorCode, type LabbenchError, toLabbenchError } from '../src/core/errors';
 import { pollError, pollTargets, type PollSample, type PollTarget, WatlowPollError } from '../src/watlow';
 import { parsePeriod } from './shared/config';
 import type { Send } from './shared/errors';
@@ -134,7 +134,7 @@ export = function (RED: NodeAPI): void {
      * One text per failure condition, the same on every tick: the short reason shared by all
      * failed reads (`timeout`, `not found`), or `poll failed` when they differ.
      */
-    function failureText(codes: readonly string[]): string {
+    function failureText(codes: readonly ErrorCode[]): string {
       const first = codes[0];
       return first !== undefined && codes.every((c) => c === first)
         ? reasonFor(t, first)

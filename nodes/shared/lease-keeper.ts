@@ -132,7 +132,7 @@ export class LeaseKeeper<H extends Closeable> {
       this.inGrace = false;
       const lease = this.options.acquire();
       this.lease = lease;
-      this.unsubscribe = lease.resource.onState((state, err) => this.broadcast(state, err));
+      this.unsubscribe = lease.onState((state, err) => this.broadcast(state, err));
     }
     return this.lease;
   }

@@ -4,6 +4,7 @@
  * short reason. The words come from the message catalogues (see i18n.ts).
  */
 import type { NodeStatus } from 'node-red';
+import type { ErrorCode } from '../../src/core/errors';
 import type { Translate } from './i18n';
 
 export function idle(t: Translate): NodeStatus {
@@ -32,7 +33,7 @@ export function problem(reason: string): NodeStatus {
 }
 
 /** The error codes with a short reason of their own in the catalogue (`common.reason.<code>`). */
-const CODES_WITH_REASON = new Set([
+const CODES_WITH_REASON = new Set<ErrorCode>([
   'E_INVALID_INPUT',
   'E_OUT_OF_RANGE',
   'E_READ_ONLY',
@@ -53,7 +54,7 @@ const CODES_WITH_REASON = new Set([
 ]);
 
 /** The short reason shown on a red ring for an error code. */
-export function reasonFor(t: Translate, code: string | undefined): string {
+export function reasonFor(t: Translate, code: ErrorCode | undefined): string {
   return t(code && CODES_WITH_REASON.has(code) ? `common.reason.${code}` : 'common.reason.other');
 }
 

@@ -99,6 +99,44 @@ export function isLabbenchError(err: unknown): err is LabbenchError {
   return err instanceof LabbenchError;
 }
 
+/** Checks an error by its stable code (never by class: codes are the contract). */
+export function hasErrorCode<C extends ErrorCode>(err: unknown, code: C): err is LabbenchError & { code: C } {
+  return err instanceof LabbenchError && err.code === code;
+}
+
+/** The class bound to each code: the one way to build an error whose code is only known at run time. */
+const CLASS_OF_CODE: Record<
+  Exclude<ErrorCode, 'E_POLL_FAILED'>,
+  new (message: string, options?: LabbenchErrorOptions) => LabbenchError
+> = {
+  E_INVALID_INPUT: InvalidInputError,
+  E_OUT_OF_RANGE: OutOfRangeError,
+  E_READ_ONLY: ReadOnlyError,
+  E_VERIFY: VerifyError,
+  E_TIMEOUT: TimeoutError,
+  E_BUSY: BusyError,
+  E_NOT_FOUND: NotFoundError,
+  E_DISCONNECTED: DisconnectedError,
+  E_QUEUE_FULL: QueueFullError,
+  E_PROTOCOL_CONFLICT: ProtocolConflictError,
+  E_SETTINGS_CONFLICT: SettingsConflictError,
+  E_ROLE_CONFLICT: RoleConflictError,
+  E_DEVICE_ERROR: DeviceError,
+  E_PROTOCOL: ProtocolError,
+  E_UNSUPPORTED: UnsupportedError,
+  E_CLOSED: ClosedError,
+};
+
+/**
+ * The same failure with a new message (more context): same code and class, same resource,
+ * device code and cause. A poll failure keeps its item failures.
+ */
+export function rephrase(err: LabbenchError, message: string, resource?: string): LabbenchError {
+  const options = { resource: err.resource ?? resource, deviceCode: err.deviceCode, cause: err.cause };
+  if (err instanceof PollFailedError) return new PollFailedError(message, err.failures, options);
+  return new CLASS_OF_CODE[err.code as Exclude<ErrorCode, 'E_POLL_FAILED'>](message, options);
+}
+
 /** OS / driver error codes that mean "the device went away" (SPEC §3 rule 8). */
 const GONE_CODES = new Set([
   'ENODEV',
@@ -136,8 +174,7 @@ function errorMessageOf(err: unknown): string {
 
 /** True when `err` says the handle is dead and must be replaced (not merely slow). */
 export function isDeviceGone(err: unknown): boolean {
-  if (err instanceof DisconnectedError) return true;
-  if (err instanceof LabbenchError) return false;
+  if (err instanceof LabbenchError) return err.code === 'E_DISCONNECTED';
   const code = errorCodeOf(err);
   if (code !== undefined && GONE_CODES.has(code)) return true;
   return GONE_PATTERN.test(errorMessageOf(err));
@@ -145,8 +182,7 @@ export function isDeviceGone(err: unknown): boolean {
 
 /** True when `err` says another holder has the device (retry the open later). */
 export function isBusy(err: unknown): boolean {
-  if (err instanceof BusyError) return true;
-  if (err instanceof LabbenchError) return false;
+  if (err instanceof LabbenchError) return err.code === 'E_BUSY';
   const code = errorCodeOf(err);
   if (code === 'EBUSY' || code === 'EAGAIN' || code === 'LIBUSB_ERROR_BUSY') return true;
   return BUSY_PATTERN.test(errorMessageOf(err));
@@ -191,5 +227,5 @@ export function toLabbenchError(
       options,
     );
   }
-  return new LabbenchError('E_PROTOCOL', `${what}: ${detail}`, options);
+  return new ProtocolError(`${what}: ${detail}`, options);
 }

@@ -17,7 +17,7 @@ import type { RoleHolder } from '../core/roles';
 import type { ScpiSession } from '../visa/session';
 import { readBatteryOutput, readBatteryPresent, readBatteryState, runBatterySteps } from './battery';
 import type { KeithleyRole } from './driver';
-import { DRIVER_CACHE_NAME, Keithley2281S, ROLE_EXPLANATION, isWrongFunctionError } from './driver';
+import { DRIVER_CACHE_KEY, Keithley2281S, ROLE_EXPLANATION, isWrongFunctionError } from './driver';
 import { InstrumentIo } from './io';
 import {
   batteryPlanNeedsPresent,
@@ -57,7 +57,7 @@ export class Keithley2281SClient {
 
   /** The cached driver object, if one is cached now (introspection; `clear` drops it). */
   get driver(): Keithley2281S | undefined {
-    return this.lease.resource.cache.peek<Keithley2281S>(DRIVER_CACHE_NAME);
+    return this.lease.cache.peek(DRIVER_CACHE_KEY);
   }
 
   /**
@@ -106,11 +106,11 @@ export class Keithley2281SClient {
    * stops it. Throws E_ROLE_CONFLICT, naming the other monitor, while the other role is monitored.
    */
   startMonitor(role: KeithleyRole, holder: RoleHolder): () => void {
-    return this.lease.resource.roles.startMonitor(role, holder, ROLE_EXPLANATION);
+    return this.lease.roles.startMonitor(role, holder, ROLE_EXPLANATION);
   }
 
   private checkRole(role: KeithleyRole): void {
-    this.lease.resource.roles.check(role, this.requester, ROLE_EXPLANATION);
+    this.lease.roles.check(role, this.requester, ROLE_EXPLANATION);
   }
 
   private async transaction<T>(
@@ -124,7 +124,7 @@ export class Keithley2281SClient {
       async (session, signal) => {
         this.checkRole(role);
         const io = new InstrumentIo(session, signal);
-        const driver = Keithley2281S.of(this.lease.resource);
+        const driver = Keithley2281S.of(this.lease);
         driver.bind(session);
         const attempt = async (): Promise<T> => {
           await driver.ensureFunction(io, role, { maySwitch: !monitor, requester: this.requester });

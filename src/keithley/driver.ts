@@ -6,7 +6,8 @@
  * replacement, `clearAll`) is noticed by `bind` and forgets the entry function the same way.
  */
 import { LabbenchError, ProtocolError, RoleConflictError, UnsupportedError } from '../core/errors';
-import type { SharedResource } from '../core/registry';
+import { cacheKey } from '../core/driver-cache';
+import type { Lease } from '../core/registry';
 import type { ScpiSession } from '../visa/session';
 import { BATTERY, ENTRY_FUNCTION_QUERY, ENTRY_FUNCTION_SET, IDENTIFY, SUPPLY } from './commands';
 import type { InstrumentIo } from './io';
@@ -16,6 +17,8 @@ import { parseEntryFunction, parseIdentity } from './replies';
 export type KeithleyRole = 'supply' | 'battery';
 
 export const DRIVER_CACHE_NAME = 'keithley-2281s';
+/** Where the driver lives in the resource's driver cache. */
+export const DRIVER_CACHE_KEY = cacheKey<Keithley2281S>(DRIVER_CACHE_NAME);
 
 /** The entry function each role needs. */
 export const FUNCTION_OF_ROLE: Readonly<Record<KeithleyRole, Exclude<EntryFunction, 'test'>>> = {
@@ -38,9 +41,9 @@ export class Keithley2281S {
   private identity: Identity | undefined;
   private entryFunction: EntryFunction | undefined;
 
-  /** The cached driver of the instrument behind `resource`, built on first use. */
-  static of(resource: SharedResource<ScpiSession>): Keithley2281S {
-    return resource.cache.get(DRIVER_CACHE_NAME, () => new Keithley2281S());
+  /** The cached driver of the instrument behind `lease`, built on first use. */
+  static of(lease: Lease<ScpiSession>): Keithley2281S {
+    return lease.cache.get(DRIVER_CACHE_KEY, () => new Keithley2281S());
   }
 
   /** The entry function as last read or set; undefined until read (after a clear or reconnect). */

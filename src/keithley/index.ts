@@ -6,6 +6,7 @@
 export { Keithley2281SClient } from './client';
 export type { KeithleyClientOptions, ReadOptions } from './client';
 export {
+  DRIVER_CACHE_KEY,
   DRIVER_CACHE_NAME,
   FUNCTION_OF_ROLE,
   Keithley2281S,

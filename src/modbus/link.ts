@@ -11,6 +11,14 @@ export interface ModbusTransactOptions {
   timeoutMs?: number;
   /** Aborts the exchange (the registry's per-transaction signal). */
   signal?: AbortSignal;
+  /**
+   * For messages, when the caller knows better than the link: what the request does ("read
+   * setPoint (7001) instance 1"), where it goes ('Watlow "oven" (Modbus address 1 on COM3)') and
+   * what to check when nothing answers. A link has its own defaults for each.
+   */
+  what?: string;
+  where?: string;
+  silentHint?: string;
 }
 
 export interface ModbusLink {

@@ -4,7 +4,8 @@
  * from the server or a dropped connection. The transport (hislip.ts) builds the protocol on two.
  */
 import type * as net from 'net';
-import { BusyError, DisconnectedError, LabbenchError, ProtocolError, TimeoutError } from '../core/errors';
+import type { LabbenchError } from '../core/errors';
+import { BusyError, ClosedError, DisconnectedError, ProtocolError, TimeoutError } from '../core/errors';
 import {
   FatalErrorCode,
   HislipFrameReader,
@@ -190,8 +191,6 @@ export class HislipChannel {
   async close(): Promise<void> {
     this.closing = true;
     await socketClose(this.socket);
-    this.die(
-      new LabbenchError('E_CLOSED', `The HiSLIP link to ${this.label} is closed.`, { resource: this.label }),
-    );
+    this.die(new ClosedError(`The HiSLIP link to ${this.label} is closed.`, { resource: this.label }));
   }
 }

@@ -8,7 +8,8 @@
  * when it carries the ID of our last message (or 0xffffffff), so a late answer to an earlier
  * query is skipped, not returned. Verified against pyvisa-py and our simulator only (docs/visa.md).
  */
-import { BusyError, LabbenchError, ProtocolError } from '../core/errors';
+import type { LabbenchError } from '../core/errors';
+import { BusyError, ClosedError, ProtocolError } from '../core/errors';
 import {
   ErrorCode,
   FEATURE_OVERLAPPED,
@@ -195,7 +196,7 @@ export class HislipTransport implements MessageTransport {
 
   private ensureOpen(): void {
     if (this.closed)
-      throw new LabbenchError('E_CLOSED', `The HiSLIP link to ${this.label} is closed.`, {
+      throw new ClosedError(`The HiSLIP link to ${this.label} is closed.`, {
         resource: this.label,
       });
     const dead = this.sync.dead ?? this.async.dead;

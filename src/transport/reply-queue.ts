@@ -3,7 +3,7 @@
  * Shared by the stream transports (socket, serial) and the in-process simulator link so they all
  * time out, abort and fail the same way.
  */
-import { LabbenchError, TimeoutError } from '../core/errors';
+import { ProtocolError, TimeoutError } from '../core/errors';
 
 interface Waiter {
   resolve(message: Buffer): void;
@@ -61,7 +61,7 @@ export class ReplyQueue {
     if (this.waiter) {
       // The session allows one request in flight; a second reader is a bug in the caller.
       return Promise.reject(
-        new LabbenchError('E_PROTOCOL', `Two reads at once on ${this.label}.`, { resource: this.label }),
+        new ProtocolError(`Two reads at once on ${this.label}.`, { resource: this.label }),
       );
     }
     return new Promise<Buffer>((resolve, reject) => {

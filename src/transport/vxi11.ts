@@ -13,6 +13,7 @@ import type * as net from 'net';
 import {
   BusyError,
   DisconnectedError,
+  ClosedError,
   LabbenchError,
   NotFoundError,
   ProtocolError,
@@ -211,9 +212,7 @@ class RpcChannel {
     this.closing = true;
     this.closeListeners.clear();
     await socketClose(this.socket);
-    this.kill(
-      new LabbenchError('E_CLOSED', `The VXI-11 link to ${this.label} is closed.`, { resource: this.label }),
-    );
+    this.kill(new ClosedError(`The VXI-11 link to ${this.label} is closed.`, { resource: this.label }));
   }
 }
 
@@ -367,7 +366,7 @@ export class Vxi11Transport implements MessageTransport {
 
   private async core(proc: number, args: Buffer, ioTimeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
     if (this.closed)
-      throw new LabbenchError('E_CLOSED', `The VXI-11 link to ${this.label} is closed.`, {
+      throw new ClosedError(`The VXI-11 link to ${this.label} is closed.`, {
         resource: this.label,
       });
     return this.channel.call(

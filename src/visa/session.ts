@@ -18,7 +18,7 @@
  * transaction's bytes from interleaving with it. Uncontended it costs ~2 µs a call (benchmark s5).
  */
 import { Mutex } from 'async-mutex';
-import { ClosedError, InvalidInputError, LabbenchError, TimeoutError } from '../core/errors';
+import { ClosedError, InvalidInputError, ProtocolError, TimeoutError } from '../core/errors';
 import { stripTerminator } from '../transport/line-framer';
 import {
   formatScpiCommand,
@@ -324,8 +324,7 @@ export class ScpiSession implements Closeable {
         }
         if (entry === undefined && skipped >= MAX_STALE_REPLIES + MAX_OWED) {
           this.outOfStep = true;
-          throw new LabbenchError(
-            'E_PROTOCOL',
+          throw new ProtocolError(
             `${this.label} answered ${ERROR_QUERY} with ${JSON.stringify(reply.slice(0, 60))}, which is not an error-queue entry.`,
             { resource: this.label },
           );

@@ -23,12 +23,5 @@ export function crc16Data(bytes: ArrayLike<number>): number {
   return ~crc & 0xffff;
 }
 
-/** Modbus RTU CRC-16 (reflected 0xA001, init 0xFFFF, not complemented). Sent low byte first. */
-export function crc16Modbus(bytes: ArrayLike<number>): number {
-  let crc = 0xffff;
-  for (let i = 0; i < bytes.length; i++) {
-    crc ^= bytes[i]! & 0xff;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xa001 : crc >>> 1;
-  }
-  return crc;
-}
+/** Modbus RTU CRC-16: generic Modbus, defined with the RTU framing. */
+export { crc16Modbus } from '../modbus/rtu';

@@ -15,6 +15,7 @@ export type {
   ReadRequest,
   WriteOptions,
   ControllerIdentity,
+  ReadOutcome,
 } from './controller';
 export { WatlowManager } from './manager';
 export type { AddControllerOptions, WatlowManagerOptions, PollOptions, ErrorPolicy } from './manager';
@@ -28,7 +29,7 @@ export {
   sampleTopic,
 } from './poll';
 export type { PollSample, PollItem, PollTarget } from './poll';
-export { WatlowLine, resolveLineOptions } from './line';
+export { resolveLineOptions, defaultInterFrameGapMs } from './line';
 export type { LineOptions } from './line';
 export { crc8Header, crc16Data, crc16Modbus } from './crc';
 export * as stdbus from './stdbus';

@@ -4,9 +4,9 @@
  * samples and one aggregate error. Used by the WatlowManager and by the watlow-poll node, which
  * holds its controllers through config nodes rather than a manager.
  */
-import type { LabbenchError } from '../core/errors';
+import type { ErrorCode, LabbenchError } from '../core/errors';
 import { PollFailedError, toLabbenchError } from '../core/errors';
-import type { ReadRequest, WatlowReading } from './controller';
+import type { ReadOutcome, ReadRequest, WatlowReading } from './controller-config';
 import type { WatlowProtocol } from './types';
 
 /** One value of a poll (SPEC §2.1 perPoll sample). */
@@ -20,7 +20,7 @@ export interface PollSample {
   units: string;
   timestamp: number;
   protocol: WatlowProtocol;
-  error?: { code: string; message: string; deviceCode?: number | string };
+  error?: { code: ErrorCode; message: string; deviceCode?: number | string };
 }
 
 export interface PollItem {
@@ -45,7 +45,7 @@ export interface PollTarget {
   protocol: WatlowProtocol;
   /** Canonical key of the port: targets with the same key are polled one after another. */
   portKey: string;
-  readMany(items: readonly ReadRequest[]): Promise<(WatlowReading | LabbenchError)[]>;
+  readMany(items: readonly ReadRequest[]): Promise<ReadOutcome[]>;
 }
 
 /** `<controller>/<parameter>` with `/<instance>` when the instance is not 1 (SPEC §2.1 topic). */
@@ -122,9 +122,7 @@ export async function pollTargets(
           const readings = await target.readMany(requests);
           results.set(
             target,
-            readings.map((r, i) =>
-              r instanceof Error ? failedSample(target, items[i]!, toLabbenchError(r)) : sampleOf(r),
-            ),
+            readings.map((r, i) => (r.ok ? sampleOf(r.reading) : failedSample(target, items[i]!, r.error))),
           );
         } catch (err) {
           const e = toLabbenchError(err);

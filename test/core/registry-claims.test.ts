@@ -64,9 +64,9 @@ describe('protocol and settings lock', () => {
       f.spec('b', { claim: { ...STD_38400, settings: { ...STD_38400.settings } } }),
     );
     const c = f.registry.acquire(f.spec('c'));
-    assert.equal(a.resource, b.resource);
-    assert.equal(a.resource, c.resource);
-    assert.equal(a.resource.protocol, 'stdbus');
+    assert.ok(a.sharesResourceWith(b));
+    assert.ok(a.sharesResourceWith(c));
+    assert.equal(a.protocol, 'stdbus');
     await Promise.all([a.open(), b.open(), c.open()]);
     assert.equal(f.opener.opens, 1);
   });
@@ -76,7 +76,7 @@ describe('protocol and settings lock', () => {
     const a = f.registry.acquire(f.spec('a', { claim: STD_38400 }));
     await a.open();
     assert.throws(() => f.registry.acquire(f.spec('b', { claim: MODBUS })), { code: 'E_PROTOCOL_CONFLICT' });
-    assert.equal(a.resource.leaseCount, 1);
+    assert.equal(a.leaseCount, 1);
     a.release();
     await f.clock.advance(0);
     assert.deepEqual(f.events, ['open#1', 'close#1']);
@@ -88,7 +88,7 @@ describe('protocol and settings lock', () => {
     await a.open();
     a.release();
     const b = f.registry.acquire(f.spec('b', { claim: MODBUS }));
-    assert.equal(b.resource.protocol, 'modbus');
+    assert.equal(b.protocol, 'modbus');
     await b.open();
     assert.deepEqual(
       f.events,
@@ -106,7 +106,7 @@ describe('protocol and settings lock', () => {
     const b = f.registry.acquire(f.spec('b', { claim: MODBUS }));
     await b.open();
     assert.deepEqual(f.events, ['open#1', 'close#1', 'open#2']);
-    assert.equal(b.resource.protocol, 'modbus');
+    assert.equal(b.protocol, 'modbus');
   });
 
   test('with a protocol fixed by the second lease after the first (claimless) leaves, its claim rules', () => {

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { serialKey, visaKey } from '../../src/core/identity';
 import { deferred, settle } from '../support/fake-handle';
 import { fixture } from '../support/registry-fixture';
+import { cacheKey } from '../../src/core/driver-cache';
 
 let dir: string;
 let device: string;
@@ -29,9 +30,9 @@ function twoResources() {
   const visa = f.registry.acquire(f.spec('keithley', { key: visaKey(USB), label: USB }));
   let builds = 0;
   const build = (what: string) => () => ({ what, n: ++builds });
-  serial.resource.cache.get('controller:1', build('c1'));
-  serial.resource.cache.get('controller:2', build('c2'));
-  visa.resource.cache.get('identity', build('idn'));
+  serial.cache.get(cacheKey('controller:1'), build('c1'));
+  serial.cache.get(cacheKey('controller:2'), build('c2'));
+  visa.cache.get(cacheKey('identity'), build('idn'));
   return { f, serial, visa, build, builds: () => builds };
 }
 
@@ -44,14 +45,14 @@ describe('clear', () => {
     assert.equal(report.drivers, 3);
     assert.deepEqual(report.closed, []);
     assert.deepEqual(report.kept.sort(), [serialKey(device), visaKey(USB)].sort());
-    assert.equal(serial.resource.cache.size, 0);
-    assert.equal(visa.resource.cache.size, 0);
+    assert.equal(serial.cache.size, 0);
+    assert.equal(visa.cache.size, 0);
     await f.clock.advance(0);
     assert.deepEqual(f.events, ['open#1', 'open#2'], 'no handle closed');
-    assert.equal(serial.resource.state, 'open');
+    assert.equal(serial.state, 'open');
     // The next use rebuilds the driver.
     const before = builds();
-    serial.resource.cache.get('controller:1', build('c1'));
+    serial.cache.get(cacheKey('controller:1'), build('c1'));
     assert.equal(builds(), before + 1);
   });
 
@@ -60,11 +61,11 @@ describe('clear', () => {
     const bySymlink = f.registry.clear(link);
     assert.equal(bySymlink.drivers, 2);
     assert.deepEqual(bySymlink.kept, [serialKey(device)]);
-    assert.equal(visa.resource.cache.size, 1, 'the other resource is untouched');
+    assert.equal(visa.cache.size, 1, 'the other resource is untouched');
     const byOtherSpelling = f.registry.clear('usb::1510::8833::4518305::instr');
     assert.equal(byOtherSpelling.drivers, 1);
     assert.deepEqual(byOtherSpelling.kept, [visaKey(USB)]);
-    assert.equal(serial.resource.cache.size, 0);
+    assert.equal(serial.cache.size, 0);
   });
 
   test('a target nobody uses clears nothing', () => {
@@ -82,7 +83,7 @@ describe('clearAll', () => {
     assert.equal(report.drivers, 3);
     assert.deepEqual(report.closed.sort(), [serialKey(device), visaKey(USB)].sort());
     assert.deepEqual(f.events.slice(2).sort(), ['close#1', 'close#2']);
-    assert.equal(serial.resource.state, 'closed');
+    assert.equal(serial.state, 'closed');
     assert.equal(serial.released, false, 'the lease survives');
     assert.equal(await serial.transact(async (h) => h.id), 3, 'reopened on next use');
     assert.deepEqual(f.events.slice(-1), ['open#3']);
@@ -95,9 +96,9 @@ describe('clearAll', () => {
     const report = await f.registry.clearAll('usb::1510::8833::4518305::0::instr');
     assert.deepEqual(report.closed, [visaKey(USB)]);
     assert.equal(report.drivers, 1);
-    assert.equal(visa.resource.state, 'closed');
-    assert.equal(serial.resource.state, 'open');
-    assert.equal(serial.resource.cache.size, 2);
+    assert.equal(visa.state, 'closed');
+    assert.equal(serial.state, 'open');
+    assert.equal(serial.cache.size, 2);
     const viaSymlink = await f.registry.clearAll(link);
     assert.deepEqual(viaSymlink.closed, [serialKey(device)]);
   });

@@ -3,6 +3,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture, KEY } from '../support/registry-fixture';
 import { outcome } from '../support/fake-handle';
+import { cacheKey } from '../../src/core/driver-cache';
 
 describe('one handle, many leases', () => {
   test('the handle opens once for many leases and many transactions', async () => {
@@ -10,7 +11,7 @@ describe('one handle, many leases', () => {
     const leases = ['a', 'b', 'c'].map((h) => f.registry.acquire(f.spec(`node ${h}`)));
     assert.equal(f.opener.attempts, 0, 'opening is lazy: acquire does not open');
     assert.ok(
-      leases.every((l) => l.resource === leases[0].resource),
+      leases.every((l) => l.sharesResourceWith(leases[0])),
       'one SharedResource for the key',
     );
     // Concurrent first uses from all leases: still one open.
@@ -21,8 +22,8 @@ describe('one handle, many leases', () => {
     assert.deepEqual(results.slice(0, 3), ['0:1', '1:1', '2:1']);
     assert.equal(f.opener.attempts, 1);
     assert.deepEqual(f.events, ['open#1']);
-    assert.equal(leases[0].resource.leaseCount, 3);
-    assert.equal(leases[0].resource.state, 'open');
+    assert.equal(leases[0].leaseCount, 3);
+    assert.equal(leases[0].state, 'open');
   });
 
   test('the handle closes when the last lease goes, not before', async () => {
@@ -34,7 +35,7 @@ describe('one handle, many leases', () => {
     b.release(); // idempotent: must not count twice
     await f.clock.advance(0);
     assert.deepEqual(f.events, ['open#1'], 'still one lease left');
-    assert.equal(f.registry.get(KEY), a.resource);
+    assert.ok(a.isOn(f.registry.get(KEY)!));
     c.release();
     await f.clock.advance(0);
     assert.deepEqual(f.events, ['open#1', 'close#1']);
@@ -60,7 +61,7 @@ describe('one handle, many leases', () => {
     const f = fixture();
     const a = f.registry.acquire(f.spec('a'));
     const states: string[] = [];
-    a.resource.onState((s) => states.push(s));
+    a.onState((s) => states.push(s));
     await a.open();
     a.release({ immediate: true });
     await f.clock.advance(0);
@@ -70,7 +71,7 @@ describe('one handle, many leases', () => {
   test('a throwing state listener does not break the resource', async () => {
     const f = fixture();
     const a = f.registry.acquire(f.spec('a'));
-    a.resource.onState(() => {
+    a.onState(() => {
       throw new Error('listener bug');
     });
     assert.equal(await a.transact(async (h) => h.id), 1);
@@ -87,7 +88,7 @@ describe('grace period (rule 2: a redeploy must not close and reopen the port)',
     await f.clock.advance(1999);
     assert.deepEqual(f.events, ['open#1'], 'not closed inside the grace period');
     const renewed = f.registry.acquire(f.spec('watlow "Oven 1"'));
-    assert.equal(renewed.resource, old.resource, 'the same resource is taken over');
+    assert.ok(renewed.sharesResourceWith(old), 'the same resource is taken over');
     await f.clock.advance(10_000);
     assert.equal(await renewed.transact(async (h) => h.id), 1, 'same handle');
     assert.deepEqual(f.events, ['open#1'], 'never closed, never reopened');
@@ -162,5 +163,30 @@ describe('grace period (rule 2: a redeploy must not close and reopen the port)',
     await f.clock.advance(0);
     await opened.done;
     assert.deepEqual(f.events, ['open#1', 'close#1'], 'the handle opened after release is not leaked');
+  });
+});
+
+describe('a released lease', () => {
+  test('refuses every use with E_CLOSED: transactions, open, driver cache, roles', async () => {
+    const f = fixture();
+    const kept = f.registry.acquire(f.spec('kept'));
+    const gone = f.registry.acquire(f.spec('gone'));
+    const key = cacheKey<{ n: number }>('driver');
+    gone.cache.get(key, () => ({ n: 1 }));
+    gone.release();
+    await assert.rejects(
+      gone.transact(async () => 'sent'),
+      { code: 'E_CLOSED' },
+    );
+    await assert.rejects(gone.open(), { code: 'E_CLOSED' });
+    assert.throws(() => gone.cache.get(key, () => ({ n: 2 })), { code: 'E_CLOSED' });
+    assert.throws(() => gone.cache.peek(key), { code: 'E_CLOSED' });
+    assert.throws(() => gone.roles.check('supply', 'gone'), { code: 'E_CLOSED' });
+    assert.throws(() => gone.roles.startMonitor('supply', { id: 'x', name: 'gone' }), { code: 'E_CLOSED' });
+    assert.deepEqual(f.events, [], 'nothing was opened for the released lease');
+    // The resource itself is untouched: the other lease still sees the cached driver and works.
+    assert.deepEqual(kept.cache.peek(key), { n: 1 });
+    assert.equal(await kept.transact(async (h) => h.id), 1);
+    assert.equal(gone.state, 'open', 'observing stays allowed');
   });
 });

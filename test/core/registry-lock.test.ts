@@ -78,7 +78,7 @@ describe('FIFO lock', () => {
       (refused.error as Error).message,
       /2 requests are already waiting.*read 4001 from address 1/,
     );
-    assert.equal(lease.resource.queueLength, 2);
+    assert.equal(lease.queueLength, 2);
     gate.resolve();
     await Promise.all([inFlight, ...queued]);
     assert.deepEqual(ran, [1, 2, 3], 'the refused one never ran');

@@ -31,7 +31,7 @@ describe('open with retry on busy', () => {
     assert.equal(err.name, 'BusyError');
     assert.match(err.message, /\/dev\/ttyFAKE0 is busy/);
     assert.match(err.message, /Tried 5 times/);
-    assert.equal(lease.resource.state, 'closed');
+    assert.equal(lease.state, 'closed');
     // No sixth attempt creeps in later.
     await f.clock.advance(60_000);
     assert.equal(f.opener.attempts, 5);

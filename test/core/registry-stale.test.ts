@@ -22,7 +22,7 @@ describe('stale handle replacement during a transaction', () => {
       assert.equal(value, 'answer');
       assert.deepEqual(calls, [1, 2], 'run once on the old handle, once on the new');
       assert.deepEqual(f.events, ['open#1', 'tx0 on #1', 'tx1 on #1', 'close#1', 'open#2', 'tx1 on #2']);
-      assert.equal(lease.resource.state, 'open');
+      assert.equal(lease.state, 'open');
     });
   }
 
@@ -48,7 +48,7 @@ describe('stale handle replacement during a transaction', () => {
       ['open#1', 'close#1', 'open#2', 'close#2'],
       'the dead new handle is dropped too',
     );
-    assert.equal(lease.resource.state, 'closed');
+    assert.equal(lease.state, 'closed');
     assert.equal(await lease.transact(async (h) => h.id), 3, 'next use opens a fresh handle');
   });
 
@@ -107,7 +107,7 @@ describe('a handle that dies between transactions', () => {
     const f = fixture();
     const lease = f.registry.acquire(f.spec('a'));
     const states: [string, string | undefined][] = [];
-    lease.resource.onState((s, err) => states.push([s, err?.code]));
+    lease.onState((s, err) => states.push([s, err?.code]));
     await lease.open();
     const first = f.opener.handles[0];
     first.die(osError('EIO', 'read EIO'));
@@ -132,7 +132,7 @@ describe('a handle that dies between transactions', () => {
     const f = fixture();
     const lease = f.registry.acquire(f.spec('a'));
     const codes: (string | undefined)[] = [];
-    lease.resource.onState((s, err) => {
+    lease.onState((s, err) => {
       if (s === 'closed') codes.push(err?.code);
     });
     await lease.open();

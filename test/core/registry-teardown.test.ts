@@ -117,7 +117,7 @@ describe('closeAll', () => {
     const f = fixture();
     const a = f.registry.acquire(f.spec('a'));
     let calls = 0;
-    a.resource.onState(() => calls++);
+    a.onState(() => calls++);
     await a.open();
     await f.registry.closeAll();
     const before = calls;

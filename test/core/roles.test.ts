@@ -74,8 +74,8 @@ describe('role guard', () => {
     const f = fixture();
     const supply = f.registry.acquire(f.spec('supply node'));
     const battery = f.registry.acquire(f.spec('battery node'));
-    assert.equal(supply.resource.roles, battery.resource.roles);
-    supply.resource.roles.startMonitor('supply', SUPPLY_MON);
-    assert.throws(() => battery.resource.roles.check('battery', 'battery node'), { code: 'E_ROLE_CONFLICT' });
+    assert.ok(supply.sharesResourceWith(battery));
+    supply.roles.startMonitor('supply', SUPPLY_MON);
+    assert.throws(() => battery.roles.check('battery', 'battery node'), { code: 'E_ROLE_CONFLICT' });
   });
 });

@@ -40,7 +40,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
         return openSerialStream(pair.a, DEFAULT_SERIAL_SETTINGS);
       },
     });
-    lease.resource.onState((s, err) => states.push(err ? `${s}:${err.code}` : s));
+    lease.onState((s, err) => states.push(err ? `${s}:${err.code}` : s));
     const ask = (text: string): Promise<string> =>
       lease.transact((s, sig) => roundTrip(s, Buffer.from(text), sig).then(String), { timeoutMs: 2000 });
 
@@ -76,7 +76,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     echo = await startEcho(pair.b);
     assert.equal(await ask('after replug'), 'after replug');
     assert.equal(await ask('and again'), 'and again');
-    assert.equal(lease.resource.state, 'open');
+    assert.equal(lease.state, 'open');
     t.diagnostic(`opened: ${opens.join(', ')}`);
     assert.equal(opens[0], firstDevice);
     assert.equal(opens[opens.length - 1], pair.targets()[0]);

@@ -49,7 +49,7 @@ export function bench(
     acquireVisaSession(registry, text, holder, visa);
   const lease = acquire(resource);
   const states: ResourceState[] = [];
-  lease.resource.onState((state) => states.push(state));
+  lease.onState((state) => states.push(state));
   const sim = getSimulated2281S(serial);
   return {
     registry,

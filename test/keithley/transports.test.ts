@@ -21,7 +21,7 @@ describe('raw TCP socket', () => {
     const b = bench({ serial, resource: `TCPIP0::127.0.0.1::${server.port}::SOCKET` });
     try {
       const other = b.acquire(`tcpip::127.0.0.1::${server.port}::socket`);
-      assert.equal(other.resource, b.lease.resource);
+      assert.ok(other.sharesResourceWith(b.lease));
       await b.client('supply').applySupply({ voltage: 2 });
       await b.client('battery', other).applyBattery({ soc: 60 });
       await b.client('supply', other).readSupplyState();
@@ -100,7 +100,7 @@ describe('USBTMC (simulated USB device)', () => {
       const state = await pending;
       assert.equal(state.instrument.serial, serial.toUpperCase());
       assert.deepEqual(retryDelays(), [200, 500]);
-      assert.equal(lease.resource.state, 'open');
+      assert.equal(lease.state, 'open');
     } finally {
       await registry.closeAll();
     }
@@ -140,7 +140,7 @@ describe('USBTMC (simulated USB device)', () => {
     const b = bench({ serial, resource: `USB0::0x05E6::0x2281::${serial}::INSTR`, visa: { usb } });
     try {
       const other = b.acquire(`usb::1510::8833::${serial.toLowerCase()}::instr`);
-      assert.equal(other.resource, b.lease.resource);
+      assert.ok(other.sharesResourceWith(b.lease));
       await b.client('supply').applySupply({ voltage: 3 });
       await b.client('battery', other).applyBattery({ soc: 30 });
       assert.equal(b.opens(), 1);

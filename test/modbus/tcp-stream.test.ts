@@ -231,9 +231,9 @@ describe('tcp:// device server on loopback', () => {
 
     // Dropped between transactions: the registry notices the close, the next use reopens.
     const states: string[] = [];
-    lease.resource.onState((s, err) => states.push(err ? `${s}:${err.code}` : s));
+    lease.onState((s, err) => states.push(err ? `${s}:${err.code}` : s));
     server.dropConnections();
-    while (lease.resource.state === 'open') await new Promise((r) => setImmediate(r));
+    while (lease.state === 'open') await new Promise((r) => setImmediate(r));
     assert.equal(await read(), VOLTAGE_FRAME);
     assert.deepEqual(events, ['open#1', 'close#1', 'open#2', 'close#2', 'open#3']);
     assert.ok(states.includes('closed:E_DISCONNECTED'), states.join(' '));

@@ -94,7 +94,7 @@ describe('acquireVisaSession', () => {
     });
     assert.equal(await lease.transact((s) => s.query('*IDN?')), IDN);
     const states: string[] = [];
-    const off = lease.resource.onState((state) => states.push(state));
+    const off = lease.onState((state) => states.push(state));
     server.dropConnections();
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.ok(states.includes('closed'), `the registry saw the reset (states: ${states.join(',')})`);

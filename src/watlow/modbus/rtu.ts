@@ -1,11 +1,14 @@
 /**
- * Modbus RTU frames for the three function codes an EZ-ZONE PM uses (spec §3.1):
+ * Modbus RTU frames for the three function codes an EZ-ZONE PM uses:
  * 03 Read Holding Registers, 06 Write Single Register, 10 Write Multiple Registers,
- * and exception replies (function | 0x80, one code byte). CRC-16/Modbus, low byte first.
+ * and exception replies (function | 0x80, one code byte), as whole RTU frames: the simulator's
+ * side and the tests' vectors. The client speaks through the generic Modbus client instead.
  */
 import { ProtocolError } from '../../core/errors';
-import { crc16Modbus } from '../crc';
+import { crcMatches, withCrc } from '../../modbus/rtu';
 import { hex } from '../types';
+
+export { crcMatches, withCrc };
 
 export const FC_READ_HOLDING = 0x03;
 export const FC_WRITE_SINGLE = 0x06;
@@ -53,18 +56,6 @@ export type ModbusResponse =
       readonly count: number;
     }
   | { readonly kind: 'exception'; readonly slave: number; readonly fc: number; readonly code: number };
-
-/** Appends the CRC (low byte first). */
-export function withCrc(body: Uint8Array): Buffer {
-  const crc = crc16Modbus(body);
-  return Buffer.concat([body, Buffer.from([crc & 0xff, crc >>> 8])]);
-}
-
-export function crcMatches(frame: Uint8Array): boolean {
-  if (frame.length < 4) return false;
-  const crc = crc16Modbus(frame.subarray(0, frame.length - 2));
-  return frame[frame.length - 2] === (crc & 0xff) && frame[frame.length - 1] === crc >>> 8;
-}
 
 function checkRegister(value: number, what: string): void {
   if (!Number.isInteger(value) || value < 0 || value > 0xffff)

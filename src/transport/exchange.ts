@@ -1,10 +1,10 @@
 /**
  * One request/reply attempt on a byte stream, protocol-agnostic: subscribe, send, feed received
  * chunks to the reply reader until it yields the reply, or until the line shows the reply is lost.
- * Retries, messages and error classes belong to the callers (stdbus-client, modbus-client).
+ * Retries, messages and error classes belong to the caller (FramedLine).
  */
 import type { Clock } from '../core/clock';
-import type { ByteStream } from '../transport/types';
+import type { ByteStream } from './types';
 
 /** What the protocol-specific readers (StdBusReplyReader, ModbusReplyReader) offer. */
 export interface ReplyReader<R> {

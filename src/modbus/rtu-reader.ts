@@ -1,0 +1,112 @@
+/**
+ * Response matching for one Modbus RTU exchange. RTU has no preamble and no length field, so the
+ * reader frames by what the request implies: a response starts with our unit address and our
+ * function code (or its exception form), and its length follows from the function (and, for
+ * reads, from the byte count, which must be the one the request implies). Anything else is
+ * skipped one byte at a time, and a candidate whose CRC fails is skipped the same way, so noise
+ * and corrupt frames never shift the bus out of step.
+ *
+ * Our own request echoed by an adapter is recognised byte for byte and skipped. The exception is
+ * a single write (functions 05 and 06), whose correct response IS a copy of the request: there
+ * the first copy is taken as the response (indistinguishable either way) and a possible second
+ * copy is stale input that the line discards before its next request.
+ */
+import type { ReplyReader } from '../transport/exchange';
+import {
+  crcMatches,
+  expectedResponseByteCount,
+  expectedResponseLength,
+  pduOfRtuFrame,
+  responseCopiesRequest,
+} from './rtu';
+
+const hexOf = (bytes: Uint8Array): string =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, '0').toUpperCase()).join(' ');
+
+export interface RtuReaderStats {
+  echoes: number;
+  stale: number;
+  corrupt: number;
+  garbageBytes: number;
+}
+
+/** Yields the response PDU (function code onwards, without unit and CRC). */
+export class RtuResponseReader implements ReplyReader<Uint8Array> {
+  readonly stats: RtuReaderStats = { echoes: 0, stale: 0, corrupt: 0, garbageBytes: 0 };
+  lastDefect: string | undefined;
+  /** A frame that looked like our response (unit, function, length) failed its CRC. */
+  replyCorrupted = false;
+  private buffer: Buffer = Buffer.alloc(0);
+  private readonly byteCount: number | undefined;
+  private readonly skipEchoes: boolean;
+
+  constructor(
+    private readonly unit: number,
+    private readonly requestPdu: Uint8Array,
+    private readonly requestFrame: Uint8Array,
+  ) {
+    this.byteCount = expectedResponseByteCount(requestPdu);
+    this.skipEchoes = !responseCopiesRequest(requestPdu);
+  }
+
+  push(chunk: Uint8Array): Uint8Array | undefined {
+    this.buffer = this.buffer.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.buffer, chunk]);
+    for (;;) {
+      const buf = this.buffer;
+      if (buf.length === 0) return undefined;
+      if (this.skipEchoes && this.isEchoPrefix(buf)) {
+        if (buf.length < this.requestFrame.length) return undefined; // maybe our echo: wait for the rest
+        this.stats.echoes++;
+        this.buffer = buf.subarray(this.requestFrame.length);
+        continue;
+      }
+      if (buf[0] !== this.unit) {
+        this.skip(1);
+        continue;
+      }
+      if (buf.length < 2) return undefined;
+      const length = expectedResponseLength(this.requestPdu, buf);
+      if (length === undefined || !this.plausibleByteCount(buf)) {
+        this.skip(1);
+        continue;
+      }
+      if (length < 0 || buf.length < length) return undefined;
+      const frame = buf.subarray(0, length);
+      if (!crcMatches(frame)) {
+        this.stats.corrupt++;
+        this.replyCorrupted = true;
+        this.lastDefect = `bad CRC in ${hexOf(frame)}`;
+        this.buffer = buf.subarray(1);
+        continue;
+      }
+      this.buffer = buf.subarray(length);
+      const pdu = pduOfRtuFrame(frame);
+      if (this.answersRequest(pdu)) return Uint8Array.from(pdu);
+      this.stats.stale++;
+      this.lastDefect = `response to another request (${hexOf(frame)})`;
+    }
+  }
+
+  private isEchoPrefix(buf: Buffer): boolean {
+    const n = Math.min(buf.length, this.requestFrame.length);
+    for (let i = 0; i < n; i++) if (buf[i] !== this.requestFrame[i]) return false;
+    return true;
+  }
+
+  private plausibleByteCount(buf: Buffer): boolean {
+    if (this.byteCount === undefined || buf[1] !== this.requestPdu[0] || buf.length < 3) return true;
+    return buf[2] === this.byteCount;
+  }
+
+  /** Exceptions and reads are matched by their framing; a write must echo address and value/quantity. */
+  private answersRequest(pdu: Uint8Array): boolean {
+    if (pdu[0] !== this.requestPdu[0] || this.byteCount !== undefined) return true;
+    for (let i = 1; i < 5; i++) if (pdu[i] !== this.requestPdu[i]) return false;
+    return true;
+  }
+
+  private skip(n: number): void {
+    this.stats.garbageBytes += n;
+    this.buffer = this.buffer.subarray(n);
+  }
+}

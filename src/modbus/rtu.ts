@@ -1,0 +1,76 @@
+/**
+ * Modbus RTU framing: an application data unit is the unit address, the PDU and a CRC-16/Modbus
+ * sent low byte first. RTU has no length field, so a receiver works out where a response ends
+ * from the request it answers (`expectedResponseLength`).
+ */
+import { EXCEPTION_BIT, FC, expectedByteCount } from './pdu';
+
+/** Modbus RTU CRC-16 (reflected 0xA001, init 0xFFFF, not complemented). Sent low byte first. */
+export function crc16Modbus(bytes: ArrayLike<number>): number {
+  let crc = 0xffff;
+  for (let i = 0; i < bytes.length; i++) {
+    crc ^= bytes[i]! & 0xff;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xa001 : crc >>> 1;
+  }
+  return crc;
+}
+
+/** Appends the CRC (low byte first). */
+export function withCrc(body: Uint8Array): Buffer {
+  const crc = crc16Modbus(body);
+  return Buffer.concat([body, Buffer.from([crc & 0xff, crc >>> 8])]);
+}
+
+export function crcMatches(frame: Uint8Array): boolean {
+  if (frame.length < 4) return false;
+  const crc = crc16Modbus(frame.subarray(0, frame.length - 2));
+  return frame[frame.length - 2] === (crc & 0xff) && frame[frame.length - 1] === crc >>> 8;
+}
+
+/** Unit 0 is broadcast (no response); 1..247 are devices; 248..255 are reserved. */
+export const MAX_UNIT = 247;
+
+/** The RTU frame carrying `pdu` to `unit`. */
+export function encodeRtuFrame(unit: number, pdu: Uint8Array): Buffer {
+  return withCrc(Buffer.concat([Buffer.from([unit]), pdu]));
+}
+
+/** The PDU inside a frame whose CRC has been checked. */
+export function pduOfRtuFrame(frame: Uint8Array): Uint8Array {
+  return frame.subarray(1, frame.length - 2);
+}
+
+/**
+ * Length of the response frame to `requestPdu` that starts with `head` (unit, function[, byte
+ * count]): undefined when the function is neither the request's nor its exception form, -1 when
+ * more bytes are needed to tell.
+ */
+export function expectedResponseLength(requestPdu: Uint8Array, head: Uint8Array): number | undefined {
+  const fc = requestPdu[0]!;
+  const got = head[1];
+  if (got === (fc | EXCEPTION_BIT)) return 5;
+  if (got !== fc) return undefined;
+  if (isRead(fc)) return head.length < 3 ? -1 : 5 + head[2]!;
+  return 8;
+}
+
+/** For reads, the byte count a response must announce; undefined for writes. */
+export function expectedResponseByteCount(requestPdu: Uint8Array): number | undefined {
+  const fc = requestPdu[0]!;
+  if (!isRead(fc)) return undefined;
+  return expectedByteCount(fc, (requestPdu[3]! << 8) | requestPdu[4]!);
+}
+
+function isRead(fc: number): boolean {
+  return (
+    fc === FC.readCoils ||
+    fc === FC.readDiscreteInputs ||
+    fc === FC.readHoldingRegisters ||
+    fc === FC.readInputRegisters
+  );
+}
+
+/** Single writes are answered by a copy of the request, so an adapter's echo looks like the reply. */
+export function responseCopiesRequest(requestPdu: Uint8Array): boolean {
+  return requestPdu[0] === FC.writeSingleCoil || requestPdu[0] === FC.writeSingleRegister;
+}
