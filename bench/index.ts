@@ -75,6 +75,11 @@ const SCENARIOS: ScenarioEntry[] = [
     title: 'memory over 500 redeploys',
     load: () => (require('./memory') as Record<string, Scenario>).redeployMemoryScenario,
   },
+  {
+    id: 's8',
+    title: 'free-form SCPI: binary blocks over TCP, 2281S state round trips',
+    load: () => (require('./scpi-blocks') as Record<string, Scenario>).scpiBlocksScenario,
+  },
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */
 

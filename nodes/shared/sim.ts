@@ -4,4 +4,5 @@
  * addresses work with nothing else installed.
  */
 import '../../src/sim/keithley';
+import '../../src/sim/dmm';
 import '../../src/sim/watlow';

@@ -7,7 +7,8 @@ import { BATTERY, queryOf } from './commands';
 import type { Keithley2281S } from './driver';
 import type { InstrumentIo } from './io';
 import type { BatteryLevelKey, BatteryPresent, BatteryStep } from './ordering';
-import { parseMethod, parseModelRecall, parseOnOff, parseTrip } from './replies';
+import { queryAll } from './compound';
+import { parseMethod, parseModelRecall, parseNumberReply, parseOnOff, parseTrip } from './replies';
 import type { TripState } from './replies';
 import type { BatteryModelRef, ProtectionClear } from './settings';
 import type { BatteryState } from './state';
@@ -120,23 +121,43 @@ export async function runBatterySteps(
   }
 }
 
-/** The SPEC §2.4 state, read in one transaction. */
+/** Everything a state read asks, sent as one compound query where the instrument takes it. */
+const STATE_QUERIES = [
+  BATTERY.terminalVoltage,
+  BATTERY.current,
+  queryOf(BATTERY.levels.soc),
+  queryOf(BATTERY.levels.voc),
+  BATTERY.resistance,
+  BATTERY.capacity,
+  queryOf(BATTERY.levels.capacity),
+  BATTERY.modelQuery,
+  BATTERY.methodQuery,
+  BATTERY.outputQuery,
+  queryOf(BATTERY.levels.currentLimit),
+  queryOf(BATTERY.levels.ovp),
+  queryOf(BATTERY.levels.ocp),
+  BATTERY.tripQuery,
+];
+
+/** The battery state, read in one transaction (one round trip once the identity is known). */
 export async function readBatteryState(io: InstrumentIo, driver: Keithley2281S): Promise<BatteryState> {
   const identity = await driver.readIdentity(io);
-  const terminalVoltage = await io.queryNumber(BATTERY.terminalVoltage, 'V');
-  const current = await io.queryNumber(BATTERY.current, 'A');
-  const soc = await io.queryNumber(queryOf(BATTERY.levels.soc));
-  const voc = await io.queryNumber(queryOf(BATTERY.levels.voc));
-  const esr = await io.queryNumber(BATTERY.resistance);
-  const capacity = await io.queryNumber(BATTERY.capacity);
-  const capacityLimit = await io.queryNumber(queryOf(BATTERY.levels.capacity));
-  const model = parseModelRecall(await io.query(BATTERY.modelQuery), BATTERY.modelQuery);
-  const method = parseMethod(await io.query(BATTERY.methodQuery), BATTERY.methodQuery);
-  const output = await readBatteryOutput(io);
-  const currentLimit = await io.queryNumber(queryOf(BATTERY.levels.currentLimit));
-  const ovp = await io.queryNumber(queryOf(BATTERY.levels.ovp));
-  const ocp = await io.queryNumber(queryOf(BATTERY.levels.ocp));
-  const trip = await readBatteryTrip(io);
+  const replies = await queryAll(io, driver, STATE_QUERIES);
+  const number = (i: number, unit?: string): number => parseNumberReply(replies[i], STATE_QUERIES[i], unit);
+  const terminalVoltage = number(0, 'V');
+  const current = number(1, 'A');
+  const soc = number(2);
+  const voc = number(3);
+  const esr = number(4);
+  const capacity = number(5);
+  const capacityLimit = number(6);
+  const model = parseModelRecall(replies[7], BATTERY.modelQuery);
+  const method = parseMethod(replies[8], BATTERY.methodQuery);
+  const output = parseOnOff(replies[9], BATTERY.outputQuery);
+  const currentLimit = number(10);
+  const ovp = number(11);
+  const ocp = number(12);
+  const trip = parseTrip(replies[13], BATTERY.tripQuery);
   return {
     terminalVoltage,
     current,

@@ -68,7 +68,7 @@ export class Keithley2281SClient {
   async applySupply(input: SupplySettings | Record<string, unknown>): Promise<SupplyState> {
     const settings = validateSupplySettings(input);
     return this.transaction('supply', 'apply supply settings', false, async (io, driver) => {
-      const present = supplyPlanNeedsPresent(settings) ? await readSupplyPresent(io) : undefined;
+      const present = supplyPlanNeedsPresent(settings) ? await readSupplyPresent(io, driver) : undefined;
       await runSupplySteps(io, planSupply(settings, present));
       return readSupplyState(io, driver);
     });

@@ -40,6 +40,13 @@ export class Keithley2281S {
   private boundSession: ScpiSession | undefined;
   private identity: Identity | undefined;
   private entryFunction: EntryFunction | undefined;
+  private stateEpoch = 0;
+  /**
+   * Whether state reads may be sent as one compound query (`q1;q2;…`): 'untried' until the first
+   * attempt, 'refused' (single queries from then on) once the instrument refused or answered in
+   * another shape. Per session (see `bind`).
+   */
+  compoundQueries: 'untried' | 'works' | 'refused' = 'untried';
 
   /** The cached driver of the instrument behind `lease`, built on first use. */
   static of(lease: Lease<ScpiSession>): Keithley2281S {
@@ -54,11 +61,17 @@ export class Keithley2281S {
   /**
    * Called at the start of every transaction. A session other than the last one means the link
    * was replaced (reconnect): the instrument may have been power-cycled or switched meanwhile,
-   * so everything learned is forgotten and read again.
+   * so everything learned is forgotten and read again. So does a free-form transaction on the
+   * same session (`ScpiSession.markStateUnknown`).
    */
   bind(session: ScpiSession): void {
-    if (this.boundSession === session) return;
+    if (this.boundSession === session && this.stateEpoch === session.stateEpoch) return;
+    // A free-form SCPI transaction since our last one (the session's state epoch moved) may have
+    // switched the function or loaded another instrument state: forget, read again. Whether the
+    // instrument takes compound queries is a property of the link, kept unless the link changed.
+    if (this.boundSession !== session) this.compoundQueries = 'untried';
     this.boundSession = session;
+    this.stateEpoch = session.stateEpoch;
     this.identity = undefined;
     this.entryFunction = undefined;
   }

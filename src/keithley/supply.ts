@@ -6,7 +6,14 @@ import type { Keithley2281S } from './driver';
 import { QUESTIONABLE_SUMMARY, SUPPLY, queryOf } from './commands';
 import type { InstrumentIo } from './io';
 import type { SupplyPresent, SupplyStep } from './ordering';
-import { parseConcurrentMeasurement, parseOnOff, parseQuestionableSummary, parseTrip } from './replies';
+import { queryAll } from './compound';
+import {
+  parseConcurrentMeasurement,
+  parseNumberReply,
+  parseOnOff,
+  parseQuestionableSummary,
+  parseTrip,
+} from './replies';
 import type { TripState } from './replies';
 import type { ProtectionClear } from './settings';
 import type { SupplyMode, SupplyState } from './state';
@@ -18,14 +25,21 @@ const LEVEL_NAMES = {
   ocp: 'OCP level',
 } as const;
 
+const PRESENT_QUERIES = [
+  queryOf(SUPPLY.levels.voltage),
+  queryOf(SUPPLY.levels.current),
+  queryOf(SUPPLY.levels.ovp),
+  queryOf(SUPPLY.levels.ocp),
+] as const;
+
 /** The set points and protection levels now in the instrument (what safe ordering compares to). */
-export async function readSupplyPresent(io: InstrumentIo): Promise<SupplyPresent> {
-  return {
-    voltage: await io.queryNumber(queryOf(SUPPLY.levels.voltage)),
-    current: await io.queryNumber(queryOf(SUPPLY.levels.current)),
-    ovp: await io.queryNumber(queryOf(SUPPLY.levels.ovp)),
-    ocp: await io.queryNumber(queryOf(SUPPLY.levels.ocp)),
-  };
+export async function readSupplyPresent(io: InstrumentIo, driver: Keithley2281S): Promise<SupplyPresent> {
+  return presentOf(await queryAll(io, driver, PRESENT_QUERIES));
+}
+
+function presentOf(replies: readonly string[]): SupplyPresent {
+  const [voltage, current, ovp, ocp] = PRESENT_QUERIES.map((q, i) => parseNumberReply(replies[i], q));
+  return { voltage, current, ovp, ocp };
 }
 
 export async function readSupplyTrip(io: InstrumentIo): Promise<TripState> {
@@ -64,14 +78,24 @@ export async function runSupplySteps(io: InstrumentIo, steps: readonly SupplySte
   }
 }
 
-/** The SPEC §2.3 state, read in one transaction. */
+/** Everything a state read asks, sent as one compound query where the instrument takes it. */
+const STATE_QUERIES = [
+  SUPPLY.measure,
+  ...PRESENT_QUERIES,
+  SUPPLY.outputQuery,
+  SUPPLY.tripQuery,
+  QUESTIONABLE_SUMMARY,
+];
+
+/** The supply state, read in one transaction (one round trip once the identity is known). */
 export async function readSupplyState(io: InstrumentIo, driver: Keithley2281S): Promise<SupplyState> {
   const identity = await driver.readIdentity(io);
-  const measured = parseConcurrentMeasurement(await io.query(SUPPLY.measure), SUPPLY.measure);
-  const present = await readSupplyPresent(io);
-  const output = parseOnOff(await io.query(SUPPLY.outputQuery), SUPPLY.outputQuery);
-  const trip = await readSupplyTrip(io);
-  const summary = parseQuestionableSummary(await io.query(QUESTIONABLE_SUMMARY), QUESTIONABLE_SUMMARY);
+  const replies = await queryAll(io, driver, STATE_QUERIES);
+  const measured = parseConcurrentMeasurement(replies[0], SUPPLY.measure);
+  const present = presentOf(replies.slice(1, 5));
+  const output = parseOnOff(replies[5], SUPPLY.outputQuery);
+  const trip = parseTrip(replies[6], SUPPLY.tripQuery);
+  const summary = parseQuestionableSummary(replies[7], QUESTIONABLE_SUMMARY);
   const mode: SupplyMode = !output ? 'OFF' : summary.constantCurrent ? 'CC' : 'CV';
   return {
     voltage: measured.voltage,

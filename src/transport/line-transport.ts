@@ -37,8 +37,10 @@ export class LineTransport implements MessageTransport {
     try {
       this.framer.push(chunk);
     } catch (err) {
-      // Garbage without terminators: drop it; the pending read times out and the session resyncs.
-      void err;
+      // Garbage without terminators or an oversize block header: the read waiting for that
+      // message fails with the framer's ProtocolError (the session then resyncs).
+      for (let msg = this.framer.shift(); msg; msg = this.framer.shift()) this.replies.push(msg);
+      this.replies.pushError(err as Error);
       return;
     }
     for (let msg = this.framer.shift(); msg; msg = this.framer.shift()) this.replies.push(msg);

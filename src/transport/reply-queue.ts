@@ -5,13 +5,16 @@
  */
 import { ProtocolError, TimeoutError } from '../core/errors';
 
+/** A message, or a framing error that takes the place of the message it spoiled. */
+type Entry = Buffer | Error;
+
 interface Waiter {
   resolve(message: Buffer): void;
   reject(err: unknown): void;
 }
 
 export class ReplyQueue {
-  private readonly messages: Buffer[] = [];
+  private readonly messages: Entry[] = [];
   private waiter: Waiter | undefined;
   private failure: Error | undefined;
 
@@ -26,6 +29,21 @@ export class ReplyQueue {
       waiter.resolve(message);
     } else {
       this.messages.push(message);
+    }
+  }
+
+  /**
+   * A message could not be framed (an oversize block header): the reader waiting for it gets
+   * `err` instead, once; the link stays usable.
+   */
+  pushError(err: Error): void {
+    if (this.failure) return;
+    const waiter = this.waiter;
+    if (waiter) {
+      this.waiter = undefined;
+      waiter.reject(err);
+    } else {
+      this.messages.push(err);
     }
   }
 
@@ -57,6 +75,7 @@ export class ReplyQueue {
     if (this.failure) return Promise.reject(this.failure);
     if (signal?.aborted) return Promise.reject(signal.reason);
     const ready = this.messages.shift();
+    if (ready instanceof Error) return Promise.reject(ready);
     if (ready) return Promise.resolve(ready);
     if (this.waiter) {
       // The session allows one request in flight; a second reader is a bug in the caller.

@@ -19,6 +19,7 @@ import {
   isDeviceGone,
   toLabbenchError,
 } from '../core/errors';
+import { MAX_RESPONSE_BYTES } from './block-header';
 import type { MessageTransport } from './message';
 import {
   HEADER_SIZE,
@@ -48,8 +49,8 @@ import type {
 
 /** Largest reply payload asked for per REQUEST_DEV_DEP_MSG_IN (pyvisa-py uses 20 KiB too). */
 const DEFAULT_MAX_TRANSFER = 20 * 1024;
-/** A reply larger than this is a runaway device, not a SCPI answer. */
-const MAX_MESSAGE = 16 * 1024 * 1024;
+/** A reply larger than this (the binary-block cap plus slack) is a runaway device, not a SCPI answer. */
+const MAX_MESSAGE = MAX_RESPONSE_BYTES;
 /** Control requests are short; a device that does not answer them in this time is wedged. */
 const CONTROL_TIMEOUT_MS = 1000;
 /** Extra time the native transfer gets to honour its own timeout before our guard gives up. */

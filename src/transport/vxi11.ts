@@ -20,6 +20,7 @@ import {
   TimeoutError,
   UnsupportedError,
 } from '../core/errors';
+import { MAX_RESPONSE_BYTES } from './block-header';
 import type { MessageTransport } from './message';
 import { connectTcp, socketClose, socketWrite } from './tcp';
 import {
@@ -57,7 +58,8 @@ export function vxi11PortmapperPortFromEnv(env: NodeJS.ProcessEnv = process.env)
 const RPC_MARGIN_MS = 2000;
 /** Reads ask for this much per device_read (the reply ends earlier at END). */
 const READ_REQUEST_SIZE = 1 << 20;
-const MAX_MESSAGE = 16 * 1024 * 1024;
+/** A reply larger than this (the binary-block cap plus slack) is a runaway device, not a SCPI answer. */
+const MAX_MESSAGE = MAX_RESPONSE_BYTES;
 
 let xidSeed = (Date.now() ^ (process.pid << 16)) >>> 0;
 

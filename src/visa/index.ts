@@ -22,3 +22,11 @@ export {
   createSystemMdns,
   systemDiscoveryOptions,
 } from './discovery-system';
+export * from './scpi-template';
+export * from './scpi-replies';
+export * from './scpi-program';
+export { decodeBinaryArray, decodeBlock, startsWithBlock, ELEMENT_SIZE, MAX_BLOCK_BYTES } from './blocks';
+export type { BinaryElementType, ByteOrder } from './blocks';
+export { probeBlockHeader, MAX_RESPONSE_BYTES } from '../transport/block-header';
+export type { BlockHeaderProbe } from '../transport/block-header';
+export { scpiTemplateBrowserScript } from './scpi-template-script';

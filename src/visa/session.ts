@@ -69,6 +69,7 @@ export class ScpiSession implements Closeable {
   /** Replies to abandoned requests that may still arrive on a byte stream (skipped by the drain). */
   private owed = 0;
   private closed = false;
+  private epoch = 0;
 
   constructor(
     readonly transport: MessageTransport,
@@ -82,6 +83,20 @@ export class ScpiSession implements Closeable {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /**
+   * Bumped whenever something outside a driver's knowledge may have changed the instrument's
+   * state (a free-form SCPI transaction). Drivers that cache instrument state (the 2281S entry
+   * function) remember the epoch they read it in and read it again when it moved.
+   */
+  get stateEpoch(): number {
+    return this.epoch;
+  }
+
+  /** Declares every driver's cached instrument state unknown (see `stateEpoch`). */
+  markStateUnknown(): void {
+    this.epoch++;
   }
 
   /**
@@ -114,6 +129,14 @@ export class ScpiSession implements Closeable {
 
   /** Sends a query and returns its reply without the terminator. */
   async query(command: string, options: ScpiCallOptions = {}): Promise<string> {
+    return textOf(await this.queryBytes(command, options));
+  }
+
+  /**
+   * Sends a query and returns the reply's bytes exactly as received, terminator included: what
+   * binary replies need (IEEE 488.2 blocks, decoded by src/visa/blocks.ts). Recovery as `query`.
+   */
+  async queryBytes(command: string, options: ScpiCallOptions = {}): Promise<Buffer> {
     requireProgramMessage(command, 'Query');
     if (!isScpiQuery(command)) {
       throw new InvalidInputError(
@@ -223,9 +246,13 @@ export class ScpiSession implements Closeable {
 
   /** One reply, terminator stripped. Bookkeeping on failure is the caller's. */
   private async receive(options: ScpiCallOptions): Promise<string> {
+    return textOf(await this.receiveBytes(options));
+  }
+
+  /** One reply as received. */
+  private async receiveBytes(options: ScpiCallOptions): Promise<Buffer> {
     try {
-      const reply = await this.transport.read(this.timeoutOf(options), options.signal);
-      return stripTerminator(reply.toString('latin1'));
+      return await this.transport.read(this.timeoutOf(options), options.signal);
     } catch (err) {
       if (err instanceof TimeoutError && !options.signal?.aborted) {
         throw new TimeoutError(
@@ -243,11 +270,11 @@ export class ScpiSession implements Closeable {
     this.owed = Math.min(this.owed + 1, MAX_OWED);
   }
 
-  private async ask(command: string, options: ScpiCallOptions): Promise<string> {
+  private async ask(command: string, options: ScpiCallOptions): Promise<Buffer> {
     await this.send(command, options);
-    let reply: string;
+    let reply: Buffer;
     try {
-      reply = await this.receive(options);
+      reply = await this.receiveBytes(options);
     } catch (err) {
       this.missedReply();
       throw err;
@@ -343,4 +370,9 @@ export class ScpiSession implements Closeable {
       // A logging callback must not break the session.
     }
   }
+}
+
+/** A reply's text: latin1 (bytes as they are), terminator stripped. */
+function textOf(reply: Buffer): string {
+  return stripTerminator(reply.toString('latin1'));
 }

@@ -17,7 +17,8 @@ import {
 } from '../core/errors';
 import { LineFramer } from '../transport/line-framer';
 import { ReplyQueue } from '../transport/reply-queue';
-import type { MessageTransport, ScpiDeviceModel, SimInstrumentFactory } from './types';
+import { modelReplyBytes } from './types';
+import type { MessageTransport, ScpiDeviceModel, ScpiModelReply, SimInstrumentFactory } from './types';
 
 interface Registration {
   factory: SimInstrumentFactory;
@@ -161,7 +162,7 @@ export class SimLoopbackTransport implements MessageTransport {
 
   private async run(text: string, generation: number): Promise<void> {
     if (this.closed || this.replies.failed) return;
-    let reply: string | null;
+    let reply: ScpiModelReply;
     try {
       reply = await this.model.execute(text);
     } catch (err) {
@@ -180,7 +181,7 @@ export class SimLoopbackTransport implements MessageTransport {
       return;
     }
     if (reply !== null && generation === this.generation && !this.closed) {
-      this.replies.push(Buffer.from(`${reply}\n`, 'latin1'));
+      this.replies.push(modelReplyBytes(reply));
     }
   }
 

@@ -14,12 +14,13 @@ export interface ScpiDeviceModel {
   /**
    * Handles one program message (terminator already removed; it may hold several commands
    * separated by ';'). Returns the response text (no terminator) when the message contained a
-   * query, null when there is nothing to send. Returning null for a query is how a model simulates
+   * query — a Buffer when it holds binary data such as an IEEE 488.2 block — null when there is
+   * nothing to send. Returning null for a query is how a model simulates
    * a reply that never comes. May return a promise to simulate a slow instrument. Throwing
    * simulates an unplugged instrument: throw an error with an OS code such as 'EIO' or 'ENODEV'
    * (the transports then behave as with real hardware: socket reset, USB "device disconnected").
    */
-  execute(message: string): string | null | Promise<string | null>;
+  execute(message: string): ScpiModelReply | Promise<ScpiModelReply>;
   /** Device clear: drop pending input and output, reset the parser (not the settings). */
   deviceClear(): void;
   /** Remote/local (USBTMC REN_CONTROL / GO_TO_LOCAL, VXI-11 device_remote / device_local). */
@@ -42,6 +43,18 @@ export interface ScpiDeviceModel {
    * to the options it is given (default Keithley VID 0x05E6).
    */
   readonly usbIdentity?: { vendorId: number; productId: number; manufacturer?: string; product?: string };
+}
+
+/** What a model answers to one program message: text, bytes (binary blocks), or nothing. */
+export type ScpiModelReply = string | Buffer | null;
+
+/** The bytes a transport simulator sends for a model's reply: the reply plus the LF terminator. */
+export function modelReplyBytes(reply: string | Buffer): Buffer {
+  if (typeof reply === 'string') return Buffer.from(`${reply}\n`, 'latin1');
+  const out = Buffer.allocUnsafe(reply.length + 1);
+  reply.copy(out, 0);
+  out[reply.length] = 0x0a;
+  return out;
 }
 
 /** Makes the model instance of one simulated instrument (one per serial number). */

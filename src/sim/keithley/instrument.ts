@@ -82,6 +82,8 @@ export class Simulated2281S implements ScpiDeviceModel, DeviceContext {
    */
   readonly commandLog: LoggedCommand[] = [];
   static readonly COMMAND_LOG_LIMIT = 10_000;
+  /** Program messages received (each a round trip when it holds a query; `a?;b?` counts once). */
+  messagesReceived = 0;
   /** Sessions (links) opened onto this instrument, and how many are open now. */
   sessionsOpened = 0;
   openSessions = 0;
@@ -126,6 +128,7 @@ export class Simulated2281S implements ScpiDeviceModel, DeviceContext {
       this.dropNextMessage = false;
       throw osError('ECONNRESET', `simulated 2281S ${this.serial} dropped the connection`);
     }
+    this.messagesReceived++;
     this.update();
     const reply = this.run(message);
     if (this.replyDelayMs <= 0) return reply;

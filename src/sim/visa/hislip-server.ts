@@ -19,7 +19,7 @@ import {
   encodeSize64,
 } from '../../transport/hislip-codec';
 import type { HislipMessage } from '../../transport/hislip-codec';
-import type { ScpiDeviceModel } from '../../visa/types';
+import type { ScpiDeviceModel, ScpiModelReply } from '../../visa/types';
 import { HislipLockTable } from './hislip-locks';
 import type { SimServerAddress } from './tcp-server';
 
@@ -200,7 +200,7 @@ export async function serveScpiOverHislip(
 
   const execute = async (s: Session, line: string, messageId: number, generation: number): Promise<void> => {
     if (s.closed || generation !== s.generation) return;
-    let reply: string | null;
+    let reply: ScpiModelReply;
     try {
       reply = await model.execute(line);
     } catch {

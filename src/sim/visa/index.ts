@@ -8,3 +8,5 @@ export type { HislipFault, HislipServerOptions, HislipServerStats, ScpiHislipSer
 export { SimUsbtmcDevice, createSimUsbBackend } from './usbtmc-device';
 export type { SimUsbtmcOptions, SimUsbtmcStats } from './usbtmc-device';
 export { SimInstrumentPort } from './instrument-port';
+export { parseScpiSimulatorArgs, serveScpiSimulator } from './cli-serve';
+export type { RunningScpiSimulator, ScpiSimulatorArgs } from './cli-serve';

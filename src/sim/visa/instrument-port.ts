@@ -3,7 +3,8 @@
  * executes each message in order, and response messages queue up as an output buffer that the
  * protocol reads from (a whole line over TCP, up to N bytes with END over VXI-11 / USBTMC).
  */
-import type { ScpiDeviceModel } from '../../visa/types';
+import { modelReplyBytes } from '../../visa/types';
+import type { ScpiDeviceModel, ScpiModelReply } from '../../visa/types';
 
 export class SimInstrumentPort {
   private pendingInput = '';
@@ -56,7 +57,7 @@ export class SimInstrumentPort {
 
   private async execute(message: string, generation: number): Promise<void> {
     if (this.closed) return;
-    let reply: string | null;
+    let reply: ScpiModelReply;
     try {
       reply = await this.model.execute(message);
     } catch (err) {
@@ -70,7 +71,7 @@ export class SimInstrumentPort {
       return;
     }
     if (reply === null || generation !== this.generation || this.closed) return;
-    this.output.push(Buffer.from(`${reply}\n`, 'latin1'));
+    this.output.push(modelReplyBytes(reply));
     for (const wake of [...this.waiters]) wake(true);
     try {
       this.outputListener?.();
