@@ -43,6 +43,7 @@ function userDirWith(flows: unknown[]): string {
   );
   fs.symlinkSync(path.join(ROOT, 'dist'), path.join(pkgDir, 'dist'));
   fs.symlinkSync(path.join(ROOT, 'icons'), path.join(pkgDir, 'icons'));
+  fs.symlinkSync(path.join(ROOT, 'resources'), path.join(pkgDir, 'resources'));
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
   return userDir;
 }
