@@ -6,12 +6,12 @@
  * For the largest set the poll time on a paced bus (38400 baud, 5 ms turnaround) is given too.
  */
 import { ResourceRegistry } from '../src/core/registry';
-import { getSimulatedWatlowBus } from '../src/sim/watlow';
 import { WatlowManager } from '../src/watlow';
 import type { PollSample } from '../src/watlow';
 import type { Scenario, ScenarioResult } from './harness';
 import { median, round } from './harness';
-import { installPortMeter, portMeter, resetPortMeter } from './wire';
+import { portMeter, resetPortMeter } from './wire';
+import { meteredOpeners, benchSimulators } from './backends';
 
 const SETS: { name: string; parameters: string[] }[] = [
   {
@@ -58,11 +58,10 @@ async function pollCounted(
   paced: boolean,
   polls = 1,
 ): Promise<Counted> {
-  installPortMeter();
   const bus = `bench-coalesce-${++seq}`;
-  getSimulatedWatlowBus(bus, { addresses: [1], ...(paced ? { pace: true, turnaroundMs: 5 } : {}) });
+  benchSimulators.watlow.bus(bus, { addresses: [1], ...(paced ? { pace: true, turnaroundMs: 5 } : {}) });
   const registry = new ResourceRegistry();
-  const manager = new WatlowManager({ registry });
+  const manager = new WatlowManager({ registry, openers: meteredOpeners });
   manager.add('c', {
     port: `sim:${bus}`,
     protocol: 'modbus',
@@ -76,12 +75,12 @@ async function pollCounted(
     let fc03 = 0;
     let samples: PollSample[] = [];
     for (let i = 0; i < polls; i++) {
-      getSimulatedWatlowBus(bus).resetLog();
+      benchSimulators.watlow.bus(bus).resetLog();
       resetPortMeter(bus);
       const t0 = performance.now();
       samples = await manager.poll(parameters);
       times.push(performance.now() - t0);
-      requests = getSimulatedWatlowBus(bus).transactionCount;
+      requests = benchSimulators.watlow.bus(bus).transactionCount;
       fc03 = portMeter(bus).modbusFunctionCodes.get(0x03) ?? 0;
     }
     return { requests, fc03, samples, pollMs: median(times) };
@@ -93,6 +92,7 @@ async function pollCounted(
 
 export const coalescingScenario: Scenario = {
   id: 's4',
+  title: 'Modbus coalescing',
   budgetMs: 30_000,
   async run() {
     const results: ScenarioResult[] = [];

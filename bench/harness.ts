@@ -32,6 +32,8 @@ export interface ScenarioResult {
 
 export interface Scenario {
   id: string;
+  /** One line for the progress output, e.g. 'Modbus coalescing'. */
+  title: string;
   /** Runs in a fresh `node --expose-gc` child (memory figures, Node-RED's module-level state). */
   isolated?: boolean;
   /** Upper bound on the scenario's wall time; it is abandoned (reported as skipped) after it. */

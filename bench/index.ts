@@ -13,6 +13,7 @@
  */
 import * as fs from 'fs';
 import * as os from 'os';
+import * as path from 'path';
 import type { Scenario, ScenarioResult } from './harness';
 import { killAllChildren, round, skipped, spawnTracked, withTimeout } from './harness';
 
@@ -22,71 +23,40 @@ const RESULT_MARKER = 'BENCH-RESULT ';
 /** The whole run (excluding the build) stays under ~5 minutes on a 2-core machine. */
 const RUN_BUDGET_MS = 270_000;
 
+/**
+ * A scenario registers itself by being a module in bench/scenarios/ named `<id>-<slug>` that
+ * exports `scenario`; nothing here lists them. Modules are loaded only when their scenario runs,
+ * so an isolated scenario's dependencies (Node-RED, the nodes) never load in this process.
+ */
 interface ScenarioEntry {
   id: string;
+  /** The file name's slug, until the module is loaded and gives its title. */
   title: string;
   load: () => Scenario;
 }
 
-/* eslint-disable @typescript-eslint/no-require-imports */
-const SCENARIOS: ScenarioEntry[] = [
-  {
-    id: 's1',
-    title: 'transaction overhead (in-process simulator)',
-    load: () => (require('./watlow-overhead') as Record<string, Scenario>).watlowOverhead,
-  },
-  {
-    id: 's2',
-    title: 'real serial path (socat PTY pair)',
-    load: () => (require('./pty') as Record<string, Scenario>).ptyScenario,
-  },
-  {
-    id: 's3',
-    title: 'scaling across ports (paced simulator)',
-    load: () => (require('./scaling') as Record<string, Scenario>).scalingScenario,
-  },
-  {
-    id: 's4',
-    title: 'Modbus coalescing',
-    load: () => (require('./coalescing') as Record<string, Scenario>).coalescingScenario,
-  },
-  {
-    id: 's5',
-    title: 'SCPI over TCP loopback, entry-function switching',
-    load: () => (require('./scpi') as Record<string, Scenario>).scpiScenario,
-  },
-  {
-    id: 's6',
-    title: 'Node-RED end to end',
-    load: () => (require('./node-red') as Record<string, Scenario>).nodeRedScenario,
-  },
-  {
-    id: 's8',
-    title: 'paced Modbus RTU on a real PTY (simulator pacing bytes at 38400 baud)',
-    load: () => (require('./paced-pty') as Record<string, Scenario>).pacedPtyScenario,
-  },
-  {
-    id: 's7a',
-    title: 'memory over 200k transactions',
-    load: () => (require('./memory') as Record<string, Scenario>).transactionMemoryScenario,
-  },
-  {
-    id: 's7b',
-    title: 'memory over 500 redeploys',
-    load: () => (require('./memory') as Record<string, Scenario>).redeployMemoryScenario,
-  },
-  {
-    id: 's8',
-    title: 'free-form SCPI: binary blocks over TCP, 2281S state round trips',
-    load: () => (require('./scpi-blocks') as Record<string, Scenario>).scpiBlocksScenario,
-  },
-];
-/* eslint-enable @typescript-eslint/no-require-imports */
+const SCENARIO_DIR = path.join(__dirname, 'scenarios');
+
+function scenarioEntries(): ScenarioEntry[] {
+  return fs
+    .readdirSync(SCENARIO_DIR)
+    .filter((f) => /^s\d+[a-z]?-[\w-]+\.js$/.test(f))
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+    .map((file) => {
+      const [id, ...slug] = file.replace(/\.js$/, '').split('-');
+      return {
+        id: id!,
+        title: slug.join(' '),
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        load: () => (require(path.join(SCENARIO_DIR, file)) as { scenario: Scenario }).scenario,
+      };
+    });
+}
 
 function machine(): Record<string, string | number> {
   let cpu = os.cpus()[0]?.model ?? 'unknown';
   try {
-    const m = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+    const m = /^model name[ \t]*:[ \t]*(\S.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
     if (m) cpu = m[1].trim();
   } catch {
     // not Linux
@@ -136,6 +106,8 @@ async function runEntry(entry: ScenarioEntry, remainingMs: number): Promise<Scen
     scenario = entry.load();
     if (!scenario || typeof scenario.run !== 'function')
       throw new Error('module does not export the scenario');
+    if (scenario.id !== entry.id) throw new Error(`module exports scenario ${scenario.id}, not ${entry.id}`);
+    entry.title = scenario.title;
   } catch (err) {
     return [
       skipped(entry.id, entry.title, `not available: ${err instanceof Error ? err.message : String(err)}`),
@@ -165,7 +137,7 @@ function table(results: ScenarioResult[]): string {
 async function main(argv: string[]): Promise<void> {
   const childIndex = argv.indexOf('--child');
   if (childIndex >= 0) {
-    const entry = SCENARIOS.find((s) => s.id === argv[childIndex + 1]);
+    const entry = scenarioEntries().find((s) => s.id === argv[childIndex + 1]);
     if (!entry) throw new Error(`unknown scenario ${argv[childIndex + 1]}`);
     const results = await entry.load().run();
     await new Promise<void>((resolve) =>
@@ -197,7 +169,7 @@ async function main(argv: string[]): Promise<void> {
   }, RUN_BUDGET_MS + 15_000);
   watchdog.unref();
 
-  for (const entry of SCENARIOS) {
+  for (const entry of scenarioEntries()) {
     if (only && !only.has(entry.id) && !only.has(entry.id.replace(/[ab]$/, ''))) continue;
     const t0 = Date.now();
     process.stderr.write(`bench: ${entry.id} ${entry.title}…\n`);

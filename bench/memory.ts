@@ -17,15 +17,14 @@
 import * as v8 from 'v8';
 import { defaultRegistry } from '../src/core';
 import { ResourceRegistry } from '../src/core/registry';
-import { getSimulatedWatlowBus } from '../src/sim/watlow';
-import { getSimulated2281S } from '../src/sim/keithley';
 import { WatlowManager } from '../src/watlow';
 import type { WatlowController } from '../src/watlow';
 import type { Scenario, ScenarioResult } from './harness';
 import { activeResources, collectGarbage, formatCounts, round, sleepMs } from './harness';
-import { installPortMeter, totalListeners } from './wire';
+import { totalListeners } from './wire';
 import { Responder, benchFlow, nodeRedHelper, PACKAGE_NODES } from './nr';
 import type { FlowNode } from './nr';
+import { meteredBackends, meteredOpeners, benchSimulators } from './backends';
 
 const TRANSACTIONS = 200_000;
 const TRANSACTION_TIME_BOUND_MS = 100_000;
@@ -82,13 +81,12 @@ function diffCounts(a: Record<string, number>, b: Record<string, number>): strin
 // ---- (a) transactions -------------------------------------------------------------------------
 
 async function transactionMemory(): Promise<ScenarioResult[]> {
-  installPortMeter();
   const registry = new ResourceRegistry();
-  const manager = new WatlowManager({ registry });
+  const manager = new WatlowManager({ registry, openers: meteredOpeners });
   const controllers: WatlowController[] = [];
   for (let p = 0; p < PORTS; p++) {
     const bus = `bench-mem-${process.pid}-p${p}`;
-    getSimulatedWatlowBus(bus, { addresses: [1], maxEvents: 200 });
+    benchSimulators.watlow.bus(bus, { addresses: [1], maxEvents: 200 });
     const protocol = p % 2 === 0 ? 'stdbus' : 'modbus';
     controllers.push(
       manager.add(bus, { port: `sim:${bus}`, protocol, address: 1, line: { interFrameGapMs: 0 } }),
@@ -244,12 +242,12 @@ async function redeployRun(
 }
 
 async function redeployMemory(): Promise<ScenarioResult[]> {
-  const h = nodeRedHelper();
+  const h = nodeRedHelper(meteredBackends);
   const tag = `nrmem${process.pid}`;
   const processBaseline = activeResources();
   await h.load(PACKAGE_NODES, benchFlow(tag, 0));
-  installPortMeter(); // after the nodes loaded the simulators (their import registers the plain provider)
-  const instrument = getSimulated2281S(tag.toUpperCase());
+
+  const instrument = benchSimulators.keithley(tag.toUpperCase());
   const deadline = Date.now() + REDEPLOY_TIME_BOUND_MS;
 
   // Control: the same number of full redeploys of a flow without labbench nodes.
@@ -278,7 +276,7 @@ async function redeployMemory(): Promise<ScenarioResult[]> {
     // The simulators' logs are theirs, not the package's: counted, then dropped.
     commandsLogged += instrument.commandLog.length;
     instrument.clearCommandLog();
-    const bus = getSimulatedWatlowBus(tag);
+    const bus = benchSimulators.watlow.bus(tag);
     busEvents += bus.events.length;
     bus.resetLog();
     h._sandbox.resetHistory();
@@ -357,6 +355,7 @@ async function redeployMemory(): Promise<ScenarioResult[]> {
 
 export const transactionMemoryScenario: Scenario = {
   id: 's7a',
+  title: 'memory over 200k transactions',
   isolated: true,
   budgetMs: 130_000,
   run: transactionMemory,
@@ -364,6 +363,7 @@ export const transactionMemoryScenario: Scenario = {
 
 export const redeployMemoryScenario: Scenario = {
   id: 's7b',
+  title: 'memory over 500 redeploys',
   isolated: true,
   budgetMs: 130_000,
   run: redeployMemory,

@@ -95,6 +95,7 @@ function result(id: string, nodeType: string, what: string, pair: Pair, perBatch
 
 export const nodeRedScenario: Scenario = {
   id: 's6',
+  title: 'Node-RED end to end',
   isolated: true,
   budgetMs: 90_000,
   async run() {

@@ -31,11 +31,19 @@ export interface TestHelper {
 }
 
 export { PACKAGE_NODES } from '../nodes';
+import { BACKENDS_SETTING } from '../nodes/shared/backends';
+import type { SimulatedBackends } from '../src/sim';
+import { benchOpeners, benchSimulators } from './backends';
 
 let helper: TestHelper | undefined;
 
-/** The helper on the `node-red` devDependency (4.1), initialised once per process. */
-export function nodeRedHelper(): TestHelper {
+/**
+ * The helper on the `node-red` devDependency (4.1), initialised once per process, with the bench's
+ * backends given to the nodes through the `labbenchBackends` setting (the first call's win).
+ */
+export function nodeRedHelper(
+  backends: SimulatedBackends = { openers: benchOpeners, simulators: benchSimulators },
+): TestHelper {
   if (!helper) {
     // The helper looks for a package.json from the working directory up when it loads.
     const cwd = process.cwd();
@@ -46,7 +54,7 @@ export function nodeRedHelper(): TestHelper {
     } finally {
       process.chdir(cwd);
     }
-    helper.init(require.resolve('node-red'));
+    helper.init(require.resolve('node-red'), { [BACKENDS_SETTING]: backends });
   }
   return helper;
 }

@@ -15,9 +15,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { ResourceRegistry } from '../src/core/registry';
-import { resetSimulatedWatlowBuses } from '../src/sim/watlow';
 import { PACED_TURNAROUND_MS } from '../src/sim/watlow/provider';
+import { createOpeners } from '../src/transport';
+import type { Openers } from '../src/transport';
 import { WatlowManager } from '../src/watlow';
+import { benchSimulators, meteredOpeners } from './backends';
 import type { Scenario, ScenarioResult } from './harness';
 import {
   median,
@@ -29,7 +31,7 @@ import {
   until,
   waitForOutput,
 } from './harness';
-import { installPortMeter, portMeter, resetPortMeter } from './wire';
+import { portMeter, resetPortMeter } from './wire';
 
 const TARGET_RATIO = 1.05;
 const BAUD = 38400;
@@ -42,19 +44,18 @@ function socatAvailable(): boolean {
   return r.error === undefined && r.status === 0;
 }
 
-function managerOn(port: string, registry: ResourceRegistry): WatlowManager {
-  const manager = new WatlowManager({ registry });
+function managerOn(port: string, registry: ResourceRegistry, openers: Openers): WatlowManager {
+  const manager = new WatlowManager({ registry, openers });
   for (const address of ADDRESSES) manager.add(`c${address}`, { port, protocol: 'modbus', address });
   return manager;
 }
 
 /** Bytes and transactions of one poll, counted on the in-process simulator. */
 async function trafficOfOnePoll(): Promise<{ bytes: number; transactions: number; gapMs: number }> {
-  installPortMeter();
   const bus = 'paced-pty-count';
-  resetSimulatedWatlowBuses(bus);
+  benchSimulators.watlow.reset(bus);
   const registry = new ResourceRegistry();
-  const manager = managerOn(`sim:${bus}?addresses=${ADDRESSES.join(',')}`, registry);
+  const manager = managerOn(`sim:${bus}?addresses=${ADDRESSES.join(',')}`, registry, meteredOpeners);
   try {
     await manager.poll(PARAMETERS);
     resetPortMeter(bus);
@@ -68,12 +69,13 @@ async function trafficOfOnePoll(): Promise<{ bytes: number; transactions: number
   } finally {
     await manager.close();
     await registry.closeAll();
-    resetSimulatedWatlowBuses(bus);
+    benchSimulators.watlow.reset(bus);
   }
 }
 
 export const pacedPtyScenario: Scenario = {
   id: 'paced-pty',
+  title: 'paced Modbus RTU on a real PTY (simulator pacing bytes at 38400 baud)',
   budgetMs: 60_000,
   async run() {
     const description = `Modbus poll of ${ADDRESSES.length} controllers × ${PARAMETERS.length} parameters on a socat PTY, simulator pacing bytes at ${BAUD} baud: median ms per poll`;
@@ -105,7 +107,7 @@ export const pacedPtyScenario: Scenario = {
         String(BAUD),
       ]);
       await waitForOutput(sim, /ready/, 10_000);
-      manager = managerOn(a, registry);
+      manager = managerOn(a, registry, createOpeners());
       for (let i = 0; i < 10; i++) await manager.poll(PARAMETERS);
       const times: number[] = [];
       for (let i = 0; i < POLLS; i++) {

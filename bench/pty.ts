@@ -11,27 +11,16 @@
  */
 import * as fs from 'fs';
 import * as os from 'os';
-import * as path from 'path';
-import { spawnSync } from 'child_process';
 import type { SerialPort as SerialPortClass } from 'serialport';
 import { ResourceRegistry } from '../src/core/registry';
 import { WatlowManager } from '../src/watlow';
 import { encodeRequestFrame } from '../src/watlow/stdbus/frame';
 import { encodeRequest, selectorOf } from '../src/watlow/stdbus/payload';
 import { encodeModbusRequest, FC_READ_HOLDING } from '../src/watlow/modbus/rtu';
+import { makeTempDir, PtyPair, socatAvailable, startSimulatorCli } from '../test/support/pty';
+import type { SimulatorProcess } from '../test/support/pty';
 import type { Scenario, ScenarioResult } from './harness';
-import {
-  median,
-  percentile,
-  resolvedInterFrameGapMs,
-  round,
-  skipped,
-  sleepMs,
-  spawnTracked,
-  stopChild,
-  until,
-  waitForOutput,
-} from './harness';
+import { median, percentile, resolvedInterFrameGapMs, round, skipped, sleepMs } from './harness';
 
 const TARGET_RATIO = 1.25;
 const ROUNDS = 8;
@@ -44,11 +33,6 @@ function requestBytes(protocol: Protocol): Buffer {
   return protocol === 'stdbus'
     ? encodeRequestFrame(1, encodeRequest({ service: 'read', selector: selectorOf(4001, 1) }))
     : encodeModbusRequest({ fc: FC_READ_HOLDING, slave: 1, address: 360, count: 2 });
-}
-
-function socatAvailable(): boolean {
-  const r = spawnSync('socat', ['-V'], { stdio: 'ignore' });
-  return r.error === undefined && r.status === 0;
 }
 
 async function openBare(portPath: string): Promise<SerialPortClass> {
@@ -148,6 +132,7 @@ async function stackBatch(
 
 export const ptyScenario: Scenario = {
   id: 's2',
+  title: 'real serial path (socat PTY pair)',
   budgetMs: 60_000,
   async run() {
     const description =
@@ -155,16 +140,12 @@ export const ptyScenario: Scenario = {
     if (process.platform === 'win32' || !socatAvailable()) {
       return [skipped('s2-pty', description, 'socat is not installed (apt-get install socat)')];
     }
-    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'labbench-bench-')));
-    const a = path.join(dir, 'A');
-    const b = path.join(dir, 'B');
-    const socat = spawnTracked('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`]);
-    let sim: ReturnType<typeof spawnTracked> | undefined;
+    const dir = makeTempDir('labbench-bench-');
+    const pair = await PtyPair.start(dir);
+    const a = pair.a;
+    let sim: SimulatorProcess | undefined;
     try {
-      await until(() => fs.existsSync(a) && fs.existsSync(b), 'socat PTY links', 5000);
-      const cli = path.resolve(__dirname, '..', 'src', 'sim', 'cli.js');
-      sim = spawnTracked(process.execPath, [cli, 'watlow', '--serial', b, '--addresses', '1']);
-      await waitForOutput(sim, /ready/, 10_000);
+      sim = await startSimulatorCli(['watlow', '--serial', pair.b, '--addresses', '1']);
 
       const results: ScenarioResult[] = [];
       for (const protocol of ['stdbus', 'modbus'] as const) {
@@ -222,8 +203,8 @@ export const ptyScenario: Scenario = {
       }
       return results;
     } finally {
-      if (sim) await stopChild(sim);
-      await stopChild(socat);
+      if (sim) await sim.stop();
+      await pair.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   },

@@ -22,11 +22,11 @@
  * Silences shorter than the configured gap are counted: the client must never send sooner.
  */
 import { ResourceRegistry } from '../src/core/registry';
-import { getSimulatedWatlowBus } from '../src/sim/watlow';
 import { WatlowManager } from '../src/watlow';
 import type { Scenario, ScenarioResult } from './harness';
 import { median, resolvedInterFrameGapMs, round } from './harness';
-import { installPortMeter, portMeter, resetPortMeter, timelineSplit } from './wire';
+import { portMeter, resetPortMeter, timelineSplit } from './wire';
+import { meteredOpeners, benchSimulators } from './backends';
 
 const BAUD = 38400;
 const TURNAROUND_MS = 5;
@@ -72,17 +72,16 @@ interface PollFigures {
 let runSeq = 0;
 
 async function pollLayout(layout: Layout, polls: number): Promise<PollFigures> {
-  installPortMeter();
   const run = ++runSeq;
   const registry = new ResourceRegistry();
-  const manager = new WatlowManager({ registry });
+  const manager = new WatlowManager({ registry, openers: meteredOpeners });
   const buses: string[] = [];
   let gapMs = NaN;
   for (let p = 0; p < layout.ports; p++) {
     const bus = `bench-scale-${layout.tag}-${run}-p${p}`;
     buses.push(bus);
     const addresses = Array.from({ length: layout.perPort }, (_, i) => i + 1);
-    getSimulatedWatlowBus(bus, { addresses, pace: true, baudRate: BAUD, turnaroundMs: TURNAROUND_MS });
+    benchSimulators.watlow.bus(bus, { addresses, pace: true, baudRate: BAUD, turnaroundMs: TURNAROUND_MS });
     for (const address of addresses) {
       const controller = manager.add(`${bus}-c${address}`, {
         port: `sim:${bus}`,
@@ -118,7 +117,7 @@ async function pollLayout(layout: Layout, polls: number): Promise<PollFigures> {
       for (const bus of buses) {
         resetPortMeter(bus);
         portMeter(bus).recordTimeline = true;
-        getSimulatedWatlowBus(bus).resetLog();
+        benchSimulators.watlow.bus(bus).resetLog();
       }
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
@@ -132,7 +131,7 @@ async function pollLayout(layout: Layout, polls: number): Promise<PollFigures> {
       let best = { busiest: buses[0]!, idealMs: -1, tx: 0, bytes: 0 };
       for (const bus of buses) {
         const m = portMeter(bus);
-        const tx = getSimulatedWatlowBus(bus).transactionCount;
+        const tx = benchSimulators.watlow.bus(bus).transactionCount;
         const ideal = ((m.bytesOut + m.bytesIn) * 10 * 1000) / BAUD + tx * TURNAROUND_MS;
         if (ideal > best.idealMs) best = { busiest: bus, idealMs: ideal, tx, bytes: m.bytesOut + m.bytesIn };
       }
@@ -175,7 +174,9 @@ async function pollLayout(layout: Layout, polls: number): Promise<PollFigures> {
       leadInMs: median(perPoll.map((p) => p.leadInMs)),
       tailMs: median(perPoll.map((p) => p.tailMs)),
       cpuMsPerPoll: median(cpuMs),
-      maxConcurrentPerBus: Math.max(...buses.map((b) => getSimulatedWatlowBus(b).maxConcurrentTransactions)),
+      maxConcurrentPerBus: Math.max(
+        ...buses.map((b) => benchSimulators.watlow.bus(b).maxConcurrentTransactions),
+      ),
       samples,
     };
   } finally {
@@ -235,6 +236,7 @@ function scalingResult(
 
 export const scalingScenario: Scenario = {
   id: 's3',
+  title: 'scaling across ports (paced simulator)',
   budgetMs: 60_000,
   async run() {
     const results: ScenarioResult[] = [];

@@ -15,10 +15,11 @@ import * as path from 'path';
 import { ResourceRegistry } from '../src/core/registry';
 import { Keithley2281SClient } from '../src/keithley';
 import { Keithley2281S } from '../src/keithley/driver';
-import { getSimulated2281S } from '../src/sim/keithley';
+import { Simulated2281S } from '../src/sim/keithley';
 import { serveScpiOverTcp } from '../src/sim/visa';
 import { acquireVisaSession } from '../src/visa/acquire';
 import { runScpiProgram } from '../src/visa/scpi-program';
+import { benchOpeners } from './backends';
 import type { Scenario, ScenarioResult } from './harness';
 import { collectGarbage, median, round, spawnTracked, stopChild, waitForOutput } from './harness';
 
@@ -76,7 +77,7 @@ async function blockThroughput(): Promise<ScenarioResult[]> {
     const host = m[1]!;
     const port = Number(m[2]);
     const registry = new ResourceRegistry();
-    const lease = acquireVisaSession(registry, `TCPIP::${host}::${port}::SOCKET`, 'bench', {
+    const lease = acquireVisaSession(registry, benchOpeners, `TCPIP::${host}::${port}::SOCKET`, 'bench', {
       timeoutMs: 30_000,
     });
     const bare = await bareBlockReader(host, port);
@@ -159,10 +160,10 @@ async function blockThroughput(): Promise<ScenarioResult[]> {
 }
 
 async function stateReadRoundTrips(): Promise<ScenarioResult> {
-  const instrument = getSimulated2281S('BENCHCMP');
+  const instrument = new Simulated2281S('BENCHCMP');
   const server = await serveScpiOverTcp(instrument, { host: '127.0.0.1', port: 0 });
   const registry = new ResourceRegistry();
-  const lease = acquireVisaSession(registry, server.resource, 'bench');
+  const lease = acquireVisaSession(registry, benchOpeners, server.resource, 'bench');
   const client = new Keithley2281SClient(lease, 'bench');
   const reads = 300;
   try {
@@ -201,7 +202,8 @@ async function stateReadRoundTrips(): Promise<ScenarioResult> {
 }
 
 export const scpiBlocksScenario: Scenario = {
-  id: 's8',
+  id: 's9',
+  title: 'free-form SCPI: binary blocks over TCP, 2281S state round trips',
   isolated: true,
   budgetMs: 90_000,
   async run() {

@@ -16,10 +16,10 @@ import type { Lease } from '../src/core/registry';
 import { acquireVisaSession } from '../src/visa/acquire';
 import type { ScpiSession } from '../src/visa/session';
 import { Keithley2281SClient } from '../src/keithley';
-import { getSimulated2281S } from '../src/sim/keithley';
 import { serveScpiOverTcp } from '../src/sim/visa';
 import type { Scenario, ScenarioResult } from './harness';
 import { median, round, spawnTracked, stopChild, waitForOutput } from './harness';
+import { benchOpeners, benchSimulators } from './backends';
 
 const TARGET_RATIO = 1.2;
 const ROUNDS = 10;
@@ -80,6 +80,7 @@ async function queriesPerSecond(): Promise<ScenarioResult> {
     const registry = new ResourceRegistry();
     const lease: Lease<ScpiSession> = acquireVisaSession(
       registry,
+      benchOpeners,
       `TCPIP::${host}::${port}::SOCKET`,
       'bench',
     );
@@ -149,10 +150,10 @@ async function queriesPerSecond(): Promise<ScenarioResult> {
 }
 
 async function entryFunctionSwitching(): Promise<ScenarioResult> {
-  const instrument = getSimulated2281S('BENCHALT');
+  const instrument = benchSimulators.keithley('BENCHALT');
   const server = await serveScpiOverTcp(instrument, { host: '127.0.0.1', port: 0 });
   const registry = new ResourceRegistry();
-  const lease = acquireVisaSession(registry, server.resource, 'bench');
+  const lease = acquireVisaSession(registry, benchOpeners, server.resource, 'bench');
   const client = new Keithley2281SClient(lease, 'bench');
   try {
     await client.readSupplyState(); // identity and function read once
@@ -217,6 +218,7 @@ async function entryFunctionSwitching(): Promise<ScenarioResult> {
 
 export const scpiScenario: Scenario = {
   id: 's5',
+  title: 'SCPI over TCP loopback, entry-function switching',
   budgetMs: 60_000,
   async run() {
     return [await queriesPerSecond(), await entryFunctionSwitching()];

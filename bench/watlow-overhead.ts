@@ -12,7 +12,6 @@
  */
 import { ResourceRegistry } from '../src/core/registry';
 import { SimulatedWatlowBus } from '../src/sim/watlow';
-import '../src/sim/watlow';
 import { WatlowManager } from '../src/watlow';
 import type { WatlowController } from '../src/watlow';
 import { encodeRequestFrame } from '../src/watlow/stdbus/frame';
@@ -24,6 +23,7 @@ import type { ModbusRequest } from '../src/watlow/modbus/rtu';
 import { ModbusReplyReader } from '../src/watlow/modbus/reader';
 import type { Scenario, ScenarioResult } from './harness';
 import { median, percentile, resolvedInterFrameGapMs, round, wireMs } from './harness';
+import { benchOpeners } from './backends';
 
 const TARGET_US = 50;
 /** One 38400-baud Std Bus read: request + reply bytes on the wire, plus nothing else. */
@@ -73,7 +73,7 @@ interface StackRun {
 /** `gapMs` undefined: the library's default inter-frame gap. */
 function stack(bus: string, protocol: Protocol, gapMs?: number): StackRun {
   const registry = new ResourceRegistry();
-  const manager = new WatlowManager({ registry });
+  const manager = new WatlowManager({ registry, openers: benchOpeners });
   const controller = manager.add(`${bus}-${protocol}`, {
     port: `sim:${bus}?addresses=1`,
     protocol,
@@ -235,6 +235,7 @@ async function measure(protocol: Protocol): Promise<ScenarioResult> {
 
 export const watlowOverhead: Scenario = {
   id: 's1',
+  title: 'transaction overhead (in-process simulator)',
   budgetMs: 45_000,
   async run() {
     return [await measure('stdbus'), await measure('modbus')];

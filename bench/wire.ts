@@ -1,12 +1,13 @@
 /**
- * Instruments the `sim:` serial provider for the bench: every simulated port opened while the
- * meter is installed is wrapped so that the bench can count what crossed the wire (bytes each way,
- * requests by Modbus function code) and how many data/close listeners are subscribed on it — the
- * same numbers a logic analyser and a heap snapshot would give, without touching the library.
+ * A metering `sim:` opener for the bench: every simulated port opened through it is wrapped so
+ * that the bench can count what crossed the wire (bytes each way, requests by Modbus function
+ * code) and how many data/close listeners are subscribed on it — the same numbers a logic analyser
+ * and a heap snapshot would give, without touching the library. It goes into the bench's own
+ * opener table (bench/backends.ts), like any other backend.
  */
-import { registerSimBusProvider } from '../src/transport/serial';
-import type { ByteStream, SerialSettings } from '../src/transport/types';
-import { openSimulatedWatlowPort } from '../src/sim/watlow';
+import { parseSimPath } from '../src/core/identity';
+import type { StreamOpener } from '../src/transport/openers';
+import type { ByteStream } from '../src/transport/types';
 
 export interface PortMeter {
   /** Bytes written by the host (requests). */
@@ -206,12 +207,10 @@ function metered(bus: string, stream: ByteStream): ByteStream {
   };
 }
 
-/**
- * Replaces the `sim:` provider with a metered one (the Watlow simulator's provider, wrapped).
- * Call after the simulator module has been imported (its import registers the plain provider).
- */
-export function installPortMeter(): void {
-  registerSimBusProvider((bus: string, query: URLSearchParams, settings: SerialSettings) =>
-    metered(bus, openSimulatedWatlowPort(bus, query, settings)),
-  );
+/** `inner` (the simulators' `sim:` opener) with every port it opens metered, by bus name. */
+export function meteredSimOpener(inner: StreamOpener): StreamOpener {
+  return async (address, settings) => {
+    const bus = parseSimPath(address)?.bus ?? address;
+    return metered(bus, await inner(address, settings));
+  };
 }

@@ -5,7 +5,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { defaultRegistry, resourceKey } from '../src/core';
-import { requireEnum, requireSafeText } from '../src/core/validate';
+import { requireEnum, requireSafeText } from '../src/core';
 import type { Send } from './shared/errors';
 import { FlowNode } from './shared/flow-node';
 import { plural } from './shared/i18n';

@@ -4,10 +4,9 @@
  * because the lease carries the protocol claim (SPEC §3 rule 3). It also registers the editor's
  * port-listing endpoint.
  */
-import { toLabbenchError } from '../src/core/errors';
+import { toLabbenchError } from '../src/core';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { registerAdminEndpoints } from './shared/admin';
-import './shared/sim';
 import { parseSerialPortConfig } from './shared/config';
 import type { SerialPortNode } from './shared/types';
 

@@ -4,14 +4,14 @@
  * keithley-battery nodes that use it, and pushes the session's state to them as node status. It
  * also registers the editor's resource-listing endpoint.
  */
-import { toLabbenchError } from '../src/core/errors';
+import { toLabbenchError } from '../src/core';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { defaultRegistry } from '../src/core';
-import { acquireVisaSession } from '../src/visa/acquire';
-import type { ScpiSession } from '../src/visa/session';
+import { acquireVisaSession } from '../src/visa';
+import type { ScpiSession } from '../src/visa';
 import type { VisaConfigNode } from './shared/types';
 import { registerAdminEndpoints } from './shared/admin';
-import './shared/sim';
+import { labbenchBackends } from './shared/backends';
 import { describeNode, parseVisaConfig } from './shared/config';
 import { attachKeeper, LeaseKeeper } from './shared/lease-keeper';
 import { clockOf } from './shared/flow-node';
@@ -46,9 +46,15 @@ export = function (RED: NodeAPI): void {
       texts: translator(RED, 'labbench-visa'),
       acquire: () => {
         if (!node.visaConfig) throw node.configError ?? toLabbenchError(new Error('invalid configuration'));
-        return acquireVisaSession(defaultRegistry, node.visaConfig.resource, describe, {
-          timeoutMs: node.visaConfig.timeout,
-        });
+        return acquireVisaSession(
+          defaultRegistry,
+          labbenchBackends(RED).openers,
+          node.visaConfig.resource,
+          describe,
+          {
+            timeoutMs: node.visaConfig.timeout,
+          },
+        );
       },
     });
     attachKeeper(node, keeper);

@@ -7,17 +7,16 @@
  * new lease; what it learns about the device lives in the port's driver cache (cache-clear).
  */
 import type { NodeAPI, NodeDef } from 'node-red';
-import { defaultRegistry, serialKey } from '../src/core';
-import { NotFoundError, toLabbenchError } from '../src/core/errors';
-import type { Lease } from '../src/core/registry';
-import { openSerialStream } from '../src/transport/serial';
-import type { ByteStream } from '../src/transport/types';
+import { defaultRegistry, NotFoundError, toLabbenchError } from '../src/core';
+import type { Lease } from '../src/core';
+import { acquireSerialBus } from '../src/transport';
+import type { ByteStream } from '../src/transport';
 import { WatlowController } from '../src/watlow';
+import { labbenchBackends } from './shared/backends';
 import { describeNode, parseWatlowConfig } from './shared/config';
 import { attachKeeper, LeaseKeeper } from './shared/lease-keeper';
 import { clockOf } from './shared/flow-node';
 import { translator } from './shared/i18n';
-import './shared/sim';
 import type { SerialPortNode, WatlowConfigNode } from './shared/types';
 
 interface WatlowDef extends NodeDef {
@@ -63,21 +62,11 @@ export = function (RED: NodeAPI): void {
         }
         const portConfig = port.portConfig;
         if (!portConfig) throw port.configError!;
-        const settings = portConfig.settings;
-        return defaultRegistry.acquire<ByteStream>({
-          key: serialKey(portConfig.path),
-          label: portConfig.path.replace(/\?.*$/, ''),
+        return acquireSerialBus(defaultRegistry, labbenchBackends(RED).openers, {
+          path: portConfig.path,
+          settings: portConfig.settings,
+          protocol: cfg.protocol,
           holder: describe,
-          claim: {
-            protocol: cfg.protocol,
-            settings: {
-              baudRate: settings.baudRate,
-              dataBits: settings.dataBits,
-              parity: settings.parity,
-              stopBits: settings.stopBits,
-            },
-          },
-          open: () => openSerialStream(portConfig.path, settings),
         });
       },
     });

@@ -6,21 +6,23 @@
  * Catch once per poll as E_POLL_FAILED (with `failures`), or inline as samples with `error`.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { NotFoundError, type ErrorCode, type LabbenchError, toLabbenchError } from '../src/core/errors';
-import { pollError, pollTargets, type PollSample, type PollTarget, WatlowPollError } from '../src/watlow';
-import { parsePeriod } from './shared/config';
+import { NotFoundError, type ErrorCode, type LabbenchError, toLabbenchError } from '../src/core';
+import {
+  pollError,
+  pollTargets,
+  type PollSample,
+  type PollTarget,
+  WatlowPollError,
+  parseParameterList,
+  type ParameterItem,
+} from '../src/watlow';
+import { MIN_POLL_INTERVAL_MS, parsePeriod } from './shared/config';
 import type { Send } from './shared/errors';
 import { FlowNode, recoveryMessage, type Repeater } from './shared/flow-node';
 import { plural } from './shared/i18n';
 import { problem, ready, reasonFor, valueText } from './shared/status';
 import type { WatlowConfigNode } from './shared/types';
-import {
-  deployedControllers,
-  filterByNames,
-  parseParameterList,
-  setValueMessage,
-  type ParameterItem,
-} from './shared/watlow-targets';
+import { deployedControllers, filterByNames, setValueMessage } from './shared/watlow-targets';
 
 interface PollDef extends NodeDef {
   controller?: string;
@@ -48,7 +50,7 @@ export = function (RED: NodeAPI): void {
     let propertyError: LabbenchError | undefined;
     try {
       items = parseParameterList(def.parameters, 'The parameters property');
-      interval = parsePeriod(def.interval, 'Interval', 50);
+      interval = parsePeriod(def.interval, 'Interval', MIN_POLL_INTERVAL_MS);
     } catch (err) {
       propertyError = toLabbenchError(err);
     }

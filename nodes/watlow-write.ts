@@ -5,14 +5,14 @@
  * different stored value fails with E_VERIFY.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { NotFoundError, type LabbenchError, toLabbenchError } from '../src/core/errors';
-import { resolveParameter, validateInstance } from '../src/watlow/parameters';
+import { NotFoundError, type LabbenchError, toLabbenchError } from '../src/core';
+import { resolveParameter, validateInstance } from '../src/watlow';
 import type { Send } from './shared/errors';
 import { FlowNode } from './shared/flow-node';
 import { ready, valueText } from './shared/status';
 import type { WatlowConfigNode } from './shared/types';
 import { setValueMessage } from './shared/watlow-targets';
-import { sampleOf } from '../src/watlow/poll';
+import { sampleOf } from '../src/watlow';
 
 interface WriteDef extends NodeDef {
   controller?: string;

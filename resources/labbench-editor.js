@@ -279,13 +279,9 @@
         monitor: {
           value: 0,
           validate: function (v, opt) {
-            var n = Number(v);
-            var ok =
-              String(v).trim() !== '' && Number.isFinite(n) && (n === 0 || (n >= 100 && n <= 86400000));
-            if (ok) {
-              return true;
-            }
-            return opt ? RED._('node-red-contrib-labbench/' + type + ':' + type + '.invalid.monitor') : false;
+            // The runtime's rule and message (resources/labbench-rules.js, built from src/config).
+            var verdict = root.LabbenchRules.monitorPeriod(v);
+            return verdict === true || (opt ? verdict : false);
           },
         },
         recovery: { value: false },

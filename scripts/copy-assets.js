@@ -27,3 +27,5 @@ copyDir(path.join(root, 'icons'), path.join(outNodes, 'icons'));
 // The CLI is run as a bin: make sure it is executable.
 const cli = path.join(root, 'dist', 'src', 'sim', 'cli.js');
 if (fs.existsSync(cli)) fs.chmodSync(cli, 0o755);
+// The configuration rules for the editor's dialogs, bundled from the compiled src/config.
+require('./build-editor-rules').build();

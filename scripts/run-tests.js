@@ -11,6 +11,7 @@
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { ensureNodeRed5 } = require('./node-red-5');
 
 const root = path.resolve(__dirname, '..', 'dist', 'test');
 const filter = process.argv.slice(2);
@@ -62,6 +63,11 @@ const base = baseNode();
 if (here.length > 0) groups.push({ node: base, files: here, env: {} });
 if (nr5.length > 0) {
   const node = node22();
+  const missing = ensureNodeRed5(node ?? base);
+  if (missing) {
+    console.error(`run-tests: ${missing}; the Node-RED 5 tests cannot run.`);
+    process.exit(1);
+  }
   if (node) {
     groups.push({ node, files: nr5, env: { LABBENCH_NR5_NODE: 'node22' } });
   } else if (process.env.CI === 'true') {

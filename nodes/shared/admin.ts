@@ -10,11 +10,10 @@
  *   POST labbench/visa-discover   → instruments found on request (see visa-discover.ts)
  */
 import type { NodeAPI } from 'node-red';
-import { listSerialPorts } from '../../src/transport/serial';
-import { loadUsbBackend } from '../../src/transport/usbtmc';
-import { discoverVisaResources } from '../../src/visa/discovery';
-import { listSimInstruments } from '../../src/visa/sim-instruments';
-import { PARAMETERS } from '../../src/watlow/catalogue';
+import { listSerialPorts } from '../../src/transport';
+import { discoverVisaResources } from '../../src/visa';
+import { PARAMETERS } from '../../src/watlow';
+import { labbenchBackends } from './backends';
 import { VISA_DISCOVER_PATH, visaDiscoverHandler } from './visa-discover';
 
 export interface Suggestion {
@@ -74,19 +73,21 @@ export async function listOsSerialPorts(): Promise<Suggestion[]> {
 
 export type VisaLister = () => Promise<Suggestion[]>;
 
-/** Replaced in tests; by default asks the VISA library to discover instruments. */
-let visaLister: VisaLister = async () => {
-  const found = await discoverVisaResources({
-    usb: { getDevices: async () => (await loadUsbBackend()).getDevices() },
-    simulators: listSimInstruments,
-  });
-  return found.resources.map((r) => {
-    const what = [r.manufacturer, r.model, r.serial ? `S/N ${r.serial}` : undefined]
-      .filter(Boolean)
-      .join(' ');
-    return { value: r.resource, label: [r.resource, what, r.note].filter(Boolean).join(' — ') };
-  });
-};
+/** By default the VISA library discovers instruments through the adapter's opener table. */
+function discoveringLister(RED: NodeAPI): VisaLister {
+  return async () => {
+    const found = await discoverVisaResources({ openers: labbenchBackends(RED).openers });
+    return found.resources.map((r) => {
+      const what = [r.manufacturer, r.model, r.serial ? `S/N ${r.serial}` : undefined]
+        .filter(Boolean)
+        .join(' ');
+      return { value: r.resource, label: [r.resource, what, r.note].filter(Boolean).join(' — ') };
+    });
+  };
+}
+
+/** Set in tests; otherwise `discoveringLister`. */
+let visaLister: VisaLister | undefined;
 
 export function setVisaLister(fn: VisaLister): void {
   visaLister = fn;
@@ -138,7 +139,7 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
   });
   app.get(VISA_RESOURCES_PATH, needs('labbench-visa.read'), (_req: unknown, res: Res) => {
     void withTimeout(
-      Promise.resolve().then(() => visaLister()),
+      Promise.resolve().then(() => (visaLister ?? discoveringLister(RED))()),
       5000,
       [] as Suggestion[],
     ).then((found) => {
@@ -146,7 +147,7 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
     });
   });
   // Discovery sends broadcasts and multicast: an action, so the write permission, and POST only.
-  app.post?.(VISA_DISCOVER_PATH, needs('labbench-visa.write'), visaDiscoverHandler(RED.settings));
+  app.post?.(VISA_DISCOVER_PATH, needs('labbench-visa.write'), visaDiscoverHandler(RED));
   app.get(WATLOW_PARAMETERS_PATH, needs('labbench-watlow.read'), (_req: unknown, res: Res) => {
     try {
       res.json(watlowParameterSuggestions());

@@ -6,8 +6,8 @@
  * promise is left to reject unhandled.
  */
 import type { Node, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { sleep, type Clock } from '../../src/core/clock';
-import { toLabbenchError, type LabbenchError } from '../../src/core/errors';
+import { sleep, toLabbenchError, type Clock, type LabbenchError } from '../../src/core';
+import { withNodeRedAdvice } from './advice';
 
 export type Done = (err?: Error) => void;
 export type Send = (msg: NodeMessage | (NodeMessage | NodeMessage[] | null)[]) => void;
@@ -18,7 +18,7 @@ export type InputHandler = (msg: NodeMessageInFlow, send: Send) => Promise<void>
  * nodes see it: `node.error(err, msg)` with a message object is the catchable form.
  */
 export function reportError(node: Node, err: unknown, msg: Record<string, unknown>): LabbenchError {
-  const e = toLabbenchError(err);
+  const e = withNodeRedAdvice(toLabbenchError(err));
   try {
     node.error(e, msg);
   } catch {
@@ -65,7 +65,7 @@ export class InputRunner {
         if (err === undefined) {
           done();
         } else {
-          const e = toLabbenchError(err, this.options.context?.() ?? {});
+          const e = withNodeRedAdvice(toLabbenchError(err, this.options.context?.() ?? {}));
           try {
             this.options.onError?.(e);
           } catch {

@@ -19,9 +19,14 @@
  * so node tests drive ticks and drain caps with a FakeClock instead of sleeping.
  */
 import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
-import { systemClock, type Clock, type TimerHandle } from '../../src/core/clock';
-import { toLabbenchError, type LabbenchError } from '../../src/core/errors';
-import type { ResourceState } from '../../src/core/registry';
+import {
+  systemClock,
+  toLabbenchError,
+  type Clock,
+  type LabbenchError,
+  type TimerHandle,
+} from '../../src/core';
+import type { ResourceState } from '../../src/core';
 import { InputRunner, reportError, settleWithin, type InputHandler } from './errors';
 import { translator, type Translate } from './i18n';
 import type { UserNode } from './lease-keeper';

@@ -10,18 +10,16 @@
  * clears the failure and shows the recovery).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { NotFoundError, type LabbenchError, toLabbenchError } from '../../src/core/errors';
-import type { Lease } from '../../src/core/registry';
-import type { ScpiSession } from '../../src/visa/session';
+import { NotFoundError, type LabbenchError, toLabbenchError } from '../../src/core';
+import type { Lease } from '../../src/core';
+import type { ScpiSession } from '../../src/visa';
+import { Keithley2281SClient, type BatteryState, type SupplyState } from '../../src/keithley';
 import {
-  Keithley2281SClient,
   batteryRequestFromMessage,
   supplyRequestFromMessage,
-  type BatteryState,
   type KeithleyRequest,
-  type SupplyState,
-} from '../../src/keithley';
-import { describeNode, parsePeriod } from './config';
+} from './keithley-messages';
+import { describeNode, MIN_MONITOR_PERIOD_MS, parsePeriod } from './config';
 import { reportError, type Send } from './errors';
 import { FlowNode, recoveryMessage } from './flow-node';
 import { idle, inactive, monitoring, ready, valueText } from './status';
@@ -96,7 +94,7 @@ export function setupKeithleyNode(RED: NodeAPI, node: Node, def: KeithleyDef, ro
   let configuredPeriod = 0;
   let propertyError: LabbenchError | undefined;
   try {
-    configuredPeriod = parsePeriod(def.monitor, 'Monitor period', 100);
+    configuredPeriod = parsePeriod(def.monitor, 'Monitor period', MIN_MONITOR_PERIOD_MS);
   } catch (err) {
     propertyError = toLabbenchError(err);
   }

@@ -15,9 +15,8 @@
  * Resource state changes (opening, open, lost) are pushed to every user as a node status.
  */
 import type { Node, NodeStatus } from 'node-red';
-import { sleep, systemClock, type Clock } from '../../src/core/clock';
-import { ClosedError, type LabbenchError } from '../../src/core/errors';
-import type { Closeable, Lease, ResourceState } from '../../src/core/registry';
+import { ClosedError, sleep, systemClock, type Clock, type LabbenchError } from '../../src/core';
+import type { Closeable, Lease, ResourceState } from '../../src/core';
 import { englishCommon, type Translate } from './i18n';
 import { idle, opening, problem, ready, reasonFor } from './status';
 

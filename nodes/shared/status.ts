@@ -4,7 +4,7 @@
  * short reason. The words come from the message catalogues (see i18n.ts).
  */
 import type { NodeStatus } from 'node-red';
-import type { ErrorCode } from '../../src/core/errors';
+import type { ErrorCode } from '../../src/core';
 import type { Translate } from './i18n';
 
 export function idle(t: Translate): NodeStatus {
@@ -41,6 +41,7 @@ const CODES_WITH_REASON = new Set<ErrorCode>([
   'E_TIMEOUT',
   'E_BUSY',
   'E_NOT_FOUND',
+  'E_PERMISSION',
   'E_DISCONNECTED',
   'E_QUEUE_FULL',
   'E_PROTOCOL_CONFLICT',

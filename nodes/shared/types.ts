@@ -1,8 +1,8 @@
 /** Shapes of this package's config nodes as flow nodes see them (via RED.nodes.getNode). */
 import type { Node } from 'node-red';
-import type { LabbenchError } from '../../src/core/errors';
-import type { ScpiSession } from '../../src/visa/session';
-import type { ByteStream } from '../../src/transport/types';
+import type { LabbenchError } from '../../src/core';
+import type { ScpiSession } from '../../src/visa';
+import type { ByteStream } from '../../src/transport';
 import type { WatlowController } from '../../src/watlow';
 import type { SerialPortConfig, VisaConfig, WatlowConfig } from './config';
 import type { LeaseConfigNode } from './lease-keeper';

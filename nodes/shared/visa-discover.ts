@@ -10,16 +10,15 @@
  * gets the running one's answer. `labbenchVisaDiscovery: false` in settings.js switches it off
  * (outcome 'not-allowed'); `labbenchVisaDiscoveryTimeout` sets the default time (ms).
  */
-import { loadUsbBackend } from '../../src/transport/usbtmc';
-import type {
-  DiscoveredResource,
-  DiscoveryOptions,
-  DiscoveryResult,
-  MethodReport,
-} from '../../src/visa/discovery';
-import { DEFAULT_DISCOVERY_TIMEOUT_MS, anySearched, discoverVisaResources } from '../../src/visa/discovery';
-import { systemDiscoveryOptions } from '../../src/visa/discovery-system';
-import { listSimInstruments } from '../../src/visa/sim-instruments';
+import type { NodeAPI } from 'node-red';
+import type { DiscoveredResource, DiscoveryOptions, DiscoveryResult, MethodReport } from '../../src/visa';
+import {
+  DEFAULT_DISCOVERY_TIMEOUT_MS,
+  anySearched,
+  discoverVisaResources,
+  systemDiscoveryOptions,
+} from '../../src/visa';
+import { labbenchBackends } from './backends';
 
 export const VISA_DISCOVER_PATH = '/labbench/visa-discover';
 export const MIN_DISCOVER_TIMEOUT_MS = 500;
@@ -37,18 +36,17 @@ export interface DiscoverAnswer {
 /** Builds the discovery backends for one request; replaced in tests by loopback ones. */
 export type DiscoveryBackends = (timeoutMs: number) => DiscoveryOptions;
 
-const systemBackends: DiscoveryBackends = (timeoutMs) =>
-  systemDiscoveryOptions({
-    timeoutMs,
-    usb: { getDevices: async () => (await loadUsbBackend()).getDevices() },
-    simulators: listSimInstruments,
-  });
+/** The real machine: the adapter's opener table (USB, simulators), VXI-11 broadcast and mDNS. */
+function systemBackends(RED: NodeAPI): DiscoveryBackends {
+  return (timeoutMs) => systemDiscoveryOptions({ timeoutMs, openers: labbenchBackends(RED).openers });
+}
 
-let backends: DiscoveryBackends = systemBackends;
+/** Set in tests; otherwise `systemBackends`. */
+let testBackends: DiscoveryBackends | undefined;
 
 /** Tests point discovery at loopback responders; `undefined` restores the real network. */
 export function setVisaDiscoveryBackends(fn: DiscoveryBackends | undefined): void {
-  backends = fn ?? systemBackends;
+  testBackends = fn;
 }
 
 function label(r: DiscoveredResource): string {
@@ -86,7 +84,7 @@ export function clampTimeout(requested: unknown, fallback: unknown): number {
 let running: Promise<DiscoverAnswer> | undefined;
 
 /** One discovery at a time: broadcasts are not something the editor should be able to flood. */
-export function runVisaDiscovery(timeoutMs: number): Promise<DiscoverAnswer> {
+export function runVisaDiscovery(backends: DiscoveryBackends, timeoutMs: number): Promise<DiscoverAnswer> {
   if (running) return running;
   const run = Promise.resolve()
     .then(() => discoverVisaResources(backends(timeoutMs)))
@@ -121,7 +119,8 @@ type Req = { query?: Record<string, unknown> };
 type Res = { json(body: unknown): void };
 
 /** The request handler (registered by admin.ts behind the write permission). */
-export function visaDiscoverHandler(settings: unknown) {
+export function visaDiscoverHandler(RED: NodeAPI) {
+  const settings: unknown = RED.settings;
   return (req: Req, res: Res): void => {
     if (setting(settings, 'labbenchVisaDiscovery') === false) {
       const answer: DiscoverAnswer = {
@@ -141,6 +140,6 @@ export function visaDiscoverHandler(settings: unknown) {
       return;
     }
     const timeoutMs = clampTimeout(req.query?.timeout, setting(settings, 'labbenchVisaDiscoveryTimeout'));
-    void runVisaDiscovery(timeoutMs).then((answer) => res.json(answer));
+    void runVisaDiscovery(testBackends ?? systemBackends(RED), timeoutMs).then((answer) => res.json(answer));
   };
 }

@@ -1,46 +1,11 @@
 /**
- * Finding the labbench-watlow config nodes a Watlow flow node works on, and validating the
- * parameter lists it is given (property or msg.parameters), before anything touches a bus.
+ * Finding the labbench-watlow config nodes a Watlow flow node works on, and putting a value on a
+ * message. Parameter lists are parsed by the library (parseParameterList), the same as for its manager.
  */
 import type { NodeAPI } from 'node-red';
-import { InvalidInputError, NotFoundError } from '../../src/core/errors';
-import { resolveParameter, validateInstance } from '../../src/watlow/parameters';
-import { sampleTopic, type PollSample } from '../../src/watlow/poll';
+import { InvalidInputError, NotFoundError } from '../../src/core';
+import { sampleTopic, type PollSample } from '../../src/watlow';
 import type { WatlowConfigNode } from './types';
-
-export interface ParameterItem {
-  /** Catalogue name, or the numeric ID for parameters outside the catalogue. */
-  parameter: string | number;
-  instance: number;
-}
-
-/** Validates `[{parameter, instance}]`, `["processValue", 4001]` or a mix; throws E_INVALID_INPUT / E_OUT_OF_RANGE. */
-export function parseParameterList(value: unknown, source: string): ParameterItem[] {
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new InvalidInputError(
-      `${source} must be a non-empty array of parameter names, IDs or {parameter, instance} objects.`,
-    );
-  }
-  return value.map((entry, i) => {
-    let name: unknown = entry;
-    let instance: unknown = 1;
-    if (typeof entry === 'object' && entry !== null && !Array.isArray(entry)) {
-      const o = entry as Record<string, unknown>;
-      name = o.parameter;
-      instance = o.instance === undefined || o.instance === '' || o.instance === null ? 1 : o.instance;
-    } else if (typeof entry !== 'string' && typeof entry !== 'number') {
-      throw new InvalidInputError(
-        `${source}[${i}] must be a name, an ID or {parameter, instance}, got ${JSON.stringify(entry)}.`,
-      );
-    }
-    const resolved = resolveParameter(name);
-    const inst = validateInstance(
-      resolved,
-      typeof instance === 'string' && /^\s*\d+\s*$/.test(instance) ? Number(instance) : instance,
-    );
-    return { parameter: resolved.spec ? resolved.name : resolved.id, instance: inst };
-  });
-}
 
 /** Every deployed, enabled labbench-watlow config node. */
 export function deployedControllers(RED: NodeAPI): WatlowConfigNode[] {
@@ -56,18 +21,30 @@ export function deployedControllers(RED: NodeAPI): WatlowConfigNode[] {
   return out;
 }
 
-/** Narrows `list` to the names in msg.controllers; unknown names fail with E_NOT_FOUND. */
+/**
+ * Narrows `list` to the names in msg.controllers; unknown names fail with E_NOT_FOUND. A plain
+ * string is one name (what a dashboard text input sends). An empty list is refused: polling
+ * nothing would end the message without an output and without an error.
+ */
 export function filterByNames(list: WatlowConfigNode[], names: unknown): WatlowConfigNode[] {
   if (names === undefined || names === null) return list;
+  const known = list.map((c) => c.controllerName);
+  const knownText = known.map((n) => `"${n}"`).join(', ') || 'none';
   const wanted = typeof names === 'string' ? [names] : names;
   if (!Array.isArray(wanted) || wanted.some((n) => typeof n !== 'string')) {
-    throw new InvalidInputError('msg.controllers must be an array of controller names.');
+    throw new InvalidInputError(
+      `msg.controllers must be an array of controller names (or one name as text); this node polls ${knownText}.`,
+    );
   }
-  const known = list.map((c) => c.controllerName);
+  if (wanted.length === 0) {
+    throw new InvalidInputError(
+      `msg.controllers is empty, so there is nothing to poll: name at least one of ${knownText}, or leave msg.controllers out to poll them all.`,
+    );
+  }
   const unknown = (wanted as string[]).filter((n) => !known.includes(n));
   if (unknown.length > 0) {
     throw new NotFoundError(
-      `No Watlow controller named ${unknown.map((n) => `"${n}"`).join(', ')} among those this node polls (${known.map((n) => `"${n}"`).join(', ') || 'none'}).`,
+      `No Watlow controller named ${unknown.map((n) => `"${n}"`).join(', ')} among those this node polls (${knownText}).`,
     );
   }
   return list.filter((c) => (wanted as string[]).includes(c.controllerName));

@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'E_TIMEOUT',
   'E_BUSY',
   'E_NOT_FOUND',
+  'E_PERMISSION',
   'E_DISCONNECTED',
   'E_QUEUE_FULL',
   'E_PROTOCOL_CONFLICT',
@@ -76,6 +77,8 @@ export class VerifyError extends errorClass('E_VERIFY') {}
 export class TimeoutError extends errorClass('E_TIMEOUT') {}
 export class BusyError extends errorClass('E_BUSY') {}
 export class NotFoundError extends errorClass('E_NOT_FOUND') {}
+/** The OS refuses access to the device (file permissions, udev rule, group membership). */
+export class PermissionError extends errorClass('E_PERMISSION') {}
 export class DisconnectedError extends errorClass('E_DISCONNECTED') {}
 export class QueueFullError extends errorClass('E_QUEUE_FULL') {}
 export class ProtocolConflictError extends errorClass('E_PROTOCOL_CONFLICT') {}
@@ -116,6 +119,7 @@ const CLASS_OF_CODE: Record<
   E_TIMEOUT: TimeoutError,
   E_BUSY: BusyError,
   E_NOT_FOUND: NotFoundError,
+  E_PERMISSION: PermissionError,
   E_DISCONNECTED: DisconnectedError,
   E_QUEUE_FULL: QueueFullError,
   E_PROTOCOL_CONFLICT: ProtocolConflictError,
@@ -158,6 +162,20 @@ const BUSY_PATTERN =
   /\b(EBUSY|EAGAIN|Resource busy|Resource temporarily unavailable|Cannot lock port|LIBUSB_ERROR_BUSY|errno 16|(?:interface|device) is busy)\b/i;
 const GONE_PATTERN =
   /\b(ENODEV|EIO|ENXIO|ECONNRESET|EPIPE|No such device|Input\/output error|disconnected|device (?:was )?(?:lost|removed))\b/i;
+
+/** OS / driver codes and wordings that mean "you may not open this" (never retried). */
+const PERMISSION_CODES = new Set(['EACCES', 'EPERM', 'LIBUSB_ERROR_ACCESS']);
+const PERMISSION_PATTERN =
+  /\b(EACCES|EPERM|LIBUSB_ERROR_ACCESS|Permission denied|Operation not permitted|Access denied)\b/i;
+
+/** True when the OS refused access: retrying cannot help, a permission change can. */
+export function isPermissionDenied(err: unknown): boolean {
+  if (err instanceof PermissionError) return true;
+  if (err instanceof LabbenchError) return false;
+  const code = errorCodeOf(err);
+  if (code !== undefined && PERMISSION_CODES.has(code)) return true;
+  return code === undefined && PERMISSION_PATTERN.test(errorMessageOf(err));
+}
 
 function errorCodeOf(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err) {
@@ -202,6 +220,13 @@ export function toLabbenchError(
   const what = context.action ? `${context.action} failed${where}` : `Failure${where}`;
   const detail = errorMessageOf(err);
   const options = { resource: context.resource, cause: err };
+  // First: a refusal by the OS is not "busy" and not "gone", whatever else its text says.
+  if (isPermissionDenied(err)) {
+    return new PermissionError(
+      `${what}: permission denied (${detail}). The operating system refuses access: add the Node-RED user to the 'dialout' group (serial ports; log in again afterwards) or install a udev rule granting access (USB instruments), then redeploy.`,
+      options,
+    );
+  }
   if (isBusy(err)) {
     return new BusyError(
       `${what}: the device is in use by another program or node (${detail}). Close the other user or wait, then retry.`,
@@ -218,12 +243,6 @@ export function toLabbenchError(
   if (code === 'ENOENT') {
     return new NotFoundError(
       `${what}: no such device (${detail}). Check the port path or resource string.`,
-      options,
-    );
-  }
-  if (code === 'EACCES' || code === 'EPERM') {
-    return new BusyError(
-      `${what}: permission denied (${detail}). Add the Node-RED user to the 'dialout' group (serial) or install a udev rule (USB).`,
       options,
     );
   }

@@ -3,6 +3,7 @@
  * string these functions return, so two spellings of one port or instrument meet in one place.
  */
 import * as fs from 'fs';
+import * as net from 'net';
 import * as path from 'path';
 import { InvalidInputError, UnsupportedError } from './errors';
 
@@ -20,7 +21,7 @@ const WINDOWS_COM = /^(?:\\\\\.\\)?(COM\d+)$/i;
 
 /** Splits `sim:<bus>?addresses=1,2` into its bus name and options. */
 export function parseSimPath(text: string): { bus: string; query: URLSearchParams } | undefined {
-  if (!text.toLowerCase().startsWith(SIM_PREFIX)) return undefined;
+  if (typeof text !== 'string' || !text.toLowerCase().startsWith(SIM_PREFIX)) return undefined;
   const rest = text.slice(SIM_PREFIX.length);
   const q = rest.indexOf('?');
   const bus = (q < 0 ? rest : rest.slice(0, q)).trim();
@@ -193,6 +194,61 @@ function parseBoard(prefix: string, text: string): number {
 const CLASS_WORDS = new Set(['INSTR', 'SOCKET', 'RAW']);
 
 /**
+ * Splits a resource string at `::`, except inside `[...]`: an IPv6 literal such as `[fe80::1]`
+ * carries `::` itself. Unbalanced brackets are refused.
+ */
+function splitResource(text: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '[') depth++;
+    else if (c === ']') depth--;
+    if (depth < 0 || depth > 1) throw bad(text, 'its brackets are unbalanced');
+    if (depth === 0 && c === ':' && text[i + 1] === ':') {
+      parts.push(text.slice(start, i));
+      i++;
+      start = i + 1;
+    }
+  }
+  if (depth !== 0) throw bad(text, 'its brackets are unbalanced');
+  parts.push(text.slice(start));
+  return parts;
+}
+
+/**
+ * The canonical host of a LAN resource: names and IPv4 addresses lower-cased; IPv6 literals (in
+ * brackets in the resource string) in the compressed, lower-case form of RFC 5952 (`[FE80:0:0::1]`
+ * → `fe80::1`), with a zone (`%eth0`) kept as written. Returned without brackets, as sockets
+ * want it; `formatHost` puts them back.
+ */
+function canonicalHost(field: string, text: string): string {
+  const host = field.trim();
+  if (!host.startsWith('[')) {
+    if (host.includes(':') || host.includes(']'))
+      throw bad(text, `host "${host}" looks like an IPv6 address; write it in brackets, e.g. [fe80::1]`);
+    return host.toLowerCase();
+  }
+  if (!host.endsWith(']')) throw bad(text, `IPv6 host "${host}" must end with "]"`);
+  const inner = host.slice(1, -1);
+  const zoneAt = inner.indexOf('%');
+  const address = zoneAt < 0 ? inner : inner.slice(0, zoneAt);
+  const zone = zoneAt < 0 ? '' : inner.slice(zoneAt);
+  if (address.length > 45 || !net.isIPv6(address)) throw bad(text, `"${address}" is not an IPv6 address`);
+  if (zone !== '' && !/^%[A-Za-z0-9_.-]{1,64}$/.test(zone))
+    throw bad(text, `IPv6 zone "${zone}" is not valid`);
+  // The WHATWG URL parser serialises IPv6 addresses exactly in the RFC 5952 form.
+  const compressed = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  return `${compressed}${zone}`;
+}
+
+/** A host as it appears in a resource string: IPv6 addresses in brackets. */
+export function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
  * Parses the SPEC §5 grammar. Interface and class words are case-insensitive. `platform` (default
  * the running one) decides what a numbered `ASRLn` means: COMn on Windows, refused elsewhere.
  */
@@ -205,7 +261,7 @@ export function parseVisaResource(
     throw new InvalidInputError('VISA resource string is empty; e.g. USB0::0x05E6::0x2281::4518305::INSTR.');
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f;]/.test(text)) throw bad(text, 'it contains control characters or ";"');
-  const parts = text.split('::');
+  const parts = splitResource(text);
   const head = parts[0];
   let cls: string | undefined;
   if (parts.length > 1 && CLASS_WORDS.has(parts[parts.length - 1].toUpperCase())) {
@@ -262,8 +318,13 @@ export function parseVisaResource(
   const tcp = /^TCPIP(\d*)$/i.exec(head);
   if (tcp) {
     const board = parseBoard(tcp[1], text);
-    const host = (fields[0] ?? '').trim().toLowerCase();
-    if (host === '') throw bad(text, 'no host name or address');
+    if ((fields[0] ?? '').trim() === '') throw bad(text, 'no host name or address');
+    const host = canonicalHost(fields[0]!, text);
+    if (!host.includes(':') && !HOST_NAME.test(host))
+      throw bad(
+        text,
+        `"${fields[0]!.trim()}" is not a host name, an IPv4 address or a bracketed IPv6 address`,
+      );
     if (cls === 'SOCKET') {
       if (fields.length !== 2 || !/^\d{1,5}$/.test(fields[1]))
         throw bad(text, 'socket resources are TCPIP[board]::host::port::SOCKET');
@@ -321,12 +382,12 @@ export function formatVisaResource(r: VisaResource): string {
     case 'usb':
       return `USB${r.board}::${hex4(r.vendorId)}::${hex4(r.productId)}::${r.serial.toUpperCase()}::${r.usbInterface}::INSTR`;
     case 'socket':
-      return `TCPIP${r.board}::${r.host}::${r.port}::SOCKET`;
+      return `TCPIP${r.board}::${formatHost(r.host)}::${r.port}::SOCKET`;
     case 'vxi11':
-      return `TCPIP${r.board}::${r.host}::${r.device}::INSTR`;
+      return `TCPIP${r.board}::${formatHost(r.host)}::${r.device}::INSTR`;
     case 'hislip':
       // The port is always spelled out, so hislip0 and hislip0,4880 share one key.
-      return `TCPIP${r.board}::${r.host}::${r.subAddress},${r.port}::INSTR`;
+      return `TCPIP${r.board}::${formatHost(r.host)}::${r.subAddress},${r.port}::INSTR`;
     case 'asrl':
       return `ASRL${r.path}::INSTR`;
     case 'sim':
@@ -339,13 +400,15 @@ export function formatVisaResource(r: VisaResource): string {
  * the same resource as a `labbench-serial-port` on that device (and SPEC §3 rule 3 applies).
  */
 export function visaKey(resource: string | VisaResource, options: SerialKeyOptions = {}): ResourceKey {
-  const r = typeof resource === 'string' ? parseVisaResource(resource, options) : resource;
+  const r =
+    typeof resource === 'object' && resource !== null ? resource : parseVisaResource(resource, options);
   if (r.kind === 'asrl') return serialKey(r.path, options);
   return formatVisaResource(r) as ResourceKey;
 }
 
 /** True when `text` looks like a VISA resource string rather than a serial path. */
 export function isVisaResourceString(text: string): boolean {
+  if (typeof text !== 'string') return false;
   return /^(USB|TCPIP|ASRL|GPIB|SIM)[^:]*::/i.test(text.trim()) || /^ASRL.+::INSTR$/i.test(text.trim());
 }
 

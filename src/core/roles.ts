@@ -40,7 +40,7 @@ export class RoleGuard {
       if (m.role === role) continue;
       const why = explanation ?? 'One instrument can serve only one role at a time.';
       throw new RoleConflictError(
-        `${requester} cannot use ${this.resourceLabel} as a ${role}: ${m.holder.name} is monitoring it as a ${m.role}. ${why} Stop that monitor (msg.payload = {"monitor": false}) or undeploy it, then retry.`,
+        `${requester} cannot use ${this.resourceLabel} as a ${role}: ${m.holder.name} is monitoring it as a ${m.role}. ${why} Stop that monitor, then retry.`,
         { resource: this.resourceLabel },
       );
     }

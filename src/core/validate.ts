@@ -5,11 +5,62 @@
  */
 import { InvalidInputError, OutOfRangeError } from './errors';
 
-function describe(value: unknown): string {
+/**
+ * `table[key]` for text that came from a user or a device, counting only the table's own entries:
+ * a plain `table[key]` answers "constructor", "__proto__" or "toString" with what every object
+ * inherits.
+ */
+export function ownEntry<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+}
+
+/** A short, safe description of any value for an error message (never throws). */
+export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value == null)
+    return String(value);
   if (Array.isArray(value)) return 'an array';
   return `a ${typeof value}`;
+}
+
+/**
+ * Decimal numeric text: sign, digits with an optional fraction (or a bare fraction), optional
+ * exponent. Written so that every character has exactly one place in the pattern to go (the
+ * integer digits and the fraction digits are separated by the one '.'), which keeps matching
+ * linear in the input length; the earlier `\d+\.?\d*` let the two digit runs trade characters
+ * and backtracked quadratically. Shared by every parser of numbers typed by users or answered by
+ * instruments.
+ */
+export const DECIMAL_NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+/**
+ * Longest numeric text worth reading: a float64 needs at most 17 significant digits, so 64
+ * characters leave room for signs, zeros and an exponent. Longer text is refused before any
+ * pattern sees it.
+ */
+export const MAX_NUMBER_TEXT = 64;
+
+/** The number written in `text` (surrounding white space allowed), or undefined if it is not one. */
+export function parseDecimalText(text: string): number | undefined {
+  if (text.length > MAX_NUMBER_TEXT * 4) return undefined; // white space padding included
+  const trimmed = text.trim();
+  if (trimmed.length > MAX_NUMBER_TEXT || !DECIMAL_NUMBER.test(trimmed)) return undefined;
+  return Number(trimmed);
+}
+
+/**
+ * Splits a numeric field from its unit suffix (`+5.000000E+00V` → `+5.000000E+00`, `V`;
+ * `12.5mA` → `12.5`, `mA`) by scanning the trailing letters, without a pattern that could
+ * backtrack. Letters include `µ` (micro, as some instruments print it).
+ */
+export function splitUnitSuffix(text: string): { number: string; unit: string } {
+  let end = text.length;
+  while (end > 0 && isUnitLetter(text.charCodeAt(end - 1))) end--;
+  return { number: text.slice(0, end).trimEnd(), unit: text.slice(end) };
+}
+
+function isUnitLetter(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0xb5 || c === 0x3bc;
 }
 
 export interface NumberRule {
@@ -25,13 +76,16 @@ export interface NumberRule {
 export function requireFiniteNumber(value: unknown, name: string, rule: NumberRule = {}): number {
   let n: number;
   if (typeof value === 'number') n = value;
-  else if (
-    typeof value === 'string' &&
-    rule.allowNumericString !== false &&
-    /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(value)
-  )
-    n = Number(value);
-  else throw new InvalidInputError(`${name} must be a number, got ${describe(value)}.`);
+  else if (typeof value === 'string' && rule.allowNumericString !== false) {
+    if (value.trim().length > MAX_NUMBER_TEXT)
+      throw new InvalidInputError(
+        `${name} must be a number, got ${value.length} characters of text (a number has at most ${MAX_NUMBER_TEXT}).`,
+      );
+    const parsed = parseDecimalText(value);
+    if (parsed === undefined)
+      throw new InvalidInputError(`${name} must be a number, got ${describe(value)}.`);
+    n = parsed;
+  } else throw new InvalidInputError(`${name} must be a number, got ${describe(value)}.`);
   if (!Number.isFinite(n))
     throw new InvalidInputError(`${name} must be a finite number, got ${describe(value)}.`);
   if (rule.integer && !Number.isInteger(n))

@@ -8,7 +8,8 @@ import type { Keithley2281S } from './driver';
 import type { InstrumentIo } from './io';
 import type { BatteryLevelKey, BatteryPresent, BatteryStep } from './ordering';
 import { queryAll } from './compound';
-import { parseMethod, parseModelRecall, parseNumberReply, parseOnOff, parseTrip } from './replies';
+import type { OutputState } from './replies';
+import { parseMethod, parseModelRecall, parseNumberReply, parseOutputState, parseTrip } from './replies';
 import type { TripState } from './replies';
 import type { BatteryModelRef, ProtectionClear } from './settings';
 import type { BatteryState } from './state';
@@ -26,8 +27,13 @@ const LEVEL_NAMES: Readonly<Record<BatteryLevelKey, string>> = {
   ocp: 'OCP level',
 };
 
+export async function readBatteryOutputState(io: InstrumentIo): Promise<OutputState> {
+  return parseOutputState(await io.query(BATTERY.outputQuery), BATTERY.outputQuery);
+}
+
+/** True only while the output is on (off and disabled are both "not driving the terminals"). */
 export async function readBatteryOutput(io: InstrumentIo): Promise<boolean> {
-  return parseOnOff(await io.query(BATTERY.outputQuery), BATTERY.outputQuery);
+  return (await readBatteryOutputState(io)) === 'on';
 }
 
 export async function readBatteryPresent(io: InstrumentIo): Promise<BatteryPresent> {
@@ -153,7 +159,7 @@ export async function readBatteryState(io: InstrumentIo, driver: Keithley2281S):
   const capacityLimit = number(6);
   const model = parseModelRecall(replies[7], BATTERY.modelQuery);
   const method = parseMethod(replies[8], BATTERY.methodQuery);
-  const output = parseOnOff(replies[9], BATTERY.outputQuery);
+  const outputState = parseOutputState(replies[9], BATTERY.outputQuery);
   const currentLimit = number(10);
   const ovp = number(11);
   const ocp = number(12);
@@ -168,7 +174,8 @@ export async function readBatteryState(io: InstrumentIo, driver: Keithley2281S):
     capacityLimit,
     model,
     method,
-    output,
+    output: outputState === 'on',
+    outputState,
     currentLimit,
     ovp: { limit: ovp, tripped: trip === 'OVP' },
     ocp: { limit: ocp, tripped: trip === 'OCP' },

@@ -18,19 +18,11 @@ export {
   BATTERY_KEYS,
   PROTECTION_CLEARS,
   SUPPLY_KEYS,
-  batteryRequestFromMessage,
   parseModelRef,
-  supplyRequestFromMessage,
   validateBatterySettings,
   validateSupplySettings,
 } from './settings';
-export type {
-  BatteryModelRef,
-  BatterySettings,
-  KeithleyRequest,
-  ProtectionClear,
-  SupplySettings,
-} from './settings';
+export type { BatteryModelRef, BatterySettings, ProtectionClear, SupplySettings } from './settings';
 export { BATTERY_RANGES, BUILT_IN_MODELS, MODEL_SLOTS, SUPPLY_RANGES } from './ranges';
 export type { BuiltInModel } from './ranges';
 export type {

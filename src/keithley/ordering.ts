@@ -5,7 +5,7 @@
  * would trip it, or on a real DUT, leave it unprotected). Pure: takes the settings and the
  * instrument's present values, returns the ordered steps or throws before anything is written.
  */
-import { OutOfRangeError } from '../core/errors';
+import { InvalidInputError, OutOfRangeError } from '../core/errors';
 import type { BatterySettings, ProtectionClear, SupplySettings } from './settings';
 
 export type SupplyStep =
@@ -31,7 +31,8 @@ export function planSupply(s: SupplySettings, present: SupplyPresent | undefined
   if (s.output === false) steps.push({ kind: 'output', on: false });
   if (s.clear !== undefined) steps.push({ kind: 'clear', which: s.clear });
   if (supplyPlanNeedsPresent(s)) {
-    if (present === undefined) throw new Error('planSupply: present values are required for level settings');
+    if (present === undefined)
+      throw new InvalidInputError('planSupply: present values are required for level settings');
     const next = {
       voltage: s.voltage ?? present.voltage,
       current: s.current ?? present.current,
@@ -121,7 +122,8 @@ export function planBattery(
   const raisedLimits: BatteryStep[] = [];
   const loweredLimits: BatteryStep[] = [];
   if (batteryPlanNeedsPresent(s)) {
-    if (present === undefined) throw new Error('planBattery: present values are required for level settings');
+    if (present === undefined)
+      throw new InvalidInputError('planBattery: present values are required for level settings');
     const full = s.fullVoltage ?? present.fullVoltage;
     const empty = s.emptyVoltage ?? present.emptyVoltage;
     if ((s.fullVoltage !== undefined || s.emptyVoltage !== undefined) && full < empty) {

@@ -9,13 +9,20 @@
  * numeric parser accepts both forms (spec §1.5).
  */
 import { ProtocolError } from '../core/errors';
+import { MAX_NUMBER_TEXT, parseDecimalText, splitUnitSuffix } from '../core/validate';
 import { splitOutsideQuotes } from '../visa/scpi-format';
 
 /** SCPI's "no reading" markers (9.9E37 overflow, 9.91E37 NaN). */
 const OVERFLOW_THRESHOLD = 9.8e37;
 
 /** Multipliers for the unit prefixes seen on measurement fields (`mA`, `uA`). */
-const PREFIX_SCALE: Record<string, number> = { '': 1, m: 1e-3, u: 1e-6, µ: 1e-6, n: 1e-9, k: 1e3 };
+const PREFIX_SCALE: ReadonlyMap<string, number> = new Map([
+  ['m', 1e-3],
+  ['u', 1e-6],
+  ['µ', 1e-6],
+  ['n', 1e-9],
+  ['k', 1e3],
+]);
 
 export interface ReplyField {
   /** The numeric value, scaled by the unit prefix; NaN for overflow markers. */
@@ -24,7 +31,8 @@ export interface ReplyField {
   unit: string;
 }
 
-const FIELD_PATTERN = /^([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([a-zA-Zµ]*)$/;
+/** Longest unit suffix worth reading (`OHM`, `mA`, …); a field is a number plus at most this. */
+const MAX_UNIT_TEXT = 8;
 
 function fail(query: string, reply: string, expected: string): ProtocolError {
   return new ProtocolError(`The 2281S answered ${JSON.stringify(reply)} to ${query}; expected ${expected}.`);
@@ -40,13 +48,18 @@ export function splitFields(reply: string): string[] {
  * field is not numeric. The unit prefix is folded into the value (`12.5mA` → 0.0125, 'A').
  */
 export function parseField(field: string): ReplyField | undefined {
-  const m = FIELD_PATTERN.exec(field.trim());
-  if (!m) return undefined;
-  let value = Number(m[1]);
-  let unit = m[2];
+  // Capped before anything else: a hostile or broken device can answer with any length.
+  const text = field.length > (MAX_NUMBER_TEXT + MAX_UNIT_TEXT) * 2 ? '' : field.trim();
+  if (text === '' || text.length > MAX_NUMBER_TEXT + MAX_UNIT_TEXT) return undefined;
+  const parts = splitUnitSuffix(text);
+  const number = parseDecimalText(parts.number);
+  if (number === undefined || parts.unit.length > MAX_UNIT_TEXT) return undefined;
+  let value = number;
+  let unit = parts.unit;
   // A single letter is the base unit itself (V, A, s, W); longer ones may start with a prefix.
-  if (unit.length > 1 && PREFIX_SCALE[unit[0]] !== undefined) {
-    value *= PREFIX_SCALE[unit[0]];
+  const scale = unit.length > 1 ? PREFIX_SCALE.get(unit[0]!) : undefined;
+  if (scale !== undefined) {
+    value *= scale;
     unit = unit.slice(1);
   }
   if (Math.abs(value) >= OVERFLOW_THRESHOLD) value = Number.NaN;
@@ -95,6 +108,22 @@ export function parseOnOff(reply: string, query: string): boolean {
   if (text === '1' || text === 'ON') return true;
   if (text === '0' || text === 'OFF') return false;
   throw fail(query, reply, '1, 0, ON or OFF');
+}
+
+/** The battery simulator's output: on, off, or disabled (the third state the 2281S manual lists). */
+export type OutputState = 'on' | 'off' | 'disabled';
+
+/**
+ * `:BATT:OUTP?`: `1`/`ON`, `0`/`OFF`, or `2`/`DIS` (disabled, the third state the 2281S
+ * reference manual lists for the battery output: off, and not to be switched on by a mere ON
+ * from the front panel's point of view). Disabled counts as off for `output`.
+ */
+export function parseOutputState(reply: string, query: string): OutputState {
+  const text = reply.trim().toUpperCase();
+  if (text === '1' || text === 'ON') return 'on';
+  if (text === '0' || text === 'OFF') return 'off';
+  if (text === '2' || text === 'DIS' || text === 'DISABLE' || text === 'DISABLED') return 'disabled';
+  throw fail(query, reply, '1, 0, 2, ON, OFF or DIS');
 }
 
 export const TRIP_STATES = ['NONE', 'OVP', 'OCP', 'OTP', 'RVS', 'OPS'] as const;
@@ -148,9 +177,11 @@ export function parseModelRecall(reply: string, query: string): number | string 
 
 /** `:SYST:ERR?` → `<code>,"<message>"`. */
 export function parseScpiError(reply: string, query = ':SYST:ERR?'): { code: number; message: string } {
-  const m = /^\s*([-+]?\d+)\s*(?:,\s*(.*))?$/s.exec(reply);
-  if (!m) throw fail(query, reply, '<code>,"<message>"');
-  return { code: Number(m[1]), message: unquote(m[2] ?? '') };
+  // Split at the first comma by hand: a pattern with white space around `.*` backtracks.
+  const comma = reply.indexOf(',');
+  const codeText = (comma < 0 ? reply : reply.slice(0, comma)).trim();
+  if (codeText.length > 12 || !/^[-+]?\d+$/.test(codeText)) throw fail(query, reply, '<code>,"<message>"');
+  return { code: Number(codeText), message: unquote(comma < 0 ? '' : reply.slice(comma + 1)) };
 }
 
 export interface Identity {

@@ -1,11 +1,12 @@
 /**
- * Validation of what the keithley-supply / keithley-battery nodes receive (SPEC §2.3 / §2.4).
+ * Validation of 2281S supply and battery settings, whoever sends them (a flow node, a library user).
  * Pure: every key is checked (type, finiteness, range, enum) and turned into a typed settings
  * object before any I/O, so a bad value never reaches the instrument. Enumerations become fixed
  * tokens later (commands.ts); no user string is ever part of a command.
  */
 import { InvalidInputError } from '../core/errors';
 import {
+  describe,
   requireBoolean,
   requireEnum,
   requireFiniteNumber,
@@ -63,7 +64,7 @@ export const BATTERY_KEYS = [
 ] as const;
 
 /** Spellings users type for built-in models (manual's hyphens, any case) → firmware token. */
-const MODEL_ALIASES: Record<string, BuiltInModel> = Object.fromEntries(
+const MODEL_ALIASES: ReadonlyMap<string, BuiltInModel> = new Map(
   BUILT_IN_MODELS.flatMap((name) => [
     [name.toLowerCase(), name],
     [name.toLowerCase().replace(/_/g, '-'), name],
@@ -81,16 +82,16 @@ export function parseModelRef(value: unknown, name = 'model'): BatteryModelRef {
     return requireFiniteNumber(value, name, { ...MODEL_SLOTS, integer: true });
   }
   if (typeof value === 'string') {
-    const hit = MODEL_ALIASES[value.trim().toLowerCase()];
+    const hit = MODEL_ALIASES.get(value.trim().toLowerCase());
     if (hit !== undefined) return hit;
   }
   throw new InvalidInputError(
-    `${name} must be a memory slot ${MODEL_SLOTS.min}…${MODEL_SLOTS.max} or a built-in model (${BUILT_IN_MODELS.join(', ')}), got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : String(value)}.`,
+    `${name} must be a memory slot ${MODEL_SLOTS.min}…${MODEL_SLOTS.max} or a built-in model (${BUILT_IN_MODELS.join(', ')}), got ${describe(value)}.`,
   );
 }
 
 /** Validates a supply payload object; throws InvalidInputError / OutOfRangeError. */
-export function validateSupplySettings(input: unknown, name = 'msg.payload'): SupplySettings {
+export function validateSupplySettings(input: unknown, name = 'Supply settings'): SupplySettings {
   const obj = requirePlainObject(input, name);
   requireKnownKeys(obj, name, SUPPLY_KEYS);
   const out: SupplySettings = {};
@@ -106,7 +107,7 @@ export function validateSupplySettings(input: unknown, name = 'msg.payload'): Su
 }
 
 /** Validates a battery payload object; throws InvalidInputError / OutOfRangeError. */
-export function validateBatterySettings(input: unknown, name = 'msg.payload'): BatterySettings {
+export function validateBatterySettings(input: unknown, name = 'Battery settings'): BatterySettings {
   const obj = requirePlainObject(input, name);
   requireKnownKeys(obj, name, BATTERY_KEYS);
   const out: BatterySettings = {};
@@ -137,68 +138,3 @@ export function validateBatterySettings(input: unknown, name = 'msg.payload'): B
 }
 
 /** What one input message asks for: settings to apply (empty = only read) and/or a monitor switch. */
-export interface KeithleyRequest<S> {
-  settings: S;
-  monitor?: boolean;
-}
-
-function isEmptyPayload(payload: unknown): boolean {
-  if (payload === undefined || payload === null || payload === '') return true;
-  return (
-    typeof payload === 'object' &&
-    !Array.isArray(payload) &&
-    !Buffer.isBuffer(payload) &&
-    Object.keys(payload).length === 0
-  );
-}
-
-/**
- * Turns (msg.topic, msg.payload) into a request: an object payload carries keys; otherwise the
- * topic names one key and the payload is its scalar value (dashboard sliders and switches).
- * Topic `state` or an empty payload only reads; `monitor` starts/stops monitoring.
- */
-function requestFromMessage<S>(
-  topic: unknown,
-  payload: unknown,
-  keys: readonly string[],
-  validate: (input: unknown) => S,
-): KeithleyRequest<S> {
-  const topicText = typeof topic === 'string' ? topic.trim() : '';
-  const objectPayload =
-    typeof payload === 'object' && payload !== null && !Array.isArray(payload) && !Buffer.isBuffer(payload);
-  if (objectPayload) {
-    const obj = { ...(payload as Record<string, unknown>) };
-    let monitor: boolean | undefined;
-    if (present(obj, 'monitor')) {
-      monitor = requireBoolean(obj.monitor, 'msg.payload.monitor');
-      delete obj.monitor;
-    }
-    const request: KeithleyRequest<S> = { settings: validate(obj) };
-    if (monitor !== undefined) request.monitor = monitor;
-    return request;
-  }
-  if (topicText.toLowerCase() === 'state' || (topicText === '' && isEmptyPayload(payload))) {
-    return { settings: validate({}) };
-  }
-  if (topicText.toLowerCase() === 'monitor') {
-    return { settings: validate({}), monitor: requireBoolean(payload, 'msg.payload (monitor)') };
-  }
-  const key = keys.find((k) => k.toLowerCase() === topicText.toLowerCase());
-  if (key === undefined) {
-    throw new InvalidInputError(
-      `msg.payload is a single value, so msg.topic must name the setting (${keys.join(', ')}, state or monitor); got topic ${JSON.stringify(topicText.slice(0, 40))}.`,
-    );
-  }
-  return { settings: validate({ [key]: payload }) };
-}
-
-export function supplyRequestFromMessage(topic: unknown, payload: unknown): KeithleyRequest<SupplySettings> {
-  return requestFromMessage(topic, payload, SUPPLY_KEYS, (input) => validateSupplySettings(input));
-}
-
-export function batteryRequestFromMessage(
-  topic: unknown,
-  payload: unknown,
-): KeithleyRequest<BatterySettings> {
-  return requestFromMessage(topic, payload, BATTERY_KEYS, (input) => validateBatterySettings(input));
-}

@@ -1,7 +1,7 @@
 /**
  * What the keithley-supply and keithley-battery nodes emit (SPEC §2.3 / §2.4), exactly.
  */
-import type { SimulationMethod } from './replies';
+import type { OutputState, SimulationMethod } from './replies';
 
 export interface ProtectionState {
   /** The protection level (V for OVP, A for OCP). */
@@ -53,7 +53,10 @@ export interface BatteryState {
   /** Active model: memory slot number, built-in name, or "DISCHARGE" (front-panel default). */
   model: number | string;
   method: SimulationMethod;
+  /** True while the output is on. */
   output: boolean;
+  /** `:BATT:OUTP?` as the instrument reports it: on, off, or disabled (a disabled output is off). */
+  outputState: OutputState;
   currentLimit: number;
   ovp: ProtectionState;
   ocp: ProtectionState;

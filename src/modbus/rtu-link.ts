@@ -68,9 +68,14 @@ export class RtuLink implements ModbusLink {
       await this.line.send(frame, this.turnaroundMs, context);
       return undefined;
     }
-    return this.line.exchange(frame, () => new RtuResponseReader(unit, pdu, frame), context, {
-      signal: options.signal,
-      replyTimeoutMs: options.timeoutMs,
-    });
+    return this.line.exchange(
+      frame,
+      (bus) => new RtuResponseReader(unit, pdu, frame, { expectEcho: bus.echoSeen }),
+      context,
+      {
+        signal: options.signal,
+        replyTimeoutMs: options.timeoutMs,
+      },
+    );
   }
 }

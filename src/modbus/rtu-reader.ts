@@ -6,10 +6,16 @@
  * skipped one byte at a time, and a candidate whose CRC fails is skipped the same way, so noise
  * and corrupt frames never shift the bus out of step.
  *
- * Our own request echoed by an adapter is recognised byte for byte and skipped. The exception is
- * a single write (functions 05 and 06), whose correct response IS a copy of the request: there
- * the first copy is taken as the response (indistinguishable either way) and a possible second
- * copy is stale input that the line discards before its next request.
+ * Our own request echoed by an adapter is recognised byte for byte and skipped. A single write
+ * (functions 05 and 06) is special: its correct response IS a copy of the request. When the bus is
+ * known to echo (`expectEcho`, learnt by the line from earlier exchanges), the first copy is the
+ * echo and the real response — a second copy, or an exception — is still awaited, so a refused
+ * write is never taken for a success. On a bus not known to echo the first copy is the response
+ * (indistinguishable either way).
+ *
+ * A candidate that is not complete yet is not simply waited for: if a complete, valid response
+ * already sits later in the buffer (the candidate was a corrupt fragment), the reader moves on to
+ * it at once instead of waiting out the reply timeout.
  */
 import type { ReplyReader } from '../transport/exchange';
 import {
@@ -38,15 +44,29 @@ export class RtuResponseReader implements ReplyReader<Uint8Array> {
   replyCorrupted = false;
   private buffer: Buffer = Buffer.alloc(0);
   private readonly byteCount: number | undefined;
-  private readonly skipEchoes: boolean;
+  private readonly copiesRequest: boolean;
+  private readonly expectEcho: boolean;
 
   constructor(
     private readonly unit: number,
     private readonly requestPdu: Uint8Array,
     private readonly requestFrame: Uint8Array,
+    options: { expectEcho?: boolean } = {},
   ) {
     this.byteCount = expectedResponseByteCount(requestPdu);
-    this.skipEchoes = !responseCopiesRequest(requestPdu);
+    this.copiesRequest = responseCopiesRequest(requestPdu);
+    this.expectEcho = options.expectEcho ?? false;
+  }
+
+  /** See ReplyReader.echoObserved: unknowable for a single write whose first copy was the response. */
+  get echoObserved(): boolean | undefined {
+    if (this.stats.echoes > 0) return true;
+    return this.copiesRequest ? undefined : false;
+  }
+
+  /** Whether a copy of our request at the head of the buffer is an echo to skip. */
+  private get skipEchoes(): boolean {
+    return !this.copiesRequest || (this.expectEcho && this.stats.echoes === 0);
   }
 
   push(chunk: Uint8Array): Uint8Array | undefined {
@@ -70,7 +90,15 @@ export class RtuResponseReader implements ReplyReader<Uint8Array> {
         this.skip(1);
         continue;
       }
-      if (length < 0 || buf.length < length) return undefined;
+      if (length < 0 || buf.length < length) {
+        // Incomplete: but if a complete valid response already follows, this was a corrupt fragment.
+        const later = this.completeResponseAfter(buf);
+        if (later === undefined) return undefined;
+        this.stats.corrupt++;
+        this.lastDefect = `incomplete frame ${hexOf(buf.subarray(0, later))} before a complete response`;
+        this.skip(later);
+        continue;
+      }
       const frame = buf.subarray(0, length);
       if (!crcMatches(frame)) {
         this.stats.corrupt++;
@@ -85,6 +113,20 @@ export class RtuResponseReader implements ReplyReader<Uint8Array> {
       this.stats.stale++;
       this.lastDefect = `response to another request (${hexOf(frame)})`;
     }
+  }
+
+  /** Offset (> 0) of the first complete, CRC-valid response to our request in `buf`, if any. */
+  private completeResponseAfter(buf: Buffer): number | undefined {
+    for (let at = 1; at + 4 <= buf.length; at++) {
+      if (buf[at] !== this.unit) continue;
+      const rest = buf.subarray(at);
+      const length = expectedResponseLength(this.requestPdu, rest);
+      if (length === undefined || length < 0 || rest.length < length || !this.plausibleByteCount(rest))
+        continue;
+      const frame = rest.subarray(0, length);
+      if (crcMatches(frame) && this.answersRequest(pduOfRtuFrame(frame))) return at;
+    }
+    return undefined;
   }
 
   private isEchoPrefix(buf: Buffer): boolean {

@@ -12,6 +12,18 @@ export interface ReplyReader<R> {
   readonly replyCorrupted: boolean;
   readonly lastDefect: string | undefined;
   readonly stats: { readonly corrupt: number; readonly echoes: number; readonly garbageBytes: number };
+  /**
+   * What this exchange showed about the adapter: true when our request was heard back, false
+   * when a reply came without it, undefined when the two cannot be told apart (a Modbus 06
+   * reply is a copy of its request). The line remembers it for the next exchanges.
+   */
+  readonly echoObserved?: boolean | undefined;
+}
+
+/** What a line knows about its bus when a reader is made. */
+export interface BusTraits {
+  /** The adapter has been heard echoing our requests on this port. */
+  readonly echoSeen: boolean;
 }
 
 export type AttemptOutcome<R> =

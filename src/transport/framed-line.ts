@@ -13,7 +13,7 @@ import type { Clock } from '../core/clock';
 import { sleep } from '../core/clock';
 import { ProtocolError, TimeoutError } from '../core/errors';
 import type { TransactOptions } from '../core/resource-types';
-import type { ReplyReader } from './exchange';
+import type { BusTraits, ReplyReader } from './exchange';
 import { runAttempt, transactionClock } from './exchange';
 import type { ByteStream } from './types';
 
@@ -71,6 +71,8 @@ interface LineTiming {
    * keeps it off the common path; the fresh reader of each attempt ignores older bytes anyway.
    */
   dirty: boolean;
+  /** Last thing an exchange told about the adapter's echo (see ReplyReader.echoObserved). */
+  echoSeen: boolean;
 }
 
 const timings = new WeakMap<ByteStream, LineTiming>();
@@ -78,7 +80,7 @@ const timings = new WeakMap<ByteStream, LineTiming>();
 function timingOf(stream: ByteStream): LineTiming {
   let timing = timings.get(stream);
   if (!timing) {
-    timing = { quietUntil: 0, dirty: true };
+    timing = { quietUntil: 0, dirty: true, echoSeen: false };
     timings.set(stream, timing);
   }
   return timing;
@@ -120,7 +122,7 @@ export class FramedLine {
    */
   exchange<R>(
     request: Uint8Array,
-    makeReader: () => ReplyReader<R>,
+    makeReader: (bus: BusTraits) => ReplyReader<R>,
     context: ExchangeContext,
     call: { signal?: AbortSignal; replyTimeoutMs?: number } = {},
   ): Promise<R> {
@@ -134,7 +136,7 @@ export class FramedLine {
         let bytesHeard = 0;
         for (let attempt = 0; attempt <= retries; attempt++) {
           await this.prepare(stream, line, signal);
-          const reader = makeReader();
+          const reader = makeReader({ echoSeen: line.echoSeen });
           let outcome;
           line.dirty = true;
           try {
@@ -149,6 +151,7 @@ export class FramedLine {
           }
           if (outcome.kind === 'reply') {
             line.dirty = false;
+            if (reader.echoObserved !== undefined) line.echoSeen = reader.echoObserved;
             return outcome.reply;
           }
           if (outcome.kind === 'corrupt') lastCorruption = outcome.defect;

@@ -163,5 +163,12 @@ export class LineFramer {
 
 /** Removes the trailing terminator(s) of a response: LF, CR LF, stray CRs (and a NUL pad). */
 export function stripTerminator(text: string): string {
-  return text.replace(/[\r\n\0]+$/, '');
+  // A backwards scan: an unanchored `[\r\n\0]+$` restarts at every byte of a run of terminators.
+  let end = text.length;
+  while (end > 0) {
+    const c = text.charCodeAt(end - 1);
+    if (c !== 0x0a && c !== 0x0d && c !== 0x00) break;
+    end--;
+  }
+  return text.slice(0, end);
 }

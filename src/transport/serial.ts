@@ -1,39 +1,11 @@
 /**
- * Serial ports as `ByteStream`s: real OS ports through `serialport`, and `sim:<bus>` paths
- * through whichever simulator registered itself as the provider of simulated buses.
+ * OS serial ports as `ByteStream`s through `serialport`. The opener table (openers.ts) routes
+ * every other stream scheme (`sim:`, `tcp://`…) elsewhere.
  */
-import { parseSimPath } from '../core/identity';
 import { UnsupportedError } from '../core/errors';
 import { ListenerSet } from './types';
 import type { ByteStream, SerialSettings } from './types';
 import type { SerialPort as SerialPortClass } from 'serialport';
-
-export type SimBusProvider = (
-  bus: string,
-  query: URLSearchParams,
-  settings: SerialSettings,
-) => ByteStream | Promise<ByteStream>;
-
-let simBusProvider: SimBusProvider | undefined;
-
-/** Called by the Watlow simulator module when it loads; the last registration wins. */
-export function registerSimBusProvider(provider: SimBusProvider | undefined): void {
-  simBusProvider = provider;
-}
-
-/** Opens `path` with `settings`. Errors carry OS codes (ENOENT, EBUSY…) for the registry to classify. */
-export async function openSerialStream(path: string, settings: SerialSettings): Promise<ByteStream> {
-  const sim = parseSimPath(path);
-  if (sim) {
-    if (!simBusProvider) {
-      throw new UnsupportedError(
-        `${path}: no simulator is loaded for sim: ports (the Watlow simulator registers itself when the package loads).`,
-      );
-    }
-    return simBusProvider(sim.bus, sim.query, settings);
-  }
-  return openOsSerialPort(path, settings);
-}
 
 /** serialport's errors often lack `code`; recover it from the text so classification works. */
 function withOsCode(err: unknown, path: string): NodeJS.ErrnoException {
@@ -51,7 +23,8 @@ function withOsCode(err: unknown, path: string): NodeJS.ErrnoException {
   return e;
 }
 
-async function openOsSerialPort(path: string, settings: SerialSettings): Promise<ByteStream> {
+/** Opens the OS port `path` with `settings`. Errors carry OS codes (ENOENT, EBUSY…) for the registry to classify. */
+export async function openSerialPort(path: string, settings: SerialSettings): Promise<ByteStream> {
   // Loaded here rather than at the top so that the simulators and the VISA TCP path work even
   // where the native serial binding cannot load.
   let SerialPortCtor: typeof SerialPortClass;

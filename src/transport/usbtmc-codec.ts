@@ -1,3 +1,4 @@
+import { OutOfRangeError } from '../core/errors';
 /**
  * Pure USBTMC / USB488 codecs (USBTMC 1.0 §3, spec §3.2–3.5): Bulk-OUT and Bulk-IN headers, class
  * request numbers and status codes, GET_CAPABILITIES parsing. No I/O; used by the host side
@@ -54,7 +55,8 @@ export function nextBTag(previous: number): number {
 }
 
 function header(msgId: number, bTag: number, transferSize: number, attributes: number, termChar = 0): Buffer {
-  if (!Number.isInteger(bTag) || bTag < 1 || bTag > 255) throw new RangeError(`bTag ${bTag} outside 1..255`);
+  if (!Number.isInteger(bTag) || bTag < 1 || bTag > 255)
+    throw new OutOfRangeError(`bTag ${bTag} outside 1..255`);
   const h = Buffer.alloc(HEADER_SIZE);
   h[0] = msgId;
   h[1] = bTag;

@@ -58,20 +58,11 @@ const NATIVE_GUARD_MS = 250;
 
 // --- loading `usb` -------------------------------------------------------------------------------
 
+/** The `usb` package once loaded: loading it is the same for every opener table. */
 let defaultBackend: UsbBackend | undefined;
-let backendOverride: UsbBackend | undefined;
-
-/**
- * Replaces the USB implementation process-wide (simulated USBTMC devices in tests and demos);
- * `undefined` restores the `usb` package.
- */
-export function setUsbBackend(backend: UsbBackend | undefined): void {
-  backendOverride = backend;
-}
 
 /** The `usb` package as a UsbBackend; UnsupportedError when it cannot load on this platform. */
 export async function loadUsbBackend(): Promise<UsbBackend> {
-  if (backendOverride) return backendOverride;
   if (defaultBackend) return defaultBackend;
   let mod: { usb?: { getDevices(): Promise<unknown[]> } };
   try {
@@ -188,8 +179,8 @@ export interface UsbtmcOpenOptions {
   label: string;
   /** Timeout for the open sequence and for writes, ms. */
   timeoutMs: number;
-  /** USB implementation; default the `usb` package (or what setUsbBackend installed). */
-  backend?: UsbBackend;
+  /** USB implementation (the `usb` package, or simulated USBTMC devices): given by the opener table. */
+  backend: UsbBackend;
   /** Largest payload per REQUEST_DEV_DEP_MSG_IN (default 20 KiB). */
   maxTransferSize?: number;
 }
@@ -644,8 +635,7 @@ export async function openUsbtmcTransport(
   resource: { vendorId: number; productId: number; serial: string; usbInterface: number },
   options: UsbtmcOpenOptions,
 ): Promise<UsbtmcTransport> {
-  const backend = options.backend ?? (await loadUsbBackend());
-  const devices = await getUsbDevices(backend);
+  const devices = await getUsbDevices(options.backend);
   const sameModel = devices.filter(
     (d) => d.vendorId === resource.vendorId && d.productId === resource.productId,
   );

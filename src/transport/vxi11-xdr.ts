@@ -2,6 +2,7 @@
  * Pure ONC RPC (RFC 5531) over TCP codecs: XDR primitives (RFC 4506), record marking, and call /
  * reply message headers with AUTH_NONE. No I/O; shared by the VXI-11 client and its simulator.
  */
+import { ProtocolError } from '../core/errors';
 
 export class XdrWriter {
   private readonly parts: Buffer[] = [];
@@ -47,9 +48,8 @@ export class XdrWriter {
   }
 }
 
-export class XdrError extends Error {
-  override readonly name = 'XdrError';
-}
+/** A corrupt or truncated RPC stream: a protocol error of the package (E_PROTOCOL), by its own name. */
+export class XdrError extends ProtocolError {}
 
 export class XdrReader {
   private offset = 0;
@@ -120,15 +120,25 @@ export class RecordAssembler {
   private buffer: Buffer = Buffer.alloc(0);
   private fragments: Buffer[] = [];
   private size = 0;
+  private corrupt: XdrError | undefined;
 
-  /** Feeds bytes; returns every record completed by them. Throws XdrError on a corrupt stream. */
+  /**
+   * Feeds bytes; returns every record completed by them. Throws XdrError on a corrupt stream —
+   * after handing out the records completed before the corruption (they are valid; the error
+   * comes with the next push).
+   */
   push(chunk: Buffer): Buffer[] {
+    if (this.corrupt) throw this.corrupt;
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
     const out: Buffer[] = [];
     while (this.buffer.length >= 4) {
       const mark = this.buffer.readUInt32BE(0);
       const len = mark & 0x7fffffff;
-      if (this.size + len > MAX_RECORD) throw new XdrError(`RPC record larger than ${MAX_RECORD} bytes`);
+      if (this.size + len > MAX_RECORD) {
+        this.corrupt = new XdrError(`RPC record larger than ${MAX_RECORD} bytes`);
+        if (out.length > 0) return out;
+        throw this.corrupt;
+      }
       if (this.buffer.length < 4 + len) break;
       this.fragments.push(this.buffer.subarray(4, 4 + len));
       this.size += len;

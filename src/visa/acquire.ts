@@ -1,10 +1,12 @@
 /**
- * The shared SCPI session of one instrument (SPEC §3): one per canonical resource key, whatever
+ * The shared SCPI session of one instrument: one per canonical resource key, whatever
  * the spelling, opened lazily through the registry (busy retry and stale replacement are the
  * registry's), protocol 'scpi' claimed so an ASRL instrument and a Watlow bus cannot share a port.
  */
 import { formatVisaResource, parseVisaResource, visaKey } from '../core/identity';
 import type { Lease, ResourceRegistry } from '../core/registry';
+import { DEFAULT_ASRL_SETTINGS } from '../transport/openers';
+import type { Openers } from '../transport/openers';
 import { openVisaTransport } from './open';
 import type { VisaOpenOptions } from './open';
 import { ScpiSession } from './session';
@@ -17,6 +19,7 @@ export interface AcquireVisaOptions extends VisaOpenOptions, Omit<ScpiSessionOpt
 
 export function acquireVisaSession(
   registry: ResourceRegistry,
+  openers: Openers,
   resourceText: string,
   holder: string,
   options: AcquireVisaOptions = {},
@@ -24,22 +27,14 @@ export function acquireVisaSession(
   const resource = parseVisaResource(resourceText);
   const key = visaKey(resource);
   const label = formatVisaResource(resource);
-  const settings =
-    resource.kind === 'asrl'
-      ? {
-          baudRate: options.serial?.baudRate ?? 9600,
-          dataBits: options.serial?.dataBits ?? 8,
-          parity: options.serial?.parity ?? 'none',
-          stopBits: options.serial?.stopBits ?? 1,
-        }
-      : undefined;
+  const settings = resource.kind === 'asrl' ? { ...DEFAULT_ASRL_SETTINGS, ...options.serial } : undefined;
   return registry.acquire<ScpiSession>({
     key,
     label,
     holder,
     claim: { protocol: 'scpi', ...(settings ? { settings } : {}) },
     open: async () => {
-      const transport = await openVisaTransport(resource, options);
+      const transport = await openVisaTransport(openers, resource, options);
       return new ScpiSession(transport, {
         resource: label,
         timeoutMs: options.timeoutMs,

@@ -68,20 +68,18 @@ export function createSystemMdns(): MdnsLike {
 }
 
 /**
- * The discovery methods of a real machine: the given USB backend (the opener table's), the
- * VXI-11 broadcast on every interface, mDNS, and the given simulator listing.
+ * The discovery methods of a real machine: what the given opener table lists (its USB backend and
+ * simulators), the VXI-11 broadcast on every interface, and mDNS.
  */
 export function systemDiscoveryOptions(parts: {
-  usb?: DiscoveryOptions['usb'];
-  simulators?: DiscoveryOptions['simulators'];
+  openers?: DiscoveryOptions['openers'];
   timeoutMs?: number;
   interfaces?: Interfaces;
 }): DiscoveryOptions {
   const timeoutMs = parts.timeoutMs;
   const resendAfterMs = Math.min(1000, Math.floor((timeoutMs ?? 3000) / 3));
   return {
-    usb: parts.usb,
-    simulators: parts.simulators,
+    openers: parts.openers,
     timeoutMs,
     vxi11: {
       openSocket: openBroadcastSocket,

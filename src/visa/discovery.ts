@@ -1,14 +1,15 @@
 /**
- * Instrument discovery, on request and in bounded time: USBTMC devices, LAN instruments found by
- * VXI-11 portmapper broadcast and by mDNS / DNS-SD, and the simulated instruments, merged into one
- * list (one entry per instrument, whichever methods saw it). Every backend is a parameter; a
- * method whose backend is not given is not run. Never throws: a method that cannot search here
- * says why in its report.
+ * Instrument discovery, on request and in bounded time: what the opener table's backends list by
+ * themselves (USBTMC devices, the table's simulated instruments), LAN instruments found by VXI-11
+ * portmapper broadcast and by mDNS / DNS-SD, merged into one list (one entry per instrument,
+ * whichever methods saw it). Every backend is a parameter; a method whose backend is not given is
+ * not run. Never throws: a method that cannot search here says why in its report.
  */
 import type { Clock } from '../core/clock';
 import { systemClock } from '../core/clock';
 import { visaKey } from '../core/identity';
-import type { UsbBackend } from '../transport/usbtmc-types';
+import { listMessageResources } from '../transport/openers';
+import type { ListedResource, Openers } from '../transport/openers';
 import { discoverMdns } from './discovery-mdns';
 import type { MdnsDiscoveryOptions } from './discovery-mdns';
 import type {
@@ -19,7 +20,6 @@ import type {
   MethodRun,
 } from './discovery-types';
 import { errorText } from './discovery-types';
-import { discoverUsbtmc } from './discovery-usb';
 import { discoverVxi11 } from './discovery-vxi11';
 import type { Vxi11DiscoveryOptions } from './discovery-vxi11';
 
@@ -29,22 +29,14 @@ export const DEFAULT_DISCOVERY_TIMEOUT_MS = 3000;
 /** The editor waits for the answer: more than a minute is a mistake, not a setting. */
 export const MAX_DISCOVERY_TIMEOUT_MS = 60000;
 
-export interface SimulatorListing {
-  resource: string;
-  model: string;
-  serial: string;
-}
-
 export interface DiscoveryOptions {
-  /** USB devices; omitted: USB is not searched. */
-  usb?: UsbBackend;
+  /** The opener table whose backends list what they reach (USB, simulators); omitted: not run. */
+  openers?: Openers;
   /** VXI-11 portmapper broadcast; omitted: not run. */
   vxi11?: Omit<Vxi11DiscoveryOptions, 'clock'>;
   /** mDNS / DNS-SD; omitted: not run. */
   mdns?: Omit<MdnsDiscoveryOptions, 'clock'>;
-  /** The simulated instruments installed here. */
-  simulators?: () => readonly SimulatorListing[];
-  /** How long the network methods listen (and USB may take), ms; default 3000. */
+  /** How long the network methods listen (and the table's listing may take), ms; default 3000. */
   timeoutMs?: number;
   clock?: Clock;
   /** Called as each entry is found (before the merged result), for progress and tests. */
@@ -53,9 +45,9 @@ export interface DiscoveryOptions {
 
 export interface DiscoveryResult {
   resources: DiscoveredResource[];
-  /** One report per method that was asked for (not for the ones left out). */
+  /** How each method that was asked for went, in the order usb, vxi11, mdns, sim. */
   methods: MethodReport[];
-  /** Kept for callers that only ask about USB. */
+  /** Whether USB could be searched here, and why not (what the editor shows). */
   usb: { available: boolean; reason?: string };
 }
 
@@ -90,21 +82,63 @@ export function mergeDiscovered(lists: readonly DiscoveredResource[][]): Discove
   return [...byKey.values()];
 }
 
-function simulatorOutcome(list: () => readonly SimulatorListing[]): MethodOutcome {
-  const report: MethodReport = { method: 'sim', searched: true, ignored: 0 };
+/** The table's listings that discovery reports: USB devices and simulated instruments. */
+const LISTED_METHODS = ['usb', 'sim'] as const;
+type ListedMethod = (typeof LISTED_METHODS)[number];
+
+function fromListing(listed: ListedResource, method: ListedMethod): DiscoveredResource {
+  return {
+    resource: listed.resource,
+    kind: method,
+    via: [method],
+    manufacturer: listed.manufacturer ?? (method === 'sim' ? 'simulated' : undefined),
+    model: listed.model,
+    serial: listed.serial,
+    note: listed.note,
+  };
+}
+
+const TIMED_OUT: unique symbol = Symbol('timed out');
+
+/**
+ * What the opener table lists, as one report per listed method. The listing is local and quick,
+ * but a hung backend must not hold the editor: the deadline ends the wait. Only the USB and SIM
+ * backends list anything (the LAN kinds are found by the network methods).
+ */
+async function listedOutcomes(
+  openers: Openers,
+  run: MethodRun,
+): Promise<Record<ListedMethod, MethodOutcome>> {
+  const outcome = (method: ListedMethod, reason?: string): MethodOutcome => ({
+    report: { method, searched: reason === undefined, reason, ignored: 0 },
+    resources: [],
+  });
+  let listed: Awaited<ReturnType<typeof listMessageResources>> | typeof TIMED_OUT;
   try {
-    const resources = list().map((s): DiscoveredResource => ({
-      resource: s.resource,
-      kind: 'sim',
-      via: ['sim'],
-      model: s.model,
-      serial: s.serial,
-      manufacturer: 'simulated',
-    }));
-    return { report, resources };
+    listed = await Promise.race([
+      listMessageResources(openers),
+      run.until.then((): typeof TIMED_OUT => TIMED_OUT),
+    ]);
   } catch (err) {
-    return { report: { ...report, searched: false, reason: String(err) }, resources: [] };
+    const reason = errorText(err);
+    return { usb: outcome('usb', reason), sim: outcome('sim', reason) };
   }
+  if (listed === TIMED_OUT) {
+    const reason = 'The listing of USB devices and simulated instruments did not finish in time.';
+    return { usb: outcome('usb', reason), sim: outcome('sim', reason) };
+  }
+  const result = {} as Record<ListedMethod, MethodOutcome>;
+  for (const method of LISTED_METHODS) {
+    const missing = listed.unavailable.find((u) => u.scheme === method);
+    result[method] = outcome(method, missing?.reason);
+  }
+  for (const entry of listed.resources) {
+    if (entry.kind !== 'usb' && entry.kind !== 'sim') continue;
+    const found = fromListing(entry, entry.kind);
+    result[entry.kind].resources.push(found);
+    run.onResource?.(found);
+  }
+  return result;
 }
 
 /** A method that fails in a way it did not foresee reports it instead of failing the whole search. */
@@ -134,14 +168,15 @@ export async function discoverVisaResources(options: DiscoveryOptions = {}): Pro
       }
     },
   };
-  const pending: Promise<MethodOutcome>[] = [];
-  if (options.usb) pending.push(safely('usb', () => discoverUsbtmc(options.usb!, run)));
-  if (options.vxi11) pending.push(safely('vxi11', () => discoverVxi11({ ...options.vxi11!, clock }, run)));
-  if (options.mdns) pending.push(safely('mdns', () => discoverMdns({ ...options.mdns!, clock }, run)));
-  if (options.simulators) pending.push(Promise.resolve(simulatorOutcome(options.simulators)));
-  const outcomes = await Promise.all(pending);
+  const { openers, vxi11, mdns } = options;
+  const [listed, lan, dnssd] = await Promise.all([
+    openers ? listedOutcomes(openers, run) : undefined,
+    vxi11 ? safely('vxi11', () => discoverVxi11({ ...vxi11, clock }, run)) : undefined,
+    mdns ? safely('mdns', () => discoverMdns({ ...mdns, clock }, run)) : undefined,
+  ]);
   clock.clearTimeout(timer);
-  const usbReport = outcomes.find((o) => o.report.method === 'usb')?.report;
+  const outcomes = [listed?.usb, lan, dnssd, listed?.sim].filter((o): o is MethodOutcome => o !== undefined);
+  const usbReport = listed?.usb.report;
   return {
     resources: mergeDiscovered(outcomes.map((o) => o.resources)),
     methods: outcomes.map((o) => o.report),

@@ -95,11 +95,14 @@ export function isScpiQuery(command: string): boolean {
 
 /** Parses one `:SYST:ERR?` reply (`-222,"Data out of range"`); undefined when it is not one. */
 export function parseScpiError(reply: string): ScpiErrorEntry | undefined {
-  const m = /^\s*([-+]?\d+)\s*(?:,\s*(.*?))?\s*$/s.exec(reply);
-  if (!m) return undefined;
-  let message = m[2] ?? '';
-  if (/^".*"$/s.test(message)) message = message.slice(1, -1).replace(/""/g, '"');
-  return { code: parseInt(m[1], 10), message };
+  // Split at the first comma by hand: white space around `.*?` made the pattern backtrack.
+  const comma = reply.indexOf(',');
+  const codeText = (comma < 0 ? reply : reply.slice(0, comma)).trim();
+  if (codeText.length > 12 || !/^[-+]?\d+$/.test(codeText)) return undefined;
+  let message = comma < 0 ? '' : reply.slice(comma + 1).trim();
+  if (message.length >= 2 && message.startsWith('"') && message.endsWith('"'))
+    message = message.slice(1, -1).replace(/""/g, '"');
+  return { code: parseInt(codeText, 10), message };
 }
 
 /** What to do about the error codes a lab engineer meets on the 2281S and other SCPI instruments. */

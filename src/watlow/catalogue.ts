@@ -89,6 +89,7 @@ const byId = new Map(PARAMETERS.map((p) => [p.id, p]));
 /** Looks a parameter up by catalogue name (case-insensitive) or numeric ID (number or digits). */
 export function findParameter(nameOrId: string | number): ParameterSpec | undefined {
   if (typeof nameOrId === 'number') return byId.get(nameOrId);
+  if (typeof nameOrId !== 'string') return undefined;
   const text = nameOrId.trim();
   if (/^\d+$/.test(text)) return byId.get(Number(text));
   return byName.get(text.toLowerCase());

@@ -5,8 +5,14 @@
 export type { WatlowProtocol, WatlowDataType, WordOrder, ModbusMap, Selector, TypedValue } from './types';
 export { PARAMETERS, findParameter, parameterNames, enumNameOf } from './catalogue';
 export type { ParameterSpec, Access, UnitsKind, ModbusLocation } from './catalogue';
-export { resolveParameter, coerceWriteValue, unitsLabel } from './parameters';
-export type { ResolvedParameter, TemperatureUnits } from './parameters';
+export {
+  resolveParameter,
+  validateInstance,
+  coerceWriteValue,
+  unitsLabel,
+  parseParameterList,
+} from './parameters';
+export type { ResolvedParameter, TemperatureUnits, ParameterItem } from './parameters';
 export { WatlowController, validateControllerConfig } from './controller';
 export type {
   WatlowControllerConfig,

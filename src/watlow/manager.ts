@@ -11,11 +11,13 @@ import { serialKey } from '../core/identity';
 import type { ResourceRegistry } from '../core/registry';
 import { defaultRegistry } from '../core';
 import { requireEnum } from '../core/validate';
-import type { ByteStream, SerialSettings } from '../transport/types';
+import { acquireSerialBus } from '../transport/acquire';
+import { createOpeners } from '../transport/default-openers';
+import type { Openers } from '../transport/openers';
+import type { SerialSettings } from '../transport/types';
 import { DEFAULT_SERIAL_SETTINGS } from '../transport/types';
-import { openSerialStream } from '../transport/serial';
-import { portClaimSettings } from '../transport/claim-settings';
 import type { WatlowControllerConfig } from './controller';
+import { parseParameterList } from './parameters';
 import { WatlowController, validateControllerConfig } from './controller';
 import type { LineOptions } from './line';
 import type { PollItem, PollSample } from './poll';
@@ -36,6 +38,8 @@ export interface AddControllerOptions extends Omit<WatlowControllerConfig, 'name
 
 export interface WatlowManagerOptions {
   registry?: ResourceRegistry;
+  /** How ports are opened (default: the real backends, `createOpeners()`; simulators only if given). */
+  openers?: Openers;
   /** Default error policy of `poll` (default 'raise'). */
   errorPolicy?: ErrorPolicy;
 }
@@ -51,21 +55,6 @@ interface Entry {
   order: number;
 }
 
-function normaliseItems(parameters: readonly (PollItem | string | number)[]): PollItem[] {
-  if (!Array.isArray(parameters))
-    throw new InvalidInputError(
-      'Parameters must be an array of names, IDs or { parameter, instance } objects.',
-    );
-  return parameters.map((p, i) => {
-    if (typeof p === 'string' || typeof p === 'number') return { parameter: p, instance: 1 };
-    if (typeof p === 'object' && p !== null && 'parameter' in p)
-      return { parameter: p.parameter, instance: p.instance ?? 1 };
-    throw new InvalidInputError(
-      `Parameter ${i + 1} must be a name, an ID or { parameter, instance }, got ${JSON.stringify(p)}.`,
-    );
-  });
-}
-
 function throwIfFailed(samples: PollSample[]): PollSample[] {
   const failure = pollError(samples);
   if (failure) throw failure;
@@ -74,12 +63,14 @@ function throwIfFailed(samples: PollSample[]): PollSample[] {
 
 export class WatlowManager {
   private readonly registry: ResourceRegistry;
+  private readonly openers: Openers;
   private readonly entries = new Map<string, Entry>();
   private readonly errorPolicy: ErrorPolicy;
   private addOrder = 0;
 
   constructor(options: WatlowManagerOptions = {}) {
     this.registry = options.registry ?? defaultRegistry;
+    this.openers = options.openers ?? createOpeners();
     this.errorPolicy = requireEnum(options.errorPolicy ?? 'raise', 'Error policy', [
       'raise',
       'return',
@@ -95,17 +86,14 @@ export class WatlowManager {
     }
     const config = validateControllerConfig({ ...options, name });
     const serial: SerialSettings = { ...DEFAULT_SERIAL_SETTINGS, ...options.serial };
-    const key = serialKey(options.port);
-    const portPath = options.port;
-    const lease = this.registry.acquire<ByteStream>({
-      key,
-      label: portPath.replace(/\?.*$/, ''),
+    const lease = acquireSerialBus(this.registry, this.openers, {
+      path: options.port,
+      settings: serial,
+      protocol: config.protocol,
       holder: options.holder ?? `Watlow controller "${config.name}"`,
-      claim: { protocol: config.protocol, settings: portClaimSettings(portPath, serial) },
-      open: () => openSerialStream(portPath, serial),
     });
     const controller = new WatlowController(lease, config, options.line);
-    this.entries.set(name, { controller, portKey: key, order: ++this.addOrder });
+    this.entries.set(name, { controller, portKey: serialKey(options.port), order: ++this.addOrder });
     return controller;
   }
 
@@ -150,7 +138,7 @@ export class WatlowManager {
       'raise',
       'return',
     ] as const);
-    const items = normaliseItems(parameters);
+    const items = parseParameterList(parameters, 'Parameters');
     const targets = (names ?? this.names()).map((n) => {
       const entry = this.entries.get(n);
       if (!entry) this.get(n); // throws the NotFoundError with the list of names

@@ -4,7 +4,7 @@
  * (enumerations as names with the numeric code kept as `raw`, temperature units).
  */
 import { InvalidInputError, OutOfRangeError } from '../core/errors';
-import { requireFiniteNumber, requireInteger, requireSafeText } from '../core/validate';
+import { describe, requireFiniteNumber, requireInteger, requireSafeText } from '../core/validate';
 import type { ParameterSpec, UnitsKind } from './catalogue';
 import { enumNameOf, findParameter, parameterNames } from './catalogue';
 import type { WatlowDataType } from './types';
@@ -73,7 +73,7 @@ export function resolveParameter(nameOrId: unknown): ResolvedParameter {
     );
   }
   throw new InvalidInputError(
-    `Parameter must be a catalogue name such as "setPoint" or a numeric ID such as 7001, got ${JSON.stringify(nameOrId)}.`,
+    `Parameter must be a catalogue name such as "setPoint" or a numeric ID such as 7001, got ${describe(nameOrId)}.`,
   );
 }
 
@@ -181,4 +181,42 @@ export function sameStoredValue(
     return String(wanted).trim() === String(stored).trim();
   if (type === 'float') return Math.fround(wanted) === Math.fround(stored);
   return wanted === stored;
+}
+
+export interface ParameterItem {
+  /** Catalogue name, or the numeric ID for parameters outside the catalogue. */
+  parameter: string | number;
+  instance: number;
+}
+
+/**
+ * The one parser of parameter lists (a flow node's property, msg.parameters, the manager's poll):
+ * validates `[{parameter, instance}]`, `["processValue", 4001]` or a mix against the catalogue;
+ * throws E_INVALID_INPUT / E_OUT_OF_RANGE before anything reaches a bus.
+ */
+export function parseParameterList(value: unknown, source: string): ParameterItem[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new InvalidInputError(
+      `${source} must be a non-empty array of parameter names, IDs or {parameter, instance} objects.`,
+    );
+  }
+  return value.map((entry, i) => {
+    let name: unknown = entry;
+    let instance: unknown = 1;
+    if (typeof entry === 'object' && entry !== null && !Array.isArray(entry)) {
+      const o = entry as Record<string, unknown>;
+      name = o.parameter;
+      instance = o.instance === undefined || o.instance === '' || o.instance === null ? 1 : o.instance;
+    } else if (typeof entry !== 'string' && typeof entry !== 'number') {
+      throw new InvalidInputError(
+        `${source}[${i}] must be a name, an ID or {parameter, instance}, got ${JSON.stringify(entry)}.`,
+      );
+    }
+    const resolved = resolveParameter(name);
+    const inst = validateInstance(
+      resolved,
+      typeof instance === 'string' && /^\s*\d+\s*$/.test(instance) ? Number(instance) : instance,
+    );
+    return { parameter: resolved.spec ? resolved.name : resolved.id, instance: inst };
+  });
 }

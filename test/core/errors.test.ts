@@ -24,6 +24,7 @@ const classes: [string, string][] = [
   ['TimeoutError', 'E_TIMEOUT'],
   ['BusyError', 'E_BUSY'],
   ['NotFoundError', 'E_NOT_FOUND'],
+  ['PermissionError', 'E_PERMISSION'],
   ['DisconnectedError', 'E_DISCONNECTED'],
   ['QueueFullError', 'E_QUEUE_FULL'],
   ['ProtocolConflictError', 'E_PROTOCOL_CONFLICT'],

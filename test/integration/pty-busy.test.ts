@@ -6,7 +6,7 @@ import { serialKey } from '../../src/core/identity';
 import { ResourceRegistry } from '../../src/core/registry';
 import type { ByteStream } from '../../src/transport/types';
 import { DEFAULT_SERIAL_SETTINGS } from '../../src/transport/types';
-import { openSerialStream } from '../../src/transport/serial';
+import { openSerialPort } from '../../src/transport/serial';
 import { holdPortInChild, ptyWithEcho, requireSocat, roundTrip } from '../support/pty';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -29,7 +29,7 @@ test('a port locked by another process: E_BUSY after the retry schedule (5 attem
     holder: 'labbench-watlow "Oven 1"',
     open: async (): Promise<ByteStream> => {
       attempts.push('open');
-      return openSerialStream(pair.a, DEFAULT_SERIAL_SETTINGS);
+      return openSerialPort(pair.a, DEFAULT_SERIAL_SETTINGS);
     },
   });
   const err = await lease.open().then(

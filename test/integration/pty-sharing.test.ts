@@ -9,7 +9,7 @@ import * as path from 'path';
 import { resourceKey, serialKey } from '../../src/core/identity';
 import { ResourceRegistry } from '../../src/core/registry';
 import type { ByteStream, SerialSettings } from '../../src/transport/types';
-import { openSerialStream } from '../../src/transport/serial';
+import { openSerialPort } from '../../src/transport/serial';
 import { openPtyFds, ptyWithEcho, requireSocat, roundTrip } from '../support/pty';
 
 const SETTINGS: SerialSettings = { baudRate: 38400, dataBits: 8, parity: 'none', stopBits: 1 };
@@ -33,7 +33,7 @@ test('a symlink and its target share one OS handle; bytes round-trip through the
   const opens: string[] = [];
   const opener = (spelling: string) => async (): Promise<ByteStream> => {
     opens.push(spelling);
-    return openSerialStream(spelling, SETTINGS);
+    return openSerialPort(spelling, SETTINGS);
   };
   const claim = { protocol: 'stdbus', settings: { ...SETTINGS } };
   const viaAlias = registry.acquire({

@@ -10,7 +10,7 @@ import { serialKey } from '../../src/core/identity';
 import { ResourceRegistry } from '../../src/core/registry';
 import type { ByteStream } from '../../src/transport/types';
 import { DEFAULT_SERIAL_SETTINGS } from '../../src/transport/types';
-import { openSerialStream } from '../../src/transport/serial';
+import { openSerialPort } from '../../src/transport/serial';
 import { openPtyFds, ptyWithEcho, requireSocat, roundTrip, startEcho } from '../support/pty';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -37,7 +37,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       // The user's spelling (the link) is what gets reopened: after a replug it may point elsewhere.
       open: async (): Promise<ByteStream> => {
         opens.push(fs.existsSync(pair.a) ? fs.realpathSync(pair.a) : 'missing');
-        return openSerialStream(pair.a, DEFAULT_SERIAL_SETTINGS);
+        return openSerialPort(pair.a, DEFAULT_SERIAL_SETTINGS);
       },
     });
     lease.onState((s, err) => states.push(err ? `${s}:${err.code}` : s));

@@ -6,8 +6,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LabbenchError } from '../../src/core/errors';
-import { supplyRequestFromMessage } from '../../src/keithley';
-import { getSimulated2281S } from '../../src/sim/keithley';
+import { supplyRequestFromMessage } from '../../nodes/shared/keithley-messages';
+import { testSimulators } from '../support/backends';
 import { BATTERY_STATE_KEYS, SUPPLY_STATE_KEYS, bench, freshSerial } from './support';
 
 const SWITCHES = /^:ENTR:FUNC\s+\S/i;
@@ -69,7 +69,7 @@ describe('one shared session for both roles', () => {
       await b.client('a').applySupply({ voltage: 1 });
       await b.client('b', other).applyBattery({ soc: 50 });
       assert.equal(b.opens(), 1);
-      assert.equal(getSimulated2281S(serial.toLowerCase()), b.sim);
+      assert.equal(testSimulators.keithley(serial.toLowerCase()), b.sim);
     } finally {
       await b.close();
     }

@@ -8,8 +8,8 @@ import { describe, test } from 'node:test';
 import { Keithley2281S } from '../../src/keithley/driver';
 import { Simulated2281S } from '../../src/sim/keithley';
 import { compileScpiTemplate, runScpiProgram, scpiProgramLines } from '../../src/visa/scpi-program';
-import { registerSimInstrument, unregisterSimInstrument } from '../../src/visa/sim-instruments';
 import type { ScpiDeviceModel } from '../../src/visa/types';
+import { testSimulators } from '../support/backends';
 import { bench, freshSerial } from './support';
 
 const FUNCTION_QUERY = /^:ENTR:FUNC\?$/;
@@ -96,7 +96,7 @@ describe('2281S state reads in compound round trips', () => {
       },
       deviceClear: () => inner.deviceClear(),
     };
-    registerSimInstrument('K2281CMP', () => model);
+    testSimulators.instruments.register('K2281CMP', () => model);
     const b = bench({ resource: `SIM::K2281CMP::${serial}::INSTR`, serial });
     try {
       const supply = b.client('supply');
@@ -110,7 +110,7 @@ describe('2281S state reads in compound round trips', () => {
       assert.equal(Keithley2281S.of(b.lease).compoundQueries, 'refused');
     } finally {
       await b.close();
-      unregisterSimInstrument('K2281CMP');
+      testSimulators.instruments.unregister('K2281CMP');
     }
   });
 });

@@ -1,13 +1,9 @@
-/** Input validation, topic+scalar messages and the safe write order (all pure). */
+/** Input validation, topic+scalar messages (the adapter's convention) and the safe write order (all pure). */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { planBattery, planSupply } from '../../src/keithley/ordering';
-import {
-  batteryRequestFromMessage,
-  supplyRequestFromMessage,
-  validateBatterySettings,
-  validateSupplySettings,
-} from '../../src/keithley/settings';
+import { validateBatterySettings, validateSupplySettings } from '../../src/keithley/settings';
+import { batteryRequestFromMessage, supplyRequestFromMessage } from '../../nodes/shared/keithley-messages';
 
 describe('validation', () => {
   test('valid supply payload, numeric strings and switch spellings accepted', () => {

@@ -3,8 +3,10 @@ import type { ResourceState } from '../../src/core/registry';
 import { ResourceRegistry } from '../../src/core/registry';
 import type { Lease } from '../../src/core/registry';
 import { Keithley2281SClient } from '../../src/keithley';
-import { getSimulated2281S } from '../../src/sim/keithley';
+import { createSimulatedOpeners } from '../../src/sim';
 import type { Simulated2281S } from '../../src/sim/keithley';
+import type { UsbBackend } from '../../src/transport/usbtmc-types';
+import { testOpeners, testSimulators } from '../support/backends';
 import { acquireVisaSession } from '../../src/visa/acquire';
 import type { AcquireVisaOptions } from '../../src/visa/acquire';
 import type { ScpiSession } from '../../src/visa/session';
@@ -39,18 +41,23 @@ export function bench(
     serial?: string;
     registry?: ResourceRegistry;
     visa?: AcquireVisaOptions;
+    /** A simulated USB bus for USB resources (the test process's simulators stay the same). */
+    usb?: UsbBackend;
   } = {},
 ): Bench {
   const serial = options.serial ?? freshSerial();
   const resource = options.resource ?? `SIM::2281S::${serial}::INSTR`;
   const registry = options.registry ?? new ResourceRegistry({ log: () => undefined });
   const visa: AcquireVisaOptions = { timeoutMs: 300, ...options.visa };
+  const openers = options.usb
+    ? createSimulatedOpeners({ simulators: testSimulators, usb: options.usb }).openers
+    : testOpeners;
   const acquire = (text: string, holder = 'labbench-visa "bench"'): Lease<ScpiSession> =>
-    acquireVisaSession(registry, text, holder, visa);
+    acquireVisaSession(registry, openers, text, holder, visa);
   const lease = acquire(resource);
   const states: ResourceState[] = [];
   lease.onState((state) => states.push(state));
-  const sim = getSimulated2281S(serial);
+  const sim = testSimulators.keithley(serial);
   return {
     registry,
     sim,
@@ -91,6 +98,7 @@ export const BATTERY_STATE_KEYS = [
   'model',
   'ocp',
   'output',
+  'outputState',
   'ovp',
   'soc',
   'terminalVoltage',

@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/core/clock';
 import { ResourceRegistry } from '../../src/core/registry';
 import { Keithley2281SClient } from '../../src/keithley';
-import { getSimulated2281S } from '../../src/sim/keithley';
+import { createSimulatedOpeners } from '../../src/sim';
+import { createOpeners } from '../../src/transport/default-openers';
+import { testOpeners, testSimulators } from '../support/backends';
 import { parseKeithleySimulatorArgs, runKeithleySimulator } from '../../src/sim/keithley/cli';
 import { SimUsbtmcDevice, createSimUsbBackend, serveScpiOverTcp } from '../../src/sim/visa';
 import { acquireVisaSession } from '../../src/visa/acquire';
@@ -17,7 +19,7 @@ import { bench, freshSerial } from './support';
 describe('raw TCP socket', () => {
   test('two spellings of one TCPIP SOCKET resource share one session and one connection', async () => {
     const serial = freshSerial('tcp');
-    const server = await serveScpiOverTcp(getSimulated2281S(serial), { host: '127.0.0.1', port: 0 });
+    const server = await serveScpiOverTcp(testSimulators.keithley(serial), { host: '127.0.0.1', port: 0 });
     const b = bench({ serial, resource: `TCPIP0::127.0.0.1::${server.port}::SOCKET` });
     try {
       const other = b.acquire(`tcpip::127.0.0.1::${server.port}::socket`);
@@ -36,7 +38,7 @@ describe('raw TCP socket', () => {
 
   test('a dropped connection is replaced (old closed first) and the operation retried once', async () => {
     const serial = freshSerial('drop');
-    const server = await serveScpiOverTcp(getSimulated2281S(serial), { host: '127.0.0.1', port: 0 });
+    const server = await serveScpiOverTcp(testSimulators.keithley(serial), { host: '127.0.0.1', port: 0 });
     const b = bench({ serial, resource: `TCPIP0::127.0.0.1::${server.port}::SOCKET` });
     try {
       const supply = b.client('supply');
@@ -70,15 +72,19 @@ describe('raw TCP socket', () => {
 describe('USBTMC (simulated USB device)', () => {
   test('busy on open is retried on the schedule 0.2 / 0.5 / 1 s, then the session opens', async () => {
     const serial = freshSerial('usb');
-    const device = new SimUsbtmcDevice(getSimulated2281S(serial), { serial, busy: true });
+    const device = new SimUsbtmcDevice(testSimulators.keithley(serial), { serial, busy: true });
     const clock = new FakeClock();
     const registry = new ResourceRegistry({ clock, log: () => undefined });
+    const openers = createSimulatedOpeners({
+      simulators: testSimulators,
+      usb: createSimUsbBackend([device]),
+    }).openers;
     const lease = acquireVisaSession(
       registry,
+      openers,
       `USB0::0x05E6::0x2281::${serial}::INSTR`,
       'labbench-visa "usb"',
       {
-        usb: createSimUsbBackend([device]),
         timeoutMs: 1000,
       },
     );
@@ -108,12 +114,19 @@ describe('USBTMC (simulated USB device)', () => {
 
   test('busy for longer than the schedule fails with E_BUSY', async () => {
     const serial = freshSerial('usbbusy');
-    const device = new SimUsbtmcDevice(getSimulated2281S(serial), { serial, busy: true });
+    const device = new SimUsbtmcDevice(testSimulators.keithley(serial), { serial, busy: true });
     const clock = new FakeClock();
     const registry = new ResourceRegistry({ clock, log: () => undefined });
-    const lease = acquireVisaSession(registry, `USB0::1510::8833::${serial}::INSTR`, 'labbench-visa "usb"', {
+    const openers = createSimulatedOpeners({
+      simulators: testSimulators,
       usb: createSimUsbBackend([device]),
-    });
+    }).openers;
+    const lease = acquireVisaSession(
+      registry,
+      openers,
+      `USB0::1510::8833::${serial}::INSTR`,
+      'labbench-visa "usb"',
+    );
     try {
       const pending = new Keithley2281SClient(lease, 'supply').readSupplyState();
       const outcome = pending.then(
@@ -127,7 +140,7 @@ describe('USBTMC (simulated USB device)', () => {
         await clock.advance(delay);
       }
       assert.equal(await outcome, 'E_BUSY');
-      assert.deepEqual(getSimulated2281S(serial).commandLog, []);
+      assert.deepEqual(testSimulators.keithley(serial).commandLog, []);
     } finally {
       await registry.closeAll();
     }
@@ -135,9 +148,9 @@ describe('USBTMC (simulated USB device)', () => {
 
   test('two spellings of one USB instrument (hex and decimal IDs, any case) share one claim', async () => {
     const serial = freshSerial('usbtwo');
-    const device = new SimUsbtmcDevice(getSimulated2281S(serial), { serial });
+    const device = new SimUsbtmcDevice(testSimulators.keithley(serial), { serial });
     const usb = createSimUsbBackend([device]);
-    const b = bench({ serial, resource: `USB0::0x05E6::0x2281::${serial}::INSTR`, visa: { usb } });
+    const b = bench({ serial, resource: `USB0::0x05E6::0x2281::${serial}::INSTR`, usb });
     try {
       const other = b.acquire(`usb::1510::8833::${serial.toLowerCase()}::instr`);
       assert.ok(other.sharesResourceWith(b.lease));
@@ -174,7 +187,7 @@ describe('labbench-sim keithley', () => {
     try {
       const resource = running.resources[0];
       assert.match(resource, /^TCPIP0::127\.0\.0\.1::\d+::SOCKET$/);
-      const lease = acquireVisaSession(registry, resource, 'cli test', { timeoutMs: 1000 });
+      const lease = acquireVisaSession(registry, testOpeners, resource, 'cli test', { timeoutMs: 1000 });
       const state = await new Keithley2281SClient(lease, 'supply').applySupply({ voltage: 1.25 });
       assert.equal(state.setpoint.voltage, 1.25);
       assert.equal(state.instrument.serial, serial.toUpperCase());
@@ -191,16 +204,16 @@ describe('labbench-sim keithley', () => {
     try {
       assert.deepEqual(running.resources, ['TCPIP0::127.0.0.1::inst0::INSTR']);
       assert.ok(running.vxi11PortmapperPort !== undefined && running.vxi11PortmapperPort > 0);
-      const lease = acquireVisaSession(registry, running.resources[0], 'vxi test', {
+      const openers = createOpeners({ vxi11PortmapperPort: running.vxi11PortmapperPort });
+      const lease = acquireVisaSession(registry, openers, running.resources[0], 'vxi test', {
         timeoutMs: 1000,
-        vxi11PortmapperPort: running.vxi11PortmapperPort,
       });
       const { state } = await new Keithley2281SClient(lease, 'battery').applyBattery({
         model: 'nimh1_2',
         soc: 60,
       });
       assert.equal(state.model, 'NIMH1_2');
-      assert.equal(getSimulated2281S(serial).battery.soc, 60);
+      assert.equal(running.instrument.battery.soc, 60);
     } finally {
       await registry.closeAll();
       await running.close();

@@ -14,10 +14,9 @@ import { TimeoutError } from '../../src/core/errors';
 import type { StreamPort } from '../../src/transport/framed-line';
 import type { ByteStream } from '../../src/transport/types';
 import { ResourceRegistry } from '../../src/core/registry';
-import { serialKey } from '../../src/core/identity';
-import { openSerialStream } from '../../src/transport/serial';
+import { acquireSerialBus } from '../../src/transport/acquire';
 import { DEFAULT_SERIAL_SETTINGS } from '../../src/transport/types';
-import { getSimulatedWatlowBus, resetSimulatedWatlowBuses } from '../../src/sim/watlow';
+import { testOpeners, testSimulators } from '../support/backends';
 import { decodeRegisters, encodeRegisters } from '../../src/watlow/modbus/registers';
 
 /** A link answering like a server would, or as scripted. */
@@ -256,15 +255,14 @@ describe('RtuLink on a byte stream', () => {
 
 test('ModbusClient over RtuLink reads and writes the simulated Watlow controller', async () => {
   const busName = `modbus-client-${process.pid}`;
-  const bus = getSimulatedWatlowBus(busName);
+  const bus = testSimulators.watlow.bus(busName);
   const registry = new ResourceRegistry({ graceMs: 0, log: () => undefined });
   const path = `sim:${busName}`;
-  const lease = registry.acquire<ByteStream>({
-    key: serialKey(path),
-    label: path,
+  const lease = acquireSerialBus(registry, testOpeners, {
+    path,
+    settings: DEFAULT_SERIAL_SETTINGS,
+    protocol: 'modbus',
     holder: 'modbus client test',
-    claim: { protocol: 'modbus' },
-    open: () => openSerialStream(path, DEFAULT_SERIAL_SETTINGS),
   });
   try {
     const client = new ModbusClient(new RtuLink(lease, { replyTimeoutMs: 300 }));
@@ -278,6 +276,6 @@ test('ModbusClient over RtuLink reads and writes the simulated Watlow controller
   } finally {
     lease.release({ immediate: true });
     await registry.closeAll();
-    resetSimulatedWatlowBuses(busName);
+    testSimulators.watlow.reset(busName);
   }
 });

@@ -10,13 +10,13 @@ import { MbapLink } from '../../src/modbus/mbap-link';
 import { decodeValues, planReads, planWrites, validateValueSpec } from '../../src/modbus/values';
 import { SimulatedPowerMeter, POWER_METER_MODEL } from '../../src/sim/modbus/power-meter';
 import { parseWatlowSimulatorArgs } from '../../src/sim/watlow/cli';
-import { getSimulatedWatlowBus, resetSimulatedWatlowBuses } from '../../src/sim/watlow/provider';
-import { openSerialStream } from '../../src/transport/serial';
+import { openStream } from '../../src/transport/openers';
 import { openModbusTcpGateway, openTcpSerialPort } from '../../src/transport/tcp-stream';
 import { DEFAULT_SERIAL_SETTINGS } from '../../src/transport/types';
 import type { ByteStream } from '../../src/transport/types';
 import { crcMatches, withCrc } from '../../src/watlow/modbus/rtu';
-import { socatAvailable, startPtyPair, startSimulatorCli } from '../watlow/pty';
+import { testOpeners, testSimulators } from '../support/backends';
+import { makeTempDir, PtyPair, socatAvailable, startSimulatorCli } from '../support/pty';
 
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
@@ -59,7 +59,7 @@ describe('the simulated power meter', () => {
     assert.equal(ask(0x01, 0, 0, 0, 8), '010107', 'coils 0..2 on');
     assert.equal(ask(0x02, 0, 0, 0, 2), '020101', 'voltage present, no over-current');
     const model = meter.answer(Buffer.from([0x03, 0, 100, 0, 8]));
-    assert.equal(model.subarray(2).toString('latin1').replace(/\0+$/, ''), POWER_METER_MODEL);
+    assert.equal(model.subarray(2).toString('latin1').split('\0')[0], POWER_METER_MODEL);
     assert.equal(ask(0x04, 0, 9, 0, 2), '8402', 'input registers end at 9');
     assert.equal(ask(0x03, 0, 15, 0, 2), '8302', 'a gap between config and model');
     assert.equal(ask(0x06, 0, 100, 0, 1), '8602', 'the model name is read-only');
@@ -71,10 +71,14 @@ describe('the simulated power meter', () => {
   });
 
   test('sim:<bus>?addresses=1,2&modbus=10: meter and controllers on one in-process bus, one link', async () => {
-    resetSimulatedWatlowBuses('mixed-sim');
-    const stream = await openSerialStream('sim:mixed-sim?addresses=1,2&modbus=10', DEFAULT_SERIAL_SETTINGS);
+    testSimulators.watlow.reset('mixed-sim');
+    const stream = await openStream(
+      testOpeners,
+      'sim:mixed-sim?addresses=1,2&modbus=10',
+      DEFAULT_SERIAL_SETTINGS,
+    );
     try {
-      const bus = getSimulatedWatlowBus('mixed-sim');
+      const bus = testSimulators.watlow.bus('mixed-sim');
       assert.deepEqual([...bus.controllers.keys()], [1, 2]);
       assert.deepEqual([...bus.modbusDevices.keys()], [10]);
       // The value codec's plan, answered by the meter over RTU.
@@ -93,22 +97,22 @@ describe('the simulated power meter', () => {
       assert.equal(hex(await rtu(stream, 1, [0x03, 0x08, 0x70, 0, 2])), '030400004296');
     } finally {
       await stream.close();
-      resetSimulatedWatlowBuses('mixed-sim');
+      testSimulators.watlow.reset('mixed-sim');
     }
   });
 
   test('a meter cannot share an address with a controller; bad modbus= lists are refused', async () => {
     await assert.rejects(
       Promise.resolve().then(() =>
-        openSerialStream('sim:clash-sim?addresses=1&modbus=1', DEFAULT_SERIAL_SETTINGS),
+        openStream(testOpeners, 'sim:clash-sim?addresses=1&modbus=1', DEFAULT_SERIAL_SETTINGS),
       ),
       /Watlow controller already/,
     );
     await assert.rejects(
-      Promise.resolve().then(() => openSerialStream('sim:bad-sim?modbus=0', DEFAULT_SERIAL_SETTINGS)),
+      Promise.resolve().then(() => openStream(testOpeners, 'sim:bad-sim?modbus=0', DEFAULT_SERIAL_SETTINGS)),
       /modbus must be integers 1\.\.247/,
     );
-    resetSimulatedWatlowBuses();
+    testSimulators.watlow.reset();
   });
 });
 
@@ -174,6 +178,7 @@ describe('labbench-sim watlow flags', () => {
 describe('labbench-sim watlow out of process', () => {
   test('serves one bus as a tcp:// device server and a modbus-tcp:// gateway at once', async () => {
     const sim = await startSimulatorCli([
+      'watlow',
       '--tcp',
       '127.0.0.1:0',
       '--modbus-tcp',
@@ -221,17 +226,26 @@ describe('labbench-sim watlow out of process', () => {
       t.skip('socat not installed');
       return;
     }
-    const pty = await startPtyPair();
-    const sim = await startSimulatorCli(['--serial', pty.b, '--pace', '--baud', '38400', '--modbus', '10']);
+    const pty = await PtyPair.start(makeTempDir('labbench-modbus-pty-'));
+    const sim = await startSimulatorCli([
+      'watlow',
+      '--serial',
+      pty.b,
+      '--pace',
+      '--baud',
+      '38400',
+      '--modbus',
+      '10',
+    ]);
     try {
       assert.match(sim.output(), /\(paced\)/);
       assert.match(sim.output(), /Modbus devices 10/);
-      const stream = await openSerialStream(pty.a, DEFAULT_SERIAL_SETTINGS);
+      const stream = await openStream(testOpeners, pty.a, DEFAULT_SERIAL_SETTINGS);
       try {
         const reply = await rtu(stream, 10, [0x04, 0, 0, 0, 2]);
         assert.equal(hex(reply), '04044366' + '0000');
         const model = await rtu(stream, 10, [0x03, 0, 100, 0, 8]);
-        assert.equal(model.subarray(2).toString('latin1').replace(/\0+$/, ''), POWER_METER_MODEL);
+        assert.equal(model.subarray(2).toString('latin1').split('\0')[0], POWER_METER_MODEL);
       } finally {
         await stream.close();
       }

@@ -16,6 +16,7 @@ import {
   loopbackSocket,
 } from '../visa/discovery-responders';
 import { EchoModel } from '../visa/echo-model';
+import { simulatedOpenersWith } from '../support/backends';
 import type { Harness } from './harness';
 import { PACKAGE_NODES } from './harness';
 
@@ -53,29 +54,32 @@ export async function loopbackInstrument(): Promise<{
       : [],
   );
   const usb = createSimUsbBackend([new SimUsbtmcDevice(new EchoModel(), { serial: '4518305' })]);
+  const withDevice = simulatedOpenersWith(usb, ['2281S']).openers;
+  const empty = simulatedOpenersWith(createSimUsbBackend([]), ['2281S']).openers;
+  const noAccess = simulatedOpenersWith(
+    { getDevices: () => Promise.reject(new Error('/sys/bus/usb/devices/ not found')) },
+    [],
+  ).openers;
   const openSocket = () => loopbackSocket();
   return {
     backends: (timeoutMs) => ({
       timeoutMs,
-      usb,
+      openers: withDevice,
       vxi11: { openSocket, targets: [{ address: '127.0.0.1', port: pm.port }] },
       mdns: { create: loopbackMdns, target: { address: '127.0.0.1', port: md.port } },
-      simulators: () => [{ resource: 'SIM::2281S::DEMO01::INSTR', model: '2281S', serial: 'DEMO01' }],
     }),
     silent: (timeoutMs) => ({
       timeoutMs,
-      usb: createSimUsbBackend([]),
+      openers: empty,
       vxi11: { openSocket, targets: [{ address: '127.0.0.1', port: quiet.port }] },
-      simulators: () => [{ resource: 'SIM::2281S::DEMO01::INSTR', model: '2281S', serial: 'DEMO01' }],
     }),
     refused: (timeoutMs) => ({
       timeoutMs,
-      usb: { getDevices: () => Promise.reject(new Error('/sys/bus/usb/devices/ not found')) },
+      openers: noAccess,
       vxi11: {
         openSocket: () => Promise.reject(new Error('EPERM')),
         targets: [{ address: '127.0.0.1', port: 9 }],
       },
-      simulators: () => [],
     }),
     queries: () => pm.calls.length + md.queries.length,
     close: async () => {

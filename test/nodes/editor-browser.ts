@@ -14,6 +14,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { it } from 'node:test';
+import { parseVisaConfig, parseWatlowConfig } from '../../src/config';
 import { NODE_RED_NODES, NODE_SETS } from './package-load';
 import { setVisaDiscoveryBackends } from '../../nodes/shared/visa-discover';
 import { loopbackInstrument } from './discover-cases';
@@ -300,11 +301,37 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
         const refused = await discover();
         assert.equal(refused.outcome, 'not-allowed');
         assert.match(refused.status, /not possible or not allowed here/);
-        const validation = await evaluate<{ invalid: boolean; errors: string[]; validAgain: boolean }>(
-          `(()=>{let w;RED.nodes.eachConfig(n=>{if(!w&&n.type==='labbench-watlow')w=n});const old=w.address;w.address=20;RED.editor.validateNode(w);const r={invalid:w.valid===false,errors:w.validationErrors};w.address=old;RED.editor.validateNode(w);r.validAgain=w.valid;return r})()`,
-        );
+        // The dialogs run the runtime's rules (resources/labbench-rules.js, built from src/config)
+        // and show the runtime's own message for a bad property.
+        const invalidate = (type: string, prop: string, value: string) =>
+          evaluate<{
+            invalid: boolean;
+            errors: string[];
+            validAgain: boolean;
+            node: Record<string, unknown>;
+          }>(
+            `(()=>{let w;RED.nodes.eachConfig(n=>{if(!w&&n.type==='${type}')w=n});const old=w['${prop}'];w['${prop}']=${JSON.stringify(value)};RED.editor.validateNode(w);const r={invalid:w.valid===false,errors:w.validationErrors,node:{name:w.name,protocol:w.protocol}};w['${prop}']=old;RED.editor.validateNode(w);r.validAgain=w.valid;return r})()`,
+          );
+        const runtimeSays = (fn: () => unknown): string => {
+          try {
+            fn();
+          } catch (err) {
+            return (err as Error).message;
+          }
+          return 'accepted';
+        };
+        const validation = await invalidate('labbench-watlow', 'address', '20');
         assert.ok(validation.invalid && validation.validAgain);
-        assert.deepEqual(validation.errors, ['address must be a whole number from 1 to 16']);
+        assert.deepEqual(validation.errors, [
+          runtimeSays(() => parseWatlowConfig({ ...validation.node, address: 20 })),
+        ]);
+        assert.match(validation.errors[0]!, /allowed 1…16/);
+        const visa = await invalidate('labbench-visa', 'resource', 'TCPIP::not a host!!::INSTR');
+        assert.ok(visa.invalid && visa.validAgain);
+        assert.deepEqual(visa.errors, [
+          runtimeSays(() => parseVisaConfig({ resource: 'TCPIP::not a host!!::INSTR' })),
+        ]);
+        assert.match(visa.errors[0]!, /"not a host!!" is not a host name/);
         const lengths = await evaluate<number[]>(
           `Promise.all(['labbench/serial-ports','labbench/visa-resources','labbench/watlow-parameters'].map(u=>$.getJSON(u).then(l=>l.length)))`,
         );

@@ -10,11 +10,22 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { describe, it } from 'node:test';
+import {
+  MIN_MONITOR_PERIOD_MS,
+  MIN_POLL_INTERVAL_MS,
+  parseInstance,
+  parsePeriod,
+  parseVisaConfig,
+  parseWatlowConfig,
+} from '../../src/config';
+import { parseVisaResource } from '../../src/core/identity';
 
 const DIST_NODES = path.resolve(__dirname, '..', '..', 'nodes');
 /** The package's resources/ folder (served to the editor as resources/node-red-contrib-labbench/). */
 const RESOURCES = path.resolve(__dirname, '..', '..', '..', 'resources');
 const SHARED_SCRIPT = 'resources/node-red-contrib-labbench/labbench-editor.js';
+/** The runtime's configuration rules, bundled for the editor from src/config at build time. */
+const RULES_SCRIPT = 'resources/node-red-contrib-labbench/labbench-rules.js';
 /** Types whose definition and edit form come from the shared script. */
 const KEITHLEY = ['keithley-supply', 'keithley-battery'];
 const CONFIG_TYPES = ['labbench-serial-port', 'labbench-watlow', 'labbench-visa'];
@@ -49,6 +60,10 @@ function sharedScript(): string {
   return fs.readFileSync(path.join(RESOURCES, 'labbench-editor.js'), 'utf8');
 }
 
+function rulesScript(): string {
+  return fs.readFileSync(path.join(RESOURCES, 'labbench-rules.js'), 'utf8');
+}
+
 function scripts(text: string, kind: string): string[] {
   const re = new RegExp(`<script type="${kind}"([^>]*)>([\\s\\S]*?)</script>`, 'g');
   const out: string[] = [];
@@ -76,7 +91,8 @@ function definitionOf(type: string): Definition {
   const $ = () => ({ length: 0, val: () => undefined });
   const own = scripts(html(type), 'text/javascript').join('\n');
   const shared = html(type).includes(SHARED_SCRIPT) ? sharedScript() : '';
-  vm.runInNewContext(`${shared}\n${own}`, { RED, $ });
+  const rules = html(type).includes(RULES_SCRIPT) ? rulesScript() : '';
+  vm.runInNewContext(`${rules}\n${shared}\n${own}`, { RED, $ });
   assert.ok(registered[type], `${type} registered`);
   return registered[type]!;
 }
@@ -167,7 +183,7 @@ describe('editor definitions (nodes/*.html)', () => {
     assert.equal(def.defaults.port!.type, 'labbench-serial-port');
   });
 
-  it('labbench-visa accepts the resource-string forms of SPEC §5', () => {
+  it('labbench-visa accepts the VISA resource-string forms', () => {
     const def = definitionOf('labbench-visa');
     for (const ok of [
       'USB0::0x05E6::0x2281::4518305::INSTR',
@@ -177,11 +193,79 @@ describe('editor definitions (nodes/*.html)', () => {
       'TCPIP0::10.0.0.2::INSTR',
       'ASRL/dev/ttyUSB0::INSTR',
       'SIM::2281S::DEMO01::INSTR',
+      'TCPIP0::10.0.0.2::hislip0,4880::INSTR',
     ]) {
       assert.ok(valid(def, 'resource', ok), ok);
     }
     for (const bad of ['', 'GPIB', '/dev/ttyUSB0', 'USB0::0x05E6'])
       assert.ok(!valid(def, 'resource', bad), bad);
+  });
+
+  it("the dialogs run the runtime's rules (src/config) and show the runtime's messages", () => {
+    const message = (fn: () => unknown): string => {
+      try {
+        fn();
+      } catch (err) {
+        return (err as Error).message;
+      }
+      assert.fail('the runtime accepted it');
+    };
+    const says = (def: Definition, prop: string, value: unknown, node: Record<string, unknown> = {}) =>
+      def.defaults[prop]!.validate!.call(node, value, {});
+
+    const visa = definitionOf('labbench-visa');
+    const badHost = 'TCPIP::not a host!!::INSTR';
+    const runtimeSays = message(() => parseVisaConfig({ resource: badHost }));
+    assert.match(runtimeSays, /"not a host!!" is not a host name/);
+    assert.equal(says(visa, 'resource', badHost), runtimeSays);
+    assert.equal(
+      says(visa, 'resource', 'GPIB0::5::INSTR'),
+      message(() => parseVisaResource('GPIB0::5::INSTR')),
+    );
+    assert.equal(
+      says(visa, 'timeout', 50),
+      message(() => parseVisaConfig({ resource: 'SIM::A::B::INSTR', timeout: 50 })),
+    );
+
+    const watlow = definitionOf('labbench-watlow');
+    const node = { protocol: 'stdbus', name: 'Oven 1' };
+    assert.equal(
+      says(watlow, 'address', 17, node),
+      message(() => parseWatlowConfig({ ...node, address: 17 })),
+    );
+    assert.match(String(says(watlow, 'address', 17, node)), /1\.\.16|16/);
+    assert.equal(
+      says(watlow, 'wordOrder', 'middle'),
+      message(() => parseWatlowConfig({ address: 1, wordOrder: 'middle' })),
+    );
+    assert.equal(
+      says(watlow, 'map', 3),
+      message(() => parseWatlowConfig({ address: 1, map: 3 })),
+    );
+
+    // Instance limits come from the catalogue: setPoint has 2 loops, a digital output 8 (not 16).
+    const write = definitionOf('watlow-write');
+    assert.equal(says(write, 'instance', 2, { parameter: 'setPoint' }), true);
+    assert.equal(
+      says(write, 'instance', 3, { parameter: 'setPoint' }),
+      message(() => parseInstance('setPoint', 3)),
+    );
+    assert.equal(says(write, 'instance', 8, { parameter: 'digitalOutputState' }), true);
+    assert.equal(
+      says(write, 'instance', 16, { parameter: 'digitalOutputState' }),
+      message(() => parseInstance('digitalOutputState', 16)),
+    );
+
+    const poll = definitionOf('watlow-poll');
+    assert.equal(
+      says(poll, 'interval', 10),
+      message(() => parsePeriod(10, 'Interval', MIN_POLL_INTERVAL_MS)),
+    );
+    const supply = definitionOf('keithley-supply');
+    assert.equal(
+      says(supply, 'monitor', 5),
+      message(() => parsePeriod(5, 'Monitor period', MIN_MONITOR_PERIOD_MS)),
+    );
   });
 
   it('flow nodes validate their lists and periods', () => {

@@ -1,7 +1,7 @@
 /** keithley-supply / keithley-battery cases of the node suite, on the simulated 2281S. */
+import { labbenchBackends } from '../../nodes/shared/backends';
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { getSimulated2281S } from '../../src/sim/keithley';
 import { FakeClock } from '../../src/core/clock';
 import { collect, settle, statuses, until, useClock, type FlowNode, type Harness } from './harness';
 import {
@@ -66,7 +66,7 @@ export function keithleyCases(ctx: CaseContext): void {
 
     it('refuses out-of-range and invalid values before anything reaches the instrument', async () => {
       const { h, serial } = await on2281S('KS', keithleySupply());
-      const sim = getSimulated2281S(serial);
+      const sim = labbenchBackends().simulators.keithley(serial);
       const before = sim.commandLog.length;
       const out = collect(h, 'out');
       await expectOneCatch(h, 'ks', { payload: { voltage: 50 } }, 'E_OUT_OF_RANGE');
@@ -107,9 +107,9 @@ export function keithleyCases(ctx: CaseContext): void {
       const h = ctx.h();
       const serial = ctx.unique('KS');
       await deploy(h, catchFlow(visaConfig(sim2281S(serial), 150), keithleySupply({ wires: [[]] })));
-      getSimulated2281S(serial).setReplyDelay(1000);
+      labbenchBackends().simulators.keithley(serial).setReplyDelay(1000);
       await expectOneCatch(h, 'ks', { topic: 'state' }, 'E_TIMEOUT');
-      getSimulated2281S(serial).setReplyDelay(0);
+      labbenchBackends().simulators.keithley(serial).setReplyDelay(0);
     });
 
     it('maps an unplugged instrument to E_DISCONNECTED (or E_NOT_FOUND on reopen), then recovers', async () => {
@@ -117,7 +117,7 @@ export function keithleyCases(ctx: CaseContext): void {
       const out = collect(h, 'out');
       send(h, 'ks', { topic: 'state' });
       await until(() => out.length === 1, 'first state');
-      const sim = getSimulated2281S(serial);
+      const sim = labbenchBackends().simulators.keithley(serial);
       sim.unplug();
       const error = await expectOneCatch(h, 'ks', { topic: 'state' }, 'E_DISCONNECTED');
       assert.match(error.message, /SIM::2281S/);
@@ -128,7 +128,7 @@ export function keithleyCases(ctx: CaseContext): void {
 
     it('reports an instrument held by another program with E_BUSY after the open retries, then recovers', async () => {
       const { h, serial } = await on2281S('KS', keithleySupply());
-      const sim = getSimulated2281S(serial);
+      const sim = labbenchBackends().simulators.keithley(serial);
       sim.failOpensWithBusy(5); // the first open and its four retries (SPEC §3 rule 7)
       await expectOneCatch(h, 'ks', { topic: 'state' }, 'E_BUSY');
       const out = collect(h, 'out');
@@ -214,7 +214,7 @@ export function keithleyCases(ctx: CaseContext): void {
 
     it('fails with E_VERIFY when the instrument does not load the model (empty slot)', async () => {
       const { h, serial } = await on2281S('KB', keithleyBattery());
-      getSimulated2281S(serial).clearSlot(4);
+      labbenchBackends().simulators.keithley(serial).clearSlot(4);
       await expectOneCatch(h, 'kb', { payload: { model: 4 } }, 'E_VERIFY');
     });
   });
@@ -224,12 +224,12 @@ export function keithleyCases(ctx: CaseContext): void {
       const { h, serial } = await on2281S('KQ', keithleySupply());
       const out = collect(h, 'out');
       const caught = collect(h, 'caught');
-      getSimulated2281S(serial).setReplyDelay(2);
+      labbenchBackends().simulators.keithley(serial).setReplyDelay(2);
       const total = 100;
       for (let i = 0; i < total; i++) send(h, 'ks', { topic: 'state', seq: i });
       await until(() => out.length + caught.length >= total, 'every message answered', 60_000);
       await settle();
-      getSimulated2281S(serial).setReplyDelay(0);
+      labbenchBackends().simulators.keithley(serial).setReplyDelay(0);
       assert.equal(out.length + caught.length, total);
       const seqs = new Set([...out, ...caught].map((m) => m.seq));
       assert.equal(seqs.size, total, 'no message answered twice');
@@ -249,7 +249,7 @@ export function keithleyCases(ctx: CaseContext): void {
       await until(() => out2.length === 1, 'battery state');
       send(h, 'ks', { topic: 'state' });
       await until(() => out.length === 2, 'supply state again');
-      const sim = getSimulated2281S(serial);
+      const sim = labbenchBackends().simulators.keithley(serial);
       assert.equal(
         sim.commandsMatching(/^:?ENTR/i).filter((c) => !c.includes('?')).length,
         2,

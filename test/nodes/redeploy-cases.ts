@@ -2,11 +2,10 @@
  * Deploys, redeploys and config-level events: one OS handle per port whatever the deploy type,
  * no queued message lost, roles released by restarted monitors, port state on every user node.
  */
+import { labbenchBackends } from '../../nodes/shared/backends';
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { resourceKey } from '../../src/core';
-import { getSimulatedWatlowBus } from '../../src/sim/watlow';
-import { getSimulated2281S } from '../../src/sim/keithley';
 import { answers, collect, openCount, statuses, until, type FlowNode } from './harness';
 import {
   catchFlow,
@@ -57,10 +56,10 @@ export function redeployCases(ctx: CaseContext): void {
         send(h, 'ks', { topic: 'state' });
         await until(() => out.length === 1 && out2.length === 1, 'first poll and first state');
         assert.equal(openCount(key).opened, 1);
-        const sim = getSimulated2281S(serial);
+        const sim = labbenchBackends().simulators.keithley(serial);
         assert.equal(sim.sessionsOpened, 1);
 
-        getSimulatedWatlowBus(bus).turnaroundMs = 3;
+        labbenchBackends().simulators.watlow.bus(bus).turnaroundMs = 3;
         sim.setReplyDelay(1);
         const oldPoll = answers(h, 'poll');
         const oldSupply = answers(h, 'ks');
@@ -76,7 +75,7 @@ export function redeployCases(ctx: CaseContext): void {
           'every queued message answered',
         );
         assert.equal(oldPoll.errors + oldSupply.errors, 0, 'no queued message failed');
-        getSimulatedWatlowBus(bus).turnaroundMs = 0;
+        labbenchBackends().simulators.watlow.bus(bus).turnaroundMs = 0;
         sim.setReplyDelay(0);
 
         const fresh = collect(h, 'out');
@@ -151,8 +150,8 @@ export function redeployCases(ctx: CaseContext): void {
       assert.equal(c.opened, 1);
       assert.equal(c.maxOpen, 1);
       // …and as the simulated instrument counts them
-      assert.equal(getSimulated2281S(serial).sessionsOpened, 1);
-      assert.equal(getSimulated2281S(serial).openSessions, 1);
+      assert.equal(labbenchBackends().simulators.keithley(serial).sessionsOpened, 1);
+      assert.equal(labbenchBackends().simulators.keithley(serial).openSessions, 1);
     });
   });
 
@@ -173,13 +172,13 @@ export function redeployCases(ctx: CaseContext): void {
       send(h, 'poll2', { payload: 0 });
       await until(() => out.length === 2, 'both polled');
       const seen2 = statuses(h, 'poll2');
-      getSimulatedWatlowBus(bus).unplug();
+      labbenchBackends().simulators.watlow.bus(bus).unplug();
       await expectOneCatch(h, 'wr', { payload: 100 }, 'E_DISCONNECTED');
       assert.ok(
         seen2.some((s) => s.fill === 'red' && s.shape === 'ring' && s.text === 'disconnected'),
         `poll2 was told: ${JSON.stringify(seen2)}`,
       );
-      getSimulatedWatlowBus(bus).replug();
+      labbenchBackends().simulators.watlow.bus(bus).replug();
       send(h, 'poll2', { payload: 1 });
       await until(() => out.length === 3, 'recovered after replug');
     });

@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../../src/core/clock';
-import { getSimulatedWatlowBus } from '../../src/sim/watlow';
+import { labbenchBackends } from '../../nodes/shared/backends';
 import { collect, settle, statuses, until, useClock, type FlowNode, type Harness } from './harness';
 import {
   cacheClear,
@@ -88,7 +88,7 @@ export function statusCases(ctx: CaseContext): void {
         recovery: true,
         output: 'perPoll',
       });
-      const sim = getSimulatedWatlowBus(bus);
+      const sim = labbenchBackends().simulators.watlow.bus(bus);
       await nextTick(clock, seen, 0);
       await until(() => out.length === 1, 'first poll');
       sim.unplug();
@@ -115,7 +115,7 @@ export function statusCases(ctx: CaseContext): void {
 
     it('no recovery message unless asked (the default)', async () => {
       const { bus, clock, seen, out, caught } = await intervalPoll('sn', { output: 'perPoll' });
-      const sim = getSimulatedWatlowBus(bus);
+      const sim = labbenchBackends().simulators.watlow.bus(bus);
       sim.unplug();
       await nextTick(clock, seen, 0);
       await until(() => caught.length === 1, 'the failure in Catch');
@@ -169,7 +169,7 @@ export function statusCases(ctx: CaseContext): void {
       })();
       const seen = statuses(h, 'poll');
       const out = collect(h, 'out');
-      const controller = getSimulatedWatlowBus(bus).controller(1);
+      const controller = labbenchBackends().simulators.watlow.bus(bus).controller(1);
       controller.set('setPoint', 73);
       send(h, 'poll', { payload: 1 });
       await until(() => out.length === 1, 'first value');

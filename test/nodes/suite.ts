@@ -30,6 +30,7 @@ import {
 } from './flows';
 import { keithleyCases } from './keithley-cases';
 import { watlowCases } from './watlow-cases';
+import { overrideCases } from './overrides-cases';
 import { redeployCases } from './redeploy-cases';
 import { exampleCases } from './examples-cases';
 import { statusCases } from './status-cases';
@@ -83,6 +84,7 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
 
     keithleyCases(ctx);
     watlowCases(ctx);
+    overrideCases(ctx);
     redeployCases(ctx);
     exampleCases(ctx);
     statusCases(ctx);

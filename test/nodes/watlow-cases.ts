@@ -1,7 +1,7 @@
 /** watlow-poll / watlow-write / config-node cases of the node suite, on simulated buses. */
+import { labbenchBackends } from '../../nodes/shared/backends';
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { getSimulatedWatlowBus } from '../../src/sim/watlow';
 import { collect, settle, statuses, until, type FlowNode, type Harness } from './harness';
 import {
   assertCaught,
@@ -138,7 +138,7 @@ export function watlowCases(ctx: CaseContext): void {
         ['Chamber/setPoint', 'Chamber/outputPower'],
       );
       assert.equal(
-        getSimulatedWatlowBus(bus).maxConcurrentTransactions,
+        labbenchBackends().simulators.watlow.bus(bus).maxConcurrentTransactions,
         1,
         'one transaction in flight per port',
       );
@@ -175,7 +175,7 @@ export function watlowCases(ctx: CaseContext): void {
 
     it('refuses a bad msg.parameters with E_INVALID_INPUT and unknown msg.controllers with E_NOT_FOUND', async () => {
       const { h, bus } = await onBus('wv', [watlowPoll({ controller: '' })]);
-      const sim = getSimulatedWatlowBus(bus);
+      const sim = labbenchBackends().simulators.watlow.bus(bus);
       const before = sim.transactionCount;
       await expectOneCatch(h, 'poll', { parameters: ['processVolume'] }, 'E_INVALID_INPUT');
       await expectOneCatch(h, 'poll', { controllers: ['Oven9'] }, 'E_NOT_FOUND');
@@ -187,13 +187,13 @@ export function watlowCases(ctx: CaseContext): void {
       const seen = statuses(h, 'poll');
       const out = collect(h, 'out');
       await until(() => out.length >= 1, 'first interval poll');
-      getSimulatedWatlowBus(bus).injectFault({ kind: 'delay', ms: 400, count: 1 });
+      labbenchBackends().simulators.watlow.bus(bus).injectFault({ kind: 'delay', ms: 400, count: 1 });
       await until(
         () => seen.some((s) => /skipped/.test(String(s.text))),
         'a skipped tick in the status',
         5000,
       );
-      assert.equal(getSimulatedWatlowBus(bus).maxConcurrentTransactions, 1);
+      assert.equal(labbenchBackends().simulators.watlow.bus(bus).maxConcurrentTransactions, 1);
     });
 
     it('reports a failing interval poll to Catch (node.error with a message)', async () => {
@@ -213,7 +213,7 @@ export function watlowCases(ctx: CaseContext): void {
       await until(() => out.length === 1, 'read-back');
       assert.equal(out[0].payload, 150);
       assert.equal(out[0].topic, 'Oven1/setPoint');
-      const stored = getSimulatedWatlowBus(bus).controller(1).read(7001, 1);
+      const stored = labbenchBackends().simulators.watlow.bus(bus).controller(1).read(7001, 1);
       assert.ok(stored.ok && stored.value === 150);
     });
 
@@ -231,14 +231,14 @@ export function watlowCases(ctx: CaseContext): void {
     it('refuses a read-only parameter with E_READ_ONLY without touching the bus', async () => {
       const { h, bus } = await onBus('wr', [watlowWrite({ parameter: 'processValue' })]);
       await expectOneCatch(h, 'wr', { payload: 5 }, 'E_READ_ONLY');
-      assert.equal(getSimulatedWatlowBus(bus).transactionCount, 0);
+      assert.equal(labbenchBackends().simulators.watlow.bus(bus).transactionCount, 0);
     });
 
     it('refuses out-of-range and invalid values (E_OUT_OF_RANGE, E_INVALID_INPUT) before sending', async () => {
       const { h, bus } = await onBus('wo', [watlowWrite({ parameter: 'setPoint' })]);
       await expectOneCatch(h, 'wr', { payload: 99999 }, 'E_OUT_OF_RANGE');
       await expectOneCatch(h, 'wr', { payload: 'hot' }, 'E_INVALID_INPUT');
-      assert.equal(getSimulatedWatlowBus(bus).transactionCount, 0);
+      assert.equal(labbenchBackends().simulators.watlow.bus(bus).transactionCount, 0);
     });
 
     it('fails with E_VERIFY when the controller stores something else (clamped to its max set point)', async () => {

@@ -1,7 +1,9 @@
 /**
- * Real serial ports for integration tests: a PTY pair made by socat, an echo server on one end,
- * a child process that holds a port (serial lock), and a request/reply helper. Linux/macOS only;
- * see `requireSocat` for how a missing socat is handled (fails under CI, skips elsewhere).
+ * Real serial ports for integration tests and the benchmark — the one PTY / socat helper: a PTY
+ * pair made by socat, an echo server or the simulator CLI on one end, a child process that holds a
+ * port (serial lock), and a request/reply helper. Linux/macOS only; see `requireSocat` for how a
+ * missing socat is handled (fails under CI, skips elsewhere). Every process started here is
+ * stopped by its own handle (by pid), never by name.
  */
 import { spawn, spawnSync } from 'child_process';
 import type { ChildProcess } from 'child_process';
@@ -254,4 +256,42 @@ export async function ptyWithEcho(
   const echo = await startEcho(pair.b);
   cleanups.push(() => echo.close());
   return { dir, pair, echo };
+}
+
+export interface SimulatorProcess {
+  pid: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the simulator CLI (`labbench-sim <args>`, compiled: dist/src/sim/cli.js) in a child process
+ * and waits for its ready line, e.g. `startSimulatorCli(['watlow', '--serial', pair.b])`.
+ */
+export async function startSimulatorCli(args: string[]): Promise<SimulatorProcess> {
+  const entry = path.resolve(__dirname, '..', '..', 'src', 'sim', 'cli.js');
+  const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let exited = false;
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.on('exit', () => (exited = true));
+  const stop = async (): Promise<void> => {
+    if (exited) return;
+    const gone = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    await gone;
+  };
+  try {
+    await waitUntil(
+      () => /ready/.test(out),
+      'simulator ready line',
+      10_000,
+      () => (exited ? `simulator exited: ${out}` : undefined),
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { pid: child.pid!, output: () => out, stop };
 }

@@ -14,12 +14,16 @@ import {
   encodeHeader,
   encodeMessage,
 } from '../../src/transport/hislip-codec';
+import { createOpeners } from '../../src/transport/default-openers';
 import { openHislipTransport } from '../../src/transport/hislip';
 import type { HislipOpenOptions, HislipTransport } from '../../src/transport/hislip';
 import { acquireVisaSession } from '../../src/visa/acquire';
 import { openVisaTransport } from '../../src/visa/open';
 import { ScpiSession } from '../../src/visa/session';
 import { EchoModel, IDN } from '../visa/echo-model';
+
+/** The real backends: HiSLIP is the table's `messages.hislip` entry. */
+const openers = createOpeners();
 
 type Coded = Error & { code?: string; deviceCode?: number | string };
 const coded =
@@ -405,7 +409,7 @@ describe('HiSLIP through the VISA layer', () => {
   });
 
   it('a ScpiSession over openVisaTransport(resource): queries, checked writes, device errors', async () => {
-    const session = new ScpiSession(await openVisaTransport(parseVisaResource(server.resource)), {
+    const session = new ScpiSession(await openVisaTransport(openers, parseVisaResource(server.resource)), {
       timeoutMs: 500,
     });
     try {
@@ -419,7 +423,7 @@ describe('HiSLIP through the VISA layer', () => {
   });
 
   it('a ScpiSession recovers from an unanswered query with a HiSLIP device clear', async () => {
-    const session = new ScpiSession(await openVisaTransport(parseVisaResource(server.resource)), {
+    const session = new ScpiSession(await openVisaTransport(openers, parseVisaResource(server.resource)), {
       timeoutMs: 150,
     });
     try {
@@ -434,7 +438,7 @@ describe('HiSLIP through the VISA layer', () => {
 
   it('acquireVisaSession: a dropped connection is replaced by a fresh HiSLIP session', async () => {
     registry = new ResourceRegistry({ graceMs: 0 });
-    const lease = acquireVisaSession(registry, server.resource, 'test', { timeoutMs: 1000 });
+    const lease = acquireVisaSession(registry, openers, server.resource, 'test', { timeoutMs: 1000 });
     assert.equal(await lease.transact((s) => s.query('*IDN?')), IDN);
     const first = await lease.transact(async (s) => s);
     server.dropConnections();

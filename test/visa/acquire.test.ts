@@ -5,17 +5,12 @@ import { ResourceRegistry } from '../../src/core/registry';
 import { serveScpiOverTcp } from '../../src/sim/visa/tcp-server';
 import type { ScpiTcpServer } from '../../src/sim/visa/tcp-server';
 import { SimUsbtmcDevice, createSimUsbBackend } from '../../src/sim/visa/usbtmc-device';
-import { setUsbBackend } from '../../src/transport/usbtmc';
+import { createSimulatedOpeners, createSimulators } from '../../src/sim';
+import type { Simulators } from '../../src/sim';
+import type { Openers } from '../../src/transport/openers';
 import type { UsbBackend } from '../../src/transport/usbtmc-types';
 import { acquireVisaSession } from '../../src/visa/acquire';
 import { discoverVisaResources, listResources } from '../../src/visa/discovery';
-import {
-  listSimInstruments,
-  getSimInstrument,
-  registerSimInstrument,
-  resetSimInstruments,
-  unregisterSimInstrument,
-} from '../../src/visa/sim-instruments';
 import { EchoModel, IDN } from './echo-model';
 
 type Coded = Error & { code?: string };
@@ -25,30 +20,41 @@ const noSysfs: UsbBackend = {
   getDevices: () => Promise.reject(new Error('getDevices error: /sys/bus/usb/devices/ not found (errno 2)')),
 };
 
+/** Simulators with the ECHO model registered (listed as SIM::ECHO::E1::INSTR before first use). */
+function echoSimulators(): Simulators {
+  const simulators = createSimulators();
+  simulators.instruments.register('ECHO', (serial) => new EchoModel(serial), { defaultSerial: 'E1' });
+  return simulators;
+}
+
+/** The table of these tests: the real backends, the ECHO simulators, and `usb` when given. */
+function tableWith(simulators: Simulators, usb?: UsbBackend): Openers {
+  return createSimulatedOpeners({ simulators, ...(usb ? { usb } : {}) }).openers;
+}
+
 describe('acquireVisaSession', () => {
   let registry: ResourceRegistry;
   let server: ScpiTcpServer;
   const tcpModel = new EchoModel();
+  const simulators = echoSimulators();
+  const openers = tableWith(simulators);
 
   before(async () => {
-    registerSimInstrument('ECHO', (serial) => new EchoModel(serial), { defaultSerial: 'E1' });
     server = await serveScpiOverTcp(tcpModel, { host: '127.0.0.1', port: 0 });
   });
   after(async () => {
-    unregisterSimInstrument('ECHO');
     await server.close();
   });
   afterEach(async () => {
-    setUsbBackend(undefined);
-    resetSimInstruments();
+    simulators.instruments.reset();
     const errors = await registry?.closeAll();
     assert.deepEqual(errors ?? [], []);
   });
 
   it('shares one session between two spellings of one simulated instrument', async () => {
     registry = new ResourceRegistry({ graceMs: 0 });
-    const a = acquireVisaSession(registry, 'SIM::echo::e1::INSTR', 'node A', { timeoutMs: 300 });
-    const b = acquireVisaSession(registry, 'sim::ECHO::E1', 'node B', { timeoutMs: 300 });
+    const a = acquireVisaSession(registry, openers, 'SIM::echo::e1::INSTR', 'node A', { timeoutMs: 300 });
+    const b = acquireVisaSession(registry, openers, 'sim::ECHO::E1', 'node B', { timeoutMs: 300 });
     assert.equal(a.key, b.key);
     assert.equal(await a.transact((s) => s.query('*IDN?')), IDN);
     await b.transact((s) => s.write(':VOLT 3'));
@@ -62,11 +68,11 @@ describe('acquireVisaSession', () => {
 
   it('keeps the simulated instrument state across close and reopen (cache-clear all)', async () => {
     registry = new ResourceRegistry({ graceMs: 0 });
-    const lease = acquireVisaSession(registry, 'SIM::ECHO::E2::INSTR', 'node', { timeoutMs: 300 });
+    const lease = acquireVisaSession(registry, openers, 'SIM::ECHO::E2::INSTR', 'node', { timeoutMs: 300 });
     await lease.transact((s) => s.write(':VOLT 9'));
     await registry.clearAll();
     assert.equal(await lease.transact((s) => s.query(':VOLT?')), '9');
-    assert.equal((getSimInstrument('echo', 'e2') as EchoModel).voltage, 9);
+    assert.equal((simulators.instruments.get('echo', 'e2') as EchoModel).voltage, 9);
     lease.release({ immediate: true });
   });
 
@@ -80,7 +86,7 @@ describe('acquireVisaSession', () => {
       open: async () => ({ close: async () => undefined }),
     });
     assert.throws(
-      () => acquireVisaSession(registry, 'ASRLsim:bench::INSTR', 'labbench-visa "DMM"'),
+      () => acquireVisaSession(registry, openers, 'ASRLsim:bench::INSTR', 'labbench-visa "DMM"'),
       (err: Coded) =>
         err.code === 'E_PROTOCOL_CONFLICT' && /Oven/.test(err.message) && /stdbus/.test(err.message),
     );
@@ -89,7 +95,7 @@ describe('acquireVisaSession', () => {
 
   it('a connection reset between calls is noticed and the next call reopens; an unplugged instrument is E_DISCONNECTED', async () => {
     registry = new ResourceRegistry({ graceMs: 0 });
-    const lease = acquireVisaSession(registry, `TCPIP0::127.0.0.1::${server.port}::SOCKET`, 'node', {
+    const lease = acquireVisaSession(registry, openers, `TCPIP0::127.0.0.1::${server.port}::SOCKET`, 'node', {
       timeoutMs: 500,
     });
     assert.equal(await lease.transact((s) => s.query('*IDN?')), IDN);
@@ -112,7 +118,7 @@ describe('acquireVisaSession', () => {
 
   it('the real `usb` package here: USB resources fail cleanly (E_UNSUPPORTED without /sys/bus/usb, else E_NOT_FOUND)', async () => {
     registry = new ResourceRegistry({ graceMs: 0, openRetryDelaysMs: [] });
-    const usb = acquireVisaSession(registry, 'USB0::0x05E6::0x2281::NO-SUCH-SERIAL::INSTR', 'node', {
+    const usb = acquireVisaSession(registry, openers, 'USB0::0x05E6::0x2281::NO-SUCH-SERIAL::INSTR', 'node', {
       timeoutMs: 300,
     });
     await assert.rejects(
@@ -124,16 +130,21 @@ describe('acquireVisaSession', () => {
 
   it('USB unavailable: E_UNSUPPORTED for the USB resource while TCP keeps working', async () => {
     registry = new ResourceRegistry({ graceMs: 0, openRetryDelaysMs: [] });
-    setUsbBackend(noSysfs);
-    const usb = acquireVisaSession(registry, 'USB0::0x05E6::0x2281::4518305::INSTR', 'node U', {
-      timeoutMs: 300,
-    });
+    const usb = acquireVisaSession(
+      registry,
+      tableWith(simulators, noSysfs),
+      'USB0::0x05E6::0x2281::4518305::INSTR',
+      'node U',
+      {
+        timeoutMs: 300,
+      },
+    );
     await assert.rejects(
       usb.transact((s) => s.query('*IDN?')),
       (err: Coded) =>
         err.code === 'E_UNSUPPORTED' && /no USB access/.test(err.message) && /TCPIP/.test(err.message),
     );
-    const tcp = acquireVisaSession(registry, `TCPIP::127.0.0.1::${server.port}::SOCKET`, 'node T', {
+    const tcp = acquireVisaSession(registry, openers, `TCPIP::127.0.0.1::${server.port}::SOCKET`, 'node T', {
       timeoutMs: 300,
     });
     assert.equal(await tcp.transact((s) => s.query('*IDN?')), IDN);
@@ -144,27 +155,35 @@ describe('acquireVisaSession', () => {
   it('USB with a bus but no such device: E_NOT_FOUND; with the device: a working session', async () => {
     registry = new ResourceRegistry({ graceMs: 0, openRetryDelaysMs: [] });
     const device = new SimUsbtmcDevice(new EchoModel(), { serial: '4518305' });
-    setUsbBackend(createSimUsbBackend([]));
-    const lease = acquireVisaSession(registry, 'USB::1510::8833::4518305', 'node', { timeoutMs: 300 });
+    // A USB bus whose devices the test changes: empty first, then with the instrument plugged in.
+    let plugged: SimUsbtmcDevice[] = [];
+    const usb: UsbBackend = { getDevices: () => createSimUsbBackend(plugged).getDevices() };
+    const lease = acquireVisaSession(
+      registry,
+      tableWith(simulators, usb),
+      'USB::1510::8833::4518305',
+      'node',
+      {
+        timeoutMs: 300,
+      },
+    );
     await assert.rejects(
       lease.transact((s) => s.query('*IDN?')),
       (err: Coded) => err.code === 'E_NOT_FOUND',
     );
-    setUsbBackend(createSimUsbBackend([device]));
+    plugged = [device];
     assert.equal(await lease.transact((s) => s.query('*IDN?')), IDN);
     lease.release({ immediate: true });
   });
 });
 
 describe('discovery', () => {
-  before(() => registerSimInstrument('ECHO', (serial) => new EchoModel(serial), { defaultSerial: 'E1' }));
-  after(() => unregisterSimInstrument('ECHO'));
+  const simulators = echoSimulators();
 
   it('lists USBTMC devices as VISA strings plus simulated instruments', async () => {
     const devices = [new SimUsbtmcDevice(new EchoModel(), { serial: '4518305' })];
     const result = await discoverVisaResources({
-      usb: createSimUsbBackend(devices),
-      simulators: listSimInstruments,
+      openers: tableWith(simulators, createSimUsbBackend(devices)),
     });
     assert.equal(result.usb.available, true);
     const names = result.resources.map((r) => r.resource);
@@ -173,12 +192,12 @@ describe('discovery', () => {
   });
 
   it('without USB access: no USB entries, the reason, and still the simulated ones', async () => {
-    const result = await discoverVisaResources({ usb: noSysfs, simulators: listSimInstruments });
+    const result = await discoverVisaResources({ openers: tableWith(simulators, noSysfs) });
     assert.equal(result.usb.available, false);
     assert.match(result.usb.reason ?? '', /\/sys\/bus\/usb/);
     assert.ok(result.resources.every((r) => r.kind === 'sim'));
     assert.ok(
-      (await listResources({ usb: noSysfs, simulators: listSimInstruments })).some(
+      (await listResources({ openers: tableWith(simulators, noSysfs) })).some(
         (r) => r.resource === 'SIM::ECHO::E1::INSTR',
       ),
     );

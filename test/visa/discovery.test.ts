@@ -23,6 +23,7 @@ import {
 } from './discovery-responders';
 import type { MdnsQuestion, MdnsReply, PortmapperBehaviour } from './discovery-responders';
 import { EchoModel } from './echo-model';
+import { simulatedOpenersWith } from '../support/backends';
 
 const TIMEOUT = 3000;
 
@@ -76,18 +77,38 @@ afterEach(() => {
 describe('discovery: USBTMC', () => {
   it('lists each USBTMC interface as a resource string with maker, model and serial', async () => {
     const usb = createSimUsbBackend([new SimUsbtmcDevice(new EchoModel(), { serial: '4518305' })]);
-    const result = await discoverVisaResources({ usb, clock: new FakeClock() });
+    const result = await discoverVisaResources({
+      openers: simulatedOpenersWith(usb, []).openers,
+      clock: new FakeClock(),
+    });
     assert.deepEqual(names(result), ['USB0::0x05E6::0x2281::4518305::INSTR']);
     assert.deepEqual(result.resources[0].via, ['usb']);
     assert.equal(result.resources[0].serial, '4518305');
     assert.deepEqual(result.usb, { available: true, reason: undefined });
   });
 
+  it('a serial number a resource string cannot hold is listed as unreadable, with the note', async () => {
+    for (const serial of ['AB::CD', 'X\u0001Y', 'A B']) {
+      const usb = createSimUsbBackend([new SimUsbtmcDevice(new EchoModel(), { serial })]);
+      const { openers } = simulatedOpenersWith(usb, []);
+      const result = await discoverVisaResources({ openers, clock: new FakeClock() });
+      assert.deepEqual(
+        result.resources.map((r) => [r.resource, r.serial]),
+        [['USB0::0x05E6::0x2281::?::INSTR', undefined]],
+        JSON.stringify(serial),
+      );
+      assert.match(result.resources[0].note ?? '', /serial number unreadable/);
+    }
+  });
+
   it('without USB access: no entries, the reason, and the method marked as not searched', async () => {
     const usb: UsbBackend = {
       getDevices: () => Promise.reject(new Error('/sys/bus/usb/devices/ not found')),
     };
-    const result = await discoverVisaResources({ usb, clock: new FakeClock() });
+    const result = await discoverVisaResources({
+      openers: simulatedOpenersWith(usb, []).openers,
+      clock: new FakeClock(),
+    });
     assert.deepEqual(result.resources, []);
     assert.equal(result.methods[0].searched, false);
     assert.match(result.methods[0].reason ?? '', /no USB access.*\/sys\/bus\/usb/);
@@ -96,7 +117,7 @@ describe('discovery: USBTMC', () => {
 
   it('a USB backend that never answers is given up at the deadline, not waited for', async () => {
     const usb: UsbBackend = { getDevices: () => new Promise(() => undefined) };
-    const run = start({ usb });
+    const run = start({ openers: simulatedOpenersWith(usb, []).openers });
     await run.clock.advance(TIMEOUT - 1);
     assert.equal(run.isSettled(), false);
     const result = await run.finish();
@@ -105,10 +126,9 @@ describe('discovery: USBTMC', () => {
   });
 
   it('simulated instruments are listed with the real ones', async () => {
-    const result = await discoverVisaResources({
-      simulators: () => [{ resource: 'SIM::DMM::D1::INSTR', model: 'DMM', serial: 'D1' }],
-      clock: new FakeClock(),
-    });
+    const { openers, simulators } = simulatedOpenersWith(createSimUsbBackend([]), ['DMM']);
+    simulators.dmm('D1');
+    const result = await discoverVisaResources({ openers, clock: new FakeClock() });
     assert.deepEqual(names(result), ['SIM::DMM::D1::INSTR']);
     assert.equal(result.resources[0].kind, 'sim');
   });
@@ -469,10 +489,9 @@ describe('discovery: all methods together', () => {
     const usb = createSimUsbBackend([new SimUsbtmcDevice(new EchoModel(), { serial: '4518305' })]);
     const sockets = new CountingSocketFactory();
     const run = start({
-      usb,
+      openers: simulatedOpenersWith(usb, ['2281S']).openers,
       vxi11: { openSocket: sockets.open, targets: [{ address: '127.0.0.1', port: pm.port }] },
       mdns: { create: loopbackMdns, target: { address: '127.0.0.1', port: md.port } },
-      simulators: () => [{ resource: 'SIM::2281S::DEMO01::INSTR', model: '2281S', serial: 'DEMO01' }],
     });
     const lanEntry = 'TCPIP0::127.0.0.1::inst0::INSTR';
     await run.seen((r) => r.resource === lanEntry && r.via.includes('vxi11'));

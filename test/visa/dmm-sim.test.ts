@@ -5,7 +5,7 @@ import { ResourceRegistry } from '../../src/core/registry';
 import { MAX_TRACE_POINTS, createSimDmm } from '../../src/sim/dmm';
 import { parseDmmSimulatorArgs, runDmmSimulator } from '../../src/sim/dmm/cli';
 import { acquireVisaSession } from '../../src/visa/acquire';
-import { listSimInstruments } from '../../src/visa/sim-instruments';
+import { createSimulatedOpeners, createSimulators } from '../../src/sim';
 
 describe('simulated DMM', () => {
   it('answers the common commands, compound messages joined by ";", and real SCPI error codes', () => {
@@ -39,7 +39,11 @@ describe('simulated DMM', () => {
   });
 
   it('is listed for discovery as SIM::DMM::DMM01::INSTR', () => {
-    assert.ok(listSimInstruments().some((s) => s.model === 'DMM'));
+    assert.ok(
+      createSimulators()
+        .instruments.list()
+        .some((s) => s.model === 'DMM'),
+    );
   });
 
   it('labbench-sim dmm parses its command line and serves the DMM on TCP', async () => {
@@ -61,7 +65,9 @@ describe('simulated DMM', () => {
       assert.equal(running.resources.length, 2);
       assert.match(running.resources[1], /^TCPIP0::127\.0\.0\.1::hislip0,\d+::INSTR$/);
       for (const resource of running.resources) {
-        const lease = acquireVisaSession(registry, resource, 'test', { timeoutMs: 1000 });
+        const lease = acquireVisaSession(registry, createSimulatedOpeners().openers, resource, 'test', {
+          timeoutMs: 1000,
+        });
         assert.equal(await lease.transact((s) => s.query('*IDN?')), 'LABBENCH,SIM-DMM,CLIDMM,1.0', resource);
       }
     } finally {

@@ -12,13 +12,9 @@ import type { ScpiTcpServer } from '../../src/sim/visa/tcp-server';
 import { SimUsbtmcDevice, createSimUsbBackend } from '../../src/sim/visa/usbtmc-device';
 import { serveScpiOverVxi11 } from '../../src/sim/visa/vxi11-server';
 import type { ScpiVxi11Server } from '../../src/sim/visa/vxi11-server';
-import { setUsbBackend } from '../../src/transport/usbtmc';
+import { createSimulatedOpeners } from '../../src/sim';
+import type { Openers } from '../../src/transport/openers';
 import { acquireVisaSession } from '../../src/visa/acquire';
-import {
-  registerSimInstrument,
-  resetSimInstruments,
-  unregisterSimInstrument,
-} from '../../src/visa/sim-instruments';
 
 type Coded = Error & { code?: string; deviceCode?: number };
 
@@ -32,17 +28,19 @@ describe('2281S simulator over every transport', () => {
   let tcp: ScpiTcpServer;
   let vxi: ScpiVxi11Server;
   let registry: ResourceRegistry;
+  let openers: Openers;
 
   before(async () => {
-    registerSimInstrument('K2281T', () => models.sim);
     tcp = await serveScpiOverTcp(models.tcp, { host: '127.0.0.1', port: 0 });
     vxi = await serveScpiOverVxi11(models.vxi, { host: '127.0.0.1' });
-    setUsbBackend(createSimUsbBackend([new SimUsbtmcDevice(models.usb, { serial: 'USBT01' })]));
+    const backends = createSimulatedOpeners({
+      usb: createSimUsbBackend([new SimUsbtmcDevice(models.usb, { serial: 'USBT01' })]),
+      vxi11PortmapperPort: vxi.portmapperPort,
+    });
+    backends.simulators.instruments.register('K2281T', () => models.sim);
+    openers = backends.openers;
   });
   after(async () => {
-    setUsbBackend(undefined);
-    unregisterSimInstrument('K2281T');
-    resetSimInstruments();
     await tcp.close();
     await vxi.close();
   });
@@ -60,10 +58,7 @@ describe('2281S simulator over every transport', () => {
   it('identifies, sets and reads back, and maps refused commands to DeviceError on each transport', async () => {
     registry = new ResourceRegistry({ graceMs: 0 });
     for (const [name, resource] of resources()) {
-      const lease = acquireVisaSession(registry, resource, `test ${name}`, {
-        timeoutMs: 300,
-        vxi11PortmapperPort: vxi.portmapperPort,
-      });
+      const lease = acquireVisaSession(registry, openers, resource, `test ${name}`, { timeoutMs: 300 });
       const idn = await lease.transact((s) => s.query('*IDN?'));
       assert.equal(idn, models[name].identity, name);
       await lease.transact((s) => s.writeCommand(':VOLT', [3.3]));
@@ -91,10 +86,7 @@ describe('2281S simulator over every transport', () => {
       const model = models[name];
       model.failOpensWithBusy(2);
       const opened = model.sessionsOpened;
-      const lease = acquireVisaSession(registry, resource, `test ${name}`, {
-        timeoutMs: 300,
-        vxi11PortmapperPort: vxi.portmapperPort,
-      });
+      const lease = acquireVisaSession(registry, openers, resource, `test ${name}`, { timeoutMs: 300 });
       assert.equal(await lease.transact((s) => s.query('*IDN?')), model.identity, name);
       assert.equal(model.sessionsOpened, opened + 1, `${name}: one session after two busy refusals`);
       assert.equal(model.openSessions, 1, name);

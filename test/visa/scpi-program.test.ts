@@ -7,7 +7,8 @@ import { strict as assert } from 'node:assert';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { ResourceRegistry } from '../../src/core/registry';
 import type { Lease } from '../../src/core/registry';
-import { SimulatedDmm, createSimDmm, getSimulatedDmm } from '../../src/sim/dmm';
+import { createSimulatedOpeners, createSimulators } from '../../src/sim';
+import { SimulatedDmm, createSimDmm } from '../../src/sim/dmm';
 import { serveScpiOverHislip } from '../../src/sim/visa/hislip-server';
 import type { ScpiHislipServer } from '../../src/sim/visa/hislip-server';
 import { serveScpiOverTcp } from '../../src/sim/visa/tcp-server';
@@ -15,7 +16,7 @@ import type { ScpiTcpServer } from '../../src/sim/visa/tcp-server';
 import { SimUsbtmcDevice, createSimUsbBackend } from '../../src/sim/visa/usbtmc-device';
 import { serveScpiOverVxi11 } from '../../src/sim/visa/vxi11-server';
 import type { ScpiVxi11Server } from '../../src/sim/visa/vxi11-server';
-import { setUsbBackend } from '../../src/transport/usbtmc';
+import type { Openers } from '../../src/transport/openers';
 import { acquireVisaSession } from '../../src/visa/acquire';
 import { compileScpiTemplate, runScpiProgram, scpiProgramLines } from '../../src/visa/scpi-program';
 import type { ScpiProgram } from '../../src/visa/scpi-program';
@@ -34,8 +35,9 @@ function expectedTrace(n: number): number[] {
 }
 
 describe('runScpiProgram on the simulated DMM, every transport', () => {
+  const simulators = createSimulators();
   const models = {
-    sim: getSimulatedDmm('PROG1'),
+    sim: simulators.dmm('PROG1'),
     tcp: createSimDmm('TCP1'),
     vxi: createSimDmm('VXI1'),
     usb: createSimDmm('USB1'),
@@ -45,26 +47,25 @@ describe('runScpiProgram on the simulated DMM, every transport', () => {
   let vxi: ScpiVxi11Server;
   let hislip: ScpiHislipServer;
   let registry: ResourceRegistry;
+  let openers: Openers;
 
   before(async () => {
     tcp = await serveScpiOverTcp(models.tcp, { host: '127.0.0.1', port: 0 });
     hislip = await serveScpiOverHislip(models.hislip, { host: '127.0.0.1', port: 0 });
     vxi = await serveScpiOverVxi11(models.vxi, { host: '127.0.0.1' });
-    setUsbBackend(
-      createSimUsbBackend([
-        new SimUsbtmcDevice(models.usb, {
-          serial: 'USB1',
-          vendorId: 0x05e6,
-          productId: 0x6500,
-          packetSize: 512,
-        }),
-      ]),
-    );
+    const usb = createSimUsbBackend([
+      new SimUsbtmcDevice(models.usb, {
+        serial: 'USB1',
+        vendorId: 0x05e6,
+        productId: 0x6500,
+        packetSize: 512,
+      }),
+    ]);
+    openers = createSimulatedOpeners({ simulators, usb, vxi11PortmapperPort: vxi.portmapperPort }).openers;
     registry = new ResourceRegistry({ graceMs: 0, log: () => undefined });
   });
   after(async () => {
     assert.deepEqual(await registry.closeAll(), []);
-    setUsbBackend(undefined);
     await tcp.close();
     await vxi.close();
     await hislip.close();
@@ -81,10 +82,7 @@ describe('runScpiProgram on the simulated DMM, every transport', () => {
       ] as const
     ).map(([name, resource]) => [
       name,
-      acquireVisaSession(registry, resource, `test ${name}`, {
-        timeoutMs: 2000,
-        vxi11PortmapperPort: vxi.portmapperPort,
-      }),
+      acquireVisaSession(registry, openers, resource, `test ${name}`, { timeoutMs: 2000 }),
     ]);
 
   it('runs several lines as one transaction and parses each query; the last per `reply`', async () => {
@@ -250,7 +248,9 @@ describe('runScpiProgram: lying blocks and timeouts on a byte stream', () => {
   });
   const open = (): Lease<ScpiSession> => {
     registry = new ResourceRegistry({ graceMs: 0, log: () => undefined });
-    lease = acquireVisaSession(registry, server.resource, 'test', { timeoutMs: 300 });
+    lease = acquireVisaSession(registry, createSimulatedOpeners().openers, server.resource, 'test', {
+      timeoutMs: 300,
+    });
     return lease;
   };
 

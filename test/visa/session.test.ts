@@ -6,7 +6,7 @@ import type { ScpiTcpServer } from '../../src/sim/visa/tcp-server';
 import { openTcpSocketTransport } from '../../src/transport/tcp';
 import { formatScpiCommand, isScpiQuery, parseScpiError } from '../../src/visa/scpi-format';
 import { ScpiSession } from '../../src/visa/session';
-import { SimLoopbackTransport } from '../../src/visa/sim-instruments';
+import { SimLoopbackTransport } from '../../src/sim/visa/instruments';
 import type { MessageTransport, ScpiErrorEntry } from '../../src/visa/types';
 import { EchoModel, IDN } from './echo-model';
 

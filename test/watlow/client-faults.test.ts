@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/core/clock';
 import { ResourceRegistry } from '../../src/core/registry';
 import { WatlowManager } from '../../src/watlow/manager';
-import { getSimulatedWatlowBus } from '../../src/sim/watlow';
+import { testOpeners, testSimulators } from '../support/backends';
 import { bench, codeOf, uniqueBus } from './helpers';
 
 for (const protocol of ['stdbus', 'modbus'] as const) {
@@ -259,10 +259,10 @@ test('unplugging the adapter gives E_DISCONNECTED; after replugging the next rea
 
 test('a registry transaction timeout aborts the attempt at once and frees the port', async () => {
   const busName = uniqueBus('abort');
-  const bus = getSimulatedWatlowBus(busName);
+  const bus = testSimulators.watlow.bus(busName);
   const clock = new FakeClock();
   const registry = new ResourceRegistry({ graceMs: 0, clock, log: () => undefined });
-  const manager = new WatlowManager({ registry });
+  const manager = new WatlowManager({ registry, openers: testOpeners });
   try {
     // A reply timeout far beyond the test's life: only the registry's abort can end the attempt.
     const oven = manager.add('oven', {

@@ -3,7 +3,7 @@ import { ResourceRegistry } from '../../src/core/registry';
 import { WatlowManager } from '../../src/watlow/manager';
 import type { AddControllerOptions } from '../../src/watlow/manager';
 import type { ParameterSpec } from '../../src/watlow/catalogue';
-import { getSimulatedWatlowBus, resetSimulatedWatlowBuses } from '../../src/sim/watlow';
+import { testOpeners, testSimulators } from '../support/backends';
 import type { SimBusOptions, SimulatedWatlowBus } from '../../src/sim/watlow';
 
 let counter = 0;
@@ -26,9 +26,9 @@ export interface Bench {
 /** One simulated bus, a registry that closes ports at once, and a manager with fast retries. */
 export function bench(busOptions: SimBusOptions = {}, prefix = 'bench'): Bench {
   const busName = uniqueBus(prefix);
-  const bus = getSimulatedWatlowBus(busName, busOptions);
+  const bus = testSimulators.watlow.bus(busName, busOptions);
   const registry = new ResourceRegistry({ graceMs: 0, log: () => undefined });
-  const manager = new WatlowManager({ registry });
+  const manager = new WatlowManager({ registry, openers: testOpeners });
   return {
     registry,
     manager,
@@ -46,7 +46,7 @@ export function bench(busOptions: SimBusOptions = {}, prefix = 'bench'): Bench {
     async close() {
       await manager.close();
       await registry.closeAll();
-      resetSimulatedWatlowBuses(busName);
+      testSimulators.watlow.reset(busName);
     },
   };
 }

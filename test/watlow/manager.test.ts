@@ -9,7 +9,7 @@ import { PollFailedError } from '../../src/core/errors';
 import { WatlowManager } from '../../src/watlow/manager';
 import { WatlowPollError } from '../../src/watlow/poll';
 import type { SimBusEvent } from '../../src/sim/watlow';
-import { getSimulatedWatlowBus, resetSimulatedWatlowBuses } from '../../src/sim/watlow';
+import { testOpeners, testSimulators } from '../support/backends';
 import { bench, codeOf, uniqueBus } from './helpers';
 
 test('poll returns SPEC §2.1 samples: enums as names with raw codes, units, protocol, timestamps', async () => {
@@ -170,7 +170,7 @@ test('two spellings of one port are one port; a second protocol on it is E_PROTO
 test('the last remove on a port closes it; LIFO close releases everything', async () => {
   const b = bench({ addresses: [1, 2] });
   const other = uniqueBus('other');
-  getSimulatedWatlowBus(other);
+  testSimulators.watlow.bus(other);
   try {
     b.add('oven', { address: 1 });
     b.add('kiln', { address: 2 });
@@ -193,7 +193,7 @@ test('the last remove on a port closes it; LIFO close releases everything', asyn
     assert.deepEqual(b.manager.names(), []);
   } finally {
     await b.close();
-    resetSimulatedWatlowBuses(other);
+    testSimulators.watlow.reset(other);
   }
 });
 
@@ -264,10 +264,10 @@ function crossBusOverlaps(events: readonly SimBusEvent[]): number {
 test('concurrency: controllers on different ports overlap, those on one port never do (event order, paced sims)', async () => {
   const busA = uniqueBus('paceA');
   const busB = uniqueBus('paceB');
-  const a = getSimulatedWatlowBus(busA, { addresses: [1, 2, 3], pace: true });
-  const b = getSimulatedWatlowBus(busB, { addresses: [1, 2, 3], pace: true });
+  const a = testSimulators.watlow.bus(busA, { addresses: [1, 2, 3], pace: true });
+  const b = testSimulators.watlow.bus(busB, { addresses: [1, 2, 3], pace: true });
   const registry = new ResourceRegistry({ graceMs: 0, log: () => undefined });
-  const manager = new WatlowManager({ registry });
+  const manager = new WatlowManager({ registry, openers: testOpeners });
   try {
     for (const address of [1, 2, 3]) {
       manager.add(`a${address}`, { port: `sim:${busA}`, protocol: 'stdbus', address });
@@ -294,8 +294,8 @@ test('concurrency: controllers on different ports overlap, those on one port nev
   } finally {
     await manager.close();
     await registry.closeAll();
-    resetSimulatedWatlowBuses(busA);
-    resetSimulatedWatlowBuses(busB);
+    testSimulators.watlow.reset(busA);
+    testSimulators.watlow.reset(busB);
   }
 });
 

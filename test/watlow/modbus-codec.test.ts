@@ -90,7 +90,7 @@ test('32-bit integer and 16-bit types in both word orders', () => {
   }
   assert.deepEqual(encodeRegisters('enum', 1331, 'lowHigh'), [1331]);
   assert.equal(decodeRegisters('u8', [0x1205], 'lowHigh'), 0x05);
-  assert.throws(() => encodeRegisters('enum', 70000, 'lowHigh'), RangeError);
+  assert.throws(() => encodeRegisters('enum', 70000, 'lowHigh'), { code: 'E_OUT_OF_RANGE' });
 });
 
 test('Map 1 and Map 2 registers with instance offsets', () => {

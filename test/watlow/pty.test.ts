@@ -6,24 +6,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ResourceRegistry } from '../../src/core/registry';
 import { WatlowManager } from '../../src/watlow/manager';
-import { socatAvailable, startPtyPair, startSimulatorCli } from './pty';
+import * as fs from 'node:fs';
+import { createOpeners } from '../../src/transport/default-openers';
+import { makeTempDir, PtyPair, requireSocat, startSimulatorCli } from '../support/pty';
 import { codeOf } from './helpers';
 
 const line = { replyTimeoutMs: 500, retries: 2 };
 
 test('over a real PTY: Std Bus then Modbus against the simulator CLI; unplug gives E_DISCONNECTED', async (t) => {
-  if (!socatAvailable()) {
-    if (process.env.CI === 'true') assert.fail('socat is required in CI (apt-get install -y socat)');
-    t.skip('socat not installed');
-    return;
-  }
-  const pty = await startPtyPair();
-  const sim = await startSimulatorCli(['--serial', pty.b, '--addresses', '1,2']);
+  if (!requireSocat(t)) return;
+  const dir = makeTempDir('labbench-watlow-pty-');
+  const pty = await PtyPair.start(dir);
+  const sim = await startSimulatorCli(['watlow', '--serial', pty.b, '--addresses', '1,2']);
+  // The real backends: OS serial ports through serialport.
+  const openers = createOpeners();
   try {
     assert.match(sim.output(), /addresses 1,2/);
     // Std Bus.
     let registry = new ResourceRegistry({ graceMs: 0, log: () => undefined });
-    let manager = new WatlowManager({ registry });
+    let manager = new WatlowManager({ registry, openers });
     manager.add('oven', { port: pty.a, protocol: 'stdbus', address: 1, line });
     manager.add('kiln', { port: pty.a, protocol: 'stdbus', address: 2, line });
     const identity = await manager.get('oven').identify();
@@ -54,7 +55,7 @@ test('over a real PTY: Std Bus then Modbus against the simulator CLI; unplug giv
 
     // Modbus on the same wire, after the Std Bus users let go (one protocol per port at a time).
     registry = new ResourceRegistry({ graceMs: 0, log: () => undefined });
-    manager = new WatlowManager({ registry });
+    manager = new WatlowManager({ registry, openers });
     const oven = manager.add('oven', { port: pty.a, protocol: 'modbus', address: 1, line });
     assert.equal((await oven.read('setPoint')).value, 75);
     assert.equal(
@@ -78,5 +79,6 @@ test('over a real PTY: Std Bus then Modbus against the simulator CLI; unplug giv
   } finally {
     await sim.stop();
     await pty.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

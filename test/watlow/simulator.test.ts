@@ -2,16 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/core/clock';
-import { openSerialStream } from '../../src/transport/serial';
+import { openStream } from '../../src/transport/openers';
+import { testOpeners, testSimulators } from '../support/backends';
 import { DEFAULT_SERIAL_SETTINGS } from '../../src/transport/types';
-import {
-  SimulatedController,
-  SimulatedWatlowBus,
-  getSimulatedWatlowBus,
-  hasSimulatedWatlowBus,
-  parseWatlowSimulatorArgs,
-  resetSimulatedWatlowBuses,
-} from '../../src/sim/watlow';
+import { SimulatedController, SimulatedWatlowBus, parseWatlowSimulatorArgs } from '../../src/sim/watlow';
 import { DeviceFramer } from '../../src/sim/watlow/framer';
 import { encodeModbusRequest, encodeModbusResponse } from '../../src/watlow/modbus/rtu';
 import { STDBUS_EXCHANGES, MODBUS, bytes } from './vectors';
@@ -179,32 +173,33 @@ test('bus: answers the spec vectors byte for byte and ignores other addresses an
 
 test('provider: sim: paths open links to named buses; query adds controllers and options', async () => {
   const name = uniqueBus('prov');
-  assert.equal(hasSimulatedWatlowBus(name), false);
-  const stream = await openSerialStream(
+  assert.equal(testSimulators.watlow.has(name), false);
+  const stream = await openStream(
+    testOpeners,
     `sim:${name}?addresses=1,5&pace=1&map=2&wordOrder=highLow`,
     DEFAULT_SERIAL_SETTINGS,
   );
   try {
-    const bus = getSimulatedWatlowBus(name.toUpperCase());
+    const bus = testSimulators.watlow.bus(name.toUpperCase());
     assert.deepEqual([...bus.controllers.keys()], [1, 5]);
     assert.equal(bus.pace, true);
     assert.equal(bus.turnaroundMs, 3);
     assert.equal(bus.controller(5).modbusMap, 2);
     assert.equal(bus.controller(5).wordOrder, 'highLow');
-    await openSerialStream(`sim:${name}?addresses=7`, DEFAULT_SERIAL_SETTINGS).then((s) => s.close());
+    await openStream(testOpeners, `sim:${name}?addresses=7`, DEFAULT_SERIAL_SETTINGS).then((s) => s.close());
     assert.deepEqual([...bus.controllers.keys()], [1, 5, 7]);
     await assert.rejects(
-      openSerialStream(`sim:${name}?addresses=0`, DEFAULT_SERIAL_SETTINGS),
+      openStream(testOpeners, `sim:${name}?addresses=0`, DEFAULT_SERIAL_SETTINGS),
       /addresses must be integers/,
     );
     bus.unplug();
     await assert.rejects(
-      openSerialStream(`sim:${name}`, DEFAULT_SERIAL_SETTINGS),
+      openStream(testOpeners, `sim:${name}`, DEFAULT_SERIAL_SETTINGS),
       (err: NodeJS.ErrnoException) => err.code === 'ENOENT',
     );
   } finally {
     await stream.close();
-    resetSimulatedWatlowBuses(name);
+    testSimulators.watlow.reset(name);
   }
 });
 

@@ -64,8 +64,8 @@ test('addresses map to MAC 0x0F + address, including 11..16', () => {
   assert.equal(macOfAddress(10), 0x19);
   assert.equal(macOfAddress(11), 0x1a);
   assert.equal(macOfAddress(16), 0x1f);
-  assert.throws(() => macOfAddress(0), RangeError);
-  assert.throws(() => macOfAddress(17), RangeError);
+  assert.throws(() => macOfAddress(0), { code: 'E_OUT_OF_RANGE' });
+  assert.throws(() => macOfAddress(17), { code: 'E_OUT_OF_RANGE' });
 });
 
 test('parameter IDs split into binary class and member bytes', () => {
@@ -74,8 +74,8 @@ test('parameter IDs split into binary class and member bytes', () => {
   assert.deepEqual(selectorOf(26029, 1), { cls: 0x1a, member: 0x1d, instance: 1 });
   assert.deepEqual(selectorOf(34005, 1), { cls: 0x22, member: 5, instance: 1 });
   assert.deepEqual(selectorOf(4042, 3), { cls: 4, member: 0x2a, instance: 3 });
-  assert.throws(() => selectorOf(4300, 1), RangeError);
-  assert.throws(() => selectorOf(4001, 0), RangeError);
+  assert.throws(() => selectorOf(4300, 1), { code: 'E_OUT_OF_RANGE' });
+  assert.throws(() => selectorOf(4001, 0), { code: 'E_OUT_OF_RANGE' });
 });
 
 function assertValue(actual: TypedValue, expected: { type: string; value: number | string }): void {

@@ -4,7 +4,7 @@
  */
 import { parseScpiSimulatorArgs, serveScpiSimulator } from '../visa/cli-serve';
 import type { RunningScpiSimulator, ScpiSimulatorArgs } from '../visa/cli-serve';
-import { DEFAULT_DMM_SERIAL, getSimulatedDmm } from './index';
+import { DEFAULT_DMM_SERIAL, createSimDmm } from './index';
 
 const USAGE =
   'labbench-sim dmm [--tcp <host>:<port>] [--vxi11 <host>:<portmapper port>] [--hislip <host>:<port>] [--serial <instrument serial>]';
@@ -15,5 +15,5 @@ export function parseDmmSimulatorArgs(argv: readonly string[]): ScpiSimulatorArg
 
 export async function runDmmSimulator(argv: readonly string[]): Promise<RunningScpiSimulator> {
   const args = parseDmmSimulatorArgs(argv);
-  return serveScpiSimulator(getSimulatedDmm(args.serial), args, 'Simulated DMM');
+  return serveScpiSimulator(createSimDmm(args.serial.trim().toUpperCase()), args, 'Simulated DMM');
 }

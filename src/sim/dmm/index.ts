@@ -1,9 +1,10 @@
 /**
- * The simulated DMM. Importing this module registers it with the VISA layer, so
- * `SIM::DMM::<serial>::INSTR` opens an in-process session onto it (one instance per serial for
- * the life of the process); `createSimDmm` makes a free-standing one for the protocol servers.
+ * The simulated DMM: registered with a SimInstruments, `SIM::DMM::<serial>::INSTR` opens an
+ * in-process session onto it (one instance per serial for the life of that SimInstruments);
+ * `createSimDmm` makes a free-standing one for the protocol servers and the CLI.
  */
-import { getSimInstrument, registerSimInstrument } from '../../visa/sim-instruments';
+import { InvalidInputError } from '../../core/errors';
+import type { SimInstruments } from '../visa/instruments';
 import { SimulatedDmm } from './instrument';
 
 export { SimulatedDmm, MAX_TRACE_POINTS } from './instrument';
@@ -12,22 +13,24 @@ export type { DmmByteOrder, DmmDataFormat } from './instrument';
 export const SIM_DMM_MODEL_NAME = 'DMM';
 export const DEFAULT_DMM_SERIAL = 'DMM01';
 
-/** A new simulated DMM with this serial number (the factory the simulator table registers). */
+/** A new simulated DMM with this serial number (the factory a simulator table registers). */
 export function createSimDmm(serial: string = DEFAULT_DMM_SERIAL): SimulatedDmm {
   return new SimulatedDmm(serial);
 }
 
-/** Registers (again) the DMM factory for `SIM::DMM::<serial>::INSTR`. */
-export function registerDmmSimulator(): void {
-  registerSimInstrument(SIM_DMM_MODEL_NAME, createSimDmm, { defaultSerial: DEFAULT_DMM_SERIAL });
+/** Registers the DMM factory with `instruments` for `SIM::DMM::<serial>::INSTR`. */
+export function registerDmmSimulator(instruments: SimInstruments): void {
+  instruments.register(SIM_DMM_MODEL_NAME, createSimDmm, { defaultSerial: DEFAULT_DMM_SERIAL });
 }
 
-/** The simulated DMM with this serial behind `SIM::DMM::<serial>::INSTR` (created on first use). */
-export function getSimulatedDmm(serial: string = DEFAULT_DMM_SERIAL): SimulatedDmm {
-  const model = getSimInstrument(SIM_DMM_MODEL_NAME, serial);
-  if (!(model instanceof SimulatedDmm))
-    throw new Error(`SIM::${SIM_DMM_MODEL_NAME}::${serial}::INSTR is not a simulated DMM`);
+/** The simulated DMM with this serial in `instruments` (created on first use), for tests and tools. */
+export function getSimulatedDmm(
+  instruments: SimInstruments,
+  serial: string = DEFAULT_DMM_SERIAL,
+): SimulatedDmm {
+  const model = instruments.get(SIM_DMM_MODEL_NAME, serial);
+  if (!(model instanceof SimulatedDmm)) {
+    throw new InvalidInputError(`SIM::${SIM_DMM_MODEL_NAME}::${serial}::INSTR is not a simulated DMM`);
+  }
   return model;
 }
-
-registerDmmSimulator();

@@ -6,10 +6,14 @@
  */
 import { parseScpiSimulatorArgs, serveScpiSimulator } from '../visa/cli-serve';
 import type { RunningScpiSimulator, ScpiSimulatorArgs } from '../visa/cli-serve';
-import { DEFAULT_SIM_SERIAL, getSimulated2281S } from './index';
+import { DEFAULT_SIM_SERIAL } from './index';
+import { Simulated2281S } from './instrument';
 
 export type KeithleySimulatorArgs = ScpiSimulatorArgs;
-export type RunningKeithleySimulator = RunningScpiSimulator;
+export interface RunningKeithleySimulator extends RunningScpiSimulator {
+  /** The instrument served. */
+  instrument: Simulated2281S;
+}
 
 const USAGE =
   'labbench-sim keithley --tcp <host>:<port> [--vxi11 <host>:<portmapper port>] [--serial <instrument serial>]';
@@ -25,5 +29,8 @@ export function parseKeithleySimulatorArgs(argv: readonly string[]): KeithleySim
 /** Starts the servers; resolves once they listen. Ctrl+C (SIGINT/SIGTERM) closes them. */
 export async function runKeithleySimulator(argv: readonly string[]): Promise<RunningKeithleySimulator> {
   const args = parseKeithleySimulatorArgs(argv);
-  return serveScpiSimulator(getSimulated2281S(args.serial), args, 'Simulated Keithley 2281S');
+  // The process's own instrument, not one of an opener table's: the CLI serves exactly one.
+  const instrument = new Simulated2281S(args.serial.trim().toUpperCase());
+  const running = await serveScpiSimulator(instrument, args, 'Simulated Keithley 2281S');
+  return { ...running, instrument };
 }

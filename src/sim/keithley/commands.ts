@@ -9,6 +9,7 @@ import type { Captures, HeaderPattern } from './scpi-parser';
 import { ScpiParamError, booleanParam, choiceParam, compilePattern, numericParam } from './scpi-parser';
 import type { BatteryRegisters, SimEntryFunction, SimTrip, SupplyRegisters } from './state';
 import { SIM_RANGES } from './state';
+import { ownEntry } from '../../core/validate';
 
 /** `:SYST:ERR?`, the one query the parser quirk never swallows. */
 export const ERROR_QUERY_PATTERN = ':SYSTem:ERRor:[NEXT]';
@@ -78,7 +79,7 @@ function recallTarget(raw: string | undefined, dev: DeviceContext): BatteryModel
   if (text.startsWith('"') || text.startsWith("'")) throw new ScpiParamError(-104, 'Data type error');
   const upper = text.toUpperCase();
   if (upper.includes('-') || upper === 'DISCHARGE') throw new ScpiParamError(-102, 'Syntax error');
-  const builtIn = BUILT_IN_BATTERY_MODELS[upper];
+  const builtIn = ownEntry(BUILT_IN_BATTERY_MODELS, upper);
   if (!builtIn) throw new ScpiParamError(-224, 'Illegal parameter value');
   return builtIn;
 }
@@ -226,9 +227,10 @@ export function buildCommandTable(): CommandDef[] {
         const on = booleanParam(params[0], { DIS: false, DISABLE: false, '2': false });
         if (on && dev.battery.trip !== 'NONE') throw new ScpiParamError(-221, 'Settings conflict');
         dev.battery.output = on;
+        dev.battery.outputDisabled = ['DIS', 'DISABLE', '2'].includes((params[0] ?? '').trim().toUpperCase());
         dev.settle();
       },
-      query: (dev) => (dev.battery.output ? '1' : '0'),
+      query: (dev) => (dev.battery.outputDisabled ? '2' : dev.battery.output ? '1' : '0'),
     },
     {
       pattern: compilePattern(':BATTery#:OUTPut:PROTection:TRIPped'),

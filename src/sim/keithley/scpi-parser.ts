@@ -8,6 +8,7 @@
  * a trailing `<n>` captures an optional numeric suffix (`MODel<n>`). Common commands start with '*'.
  */
 import { splitOutsideQuotes } from '../../visa/scpi-format';
+import { ownEntry, parseDecimalText, splitUnitSuffix } from '../../core/validate';
 
 export interface ParsedCommand {
   /** The command as received (trimmed), for the log. */
@@ -31,7 +32,7 @@ function splitParams(text: string): string[] {
 
 /** Parses one command; undefined when the header is not even well-formed (→ -102 syntax error). */
 export function parseCommand(text: string): ParsedCommand | undefined {
-  const m = /^(\*[A-Za-z]+\??|:?[A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9]*)*\??)(?:\s+(.*))?$/s.exec(
+  const m = /^(\*[A-Za-z]+\??|:?[A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9]*)*\??)(?:\s+(\S.*))?$/s.exec(
     text.trim(),
   );
   if (!m) return undefined;
@@ -127,8 +128,12 @@ export class ScpiParamError extends Error {
   }
 }
 
-const NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
-const UNIT_SCALE: Record<string, number> = { '': 1, M: 1e-3, U: 1e-6, K: 1e3 };
+const UNIT_SCALE: ReadonlyMap<string, number> = new Map([
+  ['', 1],
+  ['M', 1e-3],
+  ['U', 1e-6],
+  ['K', 1e3],
+]);
 
 /**
  * A numeric parameter: decimal numbers with an optional unit (`5`, `5V`, `100mA`), MIN/MAX/DEF.
@@ -146,17 +151,19 @@ export function numericParam(
   if (upper === 'MAX' || upper === 'MAXIMUM') return range.max;
   if (upper === 'DEF' || upper === 'DEFAULT') return range.def ?? range.min;
   if (text.startsWith('"') || text.startsWith("'")) throw new ScpiParamError(-104, 'Data type error');
-  const m = /^([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]*)$/.exec(text);
-  if (!m || !NUMBER.test(m[1])) throw new ScpiParamError(-104, 'Data type error');
-  let value = Number(m[1]);
-  const unit = m[2].toUpperCase();
+  const parts = splitUnitSuffix(text);
+  const parsed = parts.unit.length > 8 ? undefined : parseDecimalText(parts.number);
+  if (parsed === undefined) throw new ScpiParamError(-104, 'Data type error');
+  let value = parsed;
+  const unit = parts.unit.toUpperCase();
   if (unit !== '') {
     const base = units.find((u) => unit.endsWith(u.toUpperCase()));
     const prefix = base === undefined ? undefined : unit.slice(0, unit.length - base.length);
-    if (base === undefined || prefix === undefined || UNIT_SCALE[prefix] === undefined) {
+    const scale = prefix === undefined ? undefined : UNIT_SCALE.get(prefix);
+    if (base === undefined || scale === undefined) {
       throw new ScpiParamError(-131, 'Invalid suffix');
     }
-    value *= UNIT_SCALE[prefix];
+    value *= scale;
   }
   if (!Number.isFinite(value)) throw new ScpiParamError(-104, 'Data type error');
   if (value < range.min - 1e-12 || value > range.max + 1e-12)
@@ -170,9 +177,10 @@ export function booleanParam(raw: string | undefined, extra: Record<string, bool
   const upper = raw.trim().toUpperCase();
   if (upper === 'ON' || upper === '1') return true;
   if (upper === 'OFF' || upper === '0') return false;
-  if (extra[upper] !== undefined) return extra[upper];
+  const word = ownEntry(extra, upper);
+  if (word !== undefined) return word;
   if (upper.startsWith('"') || upper.startsWith("'")) throw new ScpiParamError(-104, 'Data type error');
-  if (NUMBER.test(upper)) throw new ScpiParamError(-222, 'Data out of range');
+  if (parseDecimalText(upper) !== undefined) throw new ScpiParamError(-222, 'Data out of range');
   throw new ScpiParamError(-224, 'Illegal parameter value');
 }
 

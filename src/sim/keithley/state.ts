@@ -32,6 +32,12 @@ export interface BatteryRegisters {
   fullVoltage: number;
   emptyVoltage: number;
   output: boolean;
+  /**
+   * Set by `:BATT:OUTP DIS` (or `2`), cleared by ON/OFF: the output is off and `:BATT:OUTP?`
+   * answers `2`. Assumption: the firmware reports the disabled state it was put in, as the manual
+   * lists it as a third value of the same setting; it is not known to enter it by itself.
+   */
+  outputDisabled: boolean;
   trip: SimTrip;
 }
 
@@ -78,6 +84,7 @@ export function defaultBattery(model: BatteryModel = DISCHARGE_MODEL): BatteryRe
     fullVoltage: range.max,
     emptyVoltage: range.min,
     output: false,
+    outputDisabled: false,
     trip: 'NONE',
   };
 }

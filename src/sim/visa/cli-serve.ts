@@ -5,6 +5,7 @@
  * Serves one model over the servers asked for (they share it, as a real unit's LAN stack would).
  */
 import { InvalidInputError } from '../../core/errors';
+import { formatHost } from '../../core/identity';
 import type { ScpiDeviceModel } from '../../visa/types';
 import { serveScpiOverHislip } from './hislip-server';
 import type { ScpiHislipServer } from './hislip-server';
@@ -106,22 +107,22 @@ export async function serveScpiSimulator(
     if (args.tcp) {
       const tcp = await serveScpiOverTcp(model, args.tcp);
       servers.push(tcp);
-      resources.push(`TCPIP0::${tcp.host}::${tcp.port}::SOCKET`);
+      resources.push(`TCPIP0::${formatHost(tcp.host)}::${tcp.port}::SOCKET`);
       notes.push(resources[resources.length - 1]);
     }
     if (args.vxi11) {
       const vxi = await serveScpiOverVxi11(model, { host: args.vxi11.host, portmapperPort: args.vxi11.port });
       servers.push(vxi);
-      resources.push(`TCPIP0::${vxi.host}::inst0::INSTR`);
+      resources.push(`TCPIP0::${formatHost(vxi.host)}::inst0::INSTR`);
       vxi11PortmapperPort = vxi.portmapperPort;
       notes.push(
-        `TCPIP0::${vxi.host}::inst0::INSTR (portmapper on port ${vxi.portmapperPort}: set LABBENCH_VXI11_PORTMAPPER_PORT=${vxi.portmapperPort})`,
+        `TCPIP0::${formatHost(vxi.host)}::inst0::INSTR (portmapper on port ${vxi.portmapperPort}: set LABBENCH_VXI11_PORTMAPPER_PORT=${vxi.portmapperPort})`,
       );
     }
     if (args.hislip) {
       const hislip = await serveScpiOverHislip(model, args.hislip);
       servers.push(hislip);
-      resources.push(`TCPIP0::${hislip.host}::hislip0,${hislip.port}::INSTR`);
+      resources.push(`TCPIP0::${formatHost(hislip.host)}::hislip0,${hislip.port}::INSTR`);
       notes.push(resources[resources.length - 1]);
     }
   } catch (err) {

@@ -10,3 +10,4 @@ export type { SimUsbtmcOptions, SimUsbtmcStats } from './usbtmc-device';
 export { SimInstrumentPort } from './instrument-port';
 export { parseScpiSimulatorArgs, serveScpiSimulator } from './cli-serve';
 export type { RunningScpiSimulator, ScpiSimulatorArgs } from './cli-serve';
+export { SimInstruments, SimLoopbackTransport } from './instruments';

@@ -6,6 +6,7 @@
  * from the order of events that transactions on one bus never overlap and those on different buses
  * do.
  */
+import { InvalidInputError, NotFoundError, OutOfRangeError } from '../../core/errors';
 import { performance } from 'perf_hooks';
 import type { Clock } from '../../core/clock';
 import { systemClock } from '../../core/clock';
@@ -131,16 +132,17 @@ export class SimulatedWatlowBus {
     for (const address of addresses) {
       if (this.modbusDevices.has(address)) continue;
       if (!Number.isInteger(address) || address < 1 || address > 247)
-        throw new RangeError(`Simulated Modbus device address must be 1..247, got ${address}`);
+        throw new OutOfRangeError(`Simulated Modbus device address must be 1..247, got ${address}`);
       if (this.controllers.has(address))
-        throw new RangeError(`Address ${address} on bus ${this.name} is a Watlow controller already`);
+        throw new InvalidInputError(`Address ${address} on bus ${this.name} is a Watlow controller already`);
       this.modbusDevices.set(address, new SimulatedPowerMeter({ clock: this.clock }));
     }
   }
 
   modbusDevice(address: number): SimulatedPowerMeter {
     const device = this.modbusDevices.get(address);
-    if (!device) throw new RangeError(`No simulated Modbus device at address ${address} on bus ${this.name}`);
+    if (!device)
+      throw new NotFoundError(`No simulated Modbus device at address ${address} on bus ${this.name}`);
     return device;
   }
 
@@ -149,9 +151,9 @@ export class SimulatedWatlowBus {
     for (const address of addresses) {
       if (this.controllers.has(address)) continue;
       if (!Number.isInteger(address) || address < 1 || address > 247)
-        throw new RangeError(`Simulated controller address must be 1..247, got ${address}`);
+        throw new OutOfRangeError(`Simulated controller address must be 1..247, got ${address}`);
       if (this.modbusDevices.has(address))
-        throw new RangeError(`Address ${address} on bus ${this.name} is a Modbus device already`);
+        throw new InvalidInputError(`Address ${address} on bus ${this.name} is a Modbus device already`);
       this.addController({ ...this.options.controller, address });
     }
   }
@@ -166,7 +168,7 @@ export class SimulatedWatlowBus {
   controller(address = 1): SimulatedController {
     const controller = this.controllers.get(address);
     if (!controller)
-      throw new RangeError(`No simulated controller at address ${address} on bus ${this.name}`);
+      throw new NotFoundError(`No simulated controller at address ${address} on bus ${this.name}`);
     return controller;
   }
 

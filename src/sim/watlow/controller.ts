@@ -5,6 +5,8 @@
  * read-only parameter (0x80), invalid value (0x85 [?] — the meaning of 0x85 is unconfirmed).
  * Protocol-neutral: the Std Bus and Modbus responders translate these results to their wire forms.
  */
+import { InvalidInputError, OutOfRangeError } from '../../core/errors';
+import { ownEntry } from '../../core/validate';
 import type { Clock } from '../../core/clock';
 import { systemClock } from '../../core/clock';
 import type { ParameterSpec } from '../../watlow/catalogue';
@@ -106,7 +108,7 @@ export class SimulatedController {
     this.absent = new Set(
       (options.absent ?? []).map((p) => {
         const spec = findParameter(p);
-        if (!spec) throw new RangeError(`Unknown parameter "${p}" in the simulator's absent list`);
+        if (!spec) throw new InvalidInputError(`Unknown parameter "${p}" in the simulator's absent list`);
         return spec.id;
       }),
     );
@@ -145,20 +147,20 @@ export class SimulatedController {
   /** Test helper: stored or computed value by catalogue name, no protocol involved. */
   get(name: string, instance = 1): number | string {
     const spec = findParameter(name);
-    if (!spec) throw new RangeError(`Unknown parameter ${name}`);
+    if (!spec) throw new InvalidInputError(`Unknown parameter ${name}`);
     const result = this.read(spec.id, instance);
-    if (!result.ok) throw new RangeError(`${name}/${instance}: ${result.reason}`);
+    if (!result.ok) throw new OutOfRangeError(`${name}/${instance}: ${result.reason}`);
     return result.value;
   }
 
   /** Test helper: stores a value directly (no validation, no access check). */
   set(name: string, value: number | string, instance = 1): void {
     const spec = findParameter(name);
-    if (!spec) throw new RangeError(`Unknown parameter ${name}`);
+    if (!spec) throw new InvalidInputError(`Unknown parameter ${name}`);
     this.advance();
     this.store.set(
       `${spec.id}:${instance}`,
-      typeof value === 'string' && spec.enumCodes ? (spec.enumCodes[value] ?? value) : value,
+      typeof value === 'string' && spec.enumCodes ? (ownEntry(spec.enumCodes, value) ?? value) : value,
     );
   }
 

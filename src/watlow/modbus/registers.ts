@@ -4,6 +4,7 @@
  * (17043): `lowHigh` (documented default: the lower-numbered register holds the low 16 bits) or
  * `highLow`. Bytes inside each register are big-endian, as in all Modbus.
  */
+import { InvalidInputError, OutOfRangeError } from '../../core/errors';
 import type { ParameterSpec } from '../catalogue';
 import type { ModbusMap, WatlowDataType, WordOrder } from '../types';
 
@@ -47,7 +48,7 @@ function splitWords(high: number, low: number, order: WordOrder): [number, numbe
   return order === 'lowHigh' ? [low, high] : [high, low];
 }
 
-/** Register words for a value of `type`. Throws RangeError on values the type cannot hold. */
+/** Register words for a value of `type`. Throws OutOfRangeError on values the type cannot hold. */
 export function encodeRegisters(type: WatlowDataType, value: number, order: WordOrder): number[] {
   const buf = Buffer.alloc(4);
   switch (type) {
@@ -62,15 +63,15 @@ export function encodeRegisters(type: WatlowDataType, value: number, order: Word
       return splitWords(buf.readUInt16BE(0), buf.readUInt16BE(2), order);
     case 'u8':
       if (!Number.isInteger(value) || value < 0 || value > 0xff)
-        throw new RangeError(`u8 value out of range: ${value}`);
+        throw new OutOfRangeError(`u8 value out of range: ${value}`);
       return [value];
     case 'u16':
     case 'enum':
       if (!Number.isInteger(value) || value < 0 || value > 0xffff)
-        throw new RangeError(`16-bit value out of range: ${value}`);
+        throw new OutOfRangeError(`16-bit value out of range: ${value}`);
       return [value];
     case 'string':
-      throw new RangeError('Strings cannot be written over Modbus');
+      throw new InvalidInputError('Strings cannot be written over Modbus');
   }
 }
 

@@ -4,7 +4,7 @@
  * and exception replies (function | 0x80, one code byte), as whole RTU frames: the simulator's
  * side and the tests' vectors. The client speaks through the generic Modbus client instead.
  */
-import { ProtocolError } from '../../core/errors';
+import { OutOfRangeError, ProtocolError } from '../../core/errors';
 import { crcMatches, withCrc } from '../../modbus/rtu';
 import { hex } from '../types';
 
@@ -59,12 +59,12 @@ export type ModbusResponse =
 
 function checkRegister(value: number, what: string): void {
   if (!Number.isInteger(value) || value < 0 || value > 0xffff)
-    throw new RangeError(`${what} must be 0..65535, got ${value}`);
+    throw new OutOfRangeError(`${what} must be 0..65535, got ${value}`);
 }
 
 function checkSlave(slave: number): void {
   if (!Number.isInteger(slave) || slave < 1 || slave > 247)
-    throw new RangeError(`Modbus address must be 1..247, got ${slave}`);
+    throw new OutOfRangeError(`Modbus address must be 1..247, got ${slave}`);
 }
 
 export function encodeModbusRequest(request: ModbusRequest): Buffer {
@@ -74,7 +74,7 @@ export function encodeModbusRequest(request: ModbusRequest): Buffer {
   switch (request.fc) {
     case FC_READ_HOLDING:
       if (!Number.isInteger(request.count) || request.count < 1 || request.count > MAX_READ_REGISTERS) {
-        throw new RangeError(`Register count must be 1..${MAX_READ_REGISTERS}, got ${request.count}`);
+        throw new OutOfRangeError(`Register count must be 1..${MAX_READ_REGISTERS}, got ${request.count}`);
       }
       return withCrc(Buffer.from([...head, request.count >>> 8, request.count & 0xff]));
     case FC_WRITE_SINGLE:
@@ -83,7 +83,7 @@ export function encodeModbusRequest(request: ModbusRequest): Buffer {
     case FC_WRITE_MULTIPLE: {
       const n = request.values.length;
       if (n < 1 || n > MAX_WRITE_REGISTERS)
-        throw new RangeError(`Register count must be 1..${MAX_WRITE_REGISTERS}, got ${n}`);
+        throw new OutOfRangeError(`Register count must be 1..${MAX_WRITE_REGISTERS}, got ${n}`);
       const body = [...head, n >>> 8, n & 0xff, n * 2];
       for (const v of request.values) {
         checkRegister(v, 'Register value');

@@ -3,7 +3,7 @@
  *   55 FF | FT DST SRC LENhi LENlo | HCRC | payload (LEN bytes) | DCRC lo hi
  * The data CRC is absent when LEN = 0.
  */
-import { ProtocolError } from '../../core/errors';
+import { OutOfRangeError, ProtocolError } from '../../core/errors';
 import { crc16Data, crc8Header } from '../crc';
 import { hex } from '../types';
 
@@ -24,7 +24,7 @@ export const MAX_STDBUS_ADDRESS = 16;
 /** Wire MAC of a controller address: 0x0F + address (1 → 0x10 … 16 → 0x1F). Arithmetic, never text. */
 export function macOfAddress(address: number): number {
   if (!Number.isInteger(address) || address < MIN_STDBUS_ADDRESS || address > MAX_STDBUS_ADDRESS) {
-    throw new RangeError(`Std Bus address must be an integer in 1..16, got ${address}`);
+    throw new OutOfRangeError(`Std Bus address must be an integer in 1..16, got ${address}`);
   }
   return 0x0f + address;
 }
@@ -47,7 +47,7 @@ export function frameLength(payloadLength: number): number {
 
 export function encodeFrame(frame: StdBusFrame): Buffer {
   const n = frame.payload.length;
-  if (n > MAX_PAYLOAD) throw new RangeError(`Std Bus payload of ${n} bytes exceeds ${MAX_PAYLOAD}`);
+  if (n > MAX_PAYLOAD) throw new OutOfRangeError(`Std Bus payload of ${n} bytes exceeds ${MAX_PAYLOAD}`);
   const out = Buffer.alloc(frameLength(n));
   out[0] = PREAMBLE_1;
   out[1] = PREAMBLE_2;

@@ -7,7 +7,7 @@
  *
  * The `01` after the read service is the "mode" byte (single attribute); writes have none.
  */
-import { ProtocolError } from '../../core/errors';
+import { OutOfRangeError, ProtocolError } from '../../core/errors';
 import type { Selector, TypedValue } from '../types';
 import { hex } from '../types';
 import { decodeTypedValue, encodeTypedValue } from './values';
@@ -31,18 +31,18 @@ export type StdBusResponse =
   /** A CRC-valid reply whose service byte means nothing known (pywatlow saw `02 05 …`). Reported, never thrown away silently. */
   | { readonly kind: 'unrecognised'; readonly service: number; readonly bytes: Uint8Array };
 
-/** Splits a Watlow parameter ID into class and member bytes. Throws RangeError when it cannot travel. */
+/** Splits a Watlow parameter ID into class and member bytes. Throws OutOfRangeError when it cannot travel. */
 export function selectorOf(parameterId: number, instance: number): Selector {
   if (!Number.isInteger(parameterId) || parameterId < 1000 || parameterId > 255_999) {
-    throw new RangeError(
+    throw new OutOfRangeError(
       `Parameter ID ${parameterId} cannot be sent on Std Bus (class and member must each fit in one byte)`,
     );
   }
   const member = parameterId % 1000;
   if (member > 255)
-    throw new RangeError(`Parameter ID ${parameterId}: member ${member} does not fit in one byte`);
+    throw new OutOfRangeError(`Parameter ID ${parameterId}: member ${member} does not fit in one byte`);
   if (!Number.isInteger(instance) || instance < 1 || instance > 255) {
-    throw new RangeError(`Instance ${instance} must be an integer in 1..255`);
+    throw new OutOfRangeError(`Instance ${instance} must be an integer in 1..255`);
   }
   return { cls: Math.floor(parameterId / 1000), member, instance };
 }

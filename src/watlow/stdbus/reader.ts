@@ -31,6 +31,11 @@ export class StdBusReplyReader {
   private readonly scanner = new StdBusScanner();
   private readonly controllerMac: number;
 
+  /** See ReplyReader.echoObserved: a Std Bus request never looks like its reply. */
+  get echoObserved(): boolean {
+    return this.stats.echoes > 0;
+  }
+
   constructor(
     private readonly address: number,
     private readonly request: StdBusRequest,
@@ -46,6 +51,10 @@ export class StdBusReplyReader {
       switch (event.kind) {
         case 'garbage':
           this.stats.garbageBytes += event.bytes.length;
+          break;
+        case 'truncated':
+          this.stats.corrupt++;
+          this.lastDefect = `incomplete frame ${hex(event.bytes)} before a complete one`;
           break;
         case 'badHeaderCrc':
         case 'badLength':

@@ -7,6 +7,9 @@
  *  - a bad header CRC, an impossible length or a bad data CRC drops only the `55` and rescans from
  *    the next byte, so a real frame that starts inside a corrupted one is still found (the bad
  *    data CRC case matters when bytes were lost: the length field then reaches into the next frame);
+ *  - a frame whose header promises more bytes than have arrived is waited for, unless a complete,
+ *    CRC-valid frame already starts later in the buffer: then the promise was a corrupt length and
+ *    the bytes up to that frame are reported as `truncated` (waiting would cost a reply timeout);
  *  - complete, CRC-valid frames are reported whatever their addresses: deciding whether a frame is
  *    our reply, our own echoed request or someone else's traffic is the reader's job, not this one's.
  */
@@ -26,6 +29,7 @@ export type StdBusScanEvent =
   | { readonly kind: 'garbage'; readonly bytes: Buffer }
   | { readonly kind: 'badHeaderCrc'; readonly bytes: Buffer }
   | { readonly kind: 'badLength'; readonly bytes: Buffer; readonly length: number }
+  | { readonly kind: 'truncated'; readonly bytes: Buffer }
   | {
       readonly kind: 'badDataCrc';
       readonly bytes: Buffer;
@@ -72,7 +76,13 @@ export class StdBusScanner {
         continue;
       }
       const total = frameLength(length);
-      if (buf.length < total) break;
+      if (buf.length < total) {
+        const later = this.completeFrameAfter(buf);
+        if (later === undefined) break;
+        events.push({ kind: 'truncated', bytes: Buffer.from(buf.subarray(0, later)) });
+        this.buffer = buf.subarray(later);
+        continue;
+      }
       const payload = Uint8Array.from(buf.subarray(HEADER_LENGTH, HEADER_LENGTH + length));
       if (
         length > 0 &&
@@ -98,6 +108,26 @@ export class StdBusScanner {
     // Keep a copy so the caller's chunk memory is never retained.
     this.buffer = Buffer.from(this.buffer);
     return events;
+  }
+
+  /** Offset (> 0) of the first complete frame with valid CRCs in `buf`, if any. */
+  private completeFrameAfter(buf: Buffer): number | undefined {
+    for (let at = 1; at + HEADER_LENGTH <= buf.length; at++) {
+      if (buf[at] !== PREAMBLE_1 || buf[at + 1] !== PREAMBLE_2 || !headerCrcMatches(buf, at)) continue;
+      const length = (buf[at + 5]! << 8) | buf[at + 6]!;
+      if (length > this.maxPayload || at + frameLength(length) > buf.length) continue;
+      const dataAt = at + HEADER_LENGTH;
+      if (
+        length === 0 ||
+        dataCrcMatches(
+          buf.subarray(dataAt, dataAt + length),
+          buf[dataAt + length]!,
+          buf[dataAt + length + 1]!,
+        )
+      )
+        return at;
+    }
+    return undefined;
   }
 
   /** Index of the first `55 FF` (or of a trailing `55` that may start one); buffer length if none. */

@@ -3,7 +3,7 @@
  * fixes. Decoding is driven by the tag, never by what the caller expected, so a parameter of
  * unknown type can still be read and a wrong guess can never desynchronise the stream.
  */
-import { ProtocolError } from '../../core/errors';
+import { OutOfRangeError, ProtocolError } from '../../core/errors';
 import type { TypedValue, WatlowDataType } from '../types';
 import { hex } from '../types';
 
@@ -27,7 +27,7 @@ export function typeOfTag(tag: number): WatlowDataType | undefined {
 
 function requireNumber(value: TypedValue): number {
   if (typeof value.value !== 'number' || !Number.isFinite(value.value)) {
-    throw new RangeError(`A ${value.type} value must be a finite number, got ${String(value.value)}`);
+    throw new OutOfRangeError(`A ${value.type} value must be a finite number, got ${String(value.value)}`);
   }
   return value.value;
 }
@@ -35,12 +35,12 @@ function requireNumber(value: TypedValue): number {
 function requireIntegerIn(value: TypedValue, min: number, max: number): number {
   const n = requireNumber(value);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new RangeError(`A ${value.type} value must be an integer in ${min}..${max}, got ${n}`);
+    throw new OutOfRangeError(`A ${value.type} value must be an integer in ${min}..${max}, got ${n}`);
   }
   return n;
 }
 
-/** Encodes tag + body. Throws RangeError on values the type cannot hold (callers validate first). */
+/** Encodes tag + body. Throws OutOfRangeError on values the type cannot hold (callers validate first). */
 export function encodeTypedValue(value: TypedValue): Buffer {
   switch (value.type) {
     case 'u8':
@@ -72,7 +72,7 @@ export function encodeTypedValue(value: TypedValue): Buffer {
     case 'string': {
       // Watlow counts a trailing NUL inside the length (captured part-number reply); we send it too.
       const text = Buffer.from(`${String(value.value)}\0`, 'latin1');
-      if (text.length > 0xff) throw new RangeError(`A string value is limited to 254 characters`);
+      if (text.length > 0xff) throw new OutOfRangeError(`A string value is limited to 254 characters`);
       return Buffer.concat([Buffer.from([TAG.string, text.length]), text]);
     }
     case 'enum': {

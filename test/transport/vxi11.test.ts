@@ -19,9 +19,10 @@ import {
   encodeCall,
   encodeRecord,
 } from '../../src/transport/vxi11-xdr';
-import { openVisaTransport } from '../../src/visa/open';
+import { createOpeners } from '../../src/transport/default-openers';
+import { openMessage } from '../../src/transport/openers';
 import { ScpiSession } from '../../src/visa/session';
-import { EchoModel, IDN } from './echo-model';
+import { EchoModel, IDN } from '../visa/echo-model';
 
 describe('XDR / ONC RPC codecs', () => {
   it('encodes opaque data with length and zero padding to 4', () => {
@@ -129,11 +130,9 @@ describe('VXI-11 client against the simulated server on loopback', () => {
     );
   });
 
-  it('works as a SCPI session opened from the resource string with the portmapper port option', async () => {
-    const transport = await openVisaTransport(parseVisaResource(server.resource), {
-      vxi11PortmapperPort: server.portmapperPort,
-      timeoutMs: 1000,
-    });
+  it("works as a SCPI session opened from the resource string with the table's portmapper port", async () => {
+    const openers = createOpeners({ vxi11PortmapperPort: server.portmapperPort });
+    const transport = await openMessage(openers, parseVisaResource(server.resource), { timeoutMs: 1000 });
     const session = new ScpiSession(transport, { timeoutMs: 500 });
     try {
       assert.equal(await session.query('*IDN?'), IDN);

@@ -6,9 +6,10 @@ import { SimUsbtmcDevice, createSimUsbBackend } from '../../src/sim/visa/usbtmc-
 import { openUsbtmcTransport } from '../../src/transport/usbtmc';
 import type { UsbtmcTransport } from '../../src/transport/usbtmc';
 import type { UsbBackend } from '../../src/transport/usbtmc-types';
-import { openVisaTransport } from '../../src/visa/open';
+import { createOpeners } from '../../src/transport/default-openers';
+import { openMessage } from '../../src/transport/openers';
 import { ScpiSession } from '../../src/visa/session';
-import { EchoModel, IDN } from './echo-model';
+import { EchoModel, IDN } from '../visa/echo-model';
 
 const RESOURCE = { vendorId: 0x05e6, productId: 0x2281, serial: '4518305', usbInterface: 0 };
 const opened: { close(): Promise<void> }[] = [];
@@ -156,11 +157,10 @@ describe('USBTMC transport on a simulated device', () => {
     await assert.rejects(open(device, { backend: createSimUsbBackend([other]) }), /serial OTHER1/);
   });
 
-  it('matches the serial case-insensitively and works under a ScpiSession via openVisaTransport', async () => {
+  it('matches the serial case-insensitively and works under a ScpiSession via the opener table', async () => {
     const device = new SimUsbtmcDevice(new EchoModel(), { serial: 'ab12cd' });
-    const transport = await openVisaTransport(parseVisaResource('usb0::1510::8833::AB12CD::instr'), {
-      usb: createSimUsbBackend([device]),
-    });
+    const openers = createOpeners({ usb: createSimUsbBackend([device]) });
+    const transport = await openMessage(openers, parseVisaResource('usb0::1510::8833::AB12CD::instr'));
     const session = new ScpiSession(transport, { timeoutMs: 500 });
     opened.push(session);
     assert.equal(await session.query('*IDN?'), IDN);

@@ -5,7 +5,7 @@ import { isDeviceGone } from '../../src/core/errors';
 import { serveScpiOverTcp } from '../../src/sim/visa/tcp-server';
 import { openTcpSocketTransport } from '../../src/transport/tcp';
 import { ScpiSession } from '../../src/visa/session';
-import { EchoModel, IDN } from './echo-model';
+import { EchoModel, IDN } from '../visa/echo-model';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -52,7 +52,7 @@ describe('USBTMC codec', () => {
     }
     assert.equal(seen.size, 255);
     assert.equal(nextBTag(255), 1);
-    assert.throws(() => encodeDevDepMsgOut(0, Buffer.alloc(0), true), RangeError);
+    assert.throws(() => encodeDevDepMsgOut(0, Buffer.alloc(0), true), { code: 'E_OUT_OF_RANGE' });
   });
 
   it('parses GET_CAPABILITIES bits (USB488 REN/GTL in byte 14 bit 1)', () => {
