@@ -7,7 +7,7 @@
  *     server, in alternating rounds. The session without the lease is measured too, to attribute.
  * (b) Entry-function switching: supply and battery state reads alternating on one shared session
  *     (in-process TCP server, so the simulator's command log can be read): `:ENTR:FUNC` commands per
- *     operation, against repeated same-role operations (SPEC §3 rule 5: switch only on role change).
+ *     operation, against repeated same-role operations (sharing rule 5 in docs/design.md: switch only on role change).
  */
 import * as net from 'net';
 import * as path from 'path';

@@ -1,5 +1,5 @@
 /**
- * `keithley-battery` (SPEC §2.4): the 2281S as a battery simulator — model, SOC, Voc, capacity,
+ * `keithley-battery`: the 2281S as a battery simulator — model, SOC, Voc, capacity,
  * limits, method, output, state reads and monitoring — on the labbench-visa node's shared session.
  * Settings refused while the simulation runs are applied with the output off and restored
  * (`msg.restoredOutput = true`).

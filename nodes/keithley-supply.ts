@@ -1,5 +1,5 @@
 /**
- * `keithley-supply` (SPEC §2.3): the 2281S as a power supply — voltage, current limit, OVP/OCP,
+ * `keithley-supply`: the 2281S as a power supply — voltage, current limit, OVP/OCP,
  * output, trip clearing, state reads and monitoring — on the labbench-visa node's shared session.
  */
 import type { Node, NodeAPI } from 'node-red';

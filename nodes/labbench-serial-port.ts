@@ -1,7 +1,7 @@
 /**
- * `labbench-serial-port` config node (SPEC §2): one physical serial port / RS-485 bus. It holds
+ * `labbench-serial-port` config node: one physical serial port / RS-485 bus. It holds
  * the port's path and settings; the controllers that use it (labbench-watlow) take the leases,
- * because the lease carries the protocol claim (SPEC §3 rule 3). It also registers the editor's
+ * because the lease carries the protocol claim (sharing rule 3, docs/design.md). It also registers the editor's
  * port-listing endpoint.
  */
 import { toLabbenchError } from '../src/core';

@@ -1,5 +1,5 @@
 /**
- * `labbench-visa` config node (SPEC §2): one VISA instrument. Its keeper holds the shared SCPI
+ * `labbench-visa` config node: one VISA instrument. Its keeper holds the shared SCPI
  * session lease (one per canonical resource, whatever the spelling) for the keithley-supply and
  * keithley-battery nodes that use it, and pushes the session's state to them as node status. It
  * also registers the editor's resource-listing endpoint.

@@ -1,7 +1,7 @@
 /**
- * `labbench-watlow` config node (SPEC §2): one EZ-ZONE controller on a labbench-serial-port bus.
+ * `labbench-watlow` config node: one EZ-ZONE controller on a labbench-serial-port bus.
  * Its keeper holds the lease on the port — claiming it for this controller's protocol and the
- * port's serial settings (SPEC §3 rule 3: a second protocol on the port fails with
+ * port's serial settings (sharing rule 3 in docs/design.md: a second protocol on the port fails with
  * E_PROTOCOL_CONFLICT naming the holder) — for the watlow-poll / watlow-write nodes that use it,
  * and pushes the port's state to them as node status. The controller object is rebuilt on each
  * new lease; what it learns about the device lives in the port's driver cache (cache-clear).

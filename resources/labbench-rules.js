@@ -141,15 +141,16 @@ exports.editorChecks = {
   "core/errors.js": [{}, function (module, exports, require) {
 "use strict";
 /**
- * The error vocabulary of the package (SPEC §4). Every failure the library reports is a
+ * The error vocabulary of the package (docs/design.md, Errors). Every failure the library reports is a
  * `LabbenchError` with a stable `code`; Node-RED's Catch node copies `code` into `msg.error.code`
  * and prints `String(err)`, so the class `name` is part of what a lab engineer reads.
  */
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.PollFailedError = exports.ClosedError = exports.UnsupportedError = exports.ProtocolError = exports.DeviceError = exports.RoleConflictError = exports.SettingsConflictError = exports.ProtocolConflictError = exports.QueueFullError = exports.DisconnectedError = exports.NotFoundError = exports.BusyError = exports.TimeoutError = exports.VerifyError = exports.ReadOnlyError = exports.OutOfRangeError = exports.InvalidInputError = exports.LabbenchError = exports.ERROR_CODES = void 0;
+exports.PollFailedError = exports.ClosedError = exports.UnsupportedError = exports.ProtocolError = exports.DeviceError = exports.RoleConflictError = exports.SettingsConflictError = exports.ProtocolConflictError = exports.QueueFullError = exports.DisconnectedError = exports.PermissionError = exports.NotFoundError = exports.BusyError = exports.TimeoutError = exports.VerifyError = exports.ReadOnlyError = exports.OutOfRangeError = exports.InvalidInputError = exports.LabbenchError = exports.ERROR_CODES = void 0;
 exports.isLabbenchError = isLabbenchError;
 exports.hasErrorCode = hasErrorCode;
 exports.rephrase = rephrase;
+exports.isPermissionDenied = isPermissionDenied;
 exports.isDeviceGone = isDeviceGone;
 exports.isBusy = isBusy;
 exports.toLabbenchError = toLabbenchError;
@@ -161,6 +162,7 @@ exports.ERROR_CODES = [
     'E_TIMEOUT',
     'E_BUSY',
     'E_NOT_FOUND',
+    'E_PERMISSION',
     'E_DISCONNECTED',
     'E_QUEUE_FULL',
     'E_PROTOCOL_CONFLICT',
@@ -225,6 +227,10 @@ exports.BusyError = BusyError;
 class NotFoundError extends errorClass('E_NOT_FOUND') {
 }
 exports.NotFoundError = NotFoundError;
+/** The OS refuses access to the device (file permissions, udev rule, group membership). */
+class PermissionError extends errorClass('E_PERMISSION') {
+}
+exports.PermissionError = PermissionError;
 class DisconnectedError extends errorClass('E_DISCONNECTED') {
 }
 exports.DisconnectedError = DisconnectedError;
@@ -277,6 +283,7 @@ const CLASS_OF_CODE = {
     E_TIMEOUT: TimeoutError,
     E_BUSY: BusyError,
     E_NOT_FOUND: NotFoundError,
+    E_PERMISSION: PermissionError,
     E_DISCONNECTED: DisconnectedError,
     E_QUEUE_FULL: QueueFullError,
     E_PROTOCOL_CONFLICT: ProtocolConflictError,
@@ -297,7 +304,7 @@ function rephrase(err, message, resource) {
         return new PollFailedError(message, err.failures, options);
     return new CLASS_OF_CODE[err.code](message, options);
 }
-/** OS / driver error codes that mean "the device went away" (SPEC §3 rule 8). */
+/** OS / driver error codes that mean "the device went away" (sharing rule 8, docs/design.md). */
 const GONE_CODES = new Set([
     'ENODEV',
     'EIO',
@@ -310,11 +317,25 @@ const GONE_CODES = new Set([
     'LIBUSB_ERROR_NO_DEVICE',
     'LIBUSB_ERROR_IO',
 ]);
-/** OS / driver messages that mean "somebody else holds it" (SPEC §3 rule 7). */
+/** OS / driver messages that mean "somebody else holds it" (sharing rule 7, docs/design.md). */
 // "interface is busy" / "device is busy" are the wordings of usb 3.x (node-usb-rs) on a claim
 // that another driver or process holds.
 const BUSY_PATTERN = /\b(EBUSY|EAGAIN|Resource busy|Resource temporarily unavailable|Cannot lock port|LIBUSB_ERROR_BUSY|errno 16|(?:interface|device) is busy)\b/i;
 const GONE_PATTERN = /\b(ENODEV|EIO|ENXIO|ECONNRESET|EPIPE|No such device|Input\/output error|disconnected|device (?:was )?(?:lost|removed))\b/i;
+/** OS / driver codes and wordings that mean "you may not open this" (never retried). */
+const PERMISSION_CODES = new Set(['EACCES', 'EPERM', 'LIBUSB_ERROR_ACCESS']);
+const PERMISSION_PATTERN = /\b(EACCES|EPERM|LIBUSB_ERROR_ACCESS|Permission denied|Operation not permitted|Access denied)\b/i;
+/** True when the OS refused access: retrying cannot help, a permission change can. */
+function isPermissionDenied(err) {
+    if (err instanceof PermissionError)
+        return true;
+    if (err instanceof LabbenchError)
+        return false;
+    const code = errorCodeOf(err);
+    if (code !== undefined && PERMISSION_CODES.has(code))
+        return true;
+    return code === undefined && PERMISSION_PATTERN.test(errorMessageOf(err));
+}
 function errorCodeOf(err) {
     if (typeof err === 'object' && err !== null && 'code' in err) {
         const code = err.code;
@@ -357,6 +378,10 @@ function toLabbenchError(err, context = {}) {
     const what = context.action ? `${context.action} failed${where}` : `Failure${where}`;
     const detail = errorMessageOf(err);
     const options = { resource: context.resource, cause: err };
+    // First: a refusal by the OS is not "busy" and not "gone", whatever else its text says.
+    if (isPermissionDenied(err)) {
+        return new PermissionError(`${what}: permission denied (${detail}). The operating system refuses access: add the Node-RED user to the 'dialout' group (serial ports; log in again afterwards) or install a udev rule granting access (USB instruments), then redeploy.`, options);
+    }
     if (isBusy(err)) {
         return new BusyError(`${what}: the device is in use by another program or node (${detail}). Close the other user or wait, then retry.`, options);
     }
@@ -366,9 +391,6 @@ function toLabbenchError(err, context = {}) {
     const code = errorCodeOf(err);
     if (code === 'ENOENT') {
         return new NotFoundError(`${what}: no such device (${detail}). Check the port path or resource string.`, options);
-    }
-    if (code === 'EACCES' || code === 'EPERM') {
-        return new BusyError(`${what}: permission denied (${detail}). Add the Node-RED user to the 'dialout' group (serial) or install a udev rule (USB).`, options);
     }
     return new ProtocolError(`${what}: ${detail}`, options);
 }
@@ -415,13 +437,14 @@ exports.serialKey = serialKey;
 exports.parseNetworkBusPath = parseNetworkBusPath;
 exports.formatNetworkBusAddress = formatNetworkBusAddress;
 exports.isNetworkBusPath = isNetworkBusPath;
+exports.formatHost = formatHost;
 exports.parseVisaResource = parseVisaResource;
 exports.formatVisaResource = formatVisaResource;
 exports.visaKey = visaKey;
 exports.isVisaResourceString = isVisaResourceString;
 exports.resourceKey = resourceKey;
 /**
- * Canonical identity of physical resources (SPEC §5). The registry keys every handle by the
+ * Canonical identity of physical resources (docs/design.md). The registry keys every handle by the
  * string these functions return, so two spellings of one port or instrument meet in one place.
  */
 const fs = __importStar(require("fs"));
@@ -431,7 +454,7 @@ const SIM_PREFIX = 'sim:';
 const WINDOWS_COM = /^(?:\\\\\.\\)?(COM\d+)$/i;
 /** Splits `sim:<bus>?addresses=1,2` into its bus name and options. */
 function parseSimPath(text) {
-    if (!text.toLowerCase().startsWith(SIM_PREFIX))
+    if (typeof text !== 'string' || !text.toLowerCase().startsWith(SIM_PREFIX))
         return undefined;
     const rest = text.slice(SIM_PREFIX.length);
     const q = rest.indexOf('?');
@@ -580,7 +603,82 @@ function parseBoard(prefix, text) {
 }
 const CLASS_WORDS = new Set(['INSTR', 'SOCKET', 'RAW']);
 /**
- * Parses the SPEC §5 grammar. Interface and class words are case-insensitive. `platform` (default
+ * Splits a resource string at `::`, except inside `[...]`: an IPv6 literal such as `[fe80::1]`
+ * carries `::` itself. Unbalanced brackets are refused.
+ */
+function splitResource(text) {
+    const parts = [];
+    let start = 0;
+    let depth = 0;
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (c === '[')
+            depth++;
+        else if (c === ']')
+            depth--;
+        if (depth < 0 || depth > 1)
+            throw bad(text, 'its brackets are unbalanced');
+        if (depth === 0 && c === ':' && text[i + 1] === ':') {
+            parts.push(text.slice(start, i));
+            i++;
+            start = i + 1;
+        }
+    }
+    if (depth !== 0)
+        throw bad(text, 'its brackets are unbalanced');
+    parts.push(text.slice(start));
+    return parts;
+}
+/**
+ * The canonical host of a LAN resource: names and IPv4 addresses lower-cased; IPv6 literals (in
+ * brackets in the resource string) in the compressed, lower-case form of RFC 5952 (`[FE80:0:0::1]`
+ * → `fe80::1`), with a zone (`%eth0`) kept as written. Returned without brackets, as sockets
+ * want it; `formatHost` puts them back.
+ */
+/**
+ * IPv6 check through the WHATWG URL parser rather than `net.isIPv6`, so this module also runs in
+ * the editor (the configuration rules are bundled for the browser). The parser accepts exactly the
+ * RFC 4291 text forms; only hex digits, ':' and '.' may appear (it would otherwise also take
+ * percent-escapes).
+ */
+function isIPv6Literal(address) {
+    if (!/^[0-9A-Fa-f:.]+$/.test(address))
+        return false;
+    try {
+        new URL(`http://[${address}]/`);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+function canonicalHost(field, text) {
+    const host = field.trim();
+    if (!host.startsWith('[')) {
+        if (host.includes(':') || host.includes(']'))
+            throw bad(text, `host "${host}" looks like an IPv6 address; write it in brackets, e.g. [fe80::1]`);
+        return host.toLowerCase();
+    }
+    if (!host.endsWith(']'))
+        throw bad(text, `IPv6 host "${host}" must end with "]"`);
+    const inner = host.slice(1, -1);
+    const zoneAt = inner.indexOf('%');
+    const address = zoneAt < 0 ? inner : inner.slice(0, zoneAt);
+    const zone = zoneAt < 0 ? '' : inner.slice(zoneAt);
+    if (address.length > 45 || !isIPv6Literal(address))
+        throw bad(text, `"${address}" is not an IPv6 address`);
+    if (zone !== '' && !/^%[A-Za-z0-9_.-]{1,64}$/.test(zone))
+        throw bad(text, `IPv6 zone "${zone}" is not valid`);
+    // The WHATWG URL parser serialises IPv6 addresses exactly in the RFC 5952 form.
+    const compressed = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+    return `${compressed}${zone}`;
+}
+/** A host as it appears in a resource string: IPv6 addresses in brackets. */
+function formatHost(host) {
+    return host.includes(':') ? `[${host}]` : host;
+}
+/**
+ * Parses the VISA resource grammar. Interface and class words are case-insensitive. `platform` (default
  * the running one) decides what a numbered `ASRLn` means: COMn on Windows, refused elsewhere.
  */
 function parseVisaResource(resource, options = {}) {
@@ -590,7 +688,7 @@ function parseVisaResource(resource, options = {}) {
     // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u001f;]/.test(text))
         throw bad(text, 'it contains control characters or ";"');
-    const parts = text.split('::');
+    const parts = splitResource(text);
     const head = parts[0];
     let cls;
     if (parts.length > 1 && CLASS_WORDS.has(parts[parts.length - 1].toUpperCase())) {
@@ -646,11 +744,11 @@ function parseVisaResource(resource, options = {}) {
     const tcp = /^TCPIP(\d*)$/i.exec(head);
     if (tcp) {
         const board = parseBoard(tcp[1], text);
-        const host = (fields[0] ?? '').trim().toLowerCase();
-        if (host === '')
+        if ((fields[0] ?? '').trim() === '')
             throw bad(text, 'no host name or address');
-        if (!HOST_NAME.test(host))
-            throw bad(text, `"${fields[0].trim()}" is not a host name or IPv4 address`);
+        const host = canonicalHost(fields[0], text);
+        if (!host.includes(':') && !HOST_NAME.test(host))
+            throw bad(text, `"${fields[0].trim()}" is not a host name, an IPv4 address or a bracketed IPv6 address`);
         if (cls === 'SOCKET') {
             if (fields.length !== 2 || !/^\d{1,5}$/.test(fields[1]))
                 throw bad(text, 'socket resources are TCPIP[board]::host::port::SOCKET');
@@ -707,12 +805,12 @@ function formatVisaResource(r) {
         case 'usb':
             return `USB${r.board}::${hex4(r.vendorId)}::${hex4(r.productId)}::${r.serial.toUpperCase()}::${r.usbInterface}::INSTR`;
         case 'socket':
-            return `TCPIP${r.board}::${r.host}::${r.port}::SOCKET`;
+            return `TCPIP${r.board}::${formatHost(r.host)}::${r.port}::SOCKET`;
         case 'vxi11':
-            return `TCPIP${r.board}::${r.host}::${r.device}::INSTR`;
+            return `TCPIP${r.board}::${formatHost(r.host)}::${r.device}::INSTR`;
         case 'hislip':
             // The port is always spelled out, so hislip0 and hislip0,4880 share one key.
-            return `TCPIP${r.board}::${r.host}::${r.subAddress},${r.port}::INSTR`;
+            return `TCPIP${r.board}::${formatHost(r.host)}::${r.subAddress},${r.port}::INSTR`;
         case 'asrl':
             return `ASRL${r.path}::INSTR`;
         case 'sim':
@@ -721,16 +819,18 @@ function formatVisaResource(r) {
 }
 /**
  * The registry key of a VISA resource. An ASRL instrument gets its serial port's key, so it is
- * the same resource as a `labbench-serial-port` on that device (and SPEC §3 rule 3 applies).
+ * the same resource as a `labbench-serial-port` on that device (and sharing rule 3 in docs/design.md applies).
  */
 function visaKey(resource, options = {}) {
-    const r = typeof resource === 'string' ? parseVisaResource(resource, options) : resource;
+    const r = typeof resource === 'object' && resource !== null ? resource : parseVisaResource(resource, options);
     if (r.kind === 'asrl')
         return serialKey(r.path, options);
     return formatVisaResource(r);
 }
 /** True when `text` looks like a VISA resource string rather than a serial path. */
 function isVisaResourceString(text) {
+    if (typeof text !== 'string')
+        return false;
     return /^(USB|TCPIP|ASRL|GPIB|SIM)[^:]*::/i.test(text.trim()) || /^ASRL.+::INSTR$/i.test(text.trim());
 }
 /** The key of whatever `text` names: a serial path, a `sim:` bus, or a VISA resource string. */
@@ -741,6 +841,11 @@ function resourceKey(text, options = {}) {
   "core/validate.js": [{"./errors":"core/errors.js"}, function (module, exports, require) {
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
+exports.MAX_NUMBER_TEXT = exports.DECIMAL_NUMBER = void 0;
+exports.ownEntry = ownEntry;
+exports.describe = describe;
+exports.parseDecimalText = parseDecimalText;
+exports.splitUnitSuffix = splitUnitSuffix;
 exports.requireFiniteNumber = requireFiniteNumber;
 exports.requireInteger = requireInteger;
 exports.requireBoolean = requireBoolean;
@@ -754,24 +859,75 @@ exports.requireKnownKeys = requireKnownKeys;
  * the value received and what is accepted.
  */
 const errors_1 = require("./errors");
+/**
+ * `table[key]` for text that came from a user or a device, counting only the table's own entries:
+ * a plain `table[key]` answers "constructor", "__proto__" or "toString" with what every object
+ * inherits.
+ */
+function ownEntry(table, key) {
+    return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+}
+/** A short, safe description of any value for an error message (never throws). */
 function describe(value) {
     if (typeof value === 'string')
         return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-    if (typeof value === 'number' || typeof value === 'boolean' || value == null)
+    if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value == null)
         return String(value);
     if (Array.isArray(value))
         return 'an array';
     return `a ${typeof value}`;
+}
+/**
+ * Decimal numeric text: sign, digits with an optional fraction (or a bare fraction), optional
+ * exponent. Written so that every character has exactly one place in the pattern to go (the
+ * integer digits and the fraction digits are separated by the one '.'), which keeps matching
+ * linear in the input length; the earlier `\d+\.?\d*` let the two digit runs trade characters
+ * and backtracked quadratically. Shared by every parser of numbers typed by users or answered by
+ * instruments.
+ */
+exports.DECIMAL_NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
+/**
+ * Longest numeric text worth reading: a float64 needs at most 17 significant digits, so 64
+ * characters leave room for signs, zeros and an exponent. Longer text is refused before any
+ * pattern sees it.
+ */
+exports.MAX_NUMBER_TEXT = 64;
+/** The number written in `text` (surrounding white space allowed), or undefined if it is not one. */
+function parseDecimalText(text) {
+    if (text.length > exports.MAX_NUMBER_TEXT * 4)
+        return undefined; // white space padding included
+    const trimmed = text.trim();
+    if (trimmed.length > exports.MAX_NUMBER_TEXT || !exports.DECIMAL_NUMBER.test(trimmed))
+        return undefined;
+    return Number(trimmed);
+}
+/**
+ * Splits a numeric field from its unit suffix (`+5.000000E+00V` → `+5.000000E+00`, `V`;
+ * `12.5mA` → `12.5`, `mA`) by scanning the trailing letters, without a pattern that could
+ * backtrack. Letters include `µ` (micro, as some instruments print it).
+ */
+function splitUnitSuffix(text) {
+    let end = text.length;
+    while (end > 0 && isUnitLetter(text.charCodeAt(end - 1)))
+        end--;
+    return { number: text.slice(0, end).trimEnd(), unit: text.slice(end) };
+}
+function isUnitLetter(c) {
+    return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0xb5 || c === 0x3bc;
 }
 /** A finite number within [min, max]. Numeric strings are accepted unless disallowed. */
 function requireFiniteNumber(value, name, rule = {}) {
     let n;
     if (typeof value === 'number')
         n = value;
-    else if (typeof value === 'string' &&
-        rule.allowNumericString !== false &&
-        /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(value))
-        n = Number(value);
+    else if (typeof value === 'string' && rule.allowNumericString !== false) {
+        if (value.trim().length > exports.MAX_NUMBER_TEXT)
+            throw new errors_1.InvalidInputError(`${name} must be a number, got ${value.length} characters of text (a number has at most ${exports.MAX_NUMBER_TEXT}).`);
+        const parsed = parseDecimalText(value);
+        if (parsed === undefined)
+            throw new errors_1.InvalidInputError(`${name} must be a number, got ${describe(value)}.`);
+        n = parsed;
+    }
     else
         throw new errors_1.InvalidInputError(`${name} must be a number, got ${describe(value)}.`);
     if (!Number.isFinite(n))
@@ -1257,7 +1413,7 @@ exports.headerCrcMatches = headerCrcMatches;
 exports.dataCrcMatches = dataCrcMatches;
 exports.decodeFrame = decodeFrame;
 /**
- * BACnet MS/TP outer frame as Watlow uses it (spec §2.1):
+ * BACnet MS/TP outer frame as Watlow uses it:
  *   55 FF | FT DST SRC LENhi LENlo | HCRC | payload (LEN bytes) | DCRC lo hi
  * The data CRC is absent when LEN = 0.
  */
@@ -1279,7 +1435,7 @@ exports.MAX_STDBUS_ADDRESS = 16;
 /** Wire MAC of a controller address: 0x0F + address (1 → 0x10 … 16 → 0x1F). Arithmetic, never text. */
 function macOfAddress(address) {
     if (!Number.isInteger(address) || address < exports.MIN_STDBUS_ADDRESS || address > exports.MAX_STDBUS_ADDRESS) {
-        throw new RangeError(`Std Bus address must be an integer in 1..16, got ${address}`);
+        throw new errors_1.OutOfRangeError(`Std Bus address must be an integer in 1..16, got ${address}`);
     }
     return 0x0f + address;
 }
@@ -1293,7 +1449,7 @@ function frameLength(payloadLength) {
 function encodeFrame(frame) {
     const n = frame.payload.length;
     if (n > exports.MAX_PAYLOAD)
-        throw new RangeError(`Std Bus payload of ${n} bytes exceeds ${exports.MAX_PAYLOAD}`);
+        throw new errors_1.OutOfRangeError(`Std Bus payload of ${n} bytes exceeds ${exports.MAX_PAYLOAD}`);
     const out = Buffer.alloc(frameLength(n));
     out[0] = exports.PREAMBLE_1;
     out[1] = exports.PREAMBLE_2;
@@ -1468,7 +1624,7 @@ function resolveParameter(nameOrId) {
         const near = closestNames(nameOrId.trim());
         throw new errors_1.InvalidInputError(`Unknown Watlow parameter "${nameOrId}".${near.length ? ` Did you mean ${near.map((n) => `"${n}"`).join(', ')}?` : ''} Use a catalogue name (processValue, setPoint, controlMode, …) or a numeric parameter ID such as 4001.`);
     }
-    throw new errors_1.InvalidInputError(`Parameter must be a catalogue name such as "setPoint" or a numeric ID such as 7001, got ${JSON.stringify(nameOrId)}.`);
+    throw new errors_1.InvalidInputError(`Parameter must be a catalogue name such as "setPoint" or a numeric ID such as 7001, got ${(0, validate_1.describe)(nameOrId)}.`);
 }
 function validateInstance(parameter, instance) {
     const max = parameter.spec?.maxInstance ?? MAX_INSTANCE_BYTE;
@@ -1638,6 +1794,8 @@ const byId = new Map(exports.PARAMETERS.map((p) => [p.id, p]));
 function findParameter(nameOrId) {
     if (typeof nameOrId === 'number')
         return byId.get(nameOrId);
+    if (typeof nameOrId !== 'string')
+        return undefined;
     const text = nameOrId.trim();
     if (/^\d+$/.test(text))
         return byId.get(Number(text));

@@ -1,5 +1,5 @@
 /**
- * Editor helper endpoints (node-red-notes §1.6): namespaced under the package name, guarded by
+ * Editor helper endpoints (the pattern Node-RED's core nodes use): namespaced under the package name, guarded by
  * `RED.auth.needsPermission`, registered once per runtime, and failure-tolerant — a listing that
  * fails (no udevadm, no USB access) still answers 200 with what is known, because the dialogs
  * always accept free text anyway.

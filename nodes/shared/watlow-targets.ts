@@ -51,7 +51,7 @@ export function filterByNames(list: WatlowConfigNode[], names: unknown): WatlowC
 }
 
 /**
- * Puts one value on a message in the SPEC §2.1 perValue shape (topic, payload, controller,
+ * Puts one value on a message in the watlow-poll perValue shape (topic, payload, controller,
  * parameter, instance, units, raw, timestamp, protocol; `error` when the read failed), which
  * watlow-write's output shares.
  */

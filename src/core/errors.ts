@@ -1,5 +1,5 @@
 /**
- * The error vocabulary of the package (SPEC §4). Every failure the library reports is a
+ * The error vocabulary of the package (docs/design.md, Errors). Every failure the library reports is a
  * `LabbenchError` with a stable `code`; Node-RED's Catch node copies `code` into `msg.error.code`
  * and prints `String(err)`, so the class `name` is part of what a lab engineer reads.
  */
@@ -141,7 +141,7 @@ export function rephrase(err: LabbenchError, message: string, resource?: string)
   return new CLASS_OF_CODE[err.code as Exclude<ErrorCode, 'E_POLL_FAILED'>](message, options);
 }
 
-/** OS / driver error codes that mean "the device went away" (SPEC §3 rule 8). */
+/** OS / driver error codes that mean "the device went away" (sharing rule 8, docs/design.md). */
 const GONE_CODES = new Set([
   'ENODEV',
   'EIO',
@@ -155,7 +155,7 @@ const GONE_CODES = new Set([
   'LIBUSB_ERROR_IO',
 ]);
 
-/** OS / driver messages that mean "somebody else holds it" (SPEC §3 rule 7). */
+/** OS / driver messages that mean "somebody else holds it" (sharing rule 7, docs/design.md). */
 // "interface is busy" / "device is busy" are the wordings of usb 3.x (node-usb-rs) on a claim
 // that another driver or process holds.
 const BUSY_PATTERN =

@@ -1,9 +1,8 @@
 /**
- * Canonical identity of physical resources (SPEC §5). The registry keys every handle by the
+ * Canonical identity of physical resources (docs/design.md). The registry keys every handle by the
  * string these functions return, so two spellings of one port or instrument meet in one place.
  */
 import * as fs from 'fs';
-import * as net from 'net';
 import * as path from 'path';
 import { InvalidInputError, UnsupportedError } from './errors';
 
@@ -223,6 +222,22 @@ function splitResource(text: string): string[] {
  * → `fe80::1`), with a zone (`%eth0`) kept as written. Returned without brackets, as sockets
  * want it; `formatHost` puts them back.
  */
+/**
+ * IPv6 check through the WHATWG URL parser rather than `net.isIPv6`, so this module also runs in
+ * the editor (the configuration rules are bundled for the browser). The parser accepts exactly the
+ * RFC 4291 text forms; only hex digits, ':' and '.' may appear (it would otherwise also take
+ * percent-escapes).
+ */
+function isIPv6Literal(address: string): boolean {
+  if (!/^[0-9A-Fa-f:.]+$/.test(address)) return false;
+  try {
+    new URL(`http://[${address}]/`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function canonicalHost(field: string, text: string): string {
   const host = field.trim();
   if (!host.startsWith('[')) {
@@ -235,7 +250,7 @@ function canonicalHost(field: string, text: string): string {
   const zoneAt = inner.indexOf('%');
   const address = zoneAt < 0 ? inner : inner.slice(0, zoneAt);
   const zone = zoneAt < 0 ? '' : inner.slice(zoneAt);
-  if (address.length > 45 || !net.isIPv6(address)) throw bad(text, `"${address}" is not an IPv6 address`);
+  if (address.length > 45 || !isIPv6Literal(address)) throw bad(text, `"${address}" is not an IPv6 address`);
   if (zone !== '' && !/^%[A-Za-z0-9_.-]{1,64}$/.test(zone))
     throw bad(text, `IPv6 zone "${zone}" is not valid`);
   // The WHATWG URL parser serialises IPv6 addresses exactly in the RFC 5952 form.
@@ -249,7 +264,7 @@ export function formatHost(host: string): string {
 }
 
 /**
- * Parses the SPEC §5 grammar. Interface and class words are case-insensitive. `platform` (default
+ * Parses the VISA resource grammar. Interface and class words are case-insensitive. `platform` (default
  * the running one) decides what a numbered `ASRLn` means: COMn on Windows, refused elsewhere.
  */
 export function parseVisaResource(
@@ -397,7 +412,7 @@ export function formatVisaResource(r: VisaResource): string {
 
 /**
  * The registry key of a VISA resource. An ASRL instrument gets its serial port's key, so it is
- * the same resource as a `labbench-serial-port` on that device (and SPEC §3 rule 3 applies).
+ * the same resource as a `labbench-serial-port` on that device (and sharing rule 3 in docs/design.md applies).
  */
 export function visaKey(resource: string | VisaResource, options: SerialKeyOptions = {}): ResourceKey {
   const r =

@@ -1,5 +1,5 @@
 /**
- * Role sessions on one instrument (SPEC §3 rule 6). An instrument such as the 2281S can serve in
+ * Role sessions on one instrument (sharing rule 6, docs/design.md). An instrument such as the 2281S can serve in
  * several roles (supply, battery simulator) but only one at a time; while a node monitors it in
  * one role, any use in another role fails fast instead of silently switching the instrument away
  * from under the monitor. Sequential use, with no monitor running, is free.

@@ -3,7 +3,7 @@
  * per call), on the shared session's lease. Every operation follows the same order:
  *
  *   1. validate the input completely (pure; a bad value fails before any I/O);
- *   2. check the role against running monitors (SPEC §3 rule 6, fail fast, before queueing);
+ *   2. check the role against running monitors (sharing rule 6 in docs/design.md: fail fast, before queueing);
  *   3. one transaction on the shared session: check the role again (a monitor may have started
  *      while we queued), bring the instrument into the role's entry function if needed, apply the
  *      settings in the safe order, read the state back.
@@ -61,7 +61,7 @@ export class Keithley2281SClient {
   }
 
   /**
-   * Applies a supply payload (SPEC §2.3 keys: voltage, current, ovp, ocp, output, clear) in the
+   * Applies a supply payload (keithley-supply keys: voltage, current, ovp, ocp, output, clear) in the
    * safe order and returns the state read afterwards. `{}` only reads (and switches to the
    * supply function if needed).
    */
@@ -81,7 +81,7 @@ export class Keithley2281SClient {
   }
 
   /**
-   * Applies a battery payload (SPEC §2.4 keys). Settings the 2281S refuses while the simulation
+   * Applies a battery payload (keithley-battery keys). Settings the 2281S refuses while the simulation
    * runs are written with the output off and the output restored (`restoredOutput: true`).
    */
   async applyBattery(input: BatterySettings | Record<string, unknown>): Promise<BatteryApplyResult> {

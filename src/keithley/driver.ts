@@ -1,6 +1,6 @@
 /**
  * `Keithley2281S`: what the package knows about one 2281S between transactions — its identity
- * and its entry function — cached in the shared resource's DriverCache (SPEC §3 rule 5). One
+ * and its entry function — cached in the shared resource's DriverCache (sharing rule 5, docs/design.md). One
  * object serves both roles on the one shared session. `registry.clear` drops it, so the next use
  * re-reads everything from the instrument while the session stays open; a new session (stale
  * replacement, `clearAll`) is noticed by `bind` and forgets the entry function the same way.
@@ -102,7 +102,7 @@ export class Keithley2281S {
 
   /**
    * Makes sure the instrument is in the function `role` needs, switching only when it is not
-   * (SPEC §3 rule 5: never before every command). `maySwitch: false` is for monitors, which must
+   * (sharing rule 5 in docs/design.md: never before every command). `maySwitch: false` is for monitors, which must
    * not be intrusive: they fail instead (see `NotInRoleError`). Returns true when it switched.
    *
    * Before switching, the outgoing function's output is turned off: whether the firmware does

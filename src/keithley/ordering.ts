@@ -1,5 +1,5 @@
 /**
- * The order in which validated settings are written (SPEC §2.3): protection limits are raised
+ * The order in which validated settings are written (keithley-supply): protection limits are raised
  * before the set point is raised, and the set point is lowered before the limits are lowered, so
  * the instrument never sits for a moment with a set point above its own protection level (which
  * would trip it, or on a real DUT, leave it unprotected). Pure: takes the settings and the

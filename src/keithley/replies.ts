@@ -6,7 +6,7 @@
  * Why the parsers are lenient: measurement replies on a real unit carry unit suffixes and a
  * relative time stamp (`-7.293284E-07A,+5.000000E+00V,+1.050650E+04s`), while setpoint queries
  * answer bare numbers (`20`). Whether `:FORM:ELEM` exists on the 2281S is UNVERIFIED, so every
- * numeric parser accepts both forms (spec §1.5).
+ * numeric parser accepts both forms (observed on hardware).
  */
 import { ProtocolError } from '../core/errors';
 import { MAX_NUMBER_TEXT, parseDecimalText, splitUnitSuffix } from '../core/validate';
@@ -102,7 +102,7 @@ export function parseConcurrentMeasurement(
   };
 }
 
-/** `1`/`0`/`ON`/`OFF` (the code tolerates both spellings, spec §1.5). */
+/** `1`/`0`/`ON`/`OFF` (the code tolerates both spellings, observed on hardware). */
 export function parseOnOff(reply: string, query: string): boolean {
   const text = reply.trim().toUpperCase();
   if (text === '1' || text === 'ON') return true;
@@ -131,7 +131,7 @@ export type TripState = (typeof TRIP_STATES)[number];
 
 /**
  * `:OUTP:PROT:TRIP?`. `NONE` is a non-empty answer meaning "not tripped", so callers compare
- * against the enum instead of testing truthiness (hardware-verified trap, spec §1.5).
+ * against the enum instead of testing truthiness (a trap verified on hardware).
  */
 export function parseTrip(reply: string, query: string): TripState {
   const text = unquote(reply).toUpperCase();
@@ -166,7 +166,7 @@ export function parseMethod(reply: string, query: string): SimulationMethod {
 
 /**
  * `:BATT:MOD:RCL?`: a slot number when a slot is active, otherwise the built-in's name
- * (`LI_ION4_2`) or `DISCHARGE` for the front-panel default (hardware-verified, spec §1.6).
+ * (`LI_ION4_2`) or `DISCHARGE` for the front-panel default (hardware-verified).
  */
 export function parseModelRecall(reply: string, query: string): number | string {
   const text = unquote(reply);

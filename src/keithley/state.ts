@@ -1,5 +1,5 @@
 /**
- * What the keithley-supply and keithley-battery nodes emit (SPEC §2.3 / §2.4), exactly.
+ * What the keithley-supply and keithley-battery nodes emit (docs/nodes.md), exactly.
  */
 import type { OutputState, SimulationMethod } from './replies';
 
@@ -68,7 +68,7 @@ export interface BatteryApplyResult {
   state: BatteryState;
   /**
    * True when a setting the 2281S refuses while the simulation runs (704) was applied by turning
-   * the output off, writing, and turning it back on (SPEC §2.4 `msg.restoredOutput`).
+   * the output off, writing, and turning it back on (`msg.restoredOutput` on the battery node).
    */
   restoredOutput: boolean;
 }

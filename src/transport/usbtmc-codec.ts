@@ -1,6 +1,6 @@
 import { OutOfRangeError } from '../core/errors';
 /**
- * Pure USBTMC / USB488 codecs (USBTMC 1.0 §3, spec §3.2–3.5): Bulk-OUT and Bulk-IN headers, class
+ * Pure USBTMC / USB488 codecs (USBTMC 1.0 §3 and USB488 1.0): Bulk-OUT and Bulk-IN headers, class
  * request numbers and status codes, GET_CAPABILITIES parsing. No I/O; used by the host side
  * (usbtmc.ts) and by the simulated device (src/sim/visa/usbtmc-device.ts).
  */

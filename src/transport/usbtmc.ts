@@ -103,7 +103,7 @@ function errorText(err: unknown): string {
 
 /**
  * `usb` 3.x errors carry text, not OS codes ("device disconnected", "interface is busy"…). Give
- * them the codes the core classifies by (SPEC §3 rules 7 and 8), and the typed errors our callers
+ * them the codes the core classifies by (sharing rules 7 and 8 in docs/design.md), and the typed errors our callers
  * expect.
  */
 export function mapUsbError(err: unknown, label: string, action: string): LabbenchError {
@@ -151,7 +151,7 @@ function activeConfiguration(device: UsbDeviceLike): UsbConfigurationLike | unde
 
 function isUsbtmcInterface(iface: UsbInterfaceLike): boolean {
   // Class and subclass only: protocol 0x00 (plain) or 0x01 (USB488); which one the 2281S reports
-  // is UNVERIFIED (spec §1.1), so neither is required.
+  // is UNVERIFIED, so neither is required.
   const alt = iface.alternate ?? iface.alternates?.[0];
   return (
     alt !== undefined && alt.interfaceClass === USBTMC_CLASS && alt.interfaceSubclass === USBTMC_SUBCLASS

@@ -6,7 +6,7 @@
  * The portmapper normally listens on 111, which needs root to serve; the simulator therefore uses
  * an unprivileged port, and the client takes the portmapper port from the open options or from
  * the environment variable LABBENCH_VXI11_PORTMAPPER_PORT (default 111).
- * VXI-11 on the 2281S is UNVERIFIED (spec §6: works on the sibling 2280); nothing here is specific
+ * VXI-11 on the 2281S is UNVERIFIED (it works on the sibling 2280); nothing here is specific
  * to one instrument.
  */
 import type * as net from 'net';

@@ -37,7 +37,7 @@ import type {
 } from './types';
 
 export interface ScpiSessionOptions {
-  /** Default reply timeout, ms (SPEC §2 `labbench-visa.timeout`, default 5000). */
+  /** Default reply timeout, ms (the `labbench-visa` node's `timeout`, default 5000). */
   timeoutMs?: number;
   /** Name for messages; default the transport's label. */
   resource?: string;

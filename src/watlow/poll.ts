@@ -1,5 +1,5 @@
 /**
- * One poll over many controllers: the scheduling rule of SPEC §2.1 (controllers on different ports
+ * One poll over many controllers: the scheduling rule of watlow-poll (controllers on different ports
  * concurrently, controllers on one port one after another) and the shaping of results into
  * samples and one aggregate error. Used by the WatlowManager and by the watlow-poll node, which
  * holds its controllers through config nodes rather than a manager.
@@ -9,7 +9,7 @@ import { PollFailedError, toLabbenchError } from '../core/errors';
 import type { ReadOutcome, ReadRequest, WatlowReading } from './controller-config';
 import type { WatlowProtocol } from './types';
 
-/** One value of a poll (SPEC §2.1 perPoll sample). */
+/** One value of a poll (the perPoll sample of watlow-poll, docs/nodes.md). */
 export interface PollSample {
   controller: string;
   parameter: string;
@@ -34,7 +34,7 @@ export class WatlowPollError extends PollFailedError {
   constructor(message: string, failures: readonly LabbenchError[], samples: readonly PollSample[]) {
     super(message, failures);
     this.samples = samples;
-    // Reported under the SPEC's name; the subclass only adds the successful samples.
+    // Reported under the contract's name; the subclass only adds the successful samples.
     this.name = 'PollFailedError';
   }
 }
@@ -48,7 +48,7 @@ export interface PollTarget {
   readMany(items: readonly ReadRequest[]): Promise<ReadOutcome[]>;
 }
 
-/** `<controller>/<parameter>` with `/<instance>` when the instance is not 1 (SPEC §2.1 topic). */
+/** `<controller>/<parameter>` with `/<instance>` when the instance is not 1 (the watlow-poll topic, docs/nodes.md). */
 export function sampleTopic(s: { controller: string; parameter: string; instance: number }): string {
   return `${s.controller}/${s.parameter}${s.instance !== 1 ? `/${s.instance}` : ''}`;
 }

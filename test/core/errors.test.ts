@@ -1,4 +1,4 @@
-/** SPEC §4: codes, class names (what Catch nodes print) and the one classification of foreign errors. */
+/** Error codes: codes, class names (what Catch nodes print) and the one classification of foreign errors. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as errors from '../../src/core/errors';
@@ -54,7 +54,7 @@ describe('error classes', () => {
     });
   }
 
-  test('every SPEC §4 code has exactly one class', () => {
+  test('every error code has exactly one class', () => {
     const covered = new Set([...classes.map(([, c]) => c), 'E_POLL_FAILED']);
     assert.deepEqual([...covered].sort(), [...ERROR_CODES].sort());
     assert.equal(covered.size, classes.length + 1);

@@ -1,5 +1,5 @@
 /**
- * SPEC §5: canonical identity. Every spelling in one group must give one key; different
+ * Canonical identity (docs/design.md). Every spelling in one group must give one key; different
  * resources must give different keys; malformed or unsupported strings are refused with a code.
  */
 import { test, describe, before, after } from 'node:test';

@@ -1,4 +1,4 @@
-/** SPEC §3 rule 3: the first lease fixes the port's protocol and settings; others must match. */
+/** Sharing rule 3 (docs/design.md): the first lease fixes the port's protocol and settings; others must match. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { LabbenchError } from '../../src/core/errors';

@@ -1,4 +1,4 @@
-/** SPEC §3 rules 1–2: one handle per resource, ref-counted leases, grace period, immediate release. */
+/** Sharing rules 1–2 (docs/design.md): one handle per resource, ref-counted leases, grace period, immediate release. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture, KEY } from '../support/registry-fixture';

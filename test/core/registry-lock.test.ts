@@ -1,4 +1,4 @@
-/** SPEC §3 rule 4: one transaction at a time, FIFO, bounded queue, per-transaction timeout. */
+/** Sharing rule 4 (docs/design.md): one transaction at a time, FIFO, bounded queue, per-transaction timeout. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { sleep } from '../../src/core/clock';

@@ -1,4 +1,4 @@
-/** SPEC §3 rule 7: an open that reports busy is retried after 0.2, 0.5, 1.0 and 2.0 s, then E_BUSY. */
+/** Sharing rule 7 (docs/design.md): an open that reports busy is retried after 0.2, 0.5, 1.0 and 2.0 s, then E_BUSY. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { LabbenchError } from '../../src/core/errors';

@@ -1,4 +1,4 @@
-/** SPEC §3 rule 8: a handle whose device went away is closed before a new one opens; retried once. */
+/** Sharing rule 8 (docs/design.md): a handle whose device went away is closed before a new one opens; retried once. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { LabbenchError } from '../../src/core/errors';

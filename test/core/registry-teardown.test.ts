@@ -1,4 +1,4 @@
-/** SPEC §3 rule 9: closeAll closes every handle in reverse order of opening; never throws. */
+/** Sharing rule 9 (docs/design.md): closeAll closes every handle in reverse order of opening; never throws. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ResourceKey } from '../../src/core/identity';

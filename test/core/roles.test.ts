@@ -1,4 +1,4 @@
-/** SPEC §3 rule 6: while one role is monitored, the other role fails fast with E_ROLE_CONFLICT. */
+/** Sharing rule 6 (docs/design.md): while one role is monitored, the other role fails fast with E_ROLE_CONFLICT. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { LabbenchError } from '../../src/core/errors';

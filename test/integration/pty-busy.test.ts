@@ -1,4 +1,4 @@
-/** SPEC §3 rule 7 on a real port: held (locked) by another process → E_BUSY after 5 attempts. */
+/** Sharing rule 7 (docs/design.md) on a real port: held (locked) by another process → E_BUSY after 5 attempts. */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { LabbenchError } from '../../src/core/errors';

@@ -1,5 +1,5 @@
 /**
- * SPEC §3 rule 1 on real serial ports: a symlink and its target, opened through two leases,
+ * Sharing rule 1 (docs/design.md) on real serial ports: a symlink and its target, opened through two leases,
  * share ONE OS handle; bytes really round-trip through the PTY.
  */
 import { test, after } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * SPEC §3 rule 8 on a real port: the PTY's other end dies mid-use (socat killed) → the next use
+ * Sharing rule 8 (docs/design.md) on a real port: the PTY's other end dies mid-use (socat killed) → the next use
  * fails with E_DISCONNECTED; once the PTY is back (same link names), the next use succeeds.
  */
 import { test, after } from 'node:test';

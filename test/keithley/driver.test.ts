@@ -290,7 +290,7 @@ describe('bad input never reaches the instrument', () => {
 });
 
 describe('supply operations', () => {
-  test('state has exactly the SPEC §2.3 shape; CV, then CC under load', async () => {
+  test('state has exactly the keithley-supply state shape; CV, then CC under load', async () => {
     const b = bench();
     try {
       b.sim.setLoad({ kind: 'resistance', ohms: 10 });
@@ -397,7 +397,7 @@ describe('supply operations', () => {
 });
 
 describe('battery operations', () => {
-  test('state has exactly the SPEC §2.4 shape; model recall verified; SOC falls in dynamic mode', async () => {
+  test('state has exactly the keithley-battery state shape; model recall verified; SOC falls in dynamic mode', async () => {
     const b = bench();
     try {
       b.sim.setLoad({ kind: 'current', amps: 0.5 });

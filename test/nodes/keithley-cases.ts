@@ -129,7 +129,7 @@ export function keithleyCases(ctx: CaseContext): void {
     it('reports an instrument held by another program with E_BUSY after the open retries, then recovers', async () => {
       const { h, serial } = await on2281S('KS', keithleySupply());
       const sim = labbenchBackends().simulators.keithley(serial);
-      sim.failOpensWithBusy(5); // the first open and its four retries (SPEC §3 rule 7)
+      sim.failOpensWithBusy(5); // the first open and its four retries (sharing rule 7, docs/design.md)
       await expectOneCatch(h, 'ks', { topic: 'state' }, 'E_BUSY');
       const out = collect(h, 'out');
       send(h, 'ks', { topic: 'state' });

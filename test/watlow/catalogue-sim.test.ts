@@ -96,7 +96,7 @@ for (const [map, wordOrder] of [
   });
 }
 
-test('Modbus: the word order of the client must match the device (the spec §3.4 symptom)', async () => {
+test('Modbus: the word order of the client must match the device (the symptom of a mismatched word order)', async () => {
   const b = bench({ addresses: [1], controller: { wordOrder: 'highLow' } });
   try {
     b.bus.controller(1).set('setPoint', 72.5);

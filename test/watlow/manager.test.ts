@@ -12,7 +12,7 @@ import type { SimBusEvent } from '../../src/sim/watlow';
 import { testOpeners, testSimulators } from '../support/backends';
 import { bench, codeOf, uniqueBus } from './helpers';
 
-test('poll returns SPEC §2.1 samples: enums as names with raw codes, units, protocol, timestamps', async () => {
+test('poll returns watlow-poll samples: enums as names with raw codes, units, protocol, timestamps', async () => {
   const b = bench({ addresses: [1, 2] });
   try {
     b.add('oven', { address: 1 });

@@ -1,7 +1,7 @@
 /**
  * The simulated 2281S command set: one entry per header, with the entry function it belongs to
- * (commands of the other function fail with 700, spec §1.4), whether the instrument refuses it
- * while the battery model runs (704, spec §1.6), and its set / query handlers.
+ * (commands of the other function fail with 700, observed on hardware), whether the instrument refuses it
+ * while the battery model runs (704), and its set / query handlers.
  */
 import type { BatteryModel } from './battery-models';
 import { BUILT_IN_BATTERY_MODELS, socForVoc, vocAt, vocRange } from './battery-models';
@@ -52,7 +52,7 @@ export interface CommandDef {
   query?: (dev: DeviceContext, call: Invocation) => string;
 }
 
-/** Setpoints answer bare numbers (`20`, `0.1`), as observed on hardware (spec §1.5). */
+/** Setpoints answer bare numbers (`20`, `0.1`), as observed on hardware. */
 export function bare(value: number): string {
   return String(Number(value.toPrecision(7)));
 }
@@ -190,7 +190,7 @@ export function buildCommandTable(): CommandDef[] {
         // until the trip is cleared, the conservative reading of the manual.
         if (on && dev.supply.trip !== 'NONE') throw new ScpiParamError(-221, 'Settings conflict');
         dev.supply.output = on;
-        // `:OUTP ON` resets continuous initiation (observed by Lager, spec §1.2).
+        // `:OUTP ON` resets continuous initiation (observed on hardware by the Lager project).
         if (on) dev.continuousInitiation = false;
         dev.settle();
       },

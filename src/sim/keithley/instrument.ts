@@ -409,7 +409,7 @@ export class Simulated2281S implements ScpiDeviceModel, DeviceContext {
     }
     if (def.scope !== 'any' && def.scope !== this.entryFunction) {
       // A command of the other entry function: 700, and a query of it is never answered
-      // ("mode-enforcing queries can take a full VISA timeout", spec §1.4).
+      // ("mode-enforcing queries can take a full VISA timeout", observed on hardware).
       this.reject(700);
       return undefined;
     }

@@ -13,7 +13,7 @@ export type Load = { kind: 'resistance'; ohms: number } | { kind: 'current'; amp
 
 export const OPEN_CIRCUIT: Load = { kind: 'resistance', ohms: Infinity };
 
-/** The power-supply function sinks about 1 A at most (not programmable; spec §1.1). */
+/** The power-supply function sinks about 1 A at most (not programmable, per the 2281S reference manual). */
 export const SUPPLY_SINK_LIMIT_A = 1;
 
 export interface SupplyOperatingPoint {

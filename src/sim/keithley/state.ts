@@ -41,7 +41,7 @@ export interface BatteryRegisters {
   trip: SimTrip;
 }
 
-/** Ranges the simulated firmware enforces (-222 outside); the same numbers as spec §1.5/§1.6. */
+/** Ranges the simulated firmware enforces (-222 outside); the ranges in docs/keithley.md. */
 export const SIM_RANGES = {
   voltage: { min: 0, max: 20, def: 0 },
   // UNVERIFIED lower bound and default: pymeasure validates 0.1–6.1 A.

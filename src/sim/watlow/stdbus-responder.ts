@@ -1,4 +1,4 @@
-/** Answers one Std Bus request payload for a simulated controller (spec §2.4–§2.6). */
+/** Answers one Std Bus request payload for a simulated controller (docs/watlow.md). */
 import type { StdBusResponse } from '../../watlow/stdbus/payload';
 import { decodeRequest, encodeResponse } from '../../watlow/stdbus/payload';
 import { parameterIdOf } from '../../watlow/types';

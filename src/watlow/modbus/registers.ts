@@ -1,6 +1,6 @@
 /**
  * Where a catalogue parameter lives in the Modbus register space, and how its value is laid out
- * there (spec §3.2–§3.5). 32-bit values take two registers whose order is a device setting
+ * there (docs/watlow.md). 32-bit values take two registers whose order is a device setting
  * (17043): `lowHigh` (documented default: the lower-numbered register holds the low 16 bits) or
  * `highLow`. Bytes inside each register are big-endian, as in all Modbus.
  */

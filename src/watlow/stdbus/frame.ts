@@ -1,5 +1,5 @@
 /**
- * BACnet MS/TP outer frame as Watlow uses it (spec §2.1):
+ * BACnet MS/TP outer frame as Watlow uses it:
  *   55 FF | FT DST SRC LENhi LENlo | HCRC | payload (LEN bytes) | DCRC lo hi
  * The data CRC is absent when LEN = 0.
  */

@@ -1,5 +1,5 @@
 /**
- * The Watlow attribute service carried inside a Std Bus frame (spec §2.4):
+ * The Watlow attribute service carried inside a Std Bus frame:
  *
  *   read request   01 03 01 CC MM II              read reply   02 03 01 CC MM II <value>
  *   write request  01 04 CC MM II <value>         write reply  02 04 CC MM II <value>
@@ -140,7 +140,7 @@ export function decodeResponse(payload: Uint8Array): StdBusResponse {
   return { kind: 'unrecognised', service, bytes: Uint8Array.from(payload) };
 }
 
-/** What a Std Bus error code means, for messages (spec §2.6; 0x80/0x85/0x86 meanings are unconfirmed). */
+/** What a Std Bus error code means, for messages (0x80/0x85/0x86 meanings are unconfirmed). */
 export function describeStdBusError(code: number): string {
   switch (code) {
     case 0x80:

@@ -1,5 +1,5 @@
 /**
- * Reply matching for one Std Bus transaction (spec §2.7 steps 6–7), on top of the scanner.
+ * Reply matching for one Std Bus transaction, on top of the scanner.
  * Accepts only a reply frame (type 06) addressed to us from the controller we asked, whose
  * service and echoed selector match the request. Everything else is classified and skipped:
  * our own request echoed by an adapter that hears itself, a late reply to an earlier request,

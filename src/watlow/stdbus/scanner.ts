@@ -1,5 +1,5 @@
 /**
- * Streaming Std Bus receiver (spec §2.7 steps 3–5). Bytes arrive in arbitrary chunks — USB
+ * Streaming Std Bus receiver. Bytes arrive in arbitrary chunks — USB
  * bridges deliver bursts, PTYs split anywhere — so the scanner keeps a buffer and reports what
  * it finds, one event per frame or defect:
  *

@@ -1,5 +1,5 @@
 /**
- * Std Bus typed values (spec §2.5): a one-byte tag, then a big-endian body whose layout the tag
+ * Std Bus typed values: a one-byte tag, then a big-endian body whose layout the tag
  * fixes. Decoding is driven by the tag, never by what the caller expected, so a parameter of
  * unknown type can still be read and a wrong guess can never desynchronise the stream.
  */
