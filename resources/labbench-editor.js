@@ -90,6 +90,65 @@
     );
   }
 
+  /**
+   * The labbench-visa "Discover" button: asks the runtime to search (POST, only on click), shows
+   * the outcome and each method that could not search, and lists what was found; clicking an
+   * entry puts its resource string into `input`. Texts from the labbench-visa catalogue; every
+   * text from the runtime (labels, reasons) is inserted as text, never as HTML.
+   */
+  function visaDiscover(input, ids) {
+    var button = $(ids.button);
+    var status = $(ids.status);
+    var list = $(ids.list);
+    var text = function (key, vars) {
+      return RED._('node-red-contrib-labbench/labbench-visa:labbench-visa.discover.' + key, vars);
+    };
+    var OUTCOME = { found: 'found', 'nothing-found': 'nothingFound', 'not-allowed': 'notAllowed' };
+    function render(answer) {
+      var real = (answer.resources || []).filter(function (r) {
+        return r.kind !== 'sim';
+      });
+      status.text(text(OUTCOME[answer.outcome] || 'failed', { count: real.length }));
+      status.attr('data-outcome', answer.outcome);
+      (answer.resources || []).forEach(function (r) {
+        var link = $('<a href="#" class="labbench-discovered"></a>')
+          .text(r.label)
+          .attr('data-value', r.value)
+          .on('click', function (e) {
+            e.preventDefault();
+            input.val(r.value);
+            input.trigger('change');
+            list.find('.labbench-discovered').css('font-weight', '');
+            link.css('font-weight', 'bold');
+          });
+        $('<li></li>').append(link).appendTo(list);
+      });
+      (answer.methods || []).forEach(function (m) {
+        if (m.searched || !m.reason) {
+          return;
+        }
+        $('<li class="labbench-discover-reason form-tips"></li>')
+          .text(text('notSearched', { method: text('methods.' + m.method), reason: m.reason }))
+          .appendTo(list);
+      });
+    }
+    button.on('click', function () {
+      button.prop('disabled', true);
+      list.empty();
+      status.removeAttr('data-outcome');
+      status.text(text('searching'));
+      $.ajax({ url: 'labbench/visa-discover', method: 'POST', dataType: 'json' })
+        .done(render)
+        .fail(function (xhr) {
+          status.attr('data-outcome', 'failed');
+          status.text(text(xhr && (xhr.status === 401 || xhr.status === 403) ? 'forbidden' : 'failed'));
+        })
+        .always(function () {
+          button.prop('disabled', false);
+        });
+    });
+  }
+
   /** Offline fallback for the catalogue (the endpoint answers with the full one). */
   var KNOWN_PARAMETERS = [
     ['processValue', false],
@@ -388,6 +447,7 @@
     busScan: busScan,
     picker: picker,
     endpointPicker: endpointPicker,
+    visaDiscover: visaDiscover,
     parameterPicker: parameterPicker,
     keithley: keithley,
     keithleyTemplate: keithleyTemplate,

@@ -9,6 +9,7 @@
  *   GET labbench/watlow-parameters → [{ value, label, id, writable, units }]  the catalogue
  *   GET labbench/scpi-template.js  → the scpi node's template engine as a browser script, so the
  *                                    editor dialog validates with the runtime's own code
+ *   POST labbench/visa-discover   → instruments found on request (see visa-discover.ts)
  */
 import type { NodeAPI } from 'node-red';
 import { listSerialPorts } from '../../src/transport';
@@ -16,6 +17,7 @@ import { discoverVisaResources, scpiTemplateBrowserScript } from '../../src/visa
 import { PARAMETERS } from '../../src/watlow';
 import { labbenchBackends } from './backends';
 import { registerScanEndpoints } from './scan-endpoint';
+import { VISA_DISCOVER_PATH, visaDiscoverHandler } from './visa-discover';
 
 export interface Suggestion {
   value: string;
@@ -81,7 +83,7 @@ export type VisaLister = () => Promise<Suggestion[]>;
 /** By default the VISA library discovers instruments through the adapter's opener table. */
 function discoveringLister(RED: NodeAPI): VisaLister {
   return async () => {
-    const found = await discoverVisaResources(labbenchBackends(RED).openers);
+    const found = await discoverVisaResources({ openers: labbenchBackends(RED).openers });
     return found.resources.map((r) => {
       const what = [r.manufacturer, r.model, r.serial ? `S/N ${r.serial}` : undefined]
         .filter(Boolean)
@@ -158,6 +160,8 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
     });
   });
   registerScanEndpoints(() => labbenchBackends(RED).openers, app, needs);
+  // Discovery sends broadcasts and multicast: an action, so the write permission, and POST only.
+  app.post?.(VISA_DISCOVER_PATH, needs('labbench-visa.write'), visaDiscoverHandler(RED));
   app.get(WATLOW_PARAMETERS_PATH, needs('labbench-watlow.read'), (_req: unknown, res: Res) => {
     try {
       res.json(watlowParameterSuggestions());

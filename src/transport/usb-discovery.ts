@@ -10,6 +10,16 @@ function hex4(n: number): string {
   return `0x${n.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
+/**
+ * A serial number becomes a resource field: one holding "::", blanks or control characters could
+ * not be written back into a resource string, so the entry is listed as unreadable instead.
+ */
+function usableSerial(serial: string | null | undefined): string | undefined {
+  if (typeof serial !== 'string') return undefined;
+  const s = serial.trim();
+  return /^[\x21-\x7e]+$/.test(s) && !s.includes('::') ? s : undefined;
+}
+
 export async function listUsbtmcResources(backend: UsbBackend): Promise<ListedResource[]> {
   const devices = await getUsbDevices(backend);
   const resources: ListedResource[] = [];
@@ -21,7 +31,7 @@ export async function listUsbtmcResources(backend: UsbBackend): Promise<ListedRe
       continue;
     }
     for (const iface of interfaces) {
-      const serial = device.serialNumber ?? undefined;
+      const serial = usableSerial(device.serialNumber);
       const suffix = iface.interfaceNumber === 0 ? '' : `::${iface.interfaceNumber}`;
       resources.push({
         resource: `USB0::${hex4(device.vendorId)}::${hex4(device.productId)}::${serial ?? '?'}${suffix}::INSTR`,

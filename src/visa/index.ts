@@ -10,6 +10,17 @@ export { DEFAULT_ASRL_SETTINGS } from '../transport/openers';
 export { UsbtmcTransport } from '../transport/usbtmc';
 export type { UsbBackend, UsbDeviceLike } from '../transport/usbtmc-types';
 export { PORTMAPPER_PORT_ENV, vxi11PortmapperPortFromEnv } from '../transport/vxi11';
+export * from './discovery-types';
+export { resourcesFromDnssd, INSTRUMENT_SERVICE_TYPES } from './discovery-dnssd';
+export type { DnsRecord, InstrumentService } from './discovery-dnssd';
+export type { MdnsLike, MdnsDiscoveryOptions } from './discovery-mdns';
+export type { UdpSocketLike, UdpTarget, Vxi11DiscoveryOptions } from './discovery-vxi11';
+export {
+  broadcastTargets,
+  openBroadcastSocket,
+  createSystemMdns,
+  systemDiscoveryOptions,
+} from './discovery-system';
 export * from './scpi-template';
 export * from './scpi-replies';
 export * from './scpi-program';

@@ -17,6 +17,8 @@ import { it } from 'node:test';
 import { parseVisaConfig, parseWatlowConfig } from '../../src/config';
 import { NODE_RED_NODES, NODE_SETS } from './package-load';
 import { parseScpiTemplate } from '../../src/visa';
+import { setVisaDiscoveryBackends } from '../../nodes/shared/visa-discover';
+import { loopbackInstrument } from './discover-cases';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -87,6 +89,9 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
         url: string,
         opts: unknown,
       ) => Socket;
+      // Discovery answers from loopback responders only (nothing leaves 127.0.0.1).
+      const lan = await loopbackInstrument();
+      setVisaDiscoveryBackends(lan.backends);
       const app = express();
       const server = http.createServer(app);
       RED.init(server, {
@@ -99,6 +104,7 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
         editorTheme: { palette: { catalogues: [] }, tours: false },
         telemetry: { enabled: false },
         diagnostics: { enabled: false },
+        labbenchVisaDiscoveryTimeout: 500,
       });
       await RED.start();
       app.use('/', RED.httpAdmin);
@@ -250,6 +256,52 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
             );
           if (type === 'watlow-write') assert.equal(info.typed, 1, 'value typed input');
         }
+        assert.equal(lan.queries(), 0, 'opening the labbench-visa dialog discovers nothing');
+        const discover = () =>
+          evaluate<{ before: number; values: string[]; picked: string; outcome: string; status: string }>(
+            `new Promise(resolve => {
+          let node = null;
+          RED.nodes.eachConfig(n => { if (!node && n.type === 'labbench-visa') node = n; });
+          RED.editor.editConfig('', 'labbench-visa', node.id);
+          const until = (cond, then) => { let left = 400; const tick = () => cond() ? then() : --left > 0 ? setTimeout(tick, 50) : resolve({ outcome: 'no answer in 20 s' }); tick(); };
+          until(() => $('#node-config-visa-discover:visible').length === 1, () => {
+            const before = $('#node-config-visa-discovered li').length;
+            $('#node-config-visa-discover').trigger('click');
+            until(() => !!$('#node-config-visa-discover-status').attr('data-outcome'), () => {
+              const values = $('#node-config-visa-discovered .labbench-discovered').toArray().map(e => e.getAttribute('data-value'));
+              $('#node-config-visa-discovered .labbench-discovered[data-value^="TCPIP0::127.0.0.1::hislip0"]').trigger('click');
+              const r = { before, values, picked: $('#node-config-input-resource').val(),
+                outcome: $('#node-config-visa-discover-status').attr('data-outcome'), status: $('#node-config-visa-discover-status').text() };
+              $('#node-config-dialog-cancel').filter(':visible').last().trigger('click');
+              setTimeout(() => resolve(r), 300);
+            });
+          });
+        })`,
+          );
+        const found = await discover();
+        assert.equal(found.outcome, 'found', found.status);
+        assert.equal(found.before, 0, 'no list before the button is pressed');
+        assert.deepEqual(found.values, [
+          'USB0::0x05E6::0x2281::4518305::INSTR',
+          'TCPIP0::127.0.0.1::inst0::INSTR',
+          'TCPIP0::127.0.0.1::hislip0::INSTR',
+          'SIM::2281S::DEMO01::INSTR',
+        ]);
+        assert.equal(
+          found.picked,
+          'TCPIP0::127.0.0.1::hislip0::INSTR',
+          'a click puts the entry in the field',
+        );
+        assert.match(found.status, /3 instrument\(s\) found/);
+        setVisaDiscoveryBackends(lan.silent);
+        const nothing = await discover();
+        assert.equal(nothing.outcome, 'nothing-found');
+        assert.match(nothing.status, /Nothing found/);
+        assert.deepEqual(nothing.values, ['SIM::2281S::DEMO01::INSTR']);
+        setVisaDiscoveryBackends(lan.refused);
+        const refused = await discover();
+        assert.equal(refused.outcome, 'not-allowed');
+        assert.match(refused.status, /not possible or not allowed here/);
         // The dialogs run the runtime's rules (resources/labbench-rules.js, built from src/config)
         // and show the runtime's own message for a bad property.
         const invalidate = (type: string, prop: string, value: string) =>
@@ -324,6 +376,8 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
         }
         await RED.stop();
         await new Promise((resolve) => server.close(resolve));
+        setVisaDiscoveryBackends(undefined);
+        await lan.close();
         fs.rmSync(userDir, { recursive: true, force: true });
         try {
           fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });

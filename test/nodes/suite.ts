@@ -38,6 +38,7 @@ import { scpiCases } from './scpi-cases';
 import { modbusCases } from './modbus-cases';
 import { modbusWireCases } from './modbus-wire-cases';
 import { scanCases } from './scan-cases';
+import { discoverCases } from './discover-cases';
 
 export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
   let h: Harness;
@@ -152,6 +153,7 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
         assert.ok(list.some((s) => s.value === 'processValue' && s.writable === false));
         assert.ok(list.some((s) => s.value === 'setPoint' && s.writable === true));
       });
+      discoverCases(() => h);
     });
   });
 }

@@ -5,7 +5,20 @@
  */
 import { createSimulatedOpeners } from '../../src/sim';
 import type { SimulatedBackends } from '../../src/sim';
+import type { UsbBackend } from '../../src/transport/usbtmc-types';
 
 export const testBackends: SimulatedBackends = createSimulatedOpeners();
 export const testOpeners = testBackends.openers;
 export const testSimulators = testBackends.simulators;
+
+/**
+ * A table of one test: the given USB bus (simulated USBTMC devices, or one that fails) and only the
+ * named simulated models registered, so discovery lists exactly what the test expects.
+ */
+export function simulatedOpenersWith(usb: UsbBackend, models: readonly string[]): SimulatedBackends {
+  const backends = createSimulatedOpeners({ usb });
+  for (const { model } of backends.simulators.instruments.list()) {
+    if (!models.includes(model)) backends.simulators.instruments.unregister(model);
+  }
+  return backends;
+}

@@ -182,7 +182,9 @@ describe('discovery', () => {
 
   it('lists USBTMC devices as VISA strings plus simulated instruments', async () => {
     const devices = [new SimUsbtmcDevice(new EchoModel(), { serial: '4518305' })];
-    const result = await discoverVisaResources(tableWith(simulators, createSimUsbBackend(devices)));
+    const result = await discoverVisaResources({
+      openers: tableWith(simulators, createSimUsbBackend(devices)),
+    });
     assert.equal(result.usb.available, true);
     const names = result.resources.map((r) => r.resource);
     assert.ok(names.includes('USB0::0x05E6::0x2281::4518305::INSTR'), names.join(', '));
@@ -190,12 +192,12 @@ describe('discovery', () => {
   });
 
   it('without USB access: no USB entries, the reason, and still the simulated ones', async () => {
-    const result = await discoverVisaResources(tableWith(simulators, noSysfs));
+    const result = await discoverVisaResources({ openers: tableWith(simulators, noSysfs) });
     assert.equal(result.usb.available, false);
     assert.match(result.usb.reason ?? '', /\/sys\/bus\/usb/);
     assert.ok(result.resources.every((r) => r.kind === 'sim'));
     assert.ok(
-      (await listResources(tableWith(simulators, noSysfs))).some(
+      (await listResources({ openers: tableWith(simulators, noSysfs) })).some(
         (r) => r.resource === 'SIM::ECHO::E1::INSTR',
       ),
     );
