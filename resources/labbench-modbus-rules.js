@@ -131,6 +131,7 @@
       }
       if (
         typeof interval !== 'number' ||
+        !isFinite(interval) ||
         Math.floor(interval) !== interval ||
         (interval !== 0 && interval < 50)
       ) {

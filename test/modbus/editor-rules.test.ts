@@ -70,7 +70,7 @@ const props = fc.record({
   count: fc.oneof(numberText, fc.constantFrom('125', '250', '251', '16384', '16385', '32768')),
   wordOrder: fc.constantFrom('highLow', 'lowHigh', '', 'middle'),
   scale: fc.oneof(numberText, fc.constantFrom('0.1', '0', '-2', '1')),
-  interval: fc.oneof(numberText, fc.constantFrom('0', '49', '50', '1000', '100.5')),
+  interval: fc.oneof(numberText, fc.constantFrom('0', '49', '50', '1000', '100.5', 'Infinity', '-Infinity')),
   output: fc.constantFrom('value', 'perValue', '', 'both'),
 });
 
