@@ -7,7 +7,6 @@
 import { toLabbenchError } from '../src/core';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { defaultRegistry } from '../src/core';
-import { acquireVisaSession } from '../src/visa';
 import type { ScpiSession } from '../src/visa';
 import type { VisaConfigNode } from './shared/types';
 import { registerAdminEndpoints } from './shared/admin';
@@ -16,6 +15,7 @@ import { describeNode, parseVisaConfig } from './shared/config';
 import { attachKeeper, LeaseKeeper } from './shared/lease-keeper';
 import { clockOf } from './shared/flow-node';
 import { translator } from './shared/i18n';
+import type * as VisaModule from '../src/visa';
 
 interface VisaDef extends NodeDef {
   resource?: string;
@@ -46,6 +46,9 @@ export = function (RED: NodeAPI): void {
       texts: translator(RED, 'labbench-visa'),
       acquire: () => {
         if (!node.visaConfig) throw node.configError ?? toLabbenchError(new Error('invalid configuration'));
+        // Required on first open: the VISA layer and its transports load only when a session opens.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { acquireVisaSession } = require('../src/visa') as typeof VisaModule;
         return acquireVisaSession(
           defaultRegistry,
           labbenchBackends(RED).openers,

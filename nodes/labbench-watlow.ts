@@ -9,7 +9,6 @@
 import type { NodeAPI, NodeDef } from 'node-red';
 import { defaultRegistry, NotFoundError, toLabbenchError } from '../src/core';
 import type { Lease } from '../src/core';
-import { acquireSerialBus } from '../src/transport';
 import type { ByteStream } from '../src/transport';
 import { WatlowController } from '../src/watlow';
 import { labbenchBackends } from './shared/backends';
@@ -18,6 +17,7 @@ import { attachKeeper, LeaseKeeper } from './shared/lease-keeper';
 import { clockOf } from './shared/flow-node';
 import { translator } from './shared/i18n';
 import type { SerialPortNode, WatlowConfigNode } from './shared/types';
+import type * as TransportModule from '../src/transport';
 
 interface WatlowDef extends NodeDef {
   port?: string;
@@ -62,6 +62,10 @@ export = function (RED: NodeAPI): void {
         }
         const portConfig = port.portConfig;
         if (!portConfig) throw port.configError!;
+        // Required on first open: the transports (USB, VXI-11, HiSLIP, TCP…) are not loaded while
+        // no labbench node is deployed.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { acquireSerialBus } = require('../src/transport') as typeof TransportModule;
         return acquireSerialBus(defaultRegistry, labbenchBackends(RED).openers, {
           path: portConfig.path,
           settings: portConfig.settings,

@@ -12,10 +12,19 @@
  *   POST labbench/visa-discover   → instruments found on request (see visa-discover.ts)
  */
 import type { NodeAPI } from 'node-red';
-import { listSerialPorts } from '../../src/transport';
-import { discoverVisaResources, scpiTemplateBrowserScript } from '../../src/visa';
-import { PARAMETERS } from '../../src/watlow';
 import { labbenchBackends } from './backends';
+import type * as TransportModule from '../../src/transport';
+import type * as VisaModule from '../../src/visa';
+import type * as WatlowModule from '../../src/watlow';
+
+// The libraries behind the endpoints (the transports, VISA discovery, the Watlow catalogue) are
+// required inside the handlers: only the editor uses them, and a runtime with no labbench node
+// deployed should not carry them.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const transportLib = (): typeof TransportModule => require('../../src/transport');
+const visaLib = (): typeof VisaModule => require('../../src/visa');
+const watlowLib = (): typeof WatlowModule => require('../../src/watlow');
+/* eslint-enable @typescript-eslint/no-require-imports */
 import { registerScanEndpoints } from './scan-endpoint';
 import { VISA_DISCOVER_PATH, visaDiscoverHandler } from './visa-discover';
 
@@ -37,7 +46,7 @@ export function watlowParameterSuggestions(): (Suggestion & {
   writable: boolean;
   units: string;
 })[] {
-  return PARAMETERS.map((p) => ({
+  return watlowLib().PARAMETERS.map((p) => ({
     value: p.name,
     label: `${p.name} (${p.id}) — ${p.label}${p.writable ? '' : ', read-only'}`,
     id: p.id,
@@ -69,7 +78,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
 
 export async function listOsSerialPorts(): Promise<Suggestion[]> {
   // The library never throws here: no udevadm (containers) or no binary yields an empty list.
-  const { ports } = await listSerialPorts();
+  const { ports } = await transportLib().listSerialPorts();
   return ports.map((p) => ({
     value: p.path,
     label: [p.path, p.manufacturer, p.serialNumber ? `S/N ${p.serialNumber}` : undefined]
@@ -83,7 +92,7 @@ export type VisaLister = () => Promise<Suggestion[]>;
 /** By default the VISA library discovers instruments through the adapter's opener table. */
 function discoveringLister(RED: NodeAPI): VisaLister {
   return async () => {
-    const found = await discoverVisaResources({ openers: labbenchBackends(RED).openers });
+    const found = await visaLib().discoverVisaResources({ openers: labbenchBackends(RED).openers });
     return found.resources.map((r) => {
       const what = [r.manufacturer, r.model, r.serial ? `S/N ${r.serial}` : undefined]
         .filter(Boolean)
@@ -171,7 +180,7 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
   });
   app.get(SCPI_TEMPLATE_SCRIPT_PATH, needs('scpi.read'), (_req: unknown, res: Res) => {
     try {
-      const script = scpiTemplateBrowserScript(SCPI_TEMPLATE_GLOBAL);
+      const script = visaLib().scpiTemplateBrowserScript(SCPI_TEMPLATE_GLOBAL);
       res.type?.('application/javascript');
       res.send?.(script);
     } catch {
