@@ -46,6 +46,11 @@ import {
   RecordAssembler,
 } from '../../src/transport/vxi11-xdr';
 import { decodeReadResp, encodeReadResp } from '../../src/transport/vxi11-messages';
+import { encodeMessage, HislipFrameReader, HISLIP_HEADER_SIZE } from '../../src/transport/hislip-codec';
+import { encodeMbap, MbapDecoder, MBAP_HEADER_LENGTH } from '../../src/modbus/mbap';
+import { decodeBinaryArray, decodeBlock } from '../../src/visa/blocks';
+import { probeBlockHeader } from '../../src/transport/block-header';
+import { parseScpiReply } from '../../src/visa/scpi-replies';
 
 const same = (a: unknown, b: unknown): boolean => isDeepStrictEqual(a, b);
 
@@ -386,8 +391,340 @@ const vxi11Row: DecoderRow = {
   },
 };
 
+// --- HiSLIP: the incremental frame reader -------------------------------------------------------
+
+/** The reader's payload cap in this row: small, so length lies often exceed it. */
+const HS_MAX_PAYLOAD = 64;
+const HS_SENTINEL = encodeMessage(7, 0, 0xffffff00, Buffer.from('+1.25E+00\n'));
+
+interface SeenMessage {
+  type: number;
+  control: number;
+  parameter: number;
+  payload: string;
+}
+
 /**
- * Every decoder the fuzz suites attack. HiSLIP, Modbus TCP (MBAP) and IEEE 488.2 block decoders
- * join with one row each.
+ * Reference HiSLIP framing: 16-byte headers back to back from the first byte ("HS", type,
+ * control, u32 parameter, u64 length, payload); a wrong prologue or a length over the cap ends
+ * the stream with an error (the reader never scans for a new start: that could forge a reply).
  */
-export const DECODERS: readonly DecoderRow[] = [stdBusRow, modbusRow, scpiRow, usbtmcRow, vxi11Row];
+function referenceHislip(stream: Uint8Array): { messages: SeenMessage[]; refused: boolean } {
+  const b = Buffer.from(stream);
+  const messages: SeenMessage[] = [];
+  let at = 0;
+  while (at + HISLIP_HEADER_SIZE <= b.length) {
+    if (b[at] !== 0x48 || b[at + 1] !== 0x53) return { messages, refused: true };
+    const length = b.readBigUInt64BE(at + 8);
+    if (length > BigInt(HS_MAX_PAYLOAD)) return { messages, refused: true };
+    const end = at + HISLIP_HEADER_SIZE + Number(length);
+    if (end > b.length) break;
+    messages.push({
+      type: b[at + 2]!,
+      control: b[at + 3]!,
+      parameter: b.readUInt32BE(at + 4),
+      payload: b.subarray(at + HISLIP_HEADER_SIZE, end).toString('hex'),
+    });
+    at = end;
+  }
+  return { messages, refused: false };
+}
+
+const hislipRow: DecoderRow = {
+  name: 'HiSLIP frame reader',
+  unit: fc
+    .tuple(fc.nat({ max: 25 }), fc.nat({ max: 255 }), fc.nat(), fc.uint8Array({ maxLength: HS_MAX_PAYLOAD }))
+    .map(([type, control, parameter, payload]) =>
+      encodeMessage(type, control, parameter >>> 0, Buffer.from(payload)),
+    ),
+  // Little garbage: any garbage byte before a header rightly ends the stream (wrong prologue).
+  maxGarbage: 3,
+  run(chunks) {
+    const reader = new HislipFrameReader(HS_MAX_PAYLOAD);
+    const messages: SeenMessage[] = [];
+    let error: string | undefined;
+    // The sentinel comes after the stream: a reader still in step must deliver it.
+    for (const chunk of [...chunks, HS_SENTINEL]) {
+      try {
+        for (const m of reader.push(Buffer.from(chunk)))
+          messages.push({
+            type: m.type,
+            control: m.control,
+            parameter: m.parameter,
+            payload: m.payload.toString('hex'),
+          });
+      } catch (err) {
+        if (!(err instanceof LabbenchError)) throw err;
+        if (error !== undefined && err.code !== error)
+          return { messages, error: `${error} then ${err.code}` };
+        error = err.code;
+      }
+    }
+    return { messages, error };
+  },
+  check(report, stream) {
+    const { messages, error } = report as { messages: SeenMessage[]; error: string | undefined };
+    const reference = referenceHislip(Buffer.concat([stream, HS_SENTINEL]));
+    if (error !== undefined && error !== 'E_PROTOCOL') return `error ${error} instead of E_PROTOCOL`;
+    if (reference.refused !== (error !== undefined))
+      return `refusal: reference ${reference.refused}, reader ${String(error)}`;
+    // A push that meets a corrupt header throws, dropping the messages completed in that same push
+    // (the connection is closed anyway): when refused, the reader may deliver fewer, never others.
+    const expected = error === undefined ? reference.messages : reference.messages.slice(0, messages.length);
+    if (!same(messages, expected))
+      return `messages differ from the reference (${messages.length} vs ${reference.messages.length})`;
+    return undefined;
+  },
+};
+
+// --- Modbus TCP: the MBAP decoder ----------------------------------------------------------------
+
+const MBAP_SENTINEL = encodeMbap({ transactionId: 0xbeef, unitId: 1, pdu: Buffer.from([3, 2, 0x12, 0x34]) });
+
+interface SeenMbap {
+  transactionId: number;
+  unitId: number;
+  pdu: string;
+}
+
+/**
+ * Reference MBAP framing: headers back to back from the first byte; protocol id ≠ 0 or a length
+ * field outside 2..254 refuses the rest of the stream (frames before it still count).
+ */
+function referenceMbap(stream: Uint8Array): { frames: SeenMbap[]; refused: boolean } {
+  const b = Buffer.from(stream);
+  const frames: SeenMbap[] = [];
+  let at = 0;
+  while (at + MBAP_HEADER_LENGTH <= b.length) {
+    const length = b.readUInt16BE(at + 4);
+    if (b.readUInt16BE(at + 2) !== 0 || length < 2 || length > 254) return { frames, refused: true };
+    const end = at + 6 + length;
+    if (end > b.length) break;
+    frames.push({
+      transactionId: b.readUInt16BE(at),
+      unitId: b[at + 6]!,
+      pdu: b.subarray(at + MBAP_HEADER_LENGTH, end).toString('hex'),
+    });
+    at = end;
+  }
+  return { frames, refused: false };
+}
+
+const mbapRow: DecoderRow = {
+  name: 'Modbus TCP (MBAP) decoder',
+  unit: fc
+    .tuple(fc.nat({ max: 0xffff }), fc.nat({ max: 255 }), fc.uint8Array({ minLength: 1, maxLength: 40 }))
+    .map(([transactionId, unitId, pdu]) => encodeMbap({ transactionId, unitId, pdu })),
+  maxGarbage: 3,
+  run(chunks) {
+    const decoder = new MbapDecoder();
+    const frames: SeenMbap[] = [];
+    const errors: string[] = [];
+    let lastPushRefused = false;
+    for (const chunk of [...chunks, MBAP_SENTINEL]) {
+      const result = decoder.push(chunk);
+      for (const f of result.frames)
+        frames.push({ transactionId: f.transactionId, unitId: f.unitId, pdu: f.pdu.toString('hex') });
+      lastPushRefused = result.error !== undefined;
+      if (result.error) {
+        if (!(result.error instanceof LabbenchError)) throw result.error;
+        errors.push(result.error.code);
+      }
+    }
+    const lastRefused = errors.length > 0 && lastPushRefused;
+    return { frames, errors, desynchronised: decoder.desynchronised, lastRefused };
+  },
+  check(report, stream) {
+    const { frames, errors, desynchronised, lastRefused } = report as {
+      frames: SeenMbap[];
+      errors: string[];
+      desynchronised: boolean;
+      lastRefused: boolean;
+    };
+    const reference = referenceMbap(Buffer.concat([stream, MBAP_SENTINEL]));
+    if (errors.some((code) => code !== 'E_PROTOCOL')) return `errors ${errors.join(', ')}`;
+    if (reference.refused !== desynchronised || reference.refused !== errors.length > 0)
+      return `refusal: reference ${reference.refused}, decoder ${desynchronised} (${errors.length} errors)`;
+    // Once refusing, every later push says so again (the sentinel's push is the last).
+    if (desynchronised && !lastRefused) return 'the refusal was forgotten by a later push';
+    if (!same(frames, reference.frames))
+      return `frames differ from the reference (${frames.length} vs ${reference.frames.length})`;
+    return undefined;
+  },
+};
+
+// --- IEEE 488.2 blocks: the line framer's block mode, block decode, typed replies -----------------
+
+/** The framer's block cap in this row: small, so length lies are often refused as oversize. */
+const BLOCK_CAP = 1000;
+
+const blockUnit = fc
+  .oneof(
+    // Definite block, length field padded to 1..9 digits; data may hold LFs and '#'.
+    fc
+      .tuple(fc.uint8Array({ maxLength: 48 }), fc.nat({ max: 8 }), fc.constantFrom('', '\r'))
+      .map(([data, pad, cr]) => {
+        const len = String(data.length);
+        const digits = len.padStart(Math.min(9, len.length + pad), '0');
+        return Buffer.concat([Buffer.from(`#${digits.length}${digits}`), data, Buffer.from(cr)]);
+      }),
+    // Indefinite block: data without LF.
+    fc
+      .uint8Array({ maxLength: 24 })
+      .map((data) => Buffer.concat([Buffer.from('#0'), Buffer.from(data.map((b) => (b === 10 ? 11 : b)))])),
+    fc.constantFrom('+1.5E+00', '1,2,3', '"text"', '#H1F', '#'),
+  )
+  // A leading LF ends whatever garbage line came before, so the unit starts a message.
+  .map((body) => Buffer.concat([Buffer.from('\n'), Buffer.from(body), Buffer.from('\n')]));
+
+/** Reference framing: LF-terminated messages, but a definite block's data is skipped first. */
+function referenceMessages(stream: Uint8Array): { messages: Buffer[]; oversize: boolean } {
+  const b = Buffer.from(stream);
+  const messages: Buffer[] = [];
+  let at = 0;
+  while (at < b.length) {
+    let scanFrom = at;
+    if (b[at] === 0x23 && at + 1 < b.length && b[at + 1]! >= 0x31 && b[at + 1]! <= 0x39) {
+      const n = b[at + 1]! - 0x30;
+      let length = 0;
+      let digits = 0;
+      while (digits < n && at + 2 + digits < b.length) {
+        const d = b[at + 2 + digits]!;
+        if (d < 0x30 || d > 0x39) break;
+        length = length * 10 + d - 0x30;
+        digits++;
+      }
+      if (digits === n) {
+        if (length > BLOCK_CAP) return { messages, oversize: true };
+        scanFrom = at + 2 + n + length;
+      } else if (at + 2 + digits >= b.length) break; // header still incomplete
+    }
+    const lf = b.indexOf(0x0a, scanFrom);
+    if (lf < 0) break;
+    messages.push(b.subarray(at, lf + 1));
+    at = lf + 1;
+  }
+  return { messages, oversize: false };
+}
+
+/** Reference block decode (definite + terminator only, or indefinite) or undefined for "refused". */
+function referenceBlockData(m: Buffer): Buffer | undefined {
+  if (m.length < 2 || m[0] !== 0x23 || m[1]! < 0x30 || m[1]! > 0x39) return undefined;
+  if (m[1] === 0x30) return m.subarray(2, m.length > 2 && m[m.length - 1] === 0x0a ? m.length - 1 : m.length);
+  const n = m[1]! - 0x30;
+  const digits = m.subarray(2, 2 + n).toString('latin1');
+  if (digits.length !== n || !/^\d+$/.test(digits)) return undefined;
+  const end = 2 + n + Number(digits);
+  const rest = m.subarray(Math.min(end, m.length)).toString('latin1');
+  if (end > m.length || !['', '\n', '\r\n'].includes(rest)) return undefined;
+  return m.subarray(2 + n, end);
+}
+
+function referenceInt16(data: Buffer | undefined): number[] | undefined {
+  if (data === undefined || data.length % 2 !== 0) return undefined;
+  const out: number[] = [];
+  for (let o = 0; o < data.length; o += 2) out.push(data.readInt16BE(o));
+  return out;
+}
+
+const blocksRow: DecoderRow = {
+  name: 'IEEE 488.2 blocks (line framer block mode + decodeBlock + typed replies)',
+  unit: blockUnit,
+  run(chunks) {
+    const framer = new LineFramer(4096, BLOCK_CAP);
+    const messages: {
+      bytes: Buffer;
+      probe: unknown;
+      block: unknown;
+      int16: unknown;
+      reply: unknown;
+      auto: unknown;
+    }[] = [];
+    let error: string | undefined;
+    for (const chunk of chunks) {
+      try {
+        framer.push(Buffer.from(chunk));
+      } catch (err) {
+        // An oversize announcement: refused (complete messages kept); the link drops the stream.
+        if (!(err instanceof LabbenchError)) throw err;
+        error = err.code;
+      }
+      for (let m = framer.shift(); m; m = framer.shift()) {
+        const message = m;
+        // Errors cost a stack trace each: text lines (most of the stream) get one block decode only.
+        const isBlock =
+          message.length >= 2 && message[0] === 0x23 && message[1]! >= 0x30 && message[1]! <= 0x39;
+        const block = outcome(() => decodeBlock(message)) as Outcome;
+        messages.push({
+          bytes: message,
+          probe: probeBlockHeader(message, 0, BLOCK_CAP).kind,
+          block,
+          int16: block.ok ? outcome(() => decodeBinaryArray(block.ok as Buffer, 'int16', 'big')) : block,
+          reply: isBlock ? outcome(() => parseScpiReply(message, 'int16')) : undefined,
+          auto: isBlock ? outcome(() => parseScpiReply(message, 'auto')) : undefined,
+        });
+      }
+      if (error !== undefined) break;
+    }
+    return { messages, error };
+  },
+  check(report, stream) {
+    const { messages, error } = report as {
+      messages: {
+        bytes: Buffer;
+        probe: string;
+        block: Outcome;
+        int16: Outcome;
+        reply: Outcome | undefined;
+        auto: Outcome | undefined;
+      }[];
+      error: string | undefined;
+    };
+    const reference = referenceMessages(stream);
+    if (error !== undefined && error !== 'E_PROTOCOL') return `error ${error} instead of E_PROTOCOL`;
+    if (reference.oversize !== (error !== undefined))
+      return `oversize: reference ${reference.oversize}, framer ${String(error)}`;
+    if (
+      !same(
+        messages.map((m) => m.bytes.toString('hex')),
+        reference.messages.map((m) => m.toString('hex')),
+      )
+    )
+      return `messages differ from the reference (${messages.length} vs ${reference.messages.length})`;
+    for (const m of messages) {
+      const shown = JSON.stringify(m.bytes.toString('latin1'));
+      const data = referenceBlockData(m.bytes);
+      const want = data === undefined ? { code: 'E_PROTOCOL' } : { ok: data };
+      if (!same(m.block, want)) return `decodeBlock of ${shown}: ${JSON.stringify(m.block)}`;
+      const values = referenceInt16(data);
+      const wantValues = values === undefined ? { code: 'E_PROTOCOL' } : { ok: values };
+      if (!same(m.int16, wantValues) || (m.reply !== undefined && !same(m.reply, wantValues)))
+        return `int16 of ${shown}: ${JSON.stringify(m.int16)} / ${JSON.stringify(m.reply)}`;
+      if (
+        m.bytes.length >= 2 &&
+        m.bytes[0] === 0x23 &&
+        m.bytes[1]! >= 0x30 &&
+        m.bytes[1]! <= 0x39 &&
+        !same(m.auto, want)
+      )
+        return `auto reply of block ${shown}: ${JSON.stringify(m.auto)}`;
+    }
+    return undefined;
+  },
+};
+
+type Outcome = { ok?: unknown; code?: string };
+
+/**
+ * Every decoder the fuzz suites attack.
+ */
+export const DECODERS: readonly DecoderRow[] = [
+  stdBusRow,
+  modbusRow,
+  scpiRow,
+  usbtmcRow,
+  vxi11Row,
+  hislipRow,
+  mbapRow,
+  blocksRow,
+];
