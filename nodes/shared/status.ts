@@ -4,6 +4,7 @@
  * short reason. The words come from the message catalogues (see i18n.ts).
  */
 import type { NodeStatus } from 'node-red';
+import { ERROR_CODES } from '../../src/core';
 import type { ErrorCode } from '../../src/core';
 import type { Translate } from './i18n';
 
@@ -32,27 +33,8 @@ export function problem(reason: string): NodeStatus {
   return { fill: 'red', shape: 'ring', text: clip(reason) };
 }
 
-/** The error codes with a short reason of their own in the catalogue (`common.reason.<code>`). */
-const CODES_WITH_REASON = new Set<ErrorCode>([
-  'E_INVALID_INPUT',
-  'E_OUT_OF_RANGE',
-  'E_READ_ONLY',
-  'E_VERIFY',
-  'E_TIMEOUT',
-  'E_BUSY',
-  'E_NOT_FOUND',
-  'E_PERMISSION',
-  'E_DISCONNECTED',
-  'E_QUEUE_FULL',
-  'E_PROTOCOL_CONFLICT',
-  'E_SETTINGS_CONFLICT',
-  'E_ROLE_CONFLICT',
-  'E_DEVICE_ERROR',
-  'E_PROTOCOL',
-  'E_UNSUPPORTED',
-  'E_POLL_FAILED',
-  'E_CLOSED',
-]);
+/** Every error code has a short reason of its own in the catalogue (`common.reason.<code>`). */
+const CODES_WITH_REASON: ReadonlySet<ErrorCode> = new Set<ErrorCode>(ERROR_CODES);
 
 /** The short reason shown on a red ring for an error code. */
 export function reasonFor(t: Translate, code: ErrorCode | undefined): string {
