@@ -9,8 +9,7 @@
  */
 import { InvalidInputError, ReadOnlyError, UnsupportedError } from '../core/errors';
 import type { Lease } from '../core/registry';
-import { ModbusClient } from '../modbus/client';
-import { modbusFramingOf, modbusLinkForPath } from '../modbus/port-link';
+import { modbusFramingOf } from '../modbus/port-link';
 import { FramedLine } from '../transport/framed-line';
 import type { LineOptions } from '../transport/framed-line';
 import type { ByteStream } from '../transport/types';
@@ -61,7 +60,7 @@ export class WatlowController {
     this.client =
       this.config.protocol === 'stdbus'
         ? new StdBusClient(this.ctx, new FramedLine(lease, options))
-        : new WatlowModbusClient(this.ctx, new ModbusClient(modbusLinkForPath(lease, lease.key, options)));
+        : new WatlowModbusClient(this.ctx, { port: lease, path: lease.key, line: options });
   }
 
   get name(): string {

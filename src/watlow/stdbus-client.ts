@@ -13,7 +13,7 @@ import { encodeRequestFrame } from './stdbus/frame';
 import type { StdBusRequest, StdBusResponse } from './stdbus/payload';
 import { describeStdBusError, encodeRequest, selectorOf } from './stdbus/payload';
 import { StdBusReplyReader } from './stdbus/reader';
-import type { TypedValue } from './types';
+import type { TypedValue, WatlowDataType } from './types';
 import { hex } from './types';
 
 export class StdBusClient implements WatlowProtocolClient {
@@ -32,9 +32,10 @@ export class StdBusClient implements WatlowProtocolClient {
     return `Check power, RS-485 wiring (A/B polarity, common ground), that the controller's Std Bus address is ${this.address} and that it speaks Standard Bus (38400 8N1).`;
   }
 
-  private transaction(request: StdBusRequest, what: string): Promise<StdBusResponse> {
+  /** One request on `line`: the client's own, or the held line of a write's transaction. */
+  private transaction(line: FramedLine, request: StdBusRequest, what: string): Promise<StdBusResponse> {
     const frame = encodeRequestFrame(this.address, encodeRequest(request));
-    return this.line.exchange(frame, () => new StdBusReplyReader(this.address, request), {
+    return line.exchange(frame, () => new StdBusReplyReader(this.address, request), {
       what,
       where: this.ctx.description,
       silentHint: this.silentHint(),
@@ -80,10 +81,14 @@ export class StdBusClient implements WatlowProtocolClient {
     });
   }
 
-  private async readValue(parameter: ResolvedParameter, instance: number): Promise<TypedValue> {
+  private async readValue(
+    line: FramedLine,
+    parameter: ResolvedParameter,
+    instance: number,
+  ): Promise<TypedValue> {
     const what = `read ${this.ctx.describeParameter(parameter, instance)}`;
     const selector = selectorOf(parameter.id, instance);
-    const response = await this.transaction({ service: 'read', selector }, what);
+    const response = await this.transaction(line, { service: 'read', selector }, what);
     if (response.kind !== 'read') throw this.refusal(response, parameter, instance, what);
     if (!parameter.spec) this.ctx.knowledge().learnedTypes.set(parameter.id, response.value.type);
     return response.value;
@@ -92,7 +97,7 @@ export class StdBusClient implements WatlowProtocolClient {
   async readItems(items: readonly ReadItem[], results: (ReadOutcome | undefined)[]): Promise<void> {
     for (const item of items) {
       try {
-        const value = await this.readValue(item.parameter, item.instance);
+        const value = await this.readValue(this.line, item.parameter, item.instance);
         results[item.index] = {
           ok: true,
           reading: this.ctx.readingOf(item.parameter, item.instance, value.type, value.value),
@@ -103,6 +108,22 @@ export class StdBusClient implements WatlowProtocolClient {
     }
   }
 
+  /** The value as the wire carries it for `type`, or the coded error of the value. */
+  private wireValue(parameter: ResolvedParameter, type: WatlowDataType, value: unknown): number | string {
+    try {
+      const units = unitsLabel(parameter.spec?.units, this.ctx.config.temperatureUnits);
+      return coerceWriteValue(parameter, type, value, units);
+    } catch (err) {
+      throw this.ctx.contextualise(err);
+    }
+  }
+
+  /**
+   * The write, its read-back and, for a parameter whose type is not known yet, the read that
+   * learns it, as ONE transaction of the port: another write to the same parameter (a second
+   * node, the next message) or a poll cannot land between them and make the read-back lie.
+   * A value of a known type is checked before the port is asked for.
+   */
   async write(
     parameter: ResolvedParameter,
     instance: number,
@@ -111,30 +132,28 @@ export class StdBusClient implements WatlowProtocolClient {
   ): Promise<WatlowReading> {
     const ctx = this.ctx;
     // Send the tag the parameter answers with: from the catalogue, or learned by reading first.
-    let type = parameter.spec?.type ?? ctx.knowledge().learnedTypes.get(parameter.id);
-    if (type === undefined) type = (await this.readValue(parameter, instance)).type;
-    let wire: number | string;
-    try {
-      wire = coerceWriteValue(
-        parameter,
-        type,
-        value,
-        unitsLabel(parameter.spec?.units, ctx.config.temperatureUnits),
-      );
-    } catch (err) {
-      throw ctx.contextualise(err);
-    }
+    const known = parameter.spec?.type ?? ctx.knowledge().learnedTypes.get(parameter.id);
+    const checked = known === undefined ? undefined : this.wireValue(parameter, known, value);
     const what = `write ${JSON.stringify(value)} to ${ctx.describeParameter(parameter, instance)}`;
-    const selector = selectorOf(parameter.id, instance);
-    const response = await this.transaction(
-      { service: 'write', selector, value: { type, value: wire } },
-      what,
-    );
-    if (response.kind !== 'write') throw this.refusal(response, parameter, instance, what);
-    if (!verify) return ctx.readingOf(parameter, instance, response.value.type, response.value.value);
-    ctx.checkStored(parameter, instance, type, wire, response.value.value, 'echoed');
-    const readBack = await this.readValue(parameter, instance);
-    ctx.checkStored(parameter, instance, type, wire, readBack.value, 'reads back');
-    return ctx.readingOf(parameter, instance, readBack.type, readBack.value);
+    return this.line.inOneTransaction(3, what, async (line) => {
+      // Learned by now, perhaps, by a write queued before this one.
+      const type =
+        known ??
+        ctx.knowledge().learnedTypes.get(parameter.id) ??
+        (await this.readValue(line, parameter, instance)).type;
+      const wire = checked ?? this.wireValue(parameter, type, value);
+      const selector = selectorOf(parameter.id, instance);
+      const response = await this.transaction(
+        line,
+        { service: 'write', selector, value: { type, value: wire } },
+        what,
+      );
+      if (response.kind !== 'write') throw this.refusal(response, parameter, instance, what);
+      if (!verify) return ctx.readingOf(parameter, instance, response.value.type, response.value.value);
+      ctx.checkStored(parameter, instance, type, wire, response.value.value, 'echoed');
+      const readBack = await this.readValue(line, parameter, instance);
+      ctx.checkStored(parameter, instance, type, wire, readBack.value, 'reads back');
+      return ctx.readingOf(parameter, instance, readBack.type, readBack.value);
+    });
   }
 }

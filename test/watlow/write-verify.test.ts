@@ -12,6 +12,7 @@ import { ResourceRegistry } from '../../src/core/registry';
 import type { WatlowController, WatlowReading } from '../../src/watlow/controller';
 import { WatlowManager } from '../../src/watlow/manager';
 import { createOpeners } from '../../src/transport/default-openers';
+import { serveBusAsModbusGateway } from '../../src/sim/modbus/gateway';
 import { makeTempDir, PtyPair, requireSocat, startSimulatorCli } from '../support/pty';
 import { bench } from './helpers';
 
@@ -76,7 +77,14 @@ for (const protocol of ['stdbus', 'modbus'] as const) {
       const oven = b.add('oven', { protocol });
       // A second config node for the same unit: another master of the port as far as the line goes.
       const twin = b.add('twin', { protocol });
-      const { settled, outcomes } = await race('setPoint', [100, 200], oven, oven, twin, () => b.bus.transactionCount);
+      const { settled, outcomes } = await race(
+        'setPoint',
+        [100, 200],
+        oven,
+        oven,
+        twin,
+        () => b.bus.transactionCount,
+      );
       assert.deepEqual(valuesOf(outcomes), [100, 100, 200], 'no false E_VERIFY');
       assert.equal(b.bus.controller(1).get('setPoint'), 200, 'the last write wins');
       // Write + read-back, the poll, write + read-back: nothing between a write and its read-back.
@@ -99,7 +107,8 @@ test('Std Bus: the read that learns an unknown parameter type shares the write t
     const originalRead = sim.read.bind(sim);
     const originalWrite = sim.write.bind(sim);
     let stored = 7;
-    sim.read = (id, instance) => (id === 3002 ? { ok: true, type: 'u8', value: stored } : originalRead(id, instance));
+    sim.read = (id, instance) =>
+      id === 3002 ? { ok: true, type: 'u8', value: stored } : originalRead(id, instance);
     sim.write = (id, instance, value) => {
       if (id !== 3002) return originalWrite(id, instance, value);
       stored = value as number;
@@ -115,6 +124,36 @@ test('Std Bus: the read that learns an unknown parameter type shares the write t
       ['first write@3', 'poll@4', 'second write@6'],
     );
   } finally {
+    await b.close();
+  }
+});
+
+test('Modbus TCP gateway (MBAP over loopback): the write and its read-back share one transaction', async () => {
+  const b = bench();
+  const gateway = await serveBusAsModbusGateway(b.bus, { host: '127.0.0.1', port: 0 });
+  const registry = new ResourceRegistry({ graceMs: 0, log: () => undefined });
+  const manager = new WatlowManager({ registry, openers: createOpeners() });
+  try {
+    const line = { replyTimeoutMs: 500, retries: 0 };
+    const oven = manager.add('oven', { port: gateway.url, protocol: 'modbus', address: 1, line });
+    const twin = manager.add('twin', { port: gateway.url, protocol: 'modbus', address: 1, line });
+    const { settled, outcomes } = await race(
+      'setPoint',
+      [100, 200],
+      oven,
+      oven,
+      twin,
+      () => gateway.forwarded,
+    );
+    assert.deepEqual(valuesOf(outcomes), [100, 100, 200], 'no false E_VERIFY');
+    assert.deepEqual(
+      settled.map((s) => `${s.name}@${s.requests}`),
+      ['first write@2', 'poll@3', 'second write@5'],
+    );
+  } finally {
+    await manager.close();
+    await registry.closeAll();
+    await gateway.close();
     await b.close();
   }
 });
