@@ -9,13 +9,12 @@ import { ModbusClient } from '../modbus/client';
 import { modbusLinkForPath } from '../modbus/port-link';
 import type { ResolvedLineOptions, StreamPort } from '../transport/framed-line';
 import { exchangeBudgetMs, inOneTransaction } from '../transport/framed-line';
-import type { ControllerContext, ReadItem, WatlowProtocolClient } from './controller-context';
+import type { ControllerContext, ReadItem, WatlowProtocolClient, WriteItem } from './controller-context';
 import type { ReadOutcome, WatlowReading } from './controller-config';
 import { coalesceReads } from './modbus/coalesce';
 import type { RegisterLocation } from './modbus/registers';
 import { decodeRegisters, encodeRegisters, registerOf } from './modbus/registers';
 import type { ResolvedParameter } from './parameters';
-import { coerceWriteValue, unitsLabel } from './parameters';
 
 const ILLEGAL_FUNCTION = 0x01;
 const ILLEGAL_DATA_ADDRESS = 0x02;
@@ -202,33 +201,13 @@ export class WatlowModbusClient implements WatlowProtocolClient {
     }
   }
 
-  /**
-   * The write and its read-back as ONE transaction of the port: another write to the same
-   * parameter (a second node, the next message) or a poll cannot land between them and make the
-   * read-back lie. The value is checked before the port is asked for.
-   */
-  async write(
-    parameter: ResolvedParameter,
-    instance: number,
-    value: unknown,
-    verify: boolean,
-  ): Promise<WatlowReading> {
+  /** The write and its read-back; the register and the value are checked first. */
+  async write({ parameter, instance, value, verify }: WriteItem): Promise<WatlowReading> {
     const ctx = this.ctx;
-    let location: RegisterLocation;
-    let wire: number;
-    const spec = parameter.spec!;
-    try {
-      location = this.location(parameter, instance);
-      wire = coerceWriteValue(
-        parameter,
-        spec.type,
-        value,
-        unitsLabel(spec.units, ctx.config.temperatureUnits),
-      ) as number;
-    } catch (err) {
-      throw ctx.contextualise(err);
-    }
-    const type = spec.type;
+    const location = this.location(parameter, instance);
+    // A register location exists only for catalogue parameters, whose type is known.
+    const type = parameter.spec!.type;
+    const wire = ctx.wireValue(parameter, type, value) as number;
     const { wordOrder } = ctx.config;
     const words = encodeRegisters(type, wire, wordOrder);
     const what = `write ${JSON.stringify(value)} to ${ctx.describeParameter(parameter, instance)} (register ${location.address})`;

@@ -5,15 +5,14 @@
 import type { LabbenchError } from '../core/errors';
 import { DeviceError, ProtocolError } from '../core/errors';
 import type { FramedLine } from '../transport/framed-line';
-import type { ControllerContext, ReadItem, WatlowProtocolClient } from './controller-context';
+import type { ControllerContext, ReadItem, WatlowProtocolClient, WriteItem } from './controller-context';
 import type { ReadOutcome, WatlowReading } from './controller-config';
 import type { ResolvedParameter } from './parameters';
-import { coerceWriteValue, unitsLabel } from './parameters';
 import { encodeRequestFrame } from './stdbus/frame';
 import type { StdBusRequest, StdBusResponse } from './stdbus/payload';
 import { describeStdBusError, encodeRequest, selectorOf } from './stdbus/payload';
 import { StdBusReplyReader } from './stdbus/reader';
-import type { TypedValue, WatlowDataType } from './types';
+import type { TypedValue } from './types';
 import { hex } from './types';
 
 export class StdBusClient implements WatlowProtocolClient {
@@ -108,32 +107,12 @@ export class StdBusClient implements WatlowProtocolClient {
     }
   }
 
-  /** The value as the wire carries it for `type`, or the coded error of the value. */
-  private wireValue(parameter: ResolvedParameter, type: WatlowDataType, value: unknown): number | string {
-    try {
-      const units = unitsLabel(parameter.spec?.units, this.ctx.config.temperatureUnits);
-      return coerceWriteValue(parameter, type, value, units);
-    } catch (err) {
-      throw this.ctx.contextualise(err);
-    }
-  }
-
-  /**
-   * The write, its read-back and, for a parameter whose type is not known yet, the read that
-   * learns it, as ONE transaction of the port: another write to the same parameter (a second
-   * node, the next message) or a poll cannot land between them and make the read-back lie.
-   * A value of a known type is checked before the port is asked for.
-   */
-  async write(
-    parameter: ResolvedParameter,
-    instance: number,
-    value: unknown,
-    verify: boolean,
-  ): Promise<WatlowReading> {
+  /** The write, the read-back and, for a parameter of unknown type, the read that learns it. */
+  async write({ parameter, instance, value, verify }: WriteItem): Promise<WatlowReading> {
     const ctx = this.ctx;
     // Send the tag the parameter answers with: from the catalogue, or learned by reading first.
     const known = parameter.spec?.type ?? ctx.knowledge().learnedTypes.get(parameter.id);
-    const checked = known === undefined ? undefined : this.wireValue(parameter, known, value);
+    const checked = known === undefined ? undefined : ctx.wireValue(parameter, known, value);
     const what = `write ${JSON.stringify(value)} to ${ctx.describeParameter(parameter, instance)}`;
     return this.line.inOneTransaction(3, what, async (line) => {
       // Learned by now, perhaps, by a write queued before this one.
@@ -141,7 +120,7 @@ export class StdBusClient implements WatlowProtocolClient {
         known ??
         ctx.knowledge().learnedTypes.get(parameter.id) ??
         (await this.readValue(line, parameter, instance)).type;
-      const wire = checked ?? this.wireValue(parameter, type, value);
+      const wire = checked ?? ctx.wireValue(parameter, type, value);
       const selector = selectorOf(parameter.id, instance);
       const response = await this.transaction(
         line,

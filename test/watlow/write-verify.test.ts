@@ -11,88 +11,85 @@ import assert from 'node:assert/strict';
 import { ResourceRegistry } from '../../src/core/registry';
 import type { WatlowController, WatlowReading } from '../../src/watlow/controller';
 import { WatlowManager } from '../../src/watlow/manager';
+import type { AddControllerOptions } from '../../src/watlow/manager';
 import { createOpeners } from '../../src/transport/default-openers';
 import { serveBusAsModbusGateway } from '../../src/sim/modbus/gateway';
 import { makeTempDir, PtyPair, requireSocat, startSimulatorCli } from '../support/pty';
-import { bench } from './helpers';
+import { addUncataloguedU8, bench } from './helpers';
 
 interface Race {
-  /** Who settled, in order, and how many requests the bus had answered by then (if known). */
-  settled: { name: string; requests: number | undefined }[];
-  outcomes: PromiseSettledResult<WatlowReading>[];
+  /** What each request came back with; a failure as its code and text. */
+  values: unknown[];
+  /** Who settled, in order, with how many requests the device had seen by then (if counted). */
+  order: string[];
 }
 
 /**
- * Holds the port, queues `first`'s write, `poller`'s read and `second`'s write of one parameter
- * (in that order), then lets the port go and waits for all three.
+ * Holds the port, queues `oven`'s write of `values[0]`, `oven`'s read and `twin`'s write of
+ * `values[1]` to `parameter` (in that order), then lets the port go and waits for all three.
  */
 async function race(
-  parameter: string | number,
-  [firstValue, secondValue]: readonly [unknown, unknown],
-  first: WatlowController,
-  poller: WatlowController,
-  second: WatlowController,
-  requests?: () => number,
+  oven: WatlowController,
+  twin: WatlowController,
+  options: {
+    parameter?: string | number;
+    values?: readonly [unknown, unknown];
+    requests?: () => number;
+  } = {},
 ): Promise<Race> {
+  const { parameter = 'setPoint', values = [100, 200], requests } = options;
   let release = (): void => undefined;
   const gate = new Promise<void>((resolve) => {
     release = resolve;
   });
-  const holding = first.lease.transact(() => gate, { timeoutMs: 0 });
-  const settled: Race['settled'] = [];
+  const holding = oven.lease.transact(() => gate, { timeoutMs: 0 });
+  const order: string[] = [];
   const track = (name: string, work: Promise<WatlowReading>): Promise<WatlowReading> => {
     const note = (): void => {
-      settled.push({ name, requests: requests?.() });
+      order.push(requests ? `${name}@${requests()}` : name);
     };
     work.then(note, note);
     return work;
   };
   const work = [
-    track('first write', first.write(parameter, firstValue)),
-    track('poll', poller.read(parameter)),
-    track('second write', second.write(parameter, secondValue)),
+    track('first write', oven.write(parameter, values[0])),
+    track('poll', oven.read(parameter)),
+    track('second write', twin.write(parameter, values[1])),
   ];
   await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(first.lease.queueLength, 3, 'both writes and the poll wait for the port');
+  assert.equal(oven.lease.queueLength, 3, 'both writes and the poll wait for the port');
   release();
   await holding;
   const outcomes = await Promise.allSettled(work);
   await new Promise((resolve) => setImmediate(resolve));
-  return { settled, outcomes };
+  return {
+    order,
+    values: outcomes.map((o) =>
+      o.status === 'fulfilled'
+        ? o.value.value
+        : `${(o.reason as { code?: string }).code}: ${(o.reason as Error).message}`,
+    ),
+  };
 }
 
-/** The values the three requests came back with; a failure is shown by its code and text. */
-function valuesOf(outcomes: Race['outcomes']): unknown[] {
-  return outcomes.map((o) =>
-    o.status === 'fulfilled'
-      ? o.value.value
-      : `${(o.reason as { code?: string }).code}: ${(o.reason as Error).message}`,
-  );
+/** Controller 1 of the port twice, as two config nodes for one unit: two masters of the line. */
+function twoMasters(
+  manager: WatlowManager,
+  options: Omit<AddControllerOptions, 'address'>,
+): [WatlowController, WatlowController] {
+  return [manager.add('oven', { ...options, address: 1 }), manager.add('twin', { ...options, address: 1 })];
 }
 
 for (const protocol of ['stdbus', 'modbus'] as const) {
   test(`${protocol}: two verified writes of one parameter queued together each read back their own value`, async () => {
     const b = bench();
     try {
-      const oven = b.add('oven', { protocol });
-      // A second config node for the same unit: another master of the port as far as the line goes.
-      const twin = b.add('twin', { protocol });
-      const { settled, outcomes } = await race(
-        'setPoint',
-        [100, 200],
-        oven,
-        oven,
-        twin,
-        () => b.bus.transactionCount,
-      );
-      assert.deepEqual(valuesOf(outcomes), [100, 100, 200], 'no false E_VERIFY');
+      const [oven, twin] = twoMasters(b.manager, { port: `sim:${b.busName}`, protocol });
+      const { values, order } = await race(oven, twin, { requests: () => b.bus.transactionCount });
+      assert.deepEqual(values, [100, 100, 200], 'no false E_VERIFY');
       assert.equal(b.bus.controller(1).get('setPoint'), 200, 'the last write wins');
       // Write + read-back, the poll, write + read-back: nothing between a write and its read-back.
-      assert.deepEqual(settled, [
-        { name: 'first write', requests: 2 },
-        { name: 'poll', requests: 3 },
-        { name: 'second write', requests: 5 },
-      ]);
+      assert.deepEqual(order, ['first write@2', 'poll@3', 'second write@5']);
     } finally {
       await b.close();
     }
@@ -103,26 +100,17 @@ test('Std Bus: the read that learns an unknown parameter type shares the write t
   const b = bench();
   try {
     // A device with a parameter outside the catalogue (3002, u8): the client learns its type.
-    const sim = b.bus.controller(1);
-    const originalRead = sim.read.bind(sim);
-    const originalWrite = sim.write.bind(sim);
-    let stored = 7;
-    sim.read = (id, instance) =>
-      id === 3002 ? { ok: true, type: 'u8', value: stored } : originalRead(id, instance);
-    sim.write = (id, instance, value) => {
-      if (id !== 3002) return originalWrite(id, instance, value);
-      stored = value as number;
-      return { ok: true, type: 'u8', value: stored };
-    };
+    const stored = addUncataloguedU8(b.bus.controller(1), 3002, 7);
     const oven = b.add('oven');
-    const { settled, outcomes } = await race(3002, [3, 5], oven, oven, oven, () => b.bus.transactionCount);
-    assert.deepEqual(valuesOf(outcomes), [3, 3, 5]);
-    assert.equal(stored, 5);
+    const { values, order } = await race(oven, oven, {
+      parameter: 3002,
+      values: [3, 5],
+      requests: () => b.bus.transactionCount,
+    });
+    assert.deepEqual(values, [3, 3, 5]);
+    assert.equal(stored(), 5);
     // Learn + write + read-back, the poll, write + read-back (the type is known by then).
-    assert.deepEqual(
-      settled.map((s) => `${s.name}@${s.requests}`),
-      ['first write@3', 'poll@4', 'second write@6'],
-    );
+    assert.deepEqual(order, ['first write@3', 'poll@4', 'second write@6']);
   } finally {
     await b.close();
   }
@@ -135,21 +123,10 @@ test('Modbus TCP gateway (MBAP over loopback): the write and its read-back share
   const manager = new WatlowManager({ registry, openers: createOpeners() });
   try {
     const line = { replyTimeoutMs: 500, retries: 0 };
-    const oven = manager.add('oven', { port: gateway.url, protocol: 'modbus', address: 1, line });
-    const twin = manager.add('twin', { port: gateway.url, protocol: 'modbus', address: 1, line });
-    const { settled, outcomes } = await race(
-      'setPoint',
-      [100, 200],
-      oven,
-      oven,
-      twin,
-      () => gateway.forwarded,
-    );
-    assert.deepEqual(valuesOf(outcomes), [100, 100, 200], 'no false E_VERIFY');
-    assert.deepEqual(
-      settled.map((s) => `${s.name}@${s.requests}`),
-      ['first write@2', 'poll@3', 'second write@5'],
-    );
+    const [oven, twin] = twoMasters(manager, { port: gateway.url, protocol: 'modbus', line });
+    const { values, order } = await race(oven, twin, { requests: () => gateway.forwarded });
+    assert.deepEqual(values, [100, 100, 200], 'no false E_VERIFY');
+    assert.deepEqual(order, ['first write@2', 'poll@3', 'second write@5']);
   } finally {
     await manager.close();
     await registry.closeAll();
@@ -168,12 +145,11 @@ test('over a real PTY: queued writes of one parameter never fail verification (S
       const manager = new WatlowManager({ registry, openers: createOpeners() });
       try {
         const line = { replyTimeoutMs: 500, retries: 2 };
-        const oven = manager.add('oven', { port: pty.a, protocol, address: 1, line });
-        const twin = manager.add('twin', { port: pty.a, protocol, address: 1, line });
-        const { settled, outcomes } = await race('setPoint', [101.5, 202.5], oven, oven, twin);
-        assert.deepEqual(valuesOf(outcomes), [101.5, 101.5, 202.5], `${protocol}: no false E_VERIFY`);
+        const [oven, twin] = twoMasters(manager, { port: pty.a, protocol, line });
+        const { values, order } = await race(oven, twin, { values: [101.5, 202.5] });
+        assert.deepEqual(values, [101.5, 101.5, 202.5], `${protocol}: no false E_VERIFY`);
         assert.deepEqual(
-          settled.map((s) => s.name),
+          order,
           ['first write', 'poll', 'second write'],
           `${protocol}: the poll waits for the first write's read-back`,
         );
