@@ -74,7 +74,7 @@ async function trafficOfOnePoll(): Promise<{ bytes: number; transactions: number
 }
 
 export const pacedPtyScenario: Scenario = {
-  id: 'paced-pty',
+  id: 's8',
   title: 'paced Modbus RTU on a real PTY (simulator pacing bytes at 38400 baud)',
   budgetMs: 60_000,
   async run() {
