@@ -5,13 +5,11 @@
  * off is the baseline (one request per parameter) and checks that coalesced values are the same.
  * For the largest set the poll time on a paced bus (38400 baud, 5 ms turnaround) is given too.
  */
-import { ResourceRegistry } from '../src/core/registry';
-import { WatlowManager } from '../src/watlow';
 import type { PollSample } from '../src/watlow';
 import type { Scenario, ScenarioResult } from './harness';
 import { median, round } from './harness';
 import { portMeter, resetPortMeter } from './wire';
-import { meteredOpeners, benchSimulators } from './backends';
+import { meteredOpeners, benchSimulators, withWatlowManager } from './backends';
 
 const SETS: { name: string; parameters: string[] }[] = [
   {
@@ -60,15 +58,13 @@ async function pollCounted(
 ): Promise<Counted> {
   const bus = `bench-coalesce-${++seq}`;
   benchSimulators.watlow.bus(bus, { addresses: [1], ...(paced ? { pace: true, turnaroundMs: 5 } : {}) });
-  const registry = new ResourceRegistry();
-  const manager = new WatlowManager({ registry, openers: meteredOpeners });
-  manager.add('c', {
-    port: `sim:${bus}`,
-    protocol: 'modbus',
-    address: 1,
-    ...(coalesce ? {} : { coalesce: false as const }),
-  });
-  try {
+  return withWatlowManager(meteredOpeners, async (manager) => {
+    manager.add('c', {
+      port: `sim:${bus}`,
+      protocol: 'modbus',
+      address: 1,
+      ...(coalesce ? {} : { coalesce: false as const }),
+    });
     await manager.poll(parameters); // opens the port
     const times: number[] = [];
     let requests = 0;
@@ -84,10 +80,7 @@ async function pollCounted(
       fc03 = portMeter(bus).modbusFunctionCodes.get(0x03) ?? 0;
     }
     return { requests, fc03, samples, pollMs: median(times) };
-  } finally {
-    await manager.close();
-    await registry.closeAll();
-  }
+  });
 }
 
 export const coalescingScenario: Scenario = {

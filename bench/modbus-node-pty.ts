@@ -13,7 +13,7 @@
  */
 import type { ModbusRTU as ModbusRtuClient } from 'modbus-serial/ModbusRTU';
 import type { Scenario, ScenarioResult } from './harness';
-import { median, round, skipped, sleepMs } from './harness';
+import { median, round, skipped, sleepMs, timeLoop } from './harness';
 import { Responder, nodeRedHelper, PACKAGE_NODES } from './nr';
 import type { FlowNode } from './nr';
 import type { ModbusRead, PollTraffic } from './paced-pty';
@@ -81,7 +81,12 @@ async function keepSilence(since: number, ms: number): Promise<void> {
   }
 }
 
-/** ms per poll of `rounds` polls through the node (the flow is deployed for the round, then removed). */
+/** ms of each of `polls` polls, after one to warm up. */
+async function pollTimesMs(polls: number, poll: () => Promise<void>): Promise<number[]> {
+  return (await timeLoop(polls, poll, 1)).map((us) => us / 1000);
+}
+
+/** ms per poll of `polls` polls through the node (the flow is deployed for the round, then removed). */
 async function nodeRound(portPath: string, reads: ModbusRead[], polls: number): Promise<number[]> {
   const h = nodeRedHelper();
   await h.load(PACKAGE_NODES, modbusFlow(portPath));
@@ -94,13 +99,7 @@ async function nodeRound(portPath: string, reads: ModbusRead[], polls: number): 
           throw new Error(`modbus node: ${JSON.stringify(msg).slice(0, 200)}`);
       }
     };
-    await poll();
-    const times: number[] = [];
-    for (let i = 0; i < polls; i++) {
-      const t0 = performance.now();
-      await poll();
-      times.push(performance.now() - t0);
-    }
+    const times = await pollTimesMs(polls, poll);
     h._sandbox.resetHistory();
     return times;
   } finally {
@@ -134,14 +133,7 @@ async function bareRound(portPath: string, traffic: PollTraffic, polls: number):
     }
   };
   try {
-    await poll();
-    const times: number[] = [];
-    for (let i = 0; i < polls; i++) {
-      const t0 = performance.now();
-      await poll();
-      times.push(performance.now() - t0);
-    }
-    return times;
+    return await pollTimesMs(polls, poll);
   } finally {
     await new Promise<void>((resolve) => client.close(() => resolve()));
   }

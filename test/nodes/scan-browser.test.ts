@@ -10,27 +10,16 @@ import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { it } from 'node:test';
+import { freePort } from '../mqtt/broker';
 import { CHROMIUM, launchChromium, type Browser } from '../support/chromium';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const PORT_ID = 'a5c0b1e2d3f40001';
 /** Controllers at Std Bus / Modbus addresses 2 and 5, a generic Modbus device (a power meter) at 7. */
 const BUS = `sim:scan-browser-${process.pid}?addresses=2,5&modbus=7`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function answers(url: string): Promise<boolean> {
   return new Promise((resolve) => {
