@@ -14,7 +14,7 @@
 import type { ModbusRTU as ModbusRtuClient } from 'modbus-serial/ModbusRTU';
 import type { Scenario, ScenarioResult } from './harness';
 import { median, round, skipped, sleepMs, timeLoop } from './harness';
-import { Responder, nodeRedHelper, PACKAGE_NODES } from './nr';
+import { Responder, nodeRedHelper, PACKAGE_NODES, serialPortConfig } from './nr';
 import type { FlowNode } from './nr';
 import type { ModbusRead, PollTraffic } from './paced-pty';
 import {
@@ -33,17 +33,7 @@ function modbusFlow(portPath: string): FlowNode[] {
   const z = 'mbtab';
   return [
     { id: z, type: 'tab', label: 'modbus bench' },
-    {
-      id: 'mbport',
-      type: 'labbench-serial-port',
-      path: portPath,
-      baudRate: PACED_BAUD,
-      dataBits: 8,
-      parity: 'none',
-      stopBits: 1,
-      timeout: 500,
-      retries: 2,
-    },
+    serialPortConfig('mbport', portPath),
     {
       id: 'mb',
       type: 'modbus',

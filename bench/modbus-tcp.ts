@@ -16,6 +16,7 @@ import { openModbusTcpGateway } from '../src/transport/tcp-stream';
 import type { ByteStream } from '../src/transport/types';
 import type { Scenario, ScenarioResult } from './harness';
 import { round } from './harness';
+import { loadAverage } from './paced-pty';
 
 const REQUESTS = 2000;
 const UNIT = 10;
@@ -101,7 +102,7 @@ export const modbusTcpScenario: Scenario = {
       const baseline = best(bare);
       return [
         {
-          id: 's10-modbus-tcp',
+          id: 's11-modbus-tcp',
           description:
             'Modbus TCP requests/s through a modbus-tcp:// gateway on loopback (lease, FIFO, MbapLink, typed decode of 5 float32)',
           figure: round(figure, 0),
@@ -110,7 +111,7 @@ export const modbusTcpScenario: Scenario = {
           baselineDescription:
             'bare MBAP loop on its own socket to the same simulated gateway, one request in flight',
           ratio: round(figure / baseline, 3),
-          details: { requests: REQUESTS, rounds: 3 },
+          details: { requests: REQUESTS, rounds: 3, loadAverage: loadAverage() },
           notes: 'Best of three alternating rounds each; the simulated gateway answers in-process.',
         },
       ];
