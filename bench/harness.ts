@@ -7,6 +7,7 @@
  */
 import type { ChildProcess, SpawnOptions } from 'child_process';
 import { spawn } from 'child_process';
+import * as os from 'os';
 
 export interface ScenarioResult {
   /** Short id, e.g. "stdbus-overhead". */
@@ -394,4 +395,12 @@ export function resolvedInterFrameGapMs(controller: object): number {
   const gap = line?.options?.interFrameGapMs;
   if (typeof gap !== 'number') throw new Error('bench: cannot read the controller line’s inter-frame gap');
   return gap;
+}
+
+/** The machine's 1, 5 and 15 minute load averages, for the report (the machine may be shared). */
+export function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 }

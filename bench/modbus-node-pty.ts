@@ -13,18 +13,11 @@
  */
 import type { ModbusRTU as ModbusRtuClient } from 'modbus-serial/ModbusRTU';
 import type { Scenario, ScenarioResult } from './harness';
-import { median, round, skipped, sleepMs, timeLoop } from './harness';
+import { loadAverage, median, round, skipped, sleepMs, timeLoop } from './harness';
 import { Responder, nodeRedHelper, PACKAGE_NODES, serialPortConfig } from './nr';
 import type { FlowNode } from './nr';
 import type { ModbusRead, PollTraffic } from './paced-pty';
-import {
-  PACED_BAUD,
-  idealPollMs,
-  loadAverage,
-  pacedLineUnavailable,
-  startPacedLine,
-  trafficOfOnePoll,
-} from './paced-pty';
+import { PACED_BAUD, idealPollMs, pacedLineUnavailable, startPacedLine, trafficOfOnePoll } from './paced-pty';
 
 const ROUNDS = 3;
 const POLLS_PER_ROUND = 15;

@@ -15,8 +15,7 @@ import { serveBusAsModbusGateway } from '../src/sim/modbus';
 import { openModbusTcpGateway } from '../src/transport/tcp-stream';
 import type { ByteStream } from '../src/transport/types';
 import type { Scenario, ScenarioResult } from './harness';
-import { round } from './harness';
-import { loadAverage } from './paced-pty';
+import { loadAverage, round } from './harness';
 
 const REQUESTS = 2000;
 const UNIT = 10;

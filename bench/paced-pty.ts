@@ -28,6 +28,7 @@ import { WatlowManager } from '../src/watlow';
 import { benchSimulators, meteredOpeners } from './backends';
 import type { Scenario, ScenarioResult } from './harness';
 import {
+  loadAverage,
   median,
   resolvedInterFrameGapMs,
   round,
@@ -115,14 +116,6 @@ export function idealPollMs(traffic: PollTraffic): { ms: number; description: st
     ms: traffic.bytes * byteMs + traffic.transactions * (PACED_TURNAROUND_MS + traffic.gapMs),
     description: `ideal line: ${traffic.bytes} bytes × 10 bits / ${PACED_BAUD} baud + ${traffic.transactions} transactions × (${PACED_TURNAROUND_MS} ms device turnaround + ${traffic.gapMs} ms inter-frame silence)`,
   };
-}
-
-/** The machine's load while a figure was taken (five engineers share it). */
-export function loadAverage(): string {
-  return os
-    .loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
 }
 
 export interface PacedLine {
