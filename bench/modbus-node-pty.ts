@@ -12,7 +12,7 @@
  * serial port has one owner. Both are also given against the ideal line of s8.
  */
 import type { ModbusRTU as ModbusRtuClient } from 'modbus-serial/ModbusRTU';
-import type { Scenario, ScenarioResult } from './harness';
+import type { ScenarioResult } from './harness';
 import { loadAverage, median, round, skipped, sleepMs, timeLoop } from './harness';
 import { Responder, nodeRedHelper, PACKAGE_NODES, serialPortConfig } from './nr';
 import type { FlowNode } from './nr';
@@ -122,56 +122,51 @@ async function bareRound(portPath: string, traffic: PollTraffic, polls: number):
   }
 }
 
-export const modbusNodePtyScenario: Scenario = {
-  id: 's13',
-  title: 'modbus node vs bare modbus-serial on the paced PTY line',
-  isolated: true,
-  budgetMs: 90_000,
-  async run(): Promise<ScenarioResult[]> {
-    const description =
-      'the holding-register reads of the s8 Watlow poll through a Node-RED modbus node (one message per read) on the paced PTY line at 38400 baud: median ms per poll';
-    const unavailable = pacedLineUnavailable();
-    if (unavailable) return [skipped('s13-modbus-node-pty', description, unavailable)];
-    const traffic = await trafficOfOnePoll();
-    const ideal = idealPollMs(traffic);
-    const line = await startPacedLine();
-    try {
-      const node: number[] = [];
-      const bare: number[] = [];
-      const loadBefore = loadAverage();
-      for (let r = 0; r < ROUNDS; r++) {
-        node.push(...(await nodeRound(line.path, traffic.reads, POLLS_PER_ROUND)));
-        bare.push(...(await bareRound(line.path, traffic, POLLS_PER_ROUND)));
-      }
-      const figure = median(node);
-      const baseline = median(bare);
-      return [
-        {
-          id: 's13-modbus-node-pty',
-          description,
-          figure: round(figure, 2),
-          unit: 'ms/poll',
-          baseline: round(baseline, 2),
-          baselineDescription: `bare modbus-serial ${'readHoldingRegisters'} loop on the same PTY and simulator, ${traffic.gapMs} ms silence kept after each reply (alternating rounds)`,
-          ratio: round(figure / baseline, 3),
-          target: 'none stated: the node against the bare loop, both against the ideal line',
-          details: {
-            readsPerPoll: traffic.reads.length,
-            polls: node.length,
-            nodeMinMs: round(Math.min(...node), 2),
-            bareMinMs: round(Math.min(...bare), 2),
-            idealMs: round(ideal.ms, 2),
-            nodeVsIdeal: round(figure / ideal.ms, 3),
-            bareVsIdeal: round(baseline / ideal.ms, 3),
-            minRatio: round(Math.min(...node) / Math.min(...bare), 3),
-            loadAverageBefore: loadBefore,
-            loadAverageAfter: loadAverage(),
-          },
-          notes: `The ideal line is s8's (${ideal.description}). Both loops pay the PTY rig's latency (socat between two PTYs, serialport's reads); the node adds Node-RED's message routing, validation of each message's overrides and the port's FIFO.`,
-        },
-      ];
-    } finally {
-      await line.stop();
+/** Both loops on one paced line, in alternating rounds, against each other and the ideal line. */
+export async function nodeAgainstBareLoop(): Promise<ScenarioResult[]> {
+  const description =
+    'the holding-register reads of the s8 Watlow poll through a Node-RED modbus node (one message per read) on the paced PTY line at 38400 baud: median ms per poll';
+  const unavailable = pacedLineUnavailable();
+  if (unavailable) return [skipped('s13-modbus-node-pty', description, unavailable)];
+  const traffic = await trafficOfOnePoll();
+  const ideal = idealPollMs(traffic);
+  const line = await startPacedLine();
+  try {
+    const node: number[] = [];
+    const bare: number[] = [];
+    const loadBefore = loadAverage();
+    for (let r = 0; r < ROUNDS; r++) {
+      node.push(...(await nodeRound(line.path, traffic.reads, POLLS_PER_ROUND)));
+      bare.push(...(await bareRound(line.path, traffic, POLLS_PER_ROUND)));
     }
-  },
-};
+    const figure = median(node);
+    const baseline = median(bare);
+    return [
+      {
+        id: 's13-modbus-node-pty',
+        description,
+        figure: round(figure, 2),
+        unit: 'ms/poll',
+        baseline: round(baseline, 2),
+        baselineDescription: `bare modbus-serial ${'readHoldingRegisters'} loop on the same PTY and simulator, ${traffic.gapMs} ms silence kept after each reply (alternating rounds)`,
+        ratio: round(figure / baseline, 3),
+        target: 'none stated: the node against the bare loop, both against the ideal line',
+        details: {
+          readsPerPoll: traffic.reads.length,
+          polls: node.length,
+          nodeMinMs: round(Math.min(...node), 2),
+          bareMinMs: round(Math.min(...bare), 2),
+          idealMs: round(ideal.ms, 2),
+          nodeVsIdeal: round(figure / ideal.ms, 3),
+          bareVsIdeal: round(baseline / ideal.ms, 3),
+          minRatio: round(Math.min(...node) / Math.min(...bare), 3),
+          loadAverageBefore: loadBefore,
+          loadAverageAfter: loadAverage(),
+        },
+        notes: `The ideal line is s8's (${ideal.description}). Both loops pay the PTY rig's latency (socat between two PTYs, serialport's reads); the node adds Node-RED's message routing, validation of each message's overrides and the port's FIFO.`,
+      },
+    ];
+  } finally {
+    await line.stop();
+  }
+}
