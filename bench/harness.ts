@@ -7,6 +7,7 @@
  */
 import type { ChildProcess, SpawnOptions } from 'child_process';
 import { spawn } from 'child_process';
+import * as os from 'os';
 
 export interface ScenarioResult {
   /** Short id, e.g. "stdbus-overhead". */
@@ -132,6 +133,76 @@ export async function boundedRun(
     cpuMicros: (cpu.user + cpu.system) / Math.max(1, done),
     timeBound,
   };
+}
+
+/** Wall and CPU time per call of one bounded batch, µs. */
+export interface CallCost {
+  wallUs: number;
+  cpuUs: number;
+}
+
+/** A message-rate figure against its baseline: both per second from their wall µs per call, and the ratio of their times. */
+export function ratePerSecond(
+  figure: CallCost,
+  baseline: CallCost,
+  unit: string,
+): Pick<ScenarioResult, 'figure' | 'unit' | 'baseline' | 'ratio'> {
+  return {
+    figure: round(1e6 / figure.wallUs, 0),
+    unit,
+    baseline: round(1e6 / baseline.wallUs, 0),
+    ratio: round(figure.wallUs / baseline.wallUs, 3),
+  };
+}
+
+/** `boundedRun` as wall and CPU µs per call. */
+export async function callCost(count: number, maxMs: number, fn: () => Promise<unknown>): Promise<CallCost> {
+  const run = await boundedRun(count, maxMs, fn);
+  return { wallUs: run.wallMicros, cpuUs: run.cpuMicros };
+}
+
+/** The median wall and the median CPU time of several batches. */
+export function medianCost(batches: readonly CallCost[]): CallCost {
+  return { wallUs: median(batches.map((b) => b.wallUs)), cpuUs: median(batches.map((b) => b.cpuUs)) };
+}
+
+/**
+ * Warms each path up with one batch, then runs `rounds` rounds of one batch per path in turn
+ * (A B C A B C …, so drift hits all alike); returns each path's median wall and CPU µs per call.
+ */
+export async function alternateCosts<K extends string>(
+  rounds: number,
+  perBatch: number,
+  maxMs: number,
+  paths: Record<K, () => Promise<unknown>>,
+): Promise<Record<K, CallCost>> {
+  const names = Object.keys(paths) as K[];
+  const batches = {} as Record<K, CallCost[]>;
+  for (const name of names) {
+    await callCost(perBatch, maxMs, paths[name]);
+    batches[name] = [];
+  }
+  for (let r = 0; r < rounds; r++)
+    for (const name of names) batches[name].push(await callCost(perBatch, maxMs, paths[name]));
+  const out = {} as Record<K, CallCost>;
+  for (const name of names) out[name] = medianCost(batches[name]);
+  return out;
+}
+
+/** Per-call µs of up to `count` sequential calls, stopping once `maxMs` have passed. */
+export async function timeEach(count: number, maxMs: number, fn: () => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  const deadline = Date.now() + maxMs;
+  while (out.length < count && Date.now() < deadline) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    out.push(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+  return out;
+}
+
+export function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
 /**
@@ -324,4 +395,12 @@ export function resolvedInterFrameGapMs(controller: object): number {
   const gap = line?.options?.interFrameGapMs;
   if (typeof gap !== 'number') throw new Error('bench: cannot read the controller line’s inter-frame gap');
   return gap;
+}
+
+/** The machine's 1, 5 and 15 minute load averages, for the report (the machine may be shared). */
+export function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 }

@@ -26,12 +26,9 @@ import { Responder, benchFlow, nodeRedHelper, PACKAGE_NODES } from './nr';
 import type { FlowNode } from './nr';
 import { meteredBackends, meteredOpeners, benchSimulators } from './backends';
 
-const TRANSACTIONS = 200_000;
-const TRANSACTION_TIME_BOUND_MS = 100_000;
-const PORTS = 32;
-const REDEPLOYS = 500;
-const REDEPLOY_TIME_BOUND_MS = 100_000;
-const WARMUP_REDEPLOYS = 100;
+/** Each loop is bounded in count and in time, whichever ends it first. */
+const TRANSACTION_LOOP = { transactions: 200_000, maxMs: 100_000, ports: 32 };
+const REDEPLOY_LOOP = { redeploys: 500, maxMs: 100_000, warmup: 100 };
 
 interface Memory {
   heapUsed: number;
@@ -84,7 +81,7 @@ async function transactionMemory(): Promise<ScenarioResult[]> {
   const registry = new ResourceRegistry();
   const manager = new WatlowManager({ registry, openers: meteredOpeners });
   const controllers: WatlowController[] = [];
-  for (let p = 0; p < PORTS; p++) {
+  for (let p = 0; p < TRANSACTION_LOOP.ports; p++) {
     const bus = `bench-mem-${process.pid}-p${p}`;
     benchSimulators.watlow.bus(bus, { addresses: [1], maxEvents: 200 });
     const protocol = p % 2 === 0 ? 'stdbus' : 'modbus';
@@ -110,7 +107,7 @@ async function transactionMemory(): Promise<ScenarioResult[]> {
     );
   };
   const start = Date.now();
-  const deadline = start + TRANSACTION_TIME_BOUND_MS;
+  const deadline = start + TRANSACTION_LOOP.maxMs;
   await readAll(10_000, deadline); // warm-up: ports open, JIT, sim logs at their cap
   await sleepMs(20);
   const openIdleBefore = activeResources();
@@ -123,7 +120,7 @@ async function transactionMemory(): Promise<ScenarioResult[]> {
   const t0 = Date.now();
   for (
     let target = warmDone + step;
-    target <= TRANSACTIONS + warmDone && Date.now() < deadline;
+    target <= TRANSACTION_LOOP.transactions + warmDone && Date.now() < deadline;
     target += step
   ) {
     await readAll(target, deadline);
@@ -149,7 +146,7 @@ async function transactionMemory(): Promise<ScenarioResult[]> {
   return [
     {
       id: 's7-memory-transactions',
-      description: `heap growth (after full GC) over ${measured} transactions on ${PORTS} concurrent simulated ports (in-process, unpaced), after a ${warmDone}-transaction warm-up`,
+      description: `heap growth (after full GC) over ${measured} transactions on ${TRANSACTION_LOOP.ports} concurrent simulated ports (in-process, unpaced), after a ${warmDone}-transaction warm-up`,
       figure: round(growth / MiB, 2),
       unit: 'MiB heap',
       baseline: round(m0.heapUsed / MiB, 1),
@@ -159,7 +156,7 @@ async function transactionMemory(): Promise<ScenarioResult[]> {
       met: noLeak,
       details: {
         transactions: measured,
-        timeBound: measured < TRANSACTIONS,
+        timeBound: measured < TRANSACTION_LOOP.transactions,
         seconds: round(elapsed / 1000, 1),
         transactionsPerSecond: round(measured / (elapsed / 1000), 0),
         failures,
@@ -248,12 +245,12 @@ async function redeployMemory(): Promise<ScenarioResult[]> {
   await h.load(PACKAGE_NODES, benchFlow(tag, 0));
 
   const instrument = benchSimulators.keithley(tag.toUpperCase());
-  const deadline = Date.now() + REDEPLOY_TIME_BOUND_MS;
+  const deadline = Date.now() + REDEPLOY_LOOP.maxMs;
 
   // Control: the same number of full redeploys of a flow without labbench nodes.
   const control = await redeployRun(
-    REDEPLOYS,
-    WARMUP_REDEPLOYS,
+    REDEPLOY_LOOP.redeploys,
+    REDEPLOY_LOOP.warmup,
     async (i) => {
       await h.setFlows(controlFlow(i % 2), 'full');
       h._sandbox.resetHistory();
@@ -286,7 +283,7 @@ async function redeployMemory(): Promise<ScenarioResult[]> {
   const before = activeResources();
   const listenersBefore = totalListeners();
   const keysBefore = defaultRegistry.keys().length;
-  const run = await redeployRun(REDEPLOYS, WARMUP_REDEPLOYS, labbenchCycle, deadline);
+  const run = await redeployRun(REDEPLOY_LOOP.redeploys, REDEPLOY_LOOP.warmup, labbenchCycle, deadline);
   const after = activeResources();
   const listenersAfter = totalListeners();
   const keysAfter = defaultRegistry.keys().length;
@@ -314,8 +311,8 @@ async function redeployMemory(): Promise<ScenarioResult[]> {
       met,
       details: {
         redeploys: run.redeploys,
-        warmupRedeploys: WARMUP_REDEPLOYS,
-        timeBound: run.redeploys < REDEPLOYS,
+        warmupRedeploys: REDEPLOY_LOOP.warmup,
+        timeBound: run.redeploys < REDEPLOY_LOOP.redeploys,
         seconds: round(run.seconds, 1),
         msPerRedeployAndTwoMessages: round((run.seconds * 1000) / run.redeploys, 1),
         heapStartMiB: round(run.start.heapUsed / MiB, 2),

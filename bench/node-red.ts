@@ -17,31 +17,13 @@ import { Keithley2281SClient } from '../src/keithley';
 import type { Lease } from '../src/core/registry';
 import type { ScpiSession } from '../src/visa/session';
 import type { Scenario, ScenarioResult } from './harness';
-import { median, resolvedInterFrameGapMs, round } from './harness';
+import type { CallCost } from './harness';
+import { alternateCosts, ratePerSecond, resolvedInterFrameGapMs, round } from './harness';
 import { Responder, benchFlow, nodeRedHelper, PACKAGE_NODES } from './nr';
 
-interface Sample {
-  wallUs: number;
-  cpuUs: number;
-}
-
-async function batch(count: number, maxMs: number, fn: () => Promise<unknown>): Promise<Sample> {
-  const deadline = Date.now() + maxMs;
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  let n = 0;
-  while (n < count && Date.now() < deadline) {
-    await fn();
-    n++;
-  }
-  const wall = Number(process.hrtime.bigint() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  return { wallUs: wall / n, cpuUs: (cpu.user + cpu.system) / n };
-}
-
 interface Pair {
-  node: Sample;
-  direct: Sample;
+  node: CallCost;
+  direct: CallCost;
   rounds: number;
 }
 
@@ -52,20 +34,8 @@ async function alternateRounds(
   viaNode: () => Promise<unknown>,
   direct: () => Promise<unknown>,
 ): Promise<Pair> {
-  // Warm-up of both paths (JIT), then alternating rounds.
-  await batch(perBatch, maxMs, viaNode);
-  await batch(perBatch, maxMs, direct);
-  const n: Sample[] = [];
-  const d: Sample[] = [];
-  for (let r = 0; r < rounds; r++) {
-    n.push(await batch(perBatch, maxMs, viaNode));
-    d.push(await batch(perBatch, maxMs, direct));
-  }
-  const med = (xs: Sample[]): Sample => ({
-    wallUs: median(xs.map((x) => x.wallUs)),
-    cpuUs: median(xs.map((x) => x.cpuUs)),
-  });
-  return { node: med(n), direct: med(d), rounds };
+  const costs = await alternateCosts(rounds, perBatch, maxMs, { node: viaNode, direct });
+  return { ...costs, rounds };
 }
 
 function result(id: string, nodeType: string, what: string, pair: Pair, perBatch: number): ScenarioResult {
@@ -73,12 +43,9 @@ function result(id: string, nodeType: string, what: string, pair: Pair, perBatch
   return {
     id,
     description: `messages/s through ${nodeType} (${what}), one at a time, Node-RED 4.1 via node-red-node-test-helper`,
-    figure: round(1e6 / node.wallUs, 0),
-    unit: 'msg/s',
-    baseline: round(1e6 / direct.wallUs, 0),
+    ...ratePerSecond(node, direct, 'msg/s'),
     baselineDescription:
       'direct library calls/s on the same config node, lease and simulator (alternating rounds)',
-    ratio: round(node.wallUs / direct.wallUs, 3),
     target: 'none stated: report the cost per message above the direct call',
     details: {
       rounds: pair.rounds,

@@ -32,6 +32,7 @@ export interface TestHelper {
 
 export { PACKAGE_NODES } from '../nodes';
 import { BACKENDS_SETTING } from '../nodes/shared/backends';
+import { DEFAULT_SERIAL_SETTINGS } from '../src/transport/types';
 import type { SimulatedBackends } from '../src/sim';
 import { benchOpeners, benchSimulators } from './backends';
 
@@ -59,6 +60,11 @@ export function nodeRedHelper(
   return helper;
 }
 
+/** A labbench-serial-port config node on `path` with the library's default line settings (38400 8N1). */
+export function serialPortConfig(id: string, path: string): FlowNode {
+  return { id, type: 'labbench-serial-port', path, ...DEFAULT_SERIAL_SETTINGS };
+}
+
 /**
  * A tab with a watlow-poll on a simulated Std Bus controller and a keithley-supply on a simulated
  * 2281S, each wired to a helper node; `tag` makes the resources unique to the caller.
@@ -67,17 +73,7 @@ export function benchFlow(tag: string, variant = 0): FlowNode[] {
   const z = 'tab1';
   return [
     { id: z, type: 'tab', label: 'bench' },
-    {
-      id: 'port',
-      type: 'labbench-serial-port',
-      path: `sim:${tag}?addresses=1`,
-      baudRate: 38400,
-      dataBits: 8,
-      parity: 'none',
-      stopBits: 1,
-      timeout: 500,
-      retries: 2,
-    },
+    serialPortConfig('port', `sim:${tag}?addresses=1`),
     {
       id: 'w1',
       type: 'labbench-watlow',
@@ -85,7 +81,6 @@ export function benchFlow(tag: string, variant = 0): FlowNode[] {
       port: 'port',
       address: 1,
       protocol: 'stdbus',
-      wordOrder: 'lowHigh',
       map: 1,
     },
     { id: 'visa', type: 'labbench-visa', resource: `SIM::2281S::${tag.toUpperCase()}::INSTR`, timeout: 2000 },

@@ -12,15 +12,23 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import type { SerialPort as SerialPortClass } from 'serialport';
-import { ResourceRegistry } from '../src/core/registry';
-import { WatlowManager } from '../src/watlow';
 import { encodeRequestFrame } from '../src/watlow/stdbus/frame';
 import { encodeRequest, selectorOf } from '../src/watlow/stdbus/payload';
 import { encodeModbusRequest, FC_READ_HOLDING } from '../src/watlow/modbus/rtu';
 import { makeTempDir, PtyPair, socatAvailable, startSimulatorCli } from '../test/support/pty';
 import type { SimulatorProcess } from '../test/support/pty';
+import { withWatlowManager } from './backends';
 import type { Scenario, ScenarioResult } from './harness';
-import { median, percentile, resolvedInterFrameGapMs, round, skipped, sleepMs } from './harness';
+import {
+  mean,
+  median,
+  percentile,
+  resolvedInterFrameGapMs,
+  round,
+  skipped,
+  sleepMs,
+  timeEach,
+} from './harness';
 
 const TARGET_RATIO = 1.25;
 const ROUNDS = 8;
@@ -46,20 +54,6 @@ async function openBare(portPath: string): Promise<SerialPortClass> {
 function closeBare(port: SerialPortClass): Promise<void> {
   return new Promise((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
 }
-
-/** Per-call µs of up to `count` sequential calls (at most BATCH_MAX_MS). */
-async function samples(count: number, fn: () => Promise<unknown>): Promise<number[]> {
-  const out: number[] = [];
-  const deadline = Date.now() + BATCH_MAX_MS;
-  while (out.length < count && Date.now() < deadline) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    out.push(Number(process.hrtime.bigint() - t0) / 1000);
-  }
-  return out;
-}
-
-const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Learns the reply length the simulator gives to `request` (collects for 150 ms). */
 async function replyLength(portPath: string, request: Buffer): Promise<number> {
@@ -98,7 +92,7 @@ async function bareBatch(portPath: string, request: Buffer, replyBytes: number):
     });
   try {
     for (let i = 0; i < 30; i++) await once();
-    return await samples(PER_BATCH, once);
+    return await timeEach(PER_BATCH, BATCH_MAX_MS, once);
   } finally {
     await closeBare(port);
   }
@@ -112,22 +106,17 @@ async function stackBatch(
   count = PER_BATCH,
   gapSeen?: { ms?: number },
 ): Promise<number[]> {
-  const registry = new ResourceRegistry();
-  const manager = new WatlowManager({ registry });
-  const controller = manager.add(`pty-${protocol}`, {
-    port: portPath,
-    protocol,
-    address: 1,
-    ...(gapMs === undefined ? {} : { line: { interFrameGapMs: gapMs } }),
-  });
-  if (gapSeen) gapSeen.ms = resolvedInterFrameGapMs(controller);
-  try {
+  return withWatlowManager(undefined, async (manager) => {
+    const controller = manager.add(`pty-${protocol}`, {
+      port: portPath,
+      protocol,
+      address: 1,
+      ...(gapMs === undefined ? {} : { line: { interFrameGapMs: gapMs } }),
+    });
+    if (gapSeen) gapSeen.ms = resolvedInterFrameGapMs(controller);
     for (let i = 0; i < 30; i++) await controller.read('processValue');
-    return await samples(count, () => controller.read('processValue'));
-  } finally {
-    await manager.close();
-    await registry.closeAll();
-  }
+    return await timeEach(count, BATCH_MAX_MS, () => controller.read('processValue'));
+  });
 }
 
 export const ptyScenario: Scenario = {

@@ -11,7 +11,7 @@
  * (b) 2281S state read: program messages (round trips) per supply state read with compound
  *     queries, and reads/s, against the single-query read (the driver forced to 'refused').
  */
-import * as net from 'net';
+
 import * as path from 'path';
 import { ResourceRegistry } from '../src/core/registry';
 import { Keithley2281SClient } from '../src/keithley';
@@ -23,6 +23,7 @@ import { runScpiProgram } from '../src/visa/scpi-program';
 import { benchOpeners } from './backends';
 import type { Scenario, ScenarioResult } from './harness';
 import { collectGarbage, median, round, spawnTracked, stopChild, waitForOutput } from './harness';
+import { connectLoopback } from './loopback';
 
 const MB = 1e6;
 const READS = 7;
@@ -31,13 +32,7 @@ async function bareBlockReader(
   host: string,
   port: number,
 ): Promise<{ read(total: number): Promise<void>; send(text: string): Promise<void>; close(): void }> {
-  const socket = net.connect({ host, port });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  socket.setNoDelay(true);
-  socket.on('error', () => undefined);
+  const socket = await connectLoopback(host, port);
   let need = 0;
   let wake: (() => void) | undefined;
   socket.on('data', (chunk: Buffer) => {

@@ -9,60 +9,14 @@
  * The node and the direct call run the same program (one query, no error-queue read), so the
  * difference is Node-RED's and the node's own work per message.
  */
-import * as net from 'net';
 import * as path from 'path';
 import type { Lease } from '../src/core/registry';
 import type { ScpiSession } from '../src/visa/session';
 import { runScpiProgram } from '../src/visa/scpi-program';
 import type { Scenario, ScenarioResult } from './harness';
-import { median, round, spawnTracked, stopChild, waitForOutput } from './harness';
+import { alternateCosts, ratePerSecond, round, spawnTracked, stopChild, waitForOutput } from './harness';
+import { lineQuerier } from './loopback';
 import { Responder, nodeRedHelper, PACKAGE_NODES, type FlowNode } from './nr';
-
-interface Sample {
-  wallUs: number;
-  cpuUs: number;
-}
-
-async function batch(count: number, maxMs: number, fn: () => Promise<unknown>): Promise<Sample> {
-  const deadline = Date.now() + maxMs;
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  let n = 0;
-  while (n < count && Date.now() < deadline) {
-    await fn();
-    n++;
-  }
-  const wall = Number(process.hrtime.bigint() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  return { wallUs: wall / n, cpuUs: (cpu.user + cpu.system) / n };
-}
-
-/** Sends `*IDN?` and resolves on the reply's LF: the least a client can do per query. */
-async function bareIdn(host: string, port: number): Promise<{ ask(): Promise<void>; close(): void }> {
-  const socket = net.connect({ host, port });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  socket.setNoDelay(true);
-  socket.on('error', () => undefined);
-  let wake: (() => void) | undefined;
-  socket.on('data', (chunk: Buffer) => {
-    if (chunk.includes(10) && wake) {
-      const w = wake;
-      wake = undefined;
-      w();
-    }
-  });
-  return {
-    ask: () =>
-      new Promise<void>((resolve) => {
-        wake = resolve;
-        socket.write('*IDN?\n');
-      }),
-    close: () => socket.destroy(),
-  };
-}
 
 function flow(resource: string): FlowNode[] {
   return [
@@ -103,7 +57,7 @@ export const scpiNodeScenario: Scenario = {
       await h.load(PACKAGE_NODES, flow(`TCPIP::${host}::${port}::SOCKET`));
       const out = new Responder().attach(h, 'out');
       const visa = h.getNode('visa') as unknown as { keeper: { get(): Lease<ScpiSession> } };
-      const bare = await bareIdn(host, port);
+      const bare = await lineQuerier(host, port, Buffer.from('*IDN?\n', 'latin1'));
       const program = { lines: [{ command: '*IDN?', isQuery: true }], checkErrors: false };
       let seq = 0;
       const paths: Record<'node' | 'direct' | 'bare', () => Promise<unknown>> = {
@@ -113,34 +67,20 @@ export const scpiNodeScenario: Scenario = {
           if (!String(msg.payload).includes('SIM-DMM')) throw new Error(`scpi gave ${String(msg.payload)}`);
         },
         direct: () => runScpiProgram(visa.keeper.get(), program),
-        bare: () => bare.ask(),
+        bare: () => bare.query(),
       };
       try {
         const perBatch = 300;
         const rounds = 4;
-        const samples: Record<string, Sample[]> = { node: [], direct: [], bare: [] };
-        for (const [, fn] of Object.entries(paths)) await batch(perBatch, 3000, fn); // warm-up
-        for (let r = 0; r < rounds; r++)
-          for (const [name, fn] of Object.entries(paths))
-            samples[name]!.push(await batch(perBatch, 3000, fn));
-        const med = (name: string): Sample => ({
-          wallUs: median(samples[name]!.map((s) => s.wallUs)),
-          cpuUs: median(samples[name]!.map((s) => s.cpuUs)),
-        });
-        const node = med('node');
-        const direct = med('direct');
-        const raw = med('bare');
+        const { node, direct, bare: raw } = await alternateCosts(rounds, perBatch, 3000, paths);
         return [
           {
             id: 's10-scpi-node-idn',
             description:
               'messages/s through the scpi node (*IDN?, no error-queue read), one at a time, Node-RED 4.1 via node-red-node-test-helper, on the simulated DMM (child process) over a raw TCP socket',
-            figure: round(1e6 / node.wallUs, 0),
-            unit: 'msg/s',
-            baseline: round(1e6 / direct.wallUs, 0),
+            ...ratePerSecond(node, direct, 'msg/s'),
             baselineDescription:
               'direct runScpiProgram calls/s on the labbench-visa node lease (same program, same server, alternating rounds)',
-            ratio: round(node.wallUs / direct.wallUs, 3),
             target: 'none stated: report the cost per message above the direct call and above a bare socket',
             details: {
               rounds,

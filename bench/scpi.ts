@@ -9,7 +9,6 @@
  *     (in-process TCP server, so the simulator's command log can be read): `:ENTR:FUNC` commands per
  *     operation, against repeated same-role operations (sharing rule 5 in docs/design.md: switch only on role change).
  */
-import * as net from 'net';
 import * as path from 'path';
 import { ResourceRegistry } from '../src/core/registry';
 import type { Lease } from '../src/core/registry';
@@ -17,9 +16,10 @@ import { acquireVisaSession } from '../src/visa/acquire';
 import type { ScpiSession } from '../src/visa/session';
 import { Keithley2281SClient } from '../src/keithley';
 import { serveScpiOverTcp } from '../src/sim/visa';
-import type { Scenario, ScenarioResult } from './harness';
-import { median, round, spawnTracked, stopChild, waitForOutput } from './harness';
+import type { ScenarioResult } from './harness';
+import { mean, median, round, spawnTracked, stopChild, timeEach, waitForOutput } from './harness';
 import { benchOpeners, benchSimulators } from './backends';
+import { lineQuerier } from './loopback';
 
 const TARGET_RATIO = 1.2;
 const ROUNDS = 10;
@@ -30,44 +30,7 @@ const QUERY = '*IDN?';
 /** Per-query µs of one batch (after a short warm-up), bounded in count and time. */
 async function batch(fn: () => Promise<unknown>): Promise<number[]> {
   for (let i = 0; i < 50; i++) await fn();
-  const deadline = Date.now() + BATCH_MAX_MS;
-  const out: number[] = [];
-  while (out.length < PER_BATCH && Date.now() < deadline) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    out.push(Number(process.hrtime.bigint() - t0) / 1000);
-  }
-  return out;
-}
-
-const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-/** A bare request/reply loop: write the query, resolve on the LF that ends the reply. */
-async function bareClient(host: string, port: number): Promise<{ query(): Promise<void>; close(): void }> {
-  const socket = net.connect({ host, port });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  socket.setNoDelay(true);
-  socket.on('error', () => undefined);
-  let wake: (() => void) | undefined;
-  socket.on('data', (chunk: Buffer) => {
-    if (chunk.includes(0x0a) && wake) {
-      const w = wake;
-      wake = undefined;
-      w();
-    }
-  });
-  const request = Buffer.from(`${QUERY}\n`, 'latin1');
-  return {
-    query: () =>
-      new Promise<void>((resolve) => {
-        wake = resolve;
-        socket.write(request);
-      }),
-    close: () => socket.destroy(),
-  };
+  return timeEach(PER_BATCH, BATCH_MAX_MS, fn);
 }
 
 async function queriesPerSecond(): Promise<ScenarioResult> {
@@ -85,7 +48,7 @@ async function queriesPerSecond(): Promise<ScenarioResult> {
       'bench',
     );
     const session = await lease.transact(async (s) => s);
-    const bare = await bareClient(host, port);
+    const bare = await lineQuerier(host, port, Buffer.from(`${QUERY}\n`, 'latin1'));
     const viaLease = (): Promise<string> => lease.transact((s) => s.query(QUERY));
     const viaSession = (): Promise<string> => session.query(QUERY);
     const stack: number[][] = [];
@@ -216,11 +179,7 @@ async function entryFunctionSwitching(): Promise<ScenarioResult> {
   }
 }
 
-export const scpiScenario: Scenario = {
-  id: 's5',
-  title: 'SCPI over TCP loopback, entry-function switching',
-  budgetMs: 60_000,
-  async run() {
-    return [await queriesPerSecond(), await entryFunctionSwitching()];
-  },
-};
+/** The query rate against the bare socket, then the entry-function switches per operation. */
+export async function scpiFigures(): Promise<ScenarioResult[]> {
+  return [await queriesPerSecond(), await entryFunctionSwitching()];
+}

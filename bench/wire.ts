@@ -26,6 +26,9 @@ export interface PortMeter {
   /** When `recordTimeline` is set: host writes ('w') and host receives ('r'), performance.now() ms. */
   timeline: { kind: 'w' | 'r'; at: number }[];
   recordTimeline: boolean;
+  /** When `recordRequests` is set: a copy of every frame the host wrote. */
+  requests: Buffer[];
+  recordRequests: boolean;
 }
 
 const meters = new Map<string, PortMeter>();
@@ -44,6 +47,8 @@ function meterFor(bus: string): PortMeter {
       closes: 0,
       timeline: [],
       recordTimeline: false,
+      requests: [],
+      recordRequests: false,
     };
     meters.set(bus, m);
   }
@@ -61,6 +66,7 @@ export function resetPortMeter(bus: string): void {
   m.writes = 0;
   m.modbusFunctionCodes.clear();
   m.timeline.length = 0;
+  m.requests.length = 0;
 }
 
 /**
@@ -82,8 +88,13 @@ export function timelineSplit(
   spanMs: number;
   firstAt: number;
   lastAt: number;
+  /** Each exchange's and each silence's duration, ms, in order. */
+  exchangeDurations: number[];
+  silenceDurations: number[];
 } {
   const t = portMeter(bus).timeline;
+  const exchangeDurations: number[] = [];
+  const silenceDurations: number[] = [];
   let exchanges = 0;
   let exchangeMs = 0;
   let betweenMs = 0;
@@ -104,10 +115,12 @@ export function timelineSplit(
     if (end !== undefined) {
       exchanges++;
       exchangeMs += end - start;
+      exchangeDurations.push(end - start);
       if (j < t.length) {
         const silence = t[j]!.at - end;
         betweenMs += silence;
         silences++;
+        silenceDurations.push(silence);
         minSilenceMs = Math.min(minSilenceMs, silence);
         if (silence < gapMs) {
           shortSilences++;
@@ -130,6 +143,8 @@ export function timelineSplit(
     spanMs: lastAt - firstAt,
     firstAt,
     lastAt,
+    exchangeDurations,
+    silenceDurations,
   };
 }
 
@@ -159,6 +174,7 @@ function metered(bus: string, stream: ByteStream): ByteStream {
       m.writes++;
       m.bytesOut += bytes.length;
       if (m.recordTimeline) m.timeline.push({ kind: 'w', at: performance.now() });
+      if (m.recordRequests) m.requests.push(Buffer.from(bytes));
       // Std Bus frames start 55 FF; anything else on these buses is Modbus RTU (byte 1 = FC).
       if (!(bytes[0] === 0x55 && bytes[1] === 0xff) && bytes.length > 1) {
         m.modbusFunctionCodes.set(bytes[1]!, (m.modbusFunctionCodes.get(bytes[1]!) ?? 0) + 1);
@@ -209,8 +225,10 @@ function metered(bus: string, stream: ByteStream): ByteStream {
 
 /** `inner` (the simulators' `sim:` opener) with every port it opens metered, by bus name. */
 export function meteredSimOpener(inner: StreamOpener): StreamOpener {
-  return async (address, settings) => {
-    const bus = parseSimPath(address)?.bus ?? address;
-    return metered(bus, await inner(address, settings));
-  };
+  return meteredOpener(inner, (address) => parseSimPath(address)?.bus ?? address);
+}
+
+/** `inner` (any stream opener: a real serial port too) with every port it opens metered as `meterOf(address)`. */
+export function meteredOpener(inner: StreamOpener, meterOf: (address: string) => string): StreamOpener {
+  return async (address, settings) => metered(meterOf(address), await inner(address, settings));
 }

@@ -1,14 +1,17 @@
 'use strict';
-// `npm start`: Node-RED 4.1 on 127.0.0.1:1880 with this package and the demo flow on simulators.
+// `npm start`: Node-RED 4.1 on 127.0.0.1:1880 with this package and the demo flow on simulators,
+// plus the simulated serial device servers the examples expect (see deviceServersOfExamples).
 const fs = require('fs');
 const path = require('path');
 const net = require('net');
 const { spawn } = require('child_process');
+const { startDeviceServers } = require('./example-device-servers');
 
 const root = path.resolve(__dirname, '..');
 const userDir = path.join(root, '.node-red');
 const flowFile = path.join(userDir, 'flows.json');
-const demo = path.join(root, 'examples', 'demo.json');
+const examples = path.join(root, 'examples');
+const demo = path.join(examples, 'demo.json');
 
 const host = process.env.LABBENCH_HOST || '127.0.0.1';
 const port = Number(process.env.PORT || 1880);
@@ -38,8 +41,17 @@ function startNodeRed() {
     [redJs, '--settings', path.join(__dirname, 'node-red-settings.js'), ...process.argv.slice(2)],
     { stdio: 'inherit', cwd: root },
   );
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-  child.on('exit', (code, signal) => process.exit(code === null ? (signal ? 1 : 0) : code));
+  const simulators = startDeviceServers({ examples, log: console.log });
+  const stopSimulators = () => simulators.forEach((sim) => sim.exitCode === null && sim.kill('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM'])
+    process.on(signal, () => {
+      stopSimulators();
+      child.kill(signal);
+    });
+  child.on('exit', (code, signal) => {
+    stopSimulators();
+    process.exit(code === null ? (signal ? 1 : 0) : code);
+  });
 }
 
 checkPortFree().then((err) => {

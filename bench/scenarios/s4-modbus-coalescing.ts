@@ -1,2 +1,10 @@
-/** Scenario s4: Modbus coalescing. Registered by being in this folder (bench/index.ts lists it). */
-export { coalescingScenario as scenario } from '../coalescing';
+/** Scenario s4: Modbus coalescing. Registered by being in this folder. */
+import type { Scenario } from '../harness';
+import { coalescingFigures } from '../coalescing';
+
+export const scenario: Scenario = {
+  id: 's4',
+  title: 'Modbus coalescing',
+  budgetMs: 30_000,
+  run: coalescingFigures,
+};

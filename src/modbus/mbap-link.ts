@@ -39,6 +39,10 @@ interface Pending {
   readonly id: number;
   readonly unit: number;
   readonly fc: number;
+  /** Clock time after which the request has timed out. */
+  readonly deadline: number;
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal | undefined;
   resolve(pdu: Buffer): void;
   reject(err: unknown): void;
 }
@@ -55,6 +59,23 @@ export class MbapLink implements ModbusLink {
   private pending: Pending | undefined;
   private dead: Error | undefined;
   private readonly unsubscribe: (() => void)[];
+  /**
+   * One timer watches the deadlines of successive requests rather than one armed and cleared per
+   * request (a timer-list insert and removal each, a tenth of the link's own cost on loopback).
+   * It is re-armed when it fires early for a later request, and only cleared when a request
+   * needs it sooner than it is set for.
+   */
+  private watchdog: { handle: unknown; at: number } | undefined;
+  /**
+   * The abort signal listened to. The registry hands successive transactions the same signal
+   * until one is aborted, so the listener stays on it instead of being added and removed per
+   * request.
+   */
+  private listened: AbortSignal | undefined;
+  private readonly onAbort = (): void => {
+    const p = this.pending;
+    if (p && p.signal === this.listened) p.reject(p.signal?.reason);
+  };
 
   constructor(
     private readonly stream: ByteStream,
@@ -74,6 +95,9 @@ export class MbapLink implements ModbusLink {
   dispose(): void {
     for (const off of this.unsubscribe) off();
     this.unsubscribe.length = 0;
+    this.listen(undefined);
+    if (this.watchdog) this.clock.clearTimeout(this.watchdog.handle);
+    this.watchdog = undefined;
   }
 
   transact(unit: number, pdu: Uint8Array, options: ModbusTransactOptions = {}): Promise<Buffer | undefined> {
@@ -100,40 +124,66 @@ export class MbapLink implements ModbusLink {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     return new Promise<Buffer>((resolve, reject) => {
-      const finish = (): void => {
-        this.clock.clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+      const settle = (): void => {
         if (this.pending === entry) this.pending = undefined;
       };
       const entry: Pending = {
         id,
         unit,
         fc: pdu[0]!,
+        deadline: this.clock.now() + timeoutMs,
+        timeoutMs,
+        signal,
         resolve: (reply) => {
-          finish();
+          settle();
           resolve(reply);
         },
         reject: (err) => {
-          finish();
+          settle();
           reject(err);
         },
       };
-      const onAbort = (): void => entry.reject(signal?.reason);
-      const timer = this.clock.setTimeout(
-        () =>
-          entry.reject(
-            new TimeoutError(
-              `No Modbus TCP reply from unit ${unit} via ${this.label} within ${timeoutMs} ms (transaction ${id}). Check the gateway's address and that the device answers on its serial side.`,
-              { resource: this.label },
-            ),
-          ),
-        timeoutMs,
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
       this.pending = entry;
+      this.listen(signal);
+      this.watch(entry.deadline);
       // An OS-coded write error (EPIPE, ECONNRESET) passes through: the registry reopens on it.
       this.stream.write(frame).catch((err: unknown) => entry.reject(err));
     });
+  }
+
+  /** Listens to `signal` (and no other), for the pending request's abort. */
+  private listen(signal: AbortSignal | undefined): void {
+    if (signal === this.listened) return;
+    this.listened?.removeEventListener('abort', this.onAbort);
+    this.listened = signal;
+    signal?.addEventListener('abort', this.onAbort);
+  }
+
+  /** Makes sure the watchdog fires no later than `deadline`. */
+  private watch(deadline: number): void {
+    if (this.watchdog && this.watchdog.at <= deadline) return;
+    if (this.watchdog) this.clock.clearTimeout(this.watchdog.handle);
+    const handle = this.clock.setTimeout(
+      () => this.watchdogFired(),
+      Math.max(0, deadline - this.clock.now()),
+    );
+    this.watchdog = { handle, at: deadline };
+  }
+
+  private watchdogFired(): void {
+    this.watchdog = undefined;
+    const p = this.pending;
+    if (!p) return;
+    if (this.clock.now() < p.deadline) {
+      this.watch(p.deadline);
+      return;
+    }
+    p.reject(
+      new TimeoutError(
+        `No Modbus TCP reply from unit ${p.unit} via ${this.label} within ${p.timeoutMs} ms (transaction ${p.id}). Check the gateway's address and that the device answers on its serial side.`,
+        { resource: this.label },
+      ),
+    );
   }
 
   private receive(chunk: Buffer): void {

@@ -61,8 +61,11 @@ export interface MbapDecodeResult {
  * Memory is bounded: at most one header plus MAX_MBAP_LENGTH bytes wait for completion, and no
  * buffer is sized from a length field before that field is checked.
  */
+/** What an idle decoder holds (shared: it is never written to). */
+const NOTHING_PENDING = Buffer.alloc(0);
+
 export class MbapDecoder {
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer = NOTHING_PENDING;
   private failure: ProtocolError | undefined;
 
   /** True once a corrupt header was seen; the stream must be dropped. */
@@ -76,13 +79,18 @@ export class MbapDecoder {
   }
 
   reset(): void {
-    this.pending = Buffer.alloc(0);
+    this.pending = NOTHING_PENDING;
     this.failure = undefined;
   }
 
   push(chunk: Uint8Array): MbapDecodeResult {
     if (this.failure) return { frames: [], error: this.failure };
-    let buf = this.pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.pending, chunk]);
+    // A view of the caller's chunk, not a copy: what is kept from it (PDUs, an incomplete tail)
+    // is copied below, so the caller may reuse its buffer afterwards.
+    let buf =
+      this.pending.length === 0
+        ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+        : Buffer.concat([this.pending, chunk]);
     const frames: MbapFrame[] = [];
     while (buf.length >= MBAP_HEADER_LENGTH) {
       const protocolId = buf.readUInt16BE(2);
@@ -107,12 +115,12 @@ export class MbapDecoder {
       });
       buf = buf.subarray(total);
     }
-    this.pending = buf.length === 0 ? Buffer.alloc(0) : Buffer.from(buf);
+    this.pending = buf.length === 0 ? NOTHING_PENDING : Buffer.from(buf);
     return { frames };
   }
 
   private fail(frames: MbapFrame[], why: string): MbapDecodeResult {
-    this.pending = Buffer.alloc(0);
+    this.pending = NOTHING_PENDING;
     this.failure = new ProtocolError(
       `Corrupt Modbus TCP frame: ${why}. The connection cannot be trusted any more and is reopened.`,
     );

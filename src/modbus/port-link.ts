@@ -13,10 +13,19 @@ import { RtuLink, type RtuLinkOptions } from './rtu-link';
 
 export type ModbusFraming = 'rtu' | 'mbap';
 
+/** Framings of the paths seen, as every operation asks again (bounded: paths come from configuration). */
+const framingOfPath = new Map<string, ModbusFraming>();
+const FRAMINGS_REMEMBERED = 256;
+
 /** `mbap` for a `modbus-tcp://` path, `rtu` for anything else. */
 export function modbusFramingOf(path: string): ModbusFraming {
-  if (!isNetworkBusPath(path)) return 'rtu';
-  return parseNetworkBusPath(path)?.scheme === 'modbus-tcp' ? 'mbap' : 'rtu';
+  let framing = framingOfPath.get(path);
+  if (framing === undefined) {
+    framing = isNetworkBusPath(path) && parseNetworkBusPath(path)?.scheme === 'modbus-tcp' ? 'mbap' : 'rtu';
+    if (framingOfPath.size >= FRAMINGS_REMEMBERED) framingOfPath.clear();
+    framingOfPath.set(path, framing);
+  }
+  return framing;
 }
 
 /**

@@ -105,28 +105,50 @@ interface StartableHelper {
   stopServer(): Promise<void>;
 }
 
-/** Where the device-server example expects `labbench-sim watlow --tcp 127.0.0.1:4001` (see its info). */
-const EXAMPLE_DEVICE_SERVER = 'tcp://127.0.0.1:4001';
-let deviceServer: RunningWatlowSimulator | undefined;
+interface DeviceServers {
+  /** `npm start`'s reading of the examples: `"127.0.0.1:4001"` → the example and its controllers. */
+  deviceServersOfExamples(examples: string): Map<string, { file: string; addresses: number[] }>;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { deviceServersOfExamples } = require(
+  path.resolve(__dirname, '..', '..', '..', 'scripts', 'example-device-servers.js'),
+) as DeviceServers;
 
 /**
- * An example's flow; the device-server example's path points at the simulator this suite serves on
- * a free loopback port (what its info tells a user to start on 4001).
+ * The device servers the examples expect (what `npm start` runs for them), each served here by the
+ * simulator on a free loopback port: `tcp://127.0.0.1:4001` → the simulator serving it.
  */
+const deviceServers = new Map<string, RunningWatlowSimulator>();
+
+/** An example's flow, its device-server paths pointing at the simulators this suite serves. */
 function readExample(file: string): FlowNode[] {
   const flow = JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8')) as FlowNode[];
-  const url = deviceServer?.deviceServer?.url;
-  return flow.map((n) => (n.path === EXAMPLE_DEVICE_SERVER && url ? { ...n, path: url } : n));
+  return flow.map((n) => {
+    const url = typeof n.path === 'string' ? deviceServers.get(n.path)?.deviceServer?.url : undefined;
+    return url ? { ...n, path: url } : n;
+  });
 }
 
 export function exampleCases(ctx: { h(): Harness }): void {
   describe('examples', () => {
     before(async () => {
-      deviceServer = await runWatlowSimulator(['--tcp', '127.0.0.1:0', '--addresses', '1']);
+      for (const [listen, { addresses }] of deviceServersOfExamples(EXAMPLES)) {
+        const sim = await runWatlowSimulator(['--tcp', '127.0.0.1:0', '--addresses', addresses.join(',')]);
+        deviceServers.set(`tcp://${listen}`, sim);
+      }
     });
     after(async () => {
-      await deviceServer?.close();
-      deviceServer = undefined;
+      for (const sim of deviceServers.values()) await sim.close();
+      deviceServers.clear();
+    });
+
+    it('the device-server example is served as npm start serves it (one simulator, its controller)', () => {
+      const served = deviceServersOfExamples(EXAMPLES);
+      assert.deepEqual(
+        [...served],
+        [['127.0.0.1:4001', { file: 'watlow-device-server.json', addresses: [1] }]],
+      );
+      assert.ok(deviceServers.get('tcp://127.0.0.1:4001')?.deviceServer?.url.startsWith('tcp://127.0.0.1:'));
     });
     const files = fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.json'));
 
