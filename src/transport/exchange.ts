@@ -132,9 +132,9 @@ export function runAttempt<R>(
  */
 export const transactionClock: Clock = {
   now: () => performance.now(),
-  // A zero delay runs on the next turn of the event loop: setTimeout(…, 0) would be a whole
-  // millisecond, longer than the Modbus silence it is used to finish.
-  setTimeout: (fn, ms) => (ms <= 0 ? { immediate: setImmediate(fn) } : setTimeout(fn, ms)),
+  // A delay under a millisecond runs on the next turn of the event loop: setTimeout would make it
+  // a whole millisecond (Node's minimum), longer than the rest of the Modbus silence it finishes.
+  setTimeout: (fn, ms) => (ms < 1 ? { immediate: setImmediate(fn) } : setTimeout(fn, ms)),
   clearTimeout: (handle) => {
     if (handle && typeof handle === 'object' && 'immediate' in handle) {
       clearImmediate((handle as { immediate: NodeJS.Immediate }).immediate);

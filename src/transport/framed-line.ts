@@ -148,9 +148,12 @@ export class FramedLine {
     const { clock } = this.options;
     // The silence is a protocol minimum, measured to the sub-millisecond: whole milliseconds on a
     // timer (which runs on libuv's millisecond loop clock, so it is re-checked), then the
-    // remainder a turn of the event loop at a time, so a 1.75 ms gap is not 3 ms.
+    // remainder a turn of the event loop at a time, so a 1.75 ms gap is not 3 ms. The remainder
+    // is asked for as what it is (a fraction of a millisecond), not as 0: the line's clock turns
+    // a sub-millisecond delay into one turn of the event loop, and a manual test clock moves by
+    // exactly that much instead of firing a zero delay forever at the same instant.
     for (let wait = line.quietUntil - clock.now(); wait > 0; wait = line.quietUntil - clock.now()) {
-      await sleep(clock, wait >= 1 ? Math.floor(wait) : 0, signal);
+      await sleep(clock, wait >= 1 ? Math.floor(wait) : wait, signal);
     }
     // Stale bytes (a late reply to a timed-out request, an echo) must not be taken for ours:
     // after a failed attempt, flush what the OS holds; the fresh reader ignores anything older.
@@ -239,7 +242,7 @@ export class FramedLine {
         }
         // The turnaround is part of the request: the caller's next step may assume it is over.
         for (let wait = line.quietUntil - clock.now(); wait > 0; wait = line.quietUntil - clock.now()) {
-          await sleep(clock, wait >= 1 ? Math.floor(wait) : 0, signal);
+          await sleep(clock, wait >= 1 ? Math.floor(wait) : wait, signal);
         }
       },
       { timeoutMs: this.budgetMs(turnaroundMs), label: `${context.what} (${context.where})` },

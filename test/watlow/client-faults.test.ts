@@ -205,7 +205,7 @@ for (const protocol of ['stdbus', 'modbus'] as const) {
   onTimedBench(
     `${protocol}: noise before the reply and a delayed reply within the timeout are tolerated`,
     async (t) => {
-      const line = { replyTimeoutMs: 200, retries: 0, interFrameGapMs: 2, clock: t.clock };
+      const line = { replyTimeoutMs: 200, retries: 0, interFrameGapMs: 1.75, clock: t.clock };
       const oven = t.add('oven', { protocol, line });
       t.line.release();
       t.bus.injectFault({ kind: 'garbage' });
@@ -222,8 +222,8 @@ for (const protocol of ['stdbus', 'modbus'] as const) {
   );
 
   onTimedBench(`${protocol}: a reply later than the timeout is not taken for the next request`, async (t) => {
-    // The line on the fake clock too; its silence in whole milliseconds, the steps the clock takes.
-    const line = { replyTimeoutMs: 120, retries: 0, interFrameGapMs: 2, clock: t.clock };
+    // The line on the fake clock too, with the fractional silence Modbus asks for at 38400 baud.
+    const line = { replyTimeoutMs: 120, retries: 0, interFrameGapMs: 1.75, clock: t.clock };
     const oven = t.add('oven', { protocol, line });
     t.bus.controller(1).set('setPoint', 111);
     // setPoint is answered, but its reply stays on the wire past its 120 ms timeout…
