@@ -7,16 +7,14 @@ import { createSimulatedOpeners } from '../../src/sim';
 import type { Simulated2281S } from '../../src/sim/keithley';
 import type { UsbBackend } from '../../src/transport/usbtmc-types';
 import { testOpeners, testSimulators } from '../support/backends';
+import { uniqueName } from '../support/unique';
 import { acquireVisaSession } from '../../src/visa/acquire';
 import type { AcquireVisaOptions } from '../../src/visa/acquire';
 import type { ScpiSession } from '../../src/visa/session';
 
-let serialCounter = 0;
-
 /** A serial no other test in this process uses, so every test gets a factory-fresh instrument. */
 export function freshSerial(prefix = 'T'): string {
-  serialCounter++;
-  return `${prefix}${process.pid}X${serialCounter}`;
+  return uniqueName(prefix);
 }
 
 export interface Bench {
@@ -35,16 +33,16 @@ export interface Bench {
   close(): Promise<void>;
 }
 
-export function bench(
-  options: {
-    resource?: string;
-    serial?: string;
-    registry?: ResourceRegistry;
-    visa?: AcquireVisaOptions;
-    /** A simulated USB bus for USB resources (the test process's simulators stay the same). */
-    usb?: UsbBackend;
-  } = {},
-): Bench {
+export interface BenchOptions {
+  resource?: string;
+  serial?: string;
+  registry?: ResourceRegistry;
+  visa?: AcquireVisaOptions;
+  /** A simulated USB bus for USB resources (the test process's simulators stay the same). */
+  usb?: UsbBackend;
+}
+
+export function bench(options: BenchOptions = {}): Bench {
   const serial = options.serial ?? freshSerial();
   const resource = options.resource ?? `SIM::2281S::${serial}::INSTR`;
   const registry = options.registry ?? new ResourceRegistry({ log: () => undefined });
@@ -72,6 +70,22 @@ export function bench(
       await registry.closeAll();
     },
   };
+}
+
+/** Runs `run` on a fresh bench (options as `bench`), and closes the bench however it ends. */
+export async function withBench(run: (b: Bench) => Promise<void>): Promise<void>;
+export async function withBench(options: BenchOptions, run: (b: Bench) => Promise<void>): Promise<void>;
+export async function withBench(
+  first: BenchOptions | ((b: Bench) => Promise<void>),
+  second?: (b: Bench) => Promise<void>,
+): Promise<void> {
+  const [options, run] = typeof first === 'function' ? [{}, first] : [first, second!];
+  const b = bench(options);
+  try {
+    await run(b);
+  } finally {
+    await b.close();
+  }
 }
 
 export const SUPPLY_STATE_KEYS = [

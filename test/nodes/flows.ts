@@ -49,7 +49,7 @@ export function sink(id = 'out'): FlowNode {
 }
 
 /** A flow node on `tab1` wired to `out`: its `defaults`, then whatever the test changes (`more`). */
-function flowNode(id: string, type: string, defaults: Msg, more: Partial<FlowNode>): FlowNode {
+export function flowNode(id: string, type: string, defaults: Msg, more: Partial<FlowNode>): FlowNode {
   return { id, type, z: 'tab1', wires: [['out']], ...defaults, ...more };
 }
 

@@ -17,6 +17,7 @@ import {
   catchFlow,
   deploy,
   expectOneCatch,
+  flowNode,
   keithleySupply,
   send,
   sim2281S,
@@ -36,11 +37,7 @@ function simDmm(serial: string): string {
 
 /** A scpi node `sc` on the instrument `visa`, wired to `out`. */
 export function scpiNode(more: Partial<FlowNode> = {}): FlowNode {
-  return {
-    id: 'sc',
-    type: 'scpi',
-    z: 'tab1',
-    wires: [['out']],
+  const defaults = {
     instrument: 'visa',
     command: '*IDN?',
     placeholders: [],
@@ -50,8 +47,8 @@ export function scpiNode(more: Partial<FlowNode> = {}): FlowNode {
     opc: false,
     timeout: '',
     allowRaw: false,
-    ...more,
   };
+  return flowNode('sc', 'scpi', defaults, more);
 }
 
 const MEASURE = {
