@@ -8,7 +8,15 @@ import assert from 'node:assert/strict';
 import type { LabbenchError } from '../../src/core/errors';
 import { supplyRequestFromMessage } from '../../nodes/shared/keithley-messages';
 import { testSimulators } from '../support/backends';
-import { BATTERY_STATE_KEYS, SUPPLY_STATE_KEYS, freshSerial, withBench } from './support';
+import {
+  BAD_BATTERY,
+  BAD_SUPPLY,
+  BATTERY_STATE_KEYS,
+  SUPPLY_STATE_KEYS,
+  freshSerial,
+  withBench,
+  type Bench,
+} from './support';
 
 const SWITCHES = /^:ENTR:FUNC\s+\S/i;
 
@@ -182,52 +190,28 @@ describe('cache clear and reconnect', () => {
 });
 
 describe('bad input never reaches the instrument', () => {
-  const supplyCases: [string, unknown, string][] = [
-    ['NaN', { voltage: NaN }, 'E_INVALID_INPUT'],
-    ['a word', { voltage: 'high' }, 'E_INVALID_INPUT'],
-    ['";" in a number', { voltage: '5;:OUTP ON' }, 'E_INVALID_INPUT'],
-    ['a newline', { current: '1\n*RST' }, 'E_INVALID_INPUT'],
-    ['out of range', { voltage: 21 }, 'E_OUT_OF_RANGE'],
-    ['negative current', { current: -0.5 }, 'E_OUT_OF_RANGE'],
-    ['bad clear', { clear: 'ovp;:OUTP ON' }, 'E_INVALID_INPUT'],
-    ['bad output', { output: 'yes please' }, 'E_INVALID_INPUT'],
-    ['unknown key', { voltage: 1, bogus: 2 }, 'E_INVALID_INPUT'],
-    ['one good, one bad', { voltage: 1, ovp: 99 }, 'E_OUT_OF_RANGE'],
+  const roles = [
+    {
+      role: 'supply',
+      cases: BAD_SUPPLY,
+      apply: (b: Bench, p: unknown) => b.client('supply').applySupply(p as Record<string, unknown>),
+    },
+    {
+      role: 'battery',
+      cases: BAD_BATTERY,
+      apply: (b: Bench, p: unknown) => b.client('battery').applyBattery(p as Record<string, unknown>),
+    },
   ];
-  const batteryCases: [string, unknown, string][] = [
-    ['NaN soc', { soc: NaN }, 'E_INVALID_INPUT'],
-    ['model with ";"', { model: 'LI_ION4_2;*RST' }, 'E_INVALID_INPUT'],
-    ['model with newline', { model: '1\n:BATT:OUTP ON' }, 'E_INVALID_INPUT'],
-    ['slot 0', { model: 0 }, 'E_OUT_OF_RANGE'],
-    ['method', { method: 'DYN;*RST' }, 'E_INVALID_INPUT'],
-    ['capacity', { capacity: 100 }, 'E_OUT_OF_RANGE'],
-    ['esr offset as text', { esrOffset: 'low' }, 'E_INVALID_INPUT'],
-    ['soc and voc together', { soc: 10, voc: 3 }, 'E_INVALID_INPUT'],
-  ];
-
-  for (const [name, payload, code] of supplyCases) {
-    test(`supply: ${name} → ${code}, command log empty`, async () => {
-      await withBench(async (b) => {
-        await assert.rejects(
-          b.client('supply').applySupply(payload as Record<string, unknown>),
-          hasCode(code),
-        );
-        assert.deepEqual(b.sim.commandLog, []);
-        assert.equal(b.opens(), 0, 'not even opened');
+  for (const { role, cases, apply } of roles) {
+    for (const [name, payload, code] of cases) {
+      test(`${role}: ${name} → ${code}, command log empty`, async () => {
+        await withBench(async (b) => {
+          await assert.rejects(apply(b, payload), hasCode(code));
+          assert.deepEqual(b.sim.commandLog, []);
+          assert.equal(b.opens(), 0, 'not even opened');
+        });
       });
-    });
-  }
-
-  for (const [name, payload, code] of batteryCases) {
-    test(`battery: ${name} → ${code}, command log empty`, async () => {
-      await withBench(async (b) => {
-        await assert.rejects(
-          b.client('battery').applyBattery(payload as Record<string, unknown>),
-          hasCode(code),
-        );
-        assert.deepEqual(b.sim.commandLog, []);
-      });
-    });
+    }
   }
 
   test('topic + scalar form refuses bad values before any I/O too', async () => {

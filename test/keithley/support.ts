@@ -119,3 +119,41 @@ export const BATTERY_STATE_KEYS = [
   'timestamp',
   'voc',
 ];
+
+/** Bad supply settings, each with the code it is refused with (before anything reaches a wire). */
+export const BAD_SUPPLY: [string, unknown, string][] = [
+  ['NaN', { voltage: NaN }, 'E_INVALID_INPUT'],
+  ['Infinity', { voltage: Infinity }, 'E_INVALID_INPUT'],
+  ['text', { voltage: 'five' }, 'E_INVALID_INPUT'],
+  ['a word', { voltage: 'high' }, 'E_INVALID_INPUT'],
+  ['command injection', { voltage: '5;*RST' }, 'E_INVALID_INPUT'],
+  ['";" in a number', { voltage: '5;:OUTP ON' }, 'E_INVALID_INPUT'],
+  ['newline', { voltage: '5\n:OUTP ON' }, 'E_INVALID_INPUT'],
+  ['a newline in the current', { current: '1\n*RST' }, 'E_INVALID_INPUT'],
+  ['above range', { voltage: 20.5 }, 'E_OUT_OF_RANGE'],
+  ['out of range', { voltage: 21 }, 'E_OUT_OF_RANGE'],
+  ['negative', { current: -1 }, 'E_OUT_OF_RANGE'],
+  ['negative current', { current: -0.5 }, 'E_OUT_OF_RANGE'],
+  ['OVP below its range', { ovp: 0.1 }, 'E_OUT_OF_RANGE'],
+  ['OCP above its range', { ocp: 7 }, 'E_OUT_OF_RANGE'],
+  ['output not boolean', { output: 'maybe' }, 'E_INVALID_INPUT'],
+  ['bad output', { output: 'yes please' }, 'E_INVALID_INPUT'],
+  ['clear not an enum', { clear: 'ovp;*RST' }, 'E_INVALID_INPUT'],
+  ['bad clear', { clear: 'ovp;:OUTP ON' }, 'E_INVALID_INPUT'],
+  ['unknown key', { volatge: 5 }, 'E_INVALID_INPUT'],
+  ['unknown key beside a good one', { voltage: 1, bogus: 2 }, 'E_INVALID_INPUT'],
+  ['one good, one bad', { voltage: 1, ovp: 99 }, 'E_OUT_OF_RANGE'],
+  ['not an object', [5], 'E_INVALID_INPUT'],
+];
+
+/** Bad battery settings, each with the code it is refused with. */
+export const BAD_BATTERY: [string, unknown, string][] = [
+  ['NaN soc', { soc: NaN }, 'E_INVALID_INPUT'],
+  ['model with ";"', { model: 'LI_ION4_2;*RST' }, 'E_INVALID_INPUT'],
+  ['model with newline', { model: '1\n:BATT:OUTP ON' }, 'E_INVALID_INPUT'],
+  ['slot 0', { model: 0 }, 'E_OUT_OF_RANGE'],
+  ['method', { method: 'DYN;*RST' }, 'E_INVALID_INPUT'],
+  ['capacity', { capacity: 100 }, 'E_OUT_OF_RANGE'],
+  ['esr offset as text', { esrOffset: 'low' }, 'E_INVALID_INPUT'],
+  ['soc and voc together', { soc: 10, voc: 3 }, 'E_INVALID_INPUT'],
+];
