@@ -70,6 +70,11 @@ export function visaConfig(resource: string, timeout: number, more: Partial<Flow
   return { id: 'visa', type: 'labbench-visa', resource, timeout, ...more };
 }
 
+/** The labbench-visa `visa` on the simulated 2281S with that serial number (2 s timeout). */
+export function sim2281SConfig(serial: string, more: Partial<FlowNode> = {}): FlowNode {
+  return visaConfig(sim2281S(serial), 2000, more);
+}
+
 /** What the Keithley nodes default to here: the instrument `visa`, no monitor, state output. */
 const KEITHLEY_DEFAULTS = { instrument: 'visa', monitor: 0, output: 'state' };
 

@@ -21,6 +21,7 @@ import {
   keithleySupply,
   send,
   sim2281S,
+  sim2281SConfig,
   sink,
   visaConfig,
   type CaseContext,
@@ -354,7 +355,7 @@ export function scpiCases(ctx: CaseContext): void {
         await deploy(
           ctx.h(),
           catchFlow(
-            visaConfig(sim2281S(serial), 2000, { name: 'K1' }),
+            sim2281SConfig(serial, { name: 'K1' }),
             visaConfig(`sim::2281s::${serial.toLowerCase()}::instr`, 2000, { id: 'visa2', name: 'K1 raw' }),
             keithleySupply(supply),
             scpiNode({ instrument: 'visa2', allowRaw: true, command: '*IDN?' }),

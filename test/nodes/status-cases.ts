@@ -16,9 +16,9 @@ import {
   keithleySupply,
   send,
   sim2281S,
+  sim2281SConfig,
   simSerialPort,
   sink,
-  visaConfig,
   watlowController,
   watlowPoll,
   type CaseContext,
@@ -177,7 +177,7 @@ export function statusCases(ctx: CaseContext): void {
       await deploy(
         h,
         catchFlow(
-          visaConfig(sim2281S(serial), 2000),
+          sim2281SConfig(serial),
           keithleySupply(),
           keithleyBattery({ wires: [['out2']] }),
           sink(),
@@ -202,7 +202,7 @@ export function statusCases(ctx: CaseContext): void {
     it('cache-clear counts in words that agree with the number ("1 driver", "2 drivers")', async () => {
       const h = ctx.h();
       const serial = ctx.unique('SP');
-      await deploy(h, catchFlow(visaConfig(sim2281S(serial), 2000), keithleySupply(), cacheClear(), sink()));
+      await deploy(h, catchFlow(sim2281SConfig(serial), keithleySupply(), cacheClear(), sink()));
       const seen = statuses(h, 'cc');
       const out = collect(h, 'out');
       send(h, 'ks', { topic: 'state' });
