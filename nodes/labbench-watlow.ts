@@ -7,12 +7,13 @@
  * new lease; what it learns about the device lives in the port's driver cache (cache-clear).
  */
 import type { NodeAPI, NodeDef } from 'node-red';
-import { defaultRegistry, NotFoundError } from '../src/core';
+import { defaultRegistry } from '../src/core';
 import type { Lease } from '../src/core';
 import type { ByteStream } from '../src/transport';
 import { WatlowController } from '../src/watlow';
 import { labbenchBackends } from './shared/backends';
 import { describeNode, parseAndWarn, parseWatlowConfig, settingsOf, validOrUndefined } from './shared/config';
+import { configNode, requireSerialPort } from './shared/config-nodes';
 import { registerNode } from './shared/register';
 import { attachKeeper, LeaseKeeper } from './shared/lease-keeper';
 import { clockOf } from './shared/flow-node';
@@ -31,7 +32,7 @@ interface WatlowDef extends NodeDef {
 export = function (RED: NodeAPI): void {
   registerNode(RED, 'labbench-watlow', (node: WatlowConfigNode, def: WatlowDef) => {
     const describe = describeNode({ type: 'labbench-watlow', name: def.name, id: def.id });
-    const port = (def.port ? RED.nodes.getNode(def.port) : null) as SerialPortNode | null;
+    const port = configNode<SerialPortNode>(RED, def.port);
     const parsed = parseAndWarn(node, () => parseWatlowConfig(def as unknown as Record<string, unknown>));
     node.watlowConfig = parsed;
     // The name used in topics and in msg.controllers.
@@ -44,12 +45,7 @@ export = function (RED: NodeAPI): void {
       texts: translator(RED, 'labbench-watlow'),
       acquire: (): Lease<ByteStream> => {
         const cfg = settingsOf(parsed);
-        if (!port) {
-          throw new NotFoundError(
-            `${describe} has no serial port: choose a labbench-serial-port config node (it may be missing or disabled).`,
-          );
-        }
-        const portConfig = settingsOf(port.portConfig);
+        const portConfig = requireSerialPort(port, describe);
         // Required on first open: the transports (USB, VXI-11, HiSLIP, TCP…) are not loaded while
         // no labbench node is deployed.
         // eslint-disable-next-line @typescript-eslint/no-require-imports

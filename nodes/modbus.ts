@@ -10,7 +10,7 @@
  * only being restarted, so a "modified nodes" deploy neither closes nor reopens the port).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { defaultRegistry, NotFoundError, type Lease } from '../src/core';
+import { defaultRegistry, type Lease } from '../src/core';
 import {
   readModbusValues,
   registersPerValue,
@@ -31,7 +31,7 @@ import {
   validOrUndefined,
   type SerialPortConfig,
 } from './shared/config';
-import { configNode } from './shared/config-nodes';
+import { configNode, requireSerialPort } from './shared/config-nodes';
 import type { Send } from './shared/errors';
 import { clockOf, FlowNode, type Repeater } from './shared/flow-node';
 import { plural, translator } from './shared/i18n';
@@ -71,21 +71,12 @@ export = function (RED: NodeAPI): void {
       if (portNode) settingsOf(portNode.portConfig);
       return props;
     });
-    const portConfig = (): SerialPortConfig | undefined => validOrUndefined(portNode?.portConfig);
 
     const keeper = new LeaseKeeper<ByteStream>({
       describe,
       clock: clockOf(RED),
       texts: translator(RED, 'modbus'),
-      acquire: () => {
-        const port = portConfig();
-        if (!port) {
-          throw new NotFoundError(
-            `${describe} has no serial port: choose a labbench-serial-port config node (it may be missing or disabled).`,
-          );
-        }
-        return acquireBus(RED, port, describe);
-      },
+      acquire: () => acquireBus(RED, requireSerialPort(portNode, describe), describe),
     });
     const bus = {
       id: `${node.id}:bus`,
@@ -100,7 +91,7 @@ export = function (RED: NodeAPI): void {
       config: portNode ? bus : null,
       missingConfigText: 'modbus.status.noPort',
       errorContext: () => {
-        const port = portConfig();
+        const port = validOrUndefined(portNode?.portConfig);
         return { resource: port ? busLabel(port.path) : undefined };
       },
     });
@@ -111,7 +102,7 @@ export = function (RED: NodeAPI): void {
     });
 
     function access(lease: Lease<ByteStream>): ModbusPortAccess {
-      const port = settingsOf(portNode!.portConfig);
+      const port = requireSerialPort(portNode, describe);
       return {
         port: lease,
         path: port.path,

@@ -1,9 +1,9 @@
 /** How flow nodes find the config nodes their properties name. */
 import type { NodeAPI } from 'node-red';
 import { NotFoundError } from '../../src/core';
-import { validOrUndefined } from './config';
+import { settingsOf, validOrUndefined, type SerialPortConfig } from './config';
 import type { FlowNodeOptions } from './flow-node';
-import type { VisaConfigNode } from './types';
+import type { SerialPortNode, VisaConfigNode } from './types';
 
 /** The config node with this id, or null when none is chosen or it is missing or disabled. */
 export function configNode<T>(RED: NodeAPI, id: string | undefined): T | null {
@@ -18,6 +18,16 @@ export function requireInstrument(config: VisaConfigNode | null, requester: stri
     );
   }
   return config;
+}
+
+/** The settings of the labbench-serial-port node a node uses, or the error saying why there are none. */
+export function requireSerialPort(port: SerialPortNode | null, requester: string): SerialPortConfig {
+  if (!port) {
+    throw new NotFoundError(
+      `${requester} has no serial port: choose a labbench-serial-port config node (it may be missing or disabled).`,
+    );
+  }
+  return settingsOf(port.portConfig);
 }
 
 /** The FlowNode options of a node working on a labbench-visa instrument. */
