@@ -66,7 +66,7 @@ export = function (RED: NodeAPI): void {
       if (!controller || controller.lease !== lease) {
         // The lease was taken, so both configurations are valid.
         const cfg = settingsOf(parsed);
-        const portConfig = settingsOf(port!.portConfig);
+        const portConfig = requireSerialPort(port, describe);
         controller = new WatlowController(
           lease,
           {
