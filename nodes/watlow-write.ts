@@ -2,7 +2,8 @@
  * `watlow-write`: writes one parameter of a labbench-watlow controller and reads it
  * back. The value (typed input, default msg.payload) is checked against the catalogue — type,
  * range, enumeration names or codes, read-only — before anything is sent; with `verify` a
- * different stored value fails with E_VERIFY.
+ * different stored value fails with E_VERIFY. The write and its read-back are one transaction of
+ * the port, so another node writing the same parameter cannot make the read-back disagree.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { NotFoundError, type LabbenchError, toLabbenchError } from '../src/core';

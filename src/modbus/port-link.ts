@@ -64,23 +64,5 @@ export function modbusLinkForPath(port: StreamPort, path: string, options: RtuLi
   return new RtuLink(port, options);
 }
 
-/**
- * Runs `fn` as ONE transaction of `port`: the port handed to `fn` runs its exchanges directly on
- * the stream already held, so the requests of a split read follow each other with nothing from
- * another master in between. `budgetMs` bounds the whole.
- */
-export function inOneTransaction<T>(
-  port: StreamPort,
-  budgetMs: number,
-  label: string,
-  fn: (held: StreamPort) => Promise<T>,
-): Promise<T> {
-  return port.transact(
-    (stream, signal) =>
-      fn({
-        label: port.label,
-        transact: (inner) => inner(stream, signal),
-      }),
-    { timeoutMs: budgetMs, label },
-  );
-}
+/** One transaction of a port for several requests: the transport's, shared with Std Bus. */
+export { inOneTransaction } from '../transport/framed-line';

@@ -86,6 +86,39 @@ function timingOf(stream: ByteStream): LineTiming {
   return timing;
 }
 
+/**
+ * Upper bound of `exchanges` exchanges with all their retries, plus a second of slack: the
+ * registry's safety-net timeout for a transaction that runs them.
+ */
+export function exchangeBudgetMs(options: ResolvedLineOptions, exchanges = 1, extraMs = 0): number {
+  const o = options;
+  const one = (o.replyTimeoutMs + o.interFrameGapMs + o.corruptSettleMs) * (o.retries + 1);
+  return one * exchanges + 1000 + extraMs;
+}
+
+/**
+ * Runs `fn` as ONE transaction of `port`: the port handed to `fn` runs its exchanges directly on
+ * the stream already held, so requests that belong together (a write and its read-back, the
+ * parts of a split read) follow each other with nothing from another master in between. Inside
+ * `fn`, use only the held port: the port's lock is not re-entrant, so asking `port` again would
+ * wait for itself. `budgetMs` bounds the whole.
+ */
+export function inOneTransaction<T>(
+  port: StreamPort,
+  budgetMs: number,
+  label: string,
+  fn: (held: StreamPort) => Promise<T>,
+): Promise<T> {
+  return port.transact(
+    (stream, signal) =>
+      fn({
+        label: port.label,
+        transact: (inner) => inner(stream, signal),
+      }),
+    { timeoutMs: budgetMs, label },
+  );
+}
+
 export class FramedLine {
   constructor(
     readonly port: StreamPort,
@@ -96,10 +129,18 @@ export class FramedLine {
     return this.port.label;
   }
 
+  /**
+   * Runs `fn` as one transaction of the port (see inOneTransaction) with a line on the held
+   * port; `exchanges` (with their retries) bound its time.
+   */
+  inOneTransaction<T>(exchanges: number, label: string, fn: (line: FramedLine) => Promise<T>): Promise<T> {
+    const budget = exchangeBudgetMs(this.options, exchanges);
+    return inOneTransaction(this.port, budget, label, (held) => fn(new FramedLine(held, this.options)));
+  }
+
   /** Upper bound of one exchange with all its retries: the registry's safety-net timeout. */
   private budgetMs(extraMs = 0): number {
-    const o = this.options;
-    return (o.replyTimeoutMs + o.interFrameGapMs + o.corruptSettleMs) * (o.retries + 1) + 1000 + extraMs;
+    return exchangeBudgetMs(this.options, 1, extraMs);
   }
 
   /** Waits out the silence the line owes (sub-millisecond), then drops stale input if any. */

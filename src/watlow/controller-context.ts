@@ -10,7 +10,7 @@ import type { Availability } from './availability';
 import { Availability as AvailabilityCache, availabilityKey } from './availability';
 import type { ReadOutcome, ResolvedControllerConfig, WatlowReading } from './controller-config';
 import type { ResolvedParameter } from './parameters';
-import { presentValue, sameStoredValue, unitsLabel } from './parameters';
+import { coerceWriteValue, presentValue, sameStoredValue, unitsLabel } from './parameters';
 import type { WatlowDataType } from './types';
 
 export class ControllerContext {
@@ -74,6 +74,20 @@ export class ControllerContext {
     return rephrase(e, `${this.description}: ${e.message}`, this.portLabel);
   }
 
+  /** `value` as the wire carries it for `type` (units from the configuration), or its coded error. */
+  wireValue(parameter: ResolvedParameter, type: WatlowDataType, value: unknown): number | string {
+    try {
+      return coerceWriteValue(
+        parameter,
+        type,
+        value,
+        unitsLabel(parameter.spec?.units, this.config.temperatureUnits),
+      );
+    } catch (err) {
+      throw this.contextualise(err);
+    }
+  }
+
   checkStored(
     parameter: ResolvedParameter,
     instance: number,
@@ -98,17 +112,27 @@ export interface ReadItem {
   instance: number;
 }
 
+/** One write, validated but for the value (which the client checks against the parameter's type). */
+export interface WriteItem {
+  parameter: ResolvedParameter;
+  instance: number;
+  value: unknown;
+  /** Read the value back and fail with E_VERIFY when the controller stored another. */
+  verify: boolean;
+}
+
 /** What the controller asks of the client for its protocol. */
 export interface WatlowProtocolClient {
   /** Catalogue parameters that make up the identity; the first must succeed. */
   readonly identityParameters: readonly string[];
   /** Reads the items; each outcome goes to `results[item.index]`. Never throws. */
   readItems(items: readonly ReadItem[], results: (ReadOutcome | undefined)[]): Promise<void>;
-  /** Writes a validated parameter and returns what the controller reports afterwards. */
-  write(
-    parameter: ResolvedParameter,
-    instance: number,
-    value: unknown,
-    verify: boolean,
-  ): Promise<WatlowReading>;
+  /**
+   * Writes a validated parameter and returns what the controller reports afterwards. The write,
+   * its read-back and any request the write depends on are ONE transaction of the port: another
+   * write of the same parameter (a second node, the next message) or a poll cannot land between
+   * them and make the read-back disagree. A value whose type is known is checked before the port
+   * is asked for.
+   */
+  write(item: WriteItem): Promise<WatlowReading>;
 }

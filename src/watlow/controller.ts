@@ -9,8 +9,7 @@
  */
 import { InvalidInputError, ReadOnlyError, UnsupportedError } from '../core/errors';
 import type { Lease } from '../core/registry';
-import { ModbusClient } from '../modbus/client';
-import { modbusFramingOf, modbusLinkForPath } from '../modbus/port-link';
+import { modbusFramingOf } from '../modbus/port-link';
 import { FramedLine } from '../transport/framed-line';
 import type { LineOptions } from '../transport/framed-line';
 import type { ByteStream } from '../transport/types';
@@ -37,6 +36,14 @@ export * from './controller-config';
 
 export class WatlowController {
   readonly config: ResolvedControllerConfig;
+  /** As configured: the name (in topics and messages), the protocol, the bus address. */
+  readonly name: string;
+  readonly protocol: WatlowProtocol;
+  readonly address: number;
+  /** The port for messages, e.g. "/dev/ttyUSB0". */
+  readonly portLabel: string;
+  /** 'Watlow "oven" (Std Bus address 1 on /dev/ttyUSB0)' */
+  readonly description: string;
   private readonly ctx: ControllerContext;
   private readonly client: WatlowProtocolClient;
   private released = false;
@@ -47,7 +54,10 @@ export class WatlowController {
     lineOptions: LineOptions = {},
   ) {
     this.config = validateControllerConfig(config);
+    ({ name: this.name, protocol: this.protocol, address: this.address } = this.config);
     this.ctx = new ControllerContext(this.config, lease);
+    this.portLabel = this.ctx.portLabel;
+    this.description = this.ctx.description;
     const baudRate = Number(lease.claim?.settings?.baudRate ?? 38400);
     const options = lineOptionsFor(this.config.protocol, baudRate, lineOptions);
     // The lease key is the port's canonical spelling: a `modbus-tcp://` gateway speaks MBAP.
@@ -61,28 +71,7 @@ export class WatlowController {
     this.client =
       this.config.protocol === 'stdbus'
         ? new StdBusClient(this.ctx, new FramedLine(lease, options))
-        : new WatlowModbusClient(this.ctx, new ModbusClient(modbusLinkForPath(lease, lease.key, options)));
-  }
-
-  get name(): string {
-    return this.config.name;
-  }
-
-  get protocol(): WatlowProtocol {
-    return this.config.protocol;
-  }
-
-  get address(): number {
-    return this.config.address;
-  }
-
-  get portLabel(): string {
-    return this.ctx.portLabel;
-  }
-
-  /** 'Watlow "oven" (Std Bus address 1 on /dev/ttyUSB0)' */
-  get description(): string {
-    return this.ctx.description;
+        : new WatlowModbusClient(this.ctx, { port: lease, path: lease.key, line: options });
   }
 
   /** Forgets what was learned (unsupported parameters, identity); the next use asks the device again. */
@@ -149,7 +138,7 @@ export class WatlowController {
     } catch (err) {
       throw this.ctx.contextualise(err);
     }
-    return this.client.write(resolved, instance, value, options.verify ?? true);
+    return this.client.write({ parameter: resolved, instance, value, verify: options.verify ?? true });
   }
 
   /**

@@ -5,14 +5,16 @@
  * absent and are remembered; a span the device refuses is read item by item from then on.
  */
 import { DeviceError, UnsupportedError, hasErrorCode } from '../core/errors';
-import type { ModbusClient } from '../modbus/client';
-import type { ControllerContext, ReadItem, WatlowProtocolClient } from './controller-context';
+import { ModbusClient } from '../modbus/client';
+import { modbusLinkForPath } from '../modbus/port-link';
+import type { ResolvedLineOptions, StreamPort } from '../transport/framed-line';
+import { exchangeBudgetMs, inOneTransaction } from '../transport/framed-line';
+import type { ControllerContext, ReadItem, WatlowProtocolClient, WriteItem } from './controller-context';
 import type { ReadOutcome, WatlowReading } from './controller-config';
 import { coalesceReads } from './modbus/coalesce';
 import type { RegisterLocation } from './modbus/registers';
 import { decodeRegisters, encodeRegisters, registerOf } from './modbus/registers';
 import type { ResolvedParameter } from './parameters';
-import { coerceWriteValue, unitsLabel } from './parameters';
 
 const ILLEGAL_FUNCTION = 0x01;
 const ILLEGAL_DATA_ADDRESS = 0x02;
@@ -34,13 +36,30 @@ function describeException(code: number): string {
   }
 }
 
+/** Where a controller's Modbus requests go. */
+export interface WatlowModbusPort {
+  /** The port's lease: every request is a transaction of it. */
+  port: StreamPort;
+  /** The port's path: `modbus-tcp://` speaks MBAP, anything else RTU. */
+  path: string;
+  line: ResolvedLineOptions;
+}
+
 export class WatlowModbusClient implements WatlowProtocolClient {
   readonly identityParameters = ['hardwareId', 'firmwareId', 'serialNumber'] as const;
+  private readonly modbus: ModbusClient;
 
   constructor(
     private readonly ctx: ControllerContext,
-    private readonly modbus: ModbusClient,
-  ) {}
+    private readonly access: WatlowModbusPort,
+  ) {
+    this.modbus = this.clientOn(access.port);
+  }
+
+  /** The generic Modbus client on `port`: the lease, or the port held by one transaction. */
+  private clientOn(port: StreamPort): ModbusClient {
+    return new ModbusClient(modbusLinkForPath(port, this.access.path, this.access.line));
+  }
 
   private get unit(): number {
     return this.ctx.config.address;
@@ -104,12 +123,13 @@ export class WatlowModbusClient implements WatlowProtocolClient {
   }
 
   private async readRegisters(
+    modbus: ModbusClient,
     location: { address: number; count: number },
     what: string,
     remember: readonly { parameter: ResolvedParameter; instance: number }[],
   ): Promise<readonly number[]> {
     try {
-      return await this.modbus.readHoldingRegisters(
+      return await modbus.readHoldingRegisters(
         this.unit,
         location.address,
         location.count,
@@ -154,7 +174,7 @@ export class WatlowModbusClient implements WatlowProtocolClient {
       if (block.items.length > 1 && !knowledge.noCoalesce.has(blockKey)) {
         try {
           const what = `read registers ${block.address}..${block.address + block.count - 1}`;
-          const words = await this.readRegisters(block, what, []);
+          const words = await this.readRegisters(this.modbus, block, what, []);
           for (const { item, location, offset } of block.items) {
             results[item.index] = this.readingOf(item, words.slice(offset, offset + location.count));
           }
@@ -172,7 +192,8 @@ export class WatlowModbusClient implements WatlowProtocolClient {
       for (const { item, location } of block.items) {
         try {
           const what = `read ${this.ctx.describeParameter(item.parameter, item.instance)} (register ${location.address})`;
-          results[item.index] = this.readingOf(item, await this.readRegisters(location, what, [item]));
+          const words = await this.readRegisters(this.modbus, location, what, [item]);
+          results[item.index] = this.readingOf(item, words);
         } catch (err) {
           results[item.index] = this.failed(err);
         }
@@ -180,48 +201,34 @@ export class WatlowModbusClient implements WatlowProtocolClient {
     }
   }
 
-  async write(
-    parameter: ResolvedParameter,
-    instance: number,
-    value: unknown,
-    verify: boolean,
-  ): Promise<WatlowReading> {
+  /** The write and its read-back; the register and the value are checked first. */
+  async write({ parameter, instance, value, verify }: WriteItem): Promise<WatlowReading> {
     const ctx = this.ctx;
-    let location: RegisterLocation;
-    let wire: number;
-    const spec = parameter.spec!;
-    try {
-      location = this.location(parameter, instance);
-      wire = coerceWriteValue(
-        parameter,
-        spec.type,
-        value,
-        unitsLabel(spec.units, ctx.config.temperatureUnits),
-      ) as number;
-    } catch (err) {
-      throw ctx.contextualise(err);
-    }
-    const type = spec.type;
+    const location = this.location(parameter, instance);
+    // A register location exists only for catalogue parameters, whose type is known.
+    const type = parameter.spec!.type;
+    const wire = ctx.wireValue(parameter, type, value) as number;
     const { wordOrder } = ctx.config;
     const words = encodeRegisters(type, wire, wordOrder);
     const what = `write ${JSON.stringify(value)} to ${ctx.describeParameter(parameter, instance)} (register ${location.address})`;
-    try {
-      if (words.length === 1) {
-        await this.modbus.writeSingleRegister(this.unit, location.address, words[0]!, this.callOptions(what));
-      } else {
-        await this.modbus.writeMultipleRegisters(this.unit, location.address, words, this.callOptions(what));
+    const budget = exchangeBudgetMs(this.access.line, 2);
+    return inOneTransaction(this.access.port, budget, what, async (held) => {
+      const modbus = this.clientOn(held);
+      try {
+        if (words.length === 1) {
+          await modbus.writeSingleRegister(this.unit, location.address, words[0]!, this.callOptions(what));
+        } else {
+          await modbus.writeMultipleRegisters(this.unit, location.address, words, this.callOptions(what));
+        }
+      } catch (err) {
+        throw this.refusal(err, what, [{ parameter, instance }]);
       }
-    } catch (err) {
-      throw this.refusal(err, what, [{ parameter, instance }]);
-    }
-    if (!verify) return ctx.readingOf(parameter, instance, type, decodeRegisters(type, words, wordOrder));
-    const stored = await this.readRegisters(
-      location,
-      `read back ${ctx.describeParameter(parameter, instance)}`,
-      [],
-    );
-    const storedValue = decodeRegisters(type, stored, wordOrder);
-    ctx.checkStored(parameter, instance, type, wire, storedValue, 'reads back');
-    return ctx.readingOf(parameter, instance, type, storedValue);
+      if (!verify) return ctx.readingOf(parameter, instance, type, decodeRegisters(type, words, wordOrder));
+      const readBack = `read back ${ctx.describeParameter(parameter, instance)}`;
+      const stored = await this.readRegisters(modbus, location, readBack, []);
+      const storedValue = decodeRegisters(type, stored, wordOrder);
+      ctx.checkStored(parameter, instance, type, wire, storedValue, 'reads back');
+      return ctx.readingOf(parameter, instance, type, storedValue);
+    });
   }
 }

@@ -5,10 +5,9 @@
 import type { LabbenchError } from '../core/errors';
 import { DeviceError, ProtocolError } from '../core/errors';
 import type { FramedLine } from '../transport/framed-line';
-import type { ControllerContext, ReadItem, WatlowProtocolClient } from './controller-context';
+import type { ControllerContext, ReadItem, WatlowProtocolClient, WriteItem } from './controller-context';
 import type { ReadOutcome, WatlowReading } from './controller-config';
 import type { ResolvedParameter } from './parameters';
-import { coerceWriteValue, unitsLabel } from './parameters';
 import { encodeRequestFrame } from './stdbus/frame';
 import type { StdBusRequest, StdBusResponse } from './stdbus/payload';
 import { describeStdBusError, encodeRequest, selectorOf } from './stdbus/payload';
@@ -32,9 +31,10 @@ export class StdBusClient implements WatlowProtocolClient {
     return `Check power, RS-485 wiring (A/B polarity, common ground), that the controller's Std Bus address is ${this.address} and that it speaks Standard Bus (38400 8N1).`;
   }
 
-  private transaction(request: StdBusRequest, what: string): Promise<StdBusResponse> {
+  /** One request on `line`: the client's own, or the held line of a write's transaction. */
+  private transaction(line: FramedLine, request: StdBusRequest, what: string): Promise<StdBusResponse> {
     const frame = encodeRequestFrame(this.address, encodeRequest(request));
-    return this.line.exchange(frame, () => new StdBusReplyReader(this.address, request), {
+    return line.exchange(frame, () => new StdBusReplyReader(this.address, request), {
       what,
       where: this.ctx.description,
       silentHint: this.silentHint(),
@@ -80,10 +80,14 @@ export class StdBusClient implements WatlowProtocolClient {
     });
   }
 
-  private async readValue(parameter: ResolvedParameter, instance: number): Promise<TypedValue> {
+  private async readValue(
+    line: FramedLine,
+    parameter: ResolvedParameter,
+    instance: number,
+  ): Promise<TypedValue> {
     const what = `read ${this.ctx.describeParameter(parameter, instance)}`;
     const selector = selectorOf(parameter.id, instance);
-    const response = await this.transaction({ service: 'read', selector }, what);
+    const response = await this.transaction(line, { service: 'read', selector }, what);
     if (response.kind !== 'read') throw this.refusal(response, parameter, instance, what);
     if (!parameter.spec) this.ctx.knowledge().learnedTypes.set(parameter.id, response.value.type);
     return response.value;
@@ -92,7 +96,7 @@ export class StdBusClient implements WatlowProtocolClient {
   async readItems(items: readonly ReadItem[], results: (ReadOutcome | undefined)[]): Promise<void> {
     for (const item of items) {
       try {
-        const value = await this.readValue(item.parameter, item.instance);
+        const value = await this.readValue(this.line, item.parameter, item.instance);
         results[item.index] = {
           ok: true,
           reading: this.ctx.readingOf(item.parameter, item.instance, value.type, value.value),
@@ -103,38 +107,32 @@ export class StdBusClient implements WatlowProtocolClient {
     }
   }
 
-  async write(
-    parameter: ResolvedParameter,
-    instance: number,
-    value: unknown,
-    verify: boolean,
-  ): Promise<WatlowReading> {
+  /** The write, the read-back and, for a parameter of unknown type, the read that learns it. */
+  async write({ parameter, instance, value, verify }: WriteItem): Promise<WatlowReading> {
     const ctx = this.ctx;
     // Send the tag the parameter answers with: from the catalogue, or learned by reading first.
-    let type = parameter.spec?.type ?? ctx.knowledge().learnedTypes.get(parameter.id);
-    if (type === undefined) type = (await this.readValue(parameter, instance)).type;
-    let wire: number | string;
-    try {
-      wire = coerceWriteValue(
-        parameter,
-        type,
-        value,
-        unitsLabel(parameter.spec?.units, ctx.config.temperatureUnits),
-      );
-    } catch (err) {
-      throw ctx.contextualise(err);
-    }
+    const known = parameter.spec?.type ?? ctx.knowledge().learnedTypes.get(parameter.id);
+    const checked = known === undefined ? undefined : ctx.wireValue(parameter, known, value);
     const what = `write ${JSON.stringify(value)} to ${ctx.describeParameter(parameter, instance)}`;
-    const selector = selectorOf(parameter.id, instance);
-    const response = await this.transaction(
-      { service: 'write', selector, value: { type, value: wire } },
-      what,
-    );
-    if (response.kind !== 'write') throw this.refusal(response, parameter, instance, what);
-    if (!verify) return ctx.readingOf(parameter, instance, response.value.type, response.value.value);
-    ctx.checkStored(parameter, instance, type, wire, response.value.value, 'echoed');
-    const readBack = await this.readValue(parameter, instance);
-    ctx.checkStored(parameter, instance, type, wire, readBack.value, 'reads back');
-    return ctx.readingOf(parameter, instance, readBack.type, readBack.value);
+    return this.line.inOneTransaction(3, what, async (line) => {
+      // Learned by now, perhaps, by a write queued before this one.
+      const type =
+        known ??
+        ctx.knowledge().learnedTypes.get(parameter.id) ??
+        (await this.readValue(line, parameter, instance)).type;
+      const wire = checked ?? ctx.wireValue(parameter, type, value);
+      const selector = selectorOf(parameter.id, instance);
+      const response = await this.transaction(
+        line,
+        { service: 'write', selector, value: { type, value: wire } },
+        what,
+      );
+      if (response.kind !== 'write') throw this.refusal(response, parameter, instance, what);
+      if (!verify) return ctx.readingOf(parameter, instance, response.value.type, response.value.value);
+      ctx.checkStored(parameter, instance, type, wire, response.value.value, 'echoed');
+      const readBack = await this.readValue(line, parameter, instance);
+      ctx.checkStored(parameter, instance, type, wire, readBack.value, 'reads back');
+      return ctx.readingOf(parameter, instance, readBack.type, readBack.value);
+    });
   }
 }

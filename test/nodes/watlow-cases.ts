@@ -67,16 +67,23 @@ export function watlowCases(ctx: CaseContext): void {
 
   describe('watlow-poll', () => {
     it('sends one chart-ready message per value (topic <controller>/<parameter>)', async () => {
-      const { h } = await onBus('wp', [
-        watlowPoll({
-          parameters: [
-            { parameter: 'processValue', instance: 1 },
-            { parameter: 'setPoint', instance: 1 },
-            { parameter: 'controlMode', instance: 1 },
-            { parameter: 'alarmState', instance: 2 },
-          ],
-        }),
-      ]);
+      // Every read here is answered: a reply timeout beyond the wait of `until` keeps a loaded
+      // machine from turning a slow reply into E_TIMEOUT (100 ms did, once, on Node-RED 4.1).
+      const answered = { timeout: 10_000 };
+      const { h } = await onBus(
+        'wp',
+        [
+          watlowPoll({
+            parameters: [
+              { parameter: 'processValue', instance: 1 },
+              { parameter: 'setPoint', instance: 1 },
+              { parameter: 'controlMode', instance: 1 },
+              { parameter: 'alarmState', instance: 2 },
+            ],
+          }),
+        ],
+        answered,
+      );
       const out = collect(h, 'out');
       send(h, 'poll', { payload: 'go' });
       await until(() => out.length === 4, 'four values');

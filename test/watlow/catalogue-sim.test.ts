@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { PARAMETERS } from '../../src/watlow/catalogue';
 import { registerOf } from '../../src/watlow/modbus/registers';
 import type { WordOrder } from '../../src/watlow/types';
-import { bench, codeOf, otherValue } from './helpers';
+import { addUncataloguedU8, bench, codeOf, otherValue } from './helpers';
 
 /** Parameters whose write changes how the bus talks; written and then restored. */
 const RESTORE_AFTER_WRITE = new Set(['modbusWordOrder']);
@@ -121,17 +121,7 @@ test('Std Bus: a parameter ID outside the catalogue is readable (type learned) a
       (err) => codeOf(err) === 'E_DEVICE_ERROR' && (err as { deviceCode: number }).deviceCode === 0x83,
     );
     // Simulate a device that has it: patch the simulator's lookup for one unknown ID.
-    const sim = b.bus.controller(1);
-    const originalRead = sim.read.bind(sim);
-    const originalWrite = sim.write.bind(sim);
-    let stored = 7;
-    sim.read = (id, instance) =>
-      id === 3002 ? { ok: true, type: 'u8', value: stored } : originalRead(id, instance);
-    sim.write = (id, instance, value) => {
-      if (id !== 3002) return originalWrite(id, instance, value);
-      stored = value as number;
-      return { ok: true, type: 'u8', value: stored };
-    };
+    addUncataloguedU8(b.bus.controller(1), 3002, 7);
     const reading = await oven.read('3002');
     assert.deepEqual([reading.parameter, reading.type, reading.value, reading.units], ['3002', 'u8', 7, '']);
     const written = await oven.write(3002, 3);

@@ -4,7 +4,7 @@ import { WatlowManager } from '../../src/watlow/manager';
 import type { AddControllerOptions } from '../../src/watlow/manager';
 import type { ParameterSpec } from '../../src/watlow/catalogue';
 import { testOpeners, testSimulators } from '../support/backends';
-import type { SimBusOptions, SimulatedWatlowBus } from '../../src/sim/watlow';
+import type { SimBusOptions, SimulatedController, SimulatedWatlowBus } from '../../src/sim/watlow';
 
 let counter = 0;
 
@@ -68,4 +68,23 @@ export function otherValue(spec: ParameterSpec, current: number | string): numbe
 
 export function codeOf(err: unknown): string | undefined {
   return (err as { code?: string }).code;
+}
+
+/**
+ * Gives a simulated controller a parameter outside the catalogue, as a real unit may have one:
+ * `id` (every instance) answers reads and writes as a `u8`, starting at `initial`. Returns its
+ * current value.
+ */
+export function addUncataloguedU8(sim: SimulatedController, id: number, initial: number): () => number {
+  const read = sim.read.bind(sim);
+  const write = sim.write.bind(sim);
+  let stored = initial;
+  sim.read = (asked, instance) =>
+    asked === id ? { ok: true, type: 'u8', value: stored } : read(asked, instance);
+  sim.write = (asked, instance, value) => {
+    if (asked !== id) return write(asked, instance, value);
+    stored = value as number;
+    return { ok: true, type: 'u8', value: stored };
+  };
+  return () => stored;
 }
