@@ -6,11 +6,10 @@
  */
 import type { Node, NodeAPI } from 'node-red';
 import { setupKeithleyNode, type KeithleyDef } from './shared/keithley-node';
+import { registerNode } from './shared/register';
 
 export = function (RED: NodeAPI): void {
-  function KeithleyBatteryNode(this: Node, def: KeithleyDef): void {
-    RED.nodes.createNode(this, def);
-    setupKeithleyNode(RED, this, def, 'battery');
-  }
-  RED.nodes.registerType('keithley-battery', KeithleyBatteryNode);
+  registerNode(RED, 'keithley-battery', (node: Node, def: KeithleyDef) =>
+    setupKeithleyNode(RED, node, def, 'battery'),
+  );
 };

@@ -4,11 +4,10 @@
  */
 import type { Node, NodeAPI } from 'node-red';
 import { setupKeithleyNode, type KeithleyDef } from './shared/keithley-node';
+import { registerNode } from './shared/register';
 
 export = function (RED: NodeAPI): void {
-  function KeithleySupplyNode(this: Node, def: KeithleyDef): void {
-    RED.nodes.createNode(this, def);
-    setupKeithleyNode(RED, this, def, 'supply');
-  }
-  RED.nodes.registerType('keithley-supply', KeithleySupplyNode);
+  registerNode(RED, 'keithley-supply', (node: Node, def: KeithleyDef) =>
+    setupKeithleyNode(RED, node, def, 'supply'),
+  );
 };

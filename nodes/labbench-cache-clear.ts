@@ -9,6 +9,7 @@ import { requireEnum, requireSafeText } from '../src/core';
 import type { Send } from './shared/errors';
 import { FlowNode } from './shared/flow-node';
 import { plural } from './shared/i18n';
+import { registerNode } from './shared/register';
 import { ready } from './shared/status';
 
 interface CacheClearDef extends NodeDef {
@@ -17,12 +18,7 @@ interface CacheClearDef extends NodeDef {
 }
 
 export = function (RED: NodeAPI): void {
-  function LabbenchCacheClearNode(this: Node, def: CacheClearDef): void {
-    RED.nodes.createNode(this, def);
-    setup(this, def);
-  }
-
-  function setup(node: Node, def: CacheClearDef): void {
+  registerNode(RED, 'labbench-cache-clear', (node: Node, def: CacheClearDef) => {
     const flow = new FlowNode({ RED, node, type: 'labbench-cache-clear' });
     const t = flow.t;
 
@@ -52,7 +48,5 @@ export = function (RED: NodeAPI): void {
       );
       send(msg);
     });
-  }
-
-  RED.nodes.registerType('labbench-cache-clear', LabbenchCacheClearNode);
+  });
 };

@@ -4,10 +4,10 @@
  * because the lease carries the protocol claim (sharing rule 3, docs/design.md). It also registers the editor's
  * port-listing endpoint.
  */
-import { toLabbenchError } from '../src/core';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { registerAdminEndpoints } from './shared/admin';
-import { parseSerialPortConfig } from './shared/config';
+import { parseAndWarn, parseSerialPortConfig } from './shared/config';
+import { registerNode } from './shared/register';
 import type { SerialPortNode } from './shared/types';
 
 interface SerialPortDef extends NodeDef {
@@ -22,18 +22,9 @@ interface SerialPortDef extends NodeDef {
 
 export = function (RED: NodeAPI): void {
   registerAdminEndpoints(RED);
-
-  function LabbenchSerialPortNode(this: SerialPortNode, def: SerialPortDef): void {
-    RED.nodes.createNode(this, def);
-    try {
-      this.portConfig = parseSerialPortConfig(def as unknown as Record<string, unknown>);
-      this.configError = undefined;
-    } catch (err) {
-      this.portConfig = undefined;
-      this.configError = toLabbenchError(err);
-      this.warn(`invalid configuration: ${this.configError.message}`);
-    }
-  }
-
-  RED.nodes.registerType('labbench-serial-port', LabbenchSerialPortNode);
+  registerNode(RED, 'labbench-serial-port', (node: SerialPortNode, def: SerialPortDef) => {
+    node.portConfig = parseAndWarn(node, () =>
+      parseSerialPortConfig(def as unknown as Record<string, unknown>),
+    );
+  });
 };

@@ -4,14 +4,14 @@
  * keithley-battery nodes that use it, and pushes the session's state to them as node status. It
  * also registers the editor's resource-listing endpoint.
  */
-import { toLabbenchError } from '../src/core';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { defaultRegistry } from '../src/core';
 import type { ScpiSession } from '../src/visa';
 import type { VisaConfigNode } from './shared/types';
 import { registerAdminEndpoints } from './shared/admin';
 import { labbenchBackends } from './shared/backends';
-import { describeNode, parseVisaConfig } from './shared/config';
+import { describeNode, parseAndWarn, parseVisaConfig, settingsOf } from './shared/config';
+import { registerNode } from './shared/register';
 import { attachKeeper, LeaseKeeper } from './shared/lease-keeper';
 import { clockOf } from './shared/flow-node';
 import { translator } from './shared/i18n';
@@ -25,43 +25,24 @@ interface VisaDef extends NodeDef {
 export = function (RED: NodeAPI): void {
   registerAdminEndpoints(RED);
 
-  function LabbenchVisaNode(this: VisaConfigNode, def: VisaDef): void {
-    RED.nodes.createNode(this, def);
-    setup(this, def);
-  }
-
-  function setup(node: VisaConfigNode, def: VisaDef): void {
-    try {
-      node.visaConfig = parseVisaConfig(def as unknown as Record<string, unknown>);
-      node.configError = undefined;
-    } catch (err) {
-      node.visaConfig = undefined;
-      node.configError = toLabbenchError(err);
-      node.warn(`invalid configuration: ${node.configError.message}`);
-    }
+  registerNode(RED, 'labbench-visa', (node: VisaConfigNode, def: VisaDef) => {
+    const parsed = parseAndWarn(node, () => parseVisaConfig(def as unknown as Record<string, unknown>));
+    node.visaConfig = parsed;
     const describe = describeNode({ type: 'labbench-visa', name: def.name, id: def.id });
     const keeper = new LeaseKeeper<ScpiSession>({
       describe,
       clock: clockOf(RED),
       texts: translator(RED, 'labbench-visa'),
       acquire: () => {
-        if (!node.visaConfig) throw node.configError ?? toLabbenchError(new Error('invalid configuration'));
+        const { resource, timeout } = settingsOf(parsed);
         // Required on first open: the VISA layer and its transports load only when a session opens.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { acquireVisaSession } = require('../src/visa') as typeof VisaModule;
-        return acquireVisaSession(
-          defaultRegistry,
-          labbenchBackends(RED).openers,
-          node.visaConfig.resource,
-          describe,
-          {
-            timeoutMs: node.visaConfig.timeout,
-          },
-        );
+        return acquireVisaSession(defaultRegistry, labbenchBackends(RED).openers, resource, describe, {
+          timeoutMs: timeout,
+        });
       },
     });
     attachKeeper(node, keeper);
-  }
-
-  RED.nodes.registerType('labbench-visa', LabbenchVisaNode);
+  });
 };

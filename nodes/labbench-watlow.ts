@@ -7,12 +7,14 @@
  * new lease; what it learns about the device lives in the port's driver cache (cache-clear).
  */
 import type { NodeAPI, NodeDef } from 'node-red';
-import { defaultRegistry, NotFoundError, toLabbenchError } from '../src/core';
+import { defaultRegistry } from '../src/core';
 import type { Lease } from '../src/core';
 import type { ByteStream } from '../src/transport';
 import { WatlowController } from '../src/watlow';
 import { labbenchBackends } from './shared/backends';
-import { describeNode, parseWatlowConfig } from './shared/config';
+import { describeNode, parseAndWarn, parseWatlowConfig, settingsOf, validOrUndefined } from './shared/config';
+import { configNode, requireSerialPort } from './shared/config-nodes';
+import { registerNode } from './shared/register';
 import { attachKeeper, LeaseKeeper } from './shared/lease-keeper';
 import { clockOf } from './shared/flow-node';
 import { translator } from './shared/i18n';
@@ -28,40 +30,22 @@ interface WatlowDef extends NodeDef {
 }
 
 export = function (RED: NodeAPI): void {
-  function LabbenchWatlowNode(this: WatlowConfigNode, def: WatlowDef): void {
-    RED.nodes.createNode(this, def);
-    setup(this, def);
-  }
-
-  function setup(node: WatlowConfigNode, def: WatlowDef): void {
+  registerNode(RED, 'labbench-watlow', (node: WatlowConfigNode, def: WatlowDef) => {
     const describe = describeNode({ type: 'labbench-watlow', name: def.name, id: def.id });
-    const port = (def.port ? RED.nodes.getNode(def.port) : null) as SerialPortNode | null;
-    try {
-      node.watlowConfig = parseWatlowConfig(def as unknown as Record<string, unknown>);
-      node.configError = undefined;
-    } catch (err) {
-      node.watlowConfig = undefined;
-      node.configError = toLabbenchError(err);
-      node.warn(`invalid configuration: ${node.configError.message}`);
-    }
+    const port = configNode<SerialPortNode>(RED, def.port);
+    const parsed = parseAndWarn(node, () => parseWatlowConfig(def as unknown as Record<string, unknown>));
+    node.watlowConfig = parsed;
     // The name used in topics and in msg.controllers.
     node.controllerName = def.name || `watlow-${String(def.address ?? '?')}`;
-    node.portPath = port?.portConfig?.path;
+    node.portPath = validOrUndefined(port?.portConfig)?.path;
 
     const keeper = new LeaseKeeper<ByteStream>({
       describe,
       clock: clockOf(RED),
       texts: translator(RED, 'labbench-watlow'),
       acquire: (): Lease<ByteStream> => {
-        const cfg = node.watlowConfig;
-        if (!cfg) throw node.configError!;
-        if (!port) {
-          throw new NotFoundError(
-            `${describe} has no serial port: choose a labbench-serial-port config node (it may be missing or disabled).`,
-          );
-        }
-        const portConfig = port.portConfig;
-        if (!portConfig) throw port.configError!;
+        const cfg = settingsOf(parsed);
+        const portConfig = requireSerialPort(port, describe);
         // Required on first open: the transports (USB, VXI-11, HiSLIP, TCP…) are not loaded while
         // no labbench node is deployed.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -80,8 +64,9 @@ export = function (RED: NodeAPI): void {
     node.controller = (): WatlowController => {
       const lease = keeper.get();
       if (!controller || controller.lease !== lease) {
-        const cfg = node.watlowConfig!;
-        const portConfig = port!.portConfig!;
+        // The lease was taken, so both configurations are valid.
+        const cfg = settingsOf(parsed);
+        const portConfig = requireSerialPort(port, describe);
         controller = new WatlowController(
           lease,
           {
@@ -96,7 +81,5 @@ export = function (RED: NodeAPI): void {
       }
       return controller;
     };
-  }
-
-  RED.nodes.registerType('labbench-watlow', LabbenchWatlowNode);
+  });
 };

@@ -10,7 +10,7 @@
  * only being restarted, so a "modified nodes" deploy neither closes nor reopens the port).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { defaultRegistry, NotFoundError, toLabbenchError, type LabbenchError, type Lease } from '../src/core';
+import { defaultRegistry, type Lease } from '../src/core';
 import {
   readModbusValues,
   registersPerValue,
@@ -23,13 +23,21 @@ import {
 import { acquireSerialBus, type ByteStream } from '../src/transport';
 import { labbenchBackends } from './shared/backends';
 import { busLabel } from './shared/bus';
-import type { SerialPortConfig } from './shared/config';
-import { describeNode } from './shared/config';
+import {
+  describeNode,
+  errorOf,
+  parseProperties,
+  settingsOf,
+  validOrUndefined,
+  type SerialPortConfig,
+} from './shared/config';
+import { configNode, requireSerialPort } from './shared/config-nodes';
 import type { Send } from './shared/errors';
 import { clockOf, FlowNode, type Repeater } from './shared/flow-node';
 import { plural, translator } from './shared/i18n';
 import { LeaseKeeper } from './shared/lease-keeper';
-import { parseModbusNodeConfig, resolveForMessage, type ModbusNodeConfig } from './shared/modbus-config';
+import { parseModbusNodeConfig, resolveForMessage } from './shared/modbus-config';
+import { registerNode } from './shared/register';
 import { ready, valueText } from './shared/status';
 import type { SerialPortNode } from './shared/types';
 
@@ -53,36 +61,22 @@ function acquireBus(RED: NodeAPI, port: SerialPortConfig, holder: string): Lease
 }
 
 export = function (RED: NodeAPI): void {
-  function ModbusNode(this: Node, def: ModbusDef): void {
-    RED.nodes.createNode(this, def);
-    setup(this, def);
-  }
-
-  function setup(node: Node, def: ModbusDef): void {
+  registerNode(RED, 'modbus', (node: Node, def: ModbusDef) => {
     const describe = describeNode({ type: 'modbus', name: def.name, id: def.id });
-    const portNode = (def.port ? RED.nodes.getNode(def.port) : null) as SerialPortNode | null;
+    const portNode = configNode<SerialPortNode>(RED, def.port);
     const name = def.name || 'modbus';
-    let config: ModbusNodeConfig | undefined;
-    let propertyError: LabbenchError | undefined;
-    try {
-      config = parseModbusNodeConfig(def as unknown as Record<string, unknown>);
-      if (portNode && !portNode.portConfig) throw portNode.configError!;
-    } catch (err) {
-      propertyError = toLabbenchError(err);
-    }
+    const parsed = parseProperties(() => {
+      const props = parseModbusNodeConfig(def as unknown as Record<string, unknown>);
+      // An invalid port fails every message with the port's own error.
+      if (portNode) settingsOf(portNode.portConfig);
+      return props;
+    });
 
     const keeper = new LeaseKeeper<ByteStream>({
       describe,
       clock: clockOf(RED),
       texts: translator(RED, 'modbus'),
-      acquire: () => {
-        if (!portNode?.portConfig) {
-          throw new NotFoundError(
-            `${describe} has no serial port: choose a labbench-serial-port config node (it may be missing or disabled).`,
-          );
-        }
-        return acquireBus(RED, portNode.portConfig, describe);
-      },
+      acquire: () => acquireBus(RED, requireSerialPort(portNode, describe), describe),
     });
     const bus = {
       id: `${node.id}:bus`,
@@ -93,12 +87,13 @@ export = function (RED: NodeAPI): void {
       RED,
       node,
       type: 'modbus',
-      propertyError,
+      propertyError: errorOf(parsed),
       config: portNode ? bus : null,
       missingConfigText: 'modbus.status.noPort',
-      errorContext: () => ({
-        resource: portNode?.portConfig ? busLabel(portNode.portConfig.path) : undefined,
-      }),
+      errorContext: () => {
+        const port = validOrUndefined(portNode?.portConfig);
+        return { resource: port ? busLabel(port.path) : undefined };
+      },
     });
     const t = flow.t;
     flow.onDrained(async (removed) => {
@@ -107,7 +102,7 @@ export = function (RED: NodeAPI): void {
     });
 
     function access(lease: Lease<ByteStream>): ModbusPortAccess {
-      const port = portNode!.portConfig!;
+      const port = requireSerialPort(portNode, describe);
       return {
         port: lease,
         path: port.path,
@@ -141,7 +136,7 @@ export = function (RED: NodeAPI): void {
         m.timestamp = timestamp;
         return m as NodeMessage;
       };
-      if (config!.output === 'value' || values.length === 1 || spec.type === 'string') {
+      if (settingsOf(parsed).output === 'value' || values.length === 1 || spec.type === 'string') {
         return [fill(base, values.length === 1 ? values[0] : values, raw, spec.register)];
       }
       const per = registersPerValue(spec.type);
@@ -153,7 +148,7 @@ export = function (RED: NodeAPI): void {
 
     let inputs = 0;
     async function run(msg: ModbusMsg, send: (msgs: NodeMessage[]) => void): Promise<void> {
-      if (propertyError || !config) throw propertyError;
+      const config = settingsOf(parsed);
       // Validated before the port is touched: a refused message sends nothing.
       const { unit, spec } = resolveForMessage(config, msg);
       if (config.operation === 'read') {
@@ -185,9 +180,9 @@ export = function (RED: NodeAPI): void {
       }
     });
 
-    const interval = config?.interval ?? 0;
+    const interval = validOrUndefined(parsed)?.interval ?? 0;
     const ticker: Repeater | undefined =
-      interval > 0 && !propertyError
+      interval > 0
         ? flow.repeat({
             run: () =>
               run({ _msgid: RED.util.generateId(), topic: 'interval' } as ModbusMsg, (msgs) => {
@@ -198,7 +193,5 @@ export = function (RED: NodeAPI): void {
           })
         : undefined;
     ticker?.start(interval);
-  }
-
-  RED.nodes.registerType('modbus', ModbusNode);
+  });
 };

@@ -8,9 +8,10 @@
  * transaction marks the session's state unknown and the 2281S driver re-reads it.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { NotFoundError, parseVisaResource, toLabbenchError, type LabbenchError } from '../src/core';
+import { parseVisaResource } from '../src/core';
 import { runScpiProgram, type ScpiReplyValue } from '../src/visa';
-import { describeNode } from './shared/config';
+import { describeNode, errorOf, parseAndWarn, settingsOf, validOrUndefined } from './shared/config';
+import { configNode, onInstrument, requireInstrument } from './shared/config-nodes';
 import type { Send } from './shared/errors';
 import { FlowNode } from './shared/flow-node';
 import { plural } from './shared/i18n';
@@ -21,8 +22,8 @@ import {
   programForMessage,
   replySummary,
   type ScpiNodeDef,
-  type ScpiNodeProperties,
 } from './shared/scpi-properties';
+import { registerNode } from './shared/register';
 import { ready } from './shared/status';
 import type { VisaConfigNode } from './shared/types';
 
@@ -55,42 +56,19 @@ function exposeDeviceErrors(msg: Record<string, unknown>, err: unknown): void {
 }
 
 export = function (RED: NodeAPI): void {
-  function ScpiNode(this: Node, def: ScpiDef): void {
-    RED.nodes.createNode(this, def);
-    setup(this, def);
-  }
-
-  function setup(node: Node, def: ScpiDef): void {
+  registerNode(RED, 'scpi', (node: Node, def: ScpiDef) => {
     const requester = describeNode({ type: 'scpi', name: def.name, id: def.id });
-    const config = (def.instrument ? RED.nodes.getNode(def.instrument) : null) as VisaConfigNode | null;
-    let props: ScpiNodeProperties | undefined;
-    let propertyError: LabbenchError | undefined;
-    try {
-      props = parseScpiNodeProperties(def);
-    } catch (err) {
-      propertyError = toLabbenchError(err);
-    }
+    const config = configNode<VisaConfigNode>(RED, def.instrument);
+    const props = parseAndWarn(node, () => parseScpiNodeProperties(def));
     const flow = new FlowNode({
       RED,
       node,
       type: 'scpi',
-      propertyError,
-      config,
-      missingConfigText: 'common.status.noInstrument',
-      errorContext: () => ({ resource: config?.visaConfig?.resource }),
+      propertyError: errorOf(props),
+      ...onInstrument(config),
     });
     const t = flow.t;
-    if (propertyError) node.warn(`invalid configuration: ${propertyError.message}`);
     let idnIdentity: Identity | undefined;
-
-    function requireConfig(): VisaConfigNode {
-      if (!config || !config.keeper) {
-        throw new NotFoundError(
-          `${requester} has no instrument: choose a labbench-visa config node in its properties (it may be missing, disabled or not deployed).`,
-        );
-      }
-      return config;
-    }
 
     function summary(value: ScpiReplyValue | null): string {
       return replySummary(value, {
@@ -101,9 +79,8 @@ export = function (RED: NodeAPI): void {
     }
 
     flow.onInput(async (msg: NodeMessageInFlow, send: Send) => {
-      const cfg = requireConfig();
-      const p = props as ScpiNodeProperties; // FlowNode fails the message first when props are invalid
-      const program = programForMessage(p, msg as { payload?: unknown; command?: unknown });
+      const cfg = requireInstrument(config, requester);
+      const program = programForMessage(settingsOf(props), msg as { payload?: unknown; command?: unknown });
       let result;
       try {
         result = await cfg.keeper.use((lease) => runScpiProgram(lease, program, { label: requester }));
@@ -123,11 +100,10 @@ export = function (RED: NodeAPI): void {
       out.payload = result.last;
       out.replies = result.replies;
       out.topic = `${def.name || cfg.name || 'scpi'}/${commandHeader(program.lines[0].command)}`;
-      const identity = idnIdentity ?? identityFromResource(cfg.visaConfig?.resource);
+      const identity = idnIdentity ?? identityFromResource(validOrUndefined(cfg.visaConfig)?.resource);
       if (identity) out.instrument = identity;
       flow.show(ready(t, summary(result.last)));
       send(out);
     });
-  }
-  RED.nodes.registerType('scpi', ScpiNode);
+  });
 };

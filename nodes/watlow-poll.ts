@@ -6,7 +6,7 @@
  * Catch once per poll as E_POLL_FAILED (with `failures`), or inline as samples with `error`.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { NotFoundError, type ErrorCode, type LabbenchError, toLabbenchError } from '../src/core';
+import { NotFoundError, type ErrorCode, toLabbenchError } from '../src/core';
 import {
   pollError,
   pollTargets,
@@ -16,10 +16,19 @@ import {
   parseParameterList,
   type ParameterItem,
 } from '../src/watlow';
-import { MIN_POLL_INTERVAL_MS, parsePeriod } from './shared/config';
+import {
+  errorOf,
+  MIN_POLL_INTERVAL_MS,
+  parsePeriod,
+  parseProperties,
+  settingsOf,
+  validOrUndefined,
+} from './shared/config';
+import { configNode } from './shared/config-nodes';
 import type { Send } from './shared/errors';
 import { FlowNode, recoveryMessage, type Repeater } from './shared/flow-node';
 import { plural } from './shared/i18n';
+import { registerNode } from './shared/register';
 import { problem, ready, reasonFor, valueText } from './shared/status';
 import type { WatlowConfigNode } from './shared/types';
 import { deployedControllers, filterByNames, setValueMessage } from './shared/watlow-targets';
@@ -34,32 +43,22 @@ interface PollDef extends NodeDef {
 }
 
 export = function (RED: NodeAPI): void {
-  function WatlowPollNode(this: Node, def: PollDef): void {
-    RED.nodes.createNode(this, def);
-    setup(this, def);
-  }
-
-  function setup(node: Node, def: PollDef): void {
+  registerNode(RED, 'watlow-poll', (node: Node, def: PollDef) => {
     const output = def.output === 'perPoll' ? 'perPoll' : 'perValue';
     const inline = def.errors === 'inline';
     const recovery = def.recovery === true;
     const explicit = typeof def.controller === 'string' && def.controller !== '';
-    const config = explicit ? (RED.nodes.getNode(def.controller!) as WatlowConfigNode | null) : null;
-    let items: ParameterItem[] = [];
-    let interval = 0;
-    let propertyError: LabbenchError | undefined;
-    try {
-      items = parseParameterList(def.parameters, 'The parameters property');
-      interval = parsePeriod(def.interval, 'Interval', MIN_POLL_INTERVAL_MS);
-    } catch (err) {
-      propertyError = toLabbenchError(err);
-    }
+    const config = configNode<WatlowConfigNode>(RED, def.controller);
+    const props = parseProperties(() => ({
+      items: parseParameterList(def.parameters, 'The parameters property'),
+      interval: parsePeriod(def.interval, 'Interval', MIN_POLL_INTERVAL_MS),
+    }));
 
     const flow = new FlowNode({
       RED,
       node,
       type: 'watlow-poll',
-      propertyError,
+      propertyError: errorOf(props),
       config: explicit ? config : undefined,
       missingConfigText: 'common.status.noController',
     });
@@ -92,7 +91,7 @@ export = function (RED: NodeAPI): void {
     /** One poll; resolves to the samples (failed ones carry `error`). Throws only for setup errors. */
     async function poll(list: WatlowConfigNode[], wanted: ParameterItem[]): Promise<PollSample[]> {
       const targets = list.map((cfg): PollTarget => {
-        const protocol = cfg.watlowConfig?.protocol ?? 'stdbus';
+        const protocol = validOrUndefined(cfg.watlowConfig)?.protocol ?? 'stdbus';
         try {
           // Taking the lease here: a protocol or settings conflict is a setup error of that controller.
           const controller = cfg.controller();
@@ -171,7 +170,7 @@ export = function (RED: NodeAPI): void {
       msg: NodeMessage & { parameters?: unknown; controllers?: unknown },
       send: (msgs: NodeMessage[]) => void,
     ): Promise<WatlowPollError | undefined> {
-      if (propertyError) throw propertyError;
+      const { items } = settingsOf(props);
       const wanted =
         msg.parameters === undefined ? items : parseParameterList(msg.parameters, 'msg.parameters');
       const list = targets(msg.controllers);
@@ -194,8 +193,9 @@ export = function (RED: NodeAPI): void {
     });
 
     const baseTopic = (): string => (explicit && config ? config.controllerName : 'watlow');
+    const interval = validOrUndefined(props)?.interval ?? 0;
     const ticker: Repeater | undefined =
-      interval > 0 && !propertyError
+      interval > 0
         ? flow.repeat({
             run: async () => {
               const msg = { _msgid: RED.util.generateId(), topic: 'interval' } as NodeMessage;
@@ -219,7 +219,5 @@ export = function (RED: NodeAPI): void {
         : undefined;
     // First poll right after deploy (the other nodes of the flow are started by then).
     ticker?.start(interval);
-  }
-
-  RED.nodes.registerType('watlow-poll', WatlowPollNode);
+  });
 };

@@ -29,8 +29,8 @@ import {
 import type { ResourceState } from '../../src/core';
 import { InputRunner, reportError, settleWithin, type InputHandler } from './errors';
 import { translator, type Translate } from './i18n';
-import type { UserNode } from './lease-keeper';
-import { idle, opening, problem, ready, reasonFor } from './status';
+import { statusForState, type UserNode } from './lease-keeper';
+import { idle, problem, ready, reasonFor } from './status';
 
 /** Upper bound on waiting for messages and ticks in flight when the node closes. */
 export const DRAIN_CAP_MS = 10_000;
@@ -371,19 +371,8 @@ export class FlowNode {
     const running = this.repeaters.some((r) => r.running);
     if (this.repeaters.some((r) => r.failing)) return;
     if (running && !err && state !== 'closed') return;
-    switch (state) {
-      case 'opening':
-        this.show(opening(this.t));
-        return;
-      case 'open':
-        this.show(ready(this.t));
-        return;
-      case 'closed':
-        this.show(err ? problem(reasonFor(this.t, err.code)) : idle(this.t));
-        return;
-      default:
-        return;
-    }
+    const status = statusForState(this.t, state, err);
+    if (status) this.show(status);
   }
 
   private close(removed: boolean, done: () => void): void {

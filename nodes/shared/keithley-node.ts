@@ -10,7 +10,6 @@
  * clears the failure and shows the recovery).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { NotFoundError, type LabbenchError, toLabbenchError } from '../../src/core';
 import type { Lease } from '../../src/core';
 import type { ScpiSession } from '../../src/visa';
 import { Keithley2281SClient, type BatteryState, type SupplyState } from '../../src/keithley';
@@ -19,7 +18,15 @@ import {
   supplyRequestFromMessage,
   type KeithleyRequest,
 } from './keithley-messages';
-import { describeNode, MIN_MONITOR_PERIOD_MS, parsePeriod } from './config';
+import {
+  describeNode,
+  errorOf,
+  MIN_MONITOR_PERIOD_MS,
+  parsePeriod,
+  parseProperties,
+  validOrUndefined,
+} from './config';
+import { configNode, onInstrument, requireInstrument } from './config-nodes';
 import { reportError, type Send } from './errors';
 import { FlowNode, recoveryMessage } from './flow-node';
 import { idle, inactive, monitoring, ready, valueText } from './status';
@@ -88,38 +95,26 @@ export function setupKeithleyNode(RED: NodeAPI, node: Node, def: KeithleyDef, ro
   const adapter = ADAPTERS[role];
   const type = `keithley-${role}`;
   const requester = describeNode({ type, name: def.name, id: def.id });
-  const config = (def.instrument ? RED.nodes.getNode(def.instrument) : null) as VisaConfigNode | null;
+  const config = configNode<VisaConfigNode>(RED, def.instrument);
   const outputMode = def.output === 'perValue' ? 'perValue' : 'state';
   const recovery = def.recovery === true;
-  let configuredPeriod = 0;
-  let propertyError: LabbenchError | undefined;
-  try {
-    configuredPeriod = parsePeriod(def.monitor, 'Monitor period', MIN_MONITOR_PERIOD_MS);
-  } catch (err) {
-    propertyError = toLabbenchError(err);
-  }
+  const period = parseProperties(() => parsePeriod(def.monitor, 'Monitor period', MIN_MONITOR_PERIOD_MS));
+  const configuredPeriod = validOrUndefined(period) ?? 0;
   const topicBase = (): string => def.name || config?.name || role;
 
   const flow = new FlowNode({
     RED,
     node,
     type,
-    propertyError,
-    config,
-    missingConfigText: 'common.status.noInstrument',
-    errorContext: () => ({ resource: config?.visaConfig?.resource }),
+    propertyError: errorOf(period),
+    ...onInstrument(config),
   });
   const t = flow.t;
   let stopRole: (() => void) | undefined;
 
   function requireConfig(): VisaConfigNode {
-    if (propertyError) throw propertyError;
-    if (!config || !config.keeper) {
-      throw new NotFoundError(
-        `${requester} has no instrument: choose a labbench-visa config node in its properties (it may be missing, disabled or not deployed).`,
-      );
-    }
-    return config;
+    if (!period.ok) throw period.error;
+    return requireInstrument(config, requester);
   }
 
   function client(lease: Lease<ScpiSession>): Keithley2281SClient {
@@ -213,7 +208,7 @@ export function setupKeithleyNode(RED: NodeAPI, node: Node, def: KeithleyDef, ro
     }
   });
 
-  if (configuredPeriod > 0 && config && !propertyError) {
+  if (configuredPeriod > 0 && config) {
     // Monitoring from deploy: a failure to start (role conflict) reaches Catch like a tick's.
     flow.defer(() => {
       try {

@@ -50,11 +50,19 @@ export interface SoakSummary {
   seconds: number;
 }
 
+/** The outcomes of one kind of request: values, coded errors by code, double settlements. */
+interface Tally {
+  values: number;
+  errors: Record<string, number>;
+  settledTwice: number;
+}
+
+function newTally(): Tally {
+  return { values: 0, errors: {}, settledTwice: 0 };
+}
+
 /** Settles `promise` into a counted outcome; a second settlement of one request is a failure. */
-async function settleOnce<T>(
-  promise: Promise<T>,
-  tally: { values: number; errors: Record<string, number>; settledTwice: number },
-): Promise<T | undefined> {
+async function settleOnce<T>(promise: Promise<T>, tally: Tally): Promise<T | undefined> {
   let settled = 0;
   try {
     const value = await promise;
@@ -71,20 +79,46 @@ async function settleOnce<T>(
   }
 }
 
+/** What both suites run on: the two rigs, a registry and a Watlow manager on it. */
+interface Rigs {
+  watlow: WatlowRig;
+  keithley: KeithleyRig;
+  registry: ResourceRegistry;
+  manager: WatlowManager;
+  /** Unhandled rejections so far. */
+  unhandled(): number;
+}
+
+/** Starts the rigs, counts unhandled rejections while `run` runs, and closes everything after it. */
+async function withRigs<T>(
+  faults: { faultRate: number; seed: number },
+  run: (rigs: Rigs) => Promise<T>,
+): Promise<T> {
+  let unhandled = 0;
+  const onUnhandled = (): void => void unhandled++;
+  process.on('unhandledRejection', onUnhandled);
+  const watlow = await WatlowRig.start(faults);
+  const keithley = await KeithleyRig.start();
+  const registry = new ResourceRegistry({ log: () => undefined });
+  const manager = new WatlowManager({ registry });
+  try {
+    return await run({ watlow, keithley, registry, manager, unhandled: () => unhandled });
+  } finally {
+    await manager.close();
+    await registry.closeAll();
+    await keithley.close();
+    await watlow.close();
+    process.off('unhandledRejection', onUnhandled);
+  }
+}
+
 export async function runSoak(options: {
   polls: number;
   faultRate: number;
   seed: number;
 }): Promise<SoakSummary> {
   const started = Date.now();
-  let unhandled = 0;
-  const onUnhandled = (): void => void unhandled++;
-  process.on('unhandledRejection', onUnhandled);
-  const watlow = await WatlowRig.start({ faultRate: options.faultRate, seed: options.seed });
-  const keithley = await KeithleyRig.start();
-  const registry = new ResourceRegistry({ log: () => undefined });
-  const manager = new WatlowManager({ registry });
-  try {
+  return withRigs(options, async ({ watlow, keithley, registry, manager, unhandled }) => {
     for (const address of [1, 2]) {
       manager.add(`oven${address}`, {
         port: watlow.clientPath,
@@ -94,8 +128,8 @@ export async function runSoak(options: {
       });
     }
     const session = acquireVisaSession(registry, testOpeners, keithley.resource, 'soak', { timeoutMs: 500 });
-    const w = { values: 0, errors: {} as Record<string, number>, settledTwice: 0 };
-    const k = { values: 0, errors: {} as Record<string, number>, settledTwice: 0 };
+    const w = newTally();
+    const k = newTally();
     const random = prng(options.seed ^ 0x5eed);
     let heapAfterWarmup = 0;
     for (let i = 0; i < options.polls; i++) {
@@ -128,17 +162,11 @@ export async function runSoak(options: {
         settledTwice: k.settledTwice,
         drops: keithley.dropped,
       },
-      unhandledRejections: unhandled,
+      unhandledRejections: unhandled(),
       heapMB: { afterWarmup: heapAfterWarmup / 2 ** 20, atEnd: heapAtEnd / 2 ** 20 },
       seconds: (Date.now() - started) / 1000,
     };
-  } finally {
-    await manager.close();
-    await registry.closeAll();
-    await keithley.close();
-    await watlow.close();
-    process.off('unhandledRejection', onUnhandled);
-  }
+  });
 }
 
 export interface UnplugSummary {
@@ -160,68 +188,58 @@ async function untilValue(poll: () => Promise<unknown>, since: number, limitMs: 
 }
 
 export async function runUnplug(options: { cycles: number; seed: number }): Promise<UnplugSummary> {
-  let unhandled = 0;
-  const onUnhandled = (): void => void unhandled++;
-  process.on('unhandledRejection', onUnhandled);
-  const watlow = await WatlowRig.start({ faultRate: 0, seed: options.seed });
-  const keithley = await KeithleyRig.start();
-  const registry = new ResourceRegistry({ log: () => undefined });
-  const manager = new WatlowManager({ registry });
-  const w = { values: 0, errors: {} as Record<string, number>, settledTwice: 0 };
-  const k = { values: 0, errors: {} as Record<string, number>, settledTwice: 0 };
-  const summary: UnplugSummary = {
-    cycles: options.cycles,
-    ptyReplugToFirstValueMs: [],
-    tcpReplugToFirstValueMs: [],
-    errorsWhileUnplugged: { watlow: w.errors, keithley: k.errors },
-    failedRequests: { watlow: 0, keithley: 0 },
-    settledTwice: 0,
-    unhandledRejections: 0,
-  };
-  try {
-    manager.add('oven1', {
-      port: watlow.clientPath,
-      protocol: 'stdbus',
-      address: 1,
-      line: { replyTimeoutMs: 100, retries: 1 },
-    });
-    const session = acquireVisaSession(registry, testOpeners, keithley.resource, 'unplug', {
-      timeoutMs: 300,
-    });
-    const pollWatlow = (): Promise<unknown> =>
-      settleOnce(manager.poll(['processValue'], undefined, { errorPolicy: 'raise' }), w);
-    const queryKeithley = (): Promise<unknown> =>
-      settleOnce(
-        session.transact((s) => s.query('*IDN?')),
-        k,
-      );
-    for (let cycle = 0; cycle < options.cycles; cycle++) {
-      await untilValue(pollWatlow, performance.now(), 10_000);
-      await untilValue(queryKeithley, performance.now(), 10_000);
-      // Unplugged: every request fails, once, with a coded error.
-      await watlow.unplug();
-      await keithley.stopInstrument();
-      for (let i = 0; i < 3; i++) {
-        await pollWatlow();
-        await queryKeithley();
+  return withRigs(
+    { faultRate: 0, seed: options.seed },
+    async ({ watlow, keithley, registry, manager, unhandled }) => {
+      const w = newTally();
+      const k = newTally();
+      const summary: UnplugSummary = {
+        cycles: options.cycles,
+        ptyReplugToFirstValueMs: [],
+        tcpReplugToFirstValueMs: [],
+        errorsWhileUnplugged: { watlow: w.errors, keithley: k.errors },
+        failedRequests: { watlow: 0, keithley: 0 },
+        settledTwice: 0,
+        unhandledRejections: 0,
+      };
+      manager.add('oven1', {
+        port: watlow.clientPath,
+        protocol: 'stdbus',
+        address: 1,
+        line: { replyTimeoutMs: 100, retries: 1 },
+      });
+      const session = acquireVisaSession(registry, testOpeners, keithley.resource, 'unplug', {
+        timeoutMs: 300,
+      });
+      const pollWatlow = (): Promise<unknown> =>
+        settleOnce(manager.poll(['processValue'], undefined, { errorPolicy: 'raise' }), w);
+      const queryKeithley = (): Promise<unknown> =>
+        settleOnce(
+          session.transact((s) => s.query('*IDN?')),
+          k,
+        );
+      for (let cycle = 0; cycle < options.cycles; cycle++) {
+        await untilValue(pollWatlow, performance.now(), 10_000);
+        await untilValue(queryKeithley, performance.now(), 10_000);
+        // Unplugged: every request fails, once, with a coded error.
+        await watlow.unplug();
+        await keithley.stopInstrument();
+        for (let i = 0; i < 3; i++) {
+          await pollWatlow();
+          await queryKeithley();
+        }
+        await watlow.replug(options.seed + cycle);
+        summary.ptyReplugToFirstValueMs.push(await untilValue(pollWatlow, performance.now(), 10_000));
+        await keithley.startInstrument();
+        summary.tcpReplugToFirstValueMs.push(await untilValue(queryKeithley, performance.now(), 10_000));
       }
-      await watlow.replug(options.seed + cycle);
-      summary.ptyReplugToFirstValueMs.push(await untilValue(pollWatlow, performance.now(), 10_000));
-      await keithley.startInstrument();
-      summary.tcpReplugToFirstValueMs.push(await untilValue(queryKeithley, performance.now(), 10_000));
-    }
-    summary.failedRequests = {
-      watlow: Object.values(w.errors).reduce((a, b) => a + b, 0),
-      keithley: Object.values(k.errors).reduce((a, b) => a + b, 0),
-    };
-    summary.settledTwice = w.settledTwice + k.settledTwice;
-    summary.unhandledRejections = unhandled;
-    return summary;
-  } finally {
-    await manager.close();
-    await registry.closeAll();
-    await keithley.close();
-    await watlow.close();
-    process.off('unhandledRejection', onUnhandled);
-  }
+      summary.failedRequests = {
+        watlow: Object.values(w.errors).reduce((a, b) => a + b, 0),
+        keithley: Object.values(k.errors).reduce((a, b) => a + b, 0),
+      };
+      summary.settledTwice = w.settledTwice + k.settledTwice;
+      summary.unhandledRejections = unhandled();
+      return summary;
+    },
+  );
 }

@@ -71,38 +71,51 @@ describe('serialKey: one key per port, whatever the spelling', () => {
     assert.equal(serialKey(gone), serialKey(`${gone} `));
   });
 
-  test('Windows COM ports: any case, with or without the \\\\.\\ prefix', () => {
-    const table: [string, string][] = [
-      ['COM3', 'serial:COM3'],
-      ['com3', 'serial:COM3'],
-      ['Com3', 'serial:COM3'],
-      ['\\\\.\\COM3', 'serial:COM3'],
-      ['\\\\.\\com3', 'serial:COM3'],
-      ['COM12', 'serial:COM12'],
-    ];
-    for (const [spelling, key] of table) {
-      assert.equal(serialKey(spelling, { platform: 'win32' }), key, spelling);
-    }
-    assert.notEqual(serialKey('COM3', { platform: 'win32' }), serialKey('COM31', { platform: 'win32' }));
-  });
+  /** Spellings of one port, each with the key they all share, and what else each kind promises. */
+  const SPELLINGS: {
+    title: string;
+    options?: { platform: NodeJS.Platform };
+    rows: [string, string][];
+    also(): void;
+  }[] = [
+    {
+      title: 'Windows COM ports: any case, with or without the \\\\.\\ prefix',
+      options: { platform: 'win32' },
+      rows: [
+        ['COM3', 'serial:COM3'],
+        ['com3', 'serial:COM3'],
+        ['Com3', 'serial:COM3'],
+        ['\\\\.\\COM3', 'serial:COM3'],
+        ['\\\\.\\com3', 'serial:COM3'],
+        ['COM12', 'serial:COM12'],
+      ],
+      also: () =>
+        assert.notEqual(serialKey('COM3', { platform: 'win32' }), serialKey('COM31', { platform: 'win32' })),
+    },
+    {
+      title: 'simulated buses: case-insensitive, options after ? are not identity',
+      rows: [
+        ['sim:bench', 'sim:bench'],
+        ['SIM:Bench', 'sim:bench'],
+        ['SIM:Bench?addresses=1,2', 'sim:bench'],
+        ['sim:bench?addresses=1,2,5&pace=1', 'sim:bench'],
+        [' sim:bench ', 'sim:bench'],
+        ['sim:oven2', 'sim:oven2'],
+      ],
+      also: () => assert.equal(resourceKey('SIM:Bench?addresses=1,2'), 'sim:bench'),
+    },
+  ];
+  for (const kind of SPELLINGS) {
+    test(kind.title, () => {
+      for (const [spelling, key] of kind.rows) assert.equal(serialKey(spelling, kind.options), key, spelling);
+      kind.also();
+    });
+  }
 
   test('a custom realpath is honoured (how by-id links are resolved is injectable)', () => {
     const realpath = (p: string): string => (p === '/dev/serial/by-id/x' ? '/dev/ttyUSB7' : p);
     assert.equal(serialKey('/dev/serial/by-id/x', { realpath }), 'serial:/dev/ttyUSB7');
     assert.equal(serialKey('/dev/ttyUSB7', { realpath }), 'serial:/dev/ttyUSB7');
-  });
-
-  test('simulated buses: case-insensitive, options after ? are not identity', () => {
-    const table: [string, string][] = [
-      ['sim:bench', 'sim:bench'],
-      ['SIM:Bench', 'sim:bench'],
-      ['SIM:Bench?addresses=1,2', 'sim:bench'],
-      ['sim:bench?addresses=1,2,5&pace=1', 'sim:bench'],
-      [' sim:bench ', 'sim:bench'],
-      ['sim:oven2', 'sim:oven2'],
-    ];
-    for (const [spelling, key] of table) assert.equal(serialKey(spelling), key, spelling);
-    assert.equal(resourceKey('SIM:Bench?addresses=1,2'), 'sim:bench');
   });
 
   test('refuses empty paths and empty sim bus names', () => {

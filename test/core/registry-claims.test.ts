@@ -19,43 +19,58 @@ const MODBUS = {
 };
 
 describe('protocol and settings lock', () => {
-  test('another protocol fails with E_PROTOCOL_CONFLICT naming the holder and its protocol', () => {
-    const f = fixture();
-    f.registry.acquire(f.spec('labbench-watlow "Oven 1"', { claim: STD_38400 }));
-    assert.throws(
-      () => f.registry.acquire(f.spec('labbench-watlow "Chamber"', { claim: MODBUS })),
-      (err: unknown) => {
-        assert.ok(err instanceof LabbenchError);
-        assert.equal(err.code, 'E_PROTOCOL_CONFLICT');
-        assert.equal(err.name, 'ProtocolConflictError');
-        assert.match(err.message, /labbench-watlow "Oven 1"/, 'names who holds the port');
-        assert.match(err.message, /stdbus/, 'names the protocol in use');
-        assert.match(err.message, /labbench-watlow "Chamber"/, 'names who asked');
-        assert.match(err.message, /modbus/);
-        assert.match(err.message, /\/dev\/ttyFAKE0/, 'names the port');
-        assert.equal(err.resource, '/dev/ttyFAKE0');
-        return true;
-      },
-    );
-  });
+  /** A second claim on the port `labbench-watlow "Oven 1"` holds for Std Bus at 38400, and what it says. */
+  const CONFLICTS: {
+    title: string;
+    asker: string;
+    claim: typeof MODBUS;
+    code: string;
+    name: string;
+    says: [RegExp, string?][];
+    resource?: string;
+  }[] = [
+    {
+      title: 'another protocol fails with E_PROTOCOL_CONFLICT naming the holder and its protocol',
+      asker: 'labbench-watlow "Chamber"',
+      claim: MODBUS,
+      code: 'E_PROTOCOL_CONFLICT',
+      name: 'ProtocolConflictError',
+      says: [
+        [/labbench-watlow "Oven 1"/, 'names who holds the port'],
+        [/stdbus/, 'names the protocol in use'],
+        [/labbench-watlow "Chamber"/, 'names who asked'],
+        [/modbus/],
+        [/\/dev\/ttyFAKE0/, 'names the port'],
+      ],
+      resource: '/dev/ttyFAKE0',
+    },
+    {
+      title: 'other settings fail with E_SETTINGS_CONFLICT naming the holder, both settings and what differs',
+      asker: 'labbench-watlow "Oven 2"',
+      claim: STD_9600,
+      code: 'E_SETTINGS_CONFLICT',
+      name: 'SettingsConflictError',
+      says: [[/labbench-watlow "Oven 1"/], [/baudRate=38400/], [/baudRate=9600/], [/\(baudRate differ\)/]],
+    },
+  ];
 
-  test('other settings fail with E_SETTINGS_CONFLICT naming the holder, both settings and what differs', () => {
-    const f = fixture();
-    f.registry.acquire(f.spec('labbench-watlow "Oven 1"', { claim: STD_38400 }));
-    assert.throws(
-      () => f.registry.acquire(f.spec('labbench-watlow "Oven 2"', { claim: STD_9600 })),
-      (err: unknown) => {
-        assert.ok(err instanceof LabbenchError);
-        assert.equal(err.code, 'E_SETTINGS_CONFLICT');
-        assert.equal(err.name, 'SettingsConflictError');
-        assert.match(err.message, /labbench-watlow "Oven 1"/);
-        assert.match(err.message, /baudRate=38400/);
-        assert.match(err.message, /baudRate=9600/);
-        assert.match(err.message, /\(baudRate differ\)/);
-        return true;
-      },
-    );
-  });
+  for (const c of CONFLICTS) {
+    test(c.title, () => {
+      const f = fixture();
+      f.registry.acquire(f.spec('labbench-watlow "Oven 1"', { claim: STD_38400 }));
+      assert.throws(
+        () => f.registry.acquire(f.spec(c.asker, { claim: c.claim })),
+        (err: unknown) => {
+          assert.ok(err instanceof LabbenchError);
+          assert.equal(err.code, c.code);
+          assert.equal(err.name, c.name);
+          for (const [pattern, why] of c.says) assert.match(err.message, pattern, why);
+          if (c.resource !== undefined) assert.equal(err.resource, c.resource);
+          return true;
+        },
+      );
+    });
+  }
 
   test('same protocol and settings share; leases without a claim never conflict', async () => {
     const f = fixture();

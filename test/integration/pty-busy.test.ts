@@ -2,12 +2,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { LabbenchError } from '../../src/core/errors';
-import { serialKey } from '../../src/core/identity';
 import { ResourceRegistry } from '../../src/core/registry';
-import type { ByteStream } from '../../src/transport/types';
-import { DEFAULT_SERIAL_SETTINGS } from '../../src/transport/types';
-import { openSerialPort } from '../../src/transport/serial';
 import { holdPortInChild, ptyWithEcho, requireSocat, roundTrip } from '../support/pty';
+import { serialLease } from './serial-lease';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
@@ -23,15 +20,7 @@ test('a port locked by another process: E_BUSY after the retry schedule (5 attem
   cleanups.push(async () => void (await registry.closeAll()));
 
   const attempts: string[] = [];
-  const lease = registry.acquire({
-    key: serialKey(pair.a),
-    label: pair.a,
-    holder: 'labbench-watlow "Oven 1"',
-    open: async (): Promise<ByteStream> => {
-      attempts.push('open');
-      return openSerialPort(pair.a, DEFAULT_SERIAL_SETTINGS);
-    },
-  });
+  const lease = serialLease(registry, pair.a, () => attempts.push('open'));
   const err = await lease.open().then(
     () => assert.fail('must not open a port another process holds'),
     (e: unknown) => e,

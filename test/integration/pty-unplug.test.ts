@@ -6,12 +6,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import { LabbenchError } from '../../src/core/errors';
-import { serialKey } from '../../src/core/identity';
 import { ResourceRegistry } from '../../src/core/registry';
-import type { ByteStream } from '../../src/transport/types';
-import { DEFAULT_SERIAL_SETTINGS } from '../../src/transport/types';
-import { openSerialPort } from '../../src/transport/serial';
 import { openPtyFds, ptyWithEcho, requireSocat, roundTrip, startEcho } from '../support/pty';
+import { serialLease } from './serial-lease';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
@@ -30,16 +27,9 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
 
     const opens: string[] = [];
     const states: string[] = [];
-    const lease = registry.acquire({
-      key: serialKey(pair.a),
-      label: pair.a,
-      holder: 'labbench-watlow "Oven 1"',
-      // The user's spelling (the link) is what gets reopened: after a replug it may point elsewhere.
-      open: async (): Promise<ByteStream> => {
-        opens.push(fs.existsSync(pair.a) ? fs.realpathSync(pair.a) : 'missing');
-        return openSerialPort(pair.a, DEFAULT_SERIAL_SETTINGS);
-      },
-    });
+    const lease = serialLease(registry, pair.a, () =>
+      opens.push(fs.existsSync(pair.a) ? fs.realpathSync(pair.a) : 'missing'),
+    );
     lease.onState((s, err) => states.push(err ? `${s}:${err.code}` : s));
     const ask = (text: string): Promise<string> =>
       lease.transact((s, sig) => roundTrip(s, Buffer.from(text), sig).then(String), { timeoutMs: 2000 });

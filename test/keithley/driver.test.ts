@@ -8,7 +8,15 @@ import assert from 'node:assert/strict';
 import type { LabbenchError } from '../../src/core/errors';
 import { supplyRequestFromMessage } from '../../nodes/shared/keithley-messages';
 import { testSimulators } from '../support/backends';
-import { BATTERY_STATE_KEYS, SUPPLY_STATE_KEYS, bench, freshSerial } from './support';
+import {
+  BAD_BATTERY,
+  BAD_SUPPLY,
+  BATTERY_STATE_KEYS,
+  SUPPLY_STATE_KEYS,
+  freshSerial,
+  withBench,
+  type Bench,
+} from './support';
 
 const SWITCHES = /^:ENTR:FUNC\s+\S/i;
 
@@ -23,8 +31,7 @@ function hasCode(code: string, text?: string) {
 
 describe('one shared session for both roles', () => {
   test('supply, then battery, then supply: one session, :ENTR:FUNC only when the role changes', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       // Two config nodes (two leases) on one instrument, as a supply node and a battery node.
       const supply = b.client('keithley-supply "PSU"');
       const battery = b.client('keithley-battery "Cell"', b.acquire(b.resource, 'labbench-visa "other"'));
@@ -41,45 +48,36 @@ describe('one shared session for both roles', () => {
       assert.equal(b.opens(), 1, 'one session opened');
       assert.equal(b.sim.commandsMatching(/^\*IDN\?$/).length, 1, 'identity read once per driver');
       assert.equal(b.sim.entryFunction, 'power');
-    } finally {
-      await b.close();
-    }
+    });
   });
 
   test('switching away from a role turns that role’s output off first', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       const supply = b.client('supply');
       const battery = b.client('battery');
       await supply.applySupply({ voltage: 2, output: true });
       b.sim.clearCommandLog();
       await battery.readBatteryState();
       assert.deepEqual(b.writes().slice(0, 2), [':OUTP OFF', ':ENTR:FUNC SIM']);
-    } finally {
-      await b.close();
-    }
+    });
   });
 
   test('two spellings of one SIM resource share one session', async () => {
     const serial = freshSerial('abc');
-    const b = bench({ resource: `SIM::2281S::${serial.toUpperCase()}::INSTR`, serial });
-    try {
+    await withBench({ resource: `SIM::2281S::${serial.toUpperCase()}::INSTR`, serial }, async (b) => {
       const other = b.acquire(`sim::2281s::${serial.toLowerCase()}::instr`);
       assert.ok(other.sharesResourceWith(b.lease), 'same shared resource');
       await b.client('a').applySupply({ voltage: 1 });
       await b.client('b', other).applyBattery({ soc: 50 });
       assert.equal(b.opens(), 1);
       assert.equal(testSimulators.keithley(serial.toLowerCase()), b.sim);
-    } finally {
-      await b.close();
-    }
+    });
   });
 });
 
 describe('roles', () => {
   test('a monitor in one role makes the other role fail with E_ROLE_CONFLICT naming the monitor', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       const supply = b.client('keithley-supply "PSU"');
       const battery = b.client('keithley-battery "Cell"');
       await supply.readSupplyState();
@@ -103,14 +101,11 @@ describe('roles', () => {
       stop();
       await battery.applyBattery({ soc: 50 });
       assert.equal(b.sim.entryFunction, 'simulator', 'sequential use just works once the monitor stops');
-    } finally {
-      await b.close();
-    }
+    });
   });
 
   test('a monitor read never switches the entry function; it fails and says how to switch', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       await b.client('battery').applyBattery({ soc: 70 });
       const supply = b.client('keithley-supply "PSU"');
       b.sim.clearCommandLog();
@@ -122,14 +117,11 @@ describe('roles', () => {
       assert.equal(b.sim.entryFunction, 'simulator');
       await supply.readSupplyState();
       assert.equal(b.sim.entryFunction, 'power', 'a message-triggered read switches');
-    } finally {
-      await b.close();
-    }
+    });
   });
 
   test('a function changed behind the driver’s back (700) is re-read and the operation retried', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       const supply = b.client('supply');
       await supply.readSupplyState();
       b.sim.entryFunction = 'simulator'; // someone pressed the front panel
@@ -137,16 +129,13 @@ describe('roles', () => {
       assert.equal(state.setpoint.voltage, 1.5);
       assert.equal(b.sim.entryFunction, 'power');
       assert.equal(b.opens(), 1);
-    } finally {
-      await b.close();
-    }
+    });
   });
 });
 
 describe('cache clear and reconnect', () => {
   test('clear drops the driver but keeps the session; the next use re-reads identity and function', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       const client = b.client('supply');
       await client.readSupplyState();
       assert.ok(client.driver, 'driver cached');
@@ -162,14 +151,11 @@ describe('cache clear and reconnect', () => {
       );
       assert.equal(b.opens(), 1, 'session kept');
       assert.equal(b.lease.state, 'open');
-    } finally {
-      await b.close();
-    }
+    });
   });
 
   test('clearAll closes the session; the next use reopens it and re-reads the function', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       const client = b.client('supply');
       await client.readSupplyState();
       const report = await b.registry.clearAll(b.resource);
@@ -180,14 +166,11 @@ describe('cache clear and reconnect', () => {
       await client.readSupplyState();
       assert.equal(b.opens(), 2);
       assert.equal(b.sim.commandsMatching(/^:ENTR:FUNC\?$/).length, 1);
-    } finally {
-      await b.close();
-    }
+    });
   });
 
   test('a dropped link is replaced (old closed first), the operation retried once, the function re-read', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       const client = b.client('supply');
       await client.applySupply({ voltage: 3 });
       const before = b.states.length;
@@ -202,97 +185,58 @@ describe('cache clear and reconnect', () => {
       );
       assert.equal(b.opens(), 2);
       assert.equal(b.sim.commandsMatching(/^:ENTR:FUNC\?$/).length, 1, 'new session: function read again');
-    } finally {
-      await b.close();
-    }
+    });
   });
 });
 
 describe('bad input never reaches the instrument', () => {
-  const supplyCases: [string, unknown, string][] = [
-    ['NaN', { voltage: NaN }, 'E_INVALID_INPUT'],
-    ['a word', { voltage: 'high' }, 'E_INVALID_INPUT'],
-    ['";" in a number', { voltage: '5;:OUTP ON' }, 'E_INVALID_INPUT'],
-    ['a newline', { current: '1\n*RST' }, 'E_INVALID_INPUT'],
-    ['out of range', { voltage: 21 }, 'E_OUT_OF_RANGE'],
-    ['negative current', { current: -0.5 }, 'E_OUT_OF_RANGE'],
-    ['bad clear', { clear: 'ovp;:OUTP ON' }, 'E_INVALID_INPUT'],
-    ['bad output', { output: 'yes please' }, 'E_INVALID_INPUT'],
-    ['unknown key', { voltage: 1, bogus: 2 }, 'E_INVALID_INPUT'],
-    ['one good, one bad', { voltage: 1, ovp: 99 }, 'E_OUT_OF_RANGE'],
+  const roles = [
+    {
+      role: 'supply',
+      cases: BAD_SUPPLY,
+      apply: (b: Bench, p: unknown) => b.client('supply').applySupply(p as Record<string, unknown>),
+    },
+    {
+      role: 'battery',
+      cases: BAD_BATTERY,
+      apply: (b: Bench, p: unknown) => b.client('battery').applyBattery(p as Record<string, unknown>),
+    },
   ];
-  const batteryCases: [string, unknown, string][] = [
-    ['NaN soc', { soc: NaN }, 'E_INVALID_INPUT'],
-    ['model with ";"', { model: 'LI_ION4_2;*RST' }, 'E_INVALID_INPUT'],
-    ['model with newline', { model: '1\n:BATT:OUTP ON' }, 'E_INVALID_INPUT'],
-    ['slot 0', { model: 0 }, 'E_OUT_OF_RANGE'],
-    ['method', { method: 'DYN;*RST' }, 'E_INVALID_INPUT'],
-    ['capacity', { capacity: 100 }, 'E_OUT_OF_RANGE'],
-    ['esr offset as text', { esrOffset: 'low' }, 'E_INVALID_INPUT'],
-    ['soc and voc together', { soc: 10, voc: 3 }, 'E_INVALID_INPUT'],
-  ];
-
-  for (const [name, payload, code] of supplyCases) {
-    test(`supply: ${name} → ${code}, command log empty`, async () => {
-      const b = bench();
-      try {
-        await assert.rejects(
-          b.client('supply').applySupply(payload as Record<string, unknown>),
-          hasCode(code),
-        );
-        assert.deepEqual(b.sim.commandLog, []);
-        assert.equal(b.opens(), 0, 'not even opened');
-      } finally {
-        await b.close();
-      }
-    });
-  }
-
-  for (const [name, payload, code] of batteryCases) {
-    test(`battery: ${name} → ${code}, command log empty`, async () => {
-      const b = bench();
-      try {
-        await assert.rejects(
-          b.client('battery').applyBattery(payload as Record<string, unknown>),
-          hasCode(code),
-        );
-        assert.deepEqual(b.sim.commandLog, []);
-      } finally {
-        await b.close();
-      }
-    });
+  for (const { role, cases, apply } of roles) {
+    for (const [name, payload, code] of cases) {
+      test(`${role}: ${name} → ${code}, command log empty`, async () => {
+        await withBench(async (b) => {
+          await assert.rejects(apply(b, payload), hasCode(code));
+          assert.deepEqual(b.sim.commandLog, []);
+          assert.equal(b.opens(), 0, 'not even opened');
+        });
+      });
+    }
   }
 
   test('topic + scalar form refuses bad values before any I/O too', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       assert.throws(() => supplyRequestFromMessage('voltage', '5\n*RST'), hasCode('E_INVALID_INPUT'));
       assert.throws(() => supplyRequestFromMessage('ovp', 30), hasCode('E_OUT_OF_RANGE'));
       assert.deepEqual(b.sim.commandLog, []);
-    } finally {
-      await b.close();
-    }
+    });
   });
 
   test('OVP below the present voltage set point is refused after reading, before any write', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       const supply = b.client('supply');
       await supply.applySupply({ voltage: 10 });
       b.sim.clearCommandLog();
       await assert.rejects(supply.applySupply({ ovp: 5 }), hasCode('E_OUT_OF_RANGE', 'OVP 5 V'));
       assert.deepEqual(b.writes(), []);
       assert.equal(b.sim.supply.ovp, 21);
-    } finally {
-      await b.close();
-    }
+    });
   });
 });
 
 describe('supply operations', () => {
   test('state has exactly the keithley-supply state shape; CV, then CC under load', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       b.sim.setLoad({ kind: 'resistance', ohms: 10 });
       const supply = b.client('supply');
       const cv = await supply.applySupply({ voltage: 5, current: 1, output: true });
@@ -317,14 +261,11 @@ describe('supply operations', () => {
       assert.equal(cc.voltage, 2);
       const off = await supply.applySupply({ output: false });
       assert.equal(off.mode, 'OFF');
-    } finally {
-      await b.close();
-    }
+    });
   });
 
   test('safe order on the wire: limits raised before the set point, lowered after it', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       const supply = b.client('supply');
       await supply.applySupply({ voltage: 5, ovp: 6, current: 1, ocp: 1.5 });
       b.sim.clearCommandLog();
@@ -339,14 +280,11 @@ describe('supply operations', () => {
         b.writes().filter((w) => w.startsWith(':SOUR1')),
         [':SOUR1:VOLT 2', ':SOUR1:CURR 0.5', ':SOUR1:VOLT:PROT 3', ':SOUR1:CURR:PROT 0.6'],
       );
-    } finally {
-      await b.close();
-    }
+    });
   });
 
   test('trips are reported and cleared by kind', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       const supply = b.client('supply');
       await supply.applySupply({ voltage: 1, output: true });
       b.sim.injectTrip('OVP');
@@ -358,14 +296,11 @@ describe('supply operations', () => {
       assert.deepEqual(b.writes(), []);
       const cleared = await supply.applySupply({ clear: 'ovp', output: true });
       assert.deepEqual([cleared.ovp.tripped, cleared.output], [false, true]);
-    } finally {
-      await b.close();
-    }
+    });
   });
 
   test('a value the instrument refuses comes back as E_DEVICE_ERROR with its code', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       const supply = b.client('supply');
       b.sim.supply.voltageLimit = 8; // :VOLT:LIM set on the front panel
       await assert.rejects(supply.applySupply({ voltage: 9 }), (err: unknown) => {
@@ -374,14 +309,11 @@ describe('supply operations', () => {
       });
       const state = await supply.readSupplyState();
       assert.equal(state.setpoint.voltage, 0, 'refused value not applied; session healthy afterwards');
-    } finally {
-      await b.close();
-    }
+    });
   });
 
   test('bare-number replies (no unit suffixes) parse to the same state', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       b.sim.replyStyle = 'bare';
       b.sim.setLoad({ kind: 'resistance', ohms: 10 });
       const state = await b.client('supply').applySupply({ voltage: 5, current: 1, output: true });
@@ -390,16 +322,13 @@ describe('supply operations', () => {
         .client('battery')
         .applyBattery({ model: 1, soc: 100, currentLimit: 1, output: true });
       assert.ok(battery.state.terminalVoltage > 0 && battery.state.current > 0);
-    } finally {
-      await b.close();
-    }
+    });
   });
 });
 
 describe('battery operations', () => {
   test('state has exactly the keithley-battery state shape; model recall verified; SOC falls in dynamic mode', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       b.sim.setLoad({ kind: 'current', amps: 0.5 });
       const battery = b.client('battery');
       const { state } = await battery.applyBattery({
@@ -421,25 +350,19 @@ describe('battery operations', () => {
       assert.ok(Math.abs(later.soc - 95) < 0.01, `soc ${later.soc}`);
       assert.ok(later.voc < state.voc);
       assert.ok(Math.abs(later.capacity - 0.95) < 1e-4);
-    } finally {
-      await b.close();
-    }
+    });
   });
 
   test('built-in model names are sent as firmware tokens and verified', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       const { state } = await b.client('battery').applyBattery({ model: 'lead-acid12' });
       assert.equal(state.model, 'LEAD_ACID12');
       assert.deepEqual(b.sim.commandsMatching(/^:BATT:MOD:RCL /), [':BATT:MOD:RCL LEAD_ACID12']);
-    } finally {
-      await b.close();
-    }
+    });
   });
 
   test('settings refused while running: output off, write, restore (restoredOutput = true)', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       const battery = b.client('battery');
       await battery.applyBattery({ model: 1, soc: 90, output: true });
       b.sim.clearCommandLog();
@@ -452,55 +375,43 @@ describe('battery operations', () => {
       assert.equal(writes[0], ':BATT:OUTP OFF');
       assert.equal(writes[writes.length - 1], ':BATT:OUTP ON');
       assert.deepEqual(b.sim.pendingErrors(), [], 'no 704 was provoked');
-    } finally {
-      await b.close();
-    }
+    });
   });
 
   test('live settings (SOC, Voc) are written without stopping the simulation', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       const battery = b.client('battery');
       await battery.applyBattery({ model: 1, output: true });
       b.sim.clearCommandLog();
       const result = await battery.applyBattery({ soc: 40 });
       assert.equal(result.restoredOutput, false);
       assert.deepEqual(b.writes(), [':BATT:SIM:SOC 40']);
-    } finally {
-      await b.close();
-    }
+    });
   });
 
   test('an empty slot fails verification (E_VERIFY) and the running output is restored', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       const battery = b.client('battery');
       await battery.applyBattery({ model: 2, output: true });
       await assert.rejects(battery.applyBattery({ model: 7 }), hasCode('E_VERIFY', 'slot 7'));
       assert.equal(b.sim.battery.output, true, 'output back on');
       assert.equal(b.sim.battery.model.id, 2);
-    } finally {
-      await b.close();
-    }
+    });
   });
 
   test('output: false with a locked setting: switched off, not restored', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       const battery = b.client('battery');
       await battery.applyBattery({ output: true });
       const result = await battery.applyBattery({ output: false, ocp: 2 });
       assert.equal(result.restoredOutput, false);
       assert.equal(result.state.output, false);
       assert.equal(result.state.ocp.limit, 2);
-    } finally {
-      await b.close();
-    }
+    });
   });
 
   test('battery trips are reported and cleared', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       const battery = b.client('battery');
       await battery.applyBattery({ output: true });
       b.sim.injectTrip('OCP');
@@ -508,8 +419,6 @@ describe('battery operations', () => {
       assert.deepEqual([tripped.ocp.tripped, tripped.output], [true, false]);
       const cleared = await battery.applyBattery({ clear: 'all' });
       assert.equal(cleared.state.ocp.tripped, false);
-    } finally {
-      await b.close();
-    }
+    });
   });
 });

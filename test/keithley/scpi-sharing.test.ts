@@ -10,7 +10,7 @@ import { Simulated2281S } from '../../src/sim/keithley';
 import { compileScpiTemplate, runScpiProgram, scpiProgramLines } from '../../src/visa/scpi-program';
 import type { ScpiDeviceModel } from '../../src/visa/types';
 import { testSimulators } from '../support/backends';
-import { bench, freshSerial } from './support';
+import { freshSerial, withBench } from './support';
 
 const FUNCTION_QUERY = /^:ENTR:FUNC\?$/;
 const SWITCHES = /^:ENTR:FUNC\s+\S/i;
@@ -21,8 +21,7 @@ function program(text: string): { lines: ReturnType<typeof scpiProgramLines> } {
 
 describe('free-form SCPI and the 2281S driver on one session', () => {
   test(':ENTR:FUNC SIM through runScpiProgram makes the next supply command switch back (:ENTR:FUNC POW)', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       const supply = b.client('keithley-supply "PSU"');
       await supply.applySupply({ voltage: 2 });
       await runScpiProgram(b.lease, program(':ENTR:FUNC SIM'));
@@ -31,14 +30,11 @@ describe('free-form SCPI and the 2281S driver on one session', () => {
       assert.deepEqual(b.sim.commandsMatching(SWITCHES), [':ENTR:FUNC SIM', ':ENTR:FUNC POW']);
       assert.equal(b.sim.entryFunction, 'power');
       assert.equal(b.sim.commandsMatching(/^\*IDN\?$/).length, 2, 'identity read again after free-form SCPI');
-    } finally {
-      await b.close();
-    }
+    });
   });
 
   test('without a free-form transaction in between, no extra query; with one (even a query), one re-read', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       const supply = b.client('keithley-supply "PSU"');
       await supply.readSupplyState();
       const reads = b.sim.commandsMatching(FUNCTION_QUERY).length;
@@ -49,16 +45,13 @@ describe('free-form SCPI and the 2281S driver on one session', () => {
       await supply.readSupplyState();
       assert.equal(b.sim.commandsMatching(FUNCTION_QUERY).length, reads + 1);
       assert.deepEqual(b.sim.commandsMatching(SWITCHES), []);
-    } finally {
-      await b.close();
-    }
+    });
   });
 });
 
 describe('2281S state reads in compound round trips', () => {
   test('supply and battery state: one round trip each once the identity and function are known', async () => {
-    const b = bench();
-    try {
+    await withBench(async (b) => {
       const supply = b.client('supply');
       const first = await supply.readSupplyState();
       let before = b.sim.messagesReceived;
@@ -73,9 +66,7 @@ describe('2281S state reads in compound round trips', () => {
       assert.equal(b.sim.messagesReceived - before, 1, 'battery state: one round trip');
       assert.equal(typeof cell.soc, 'number');
       assert.equal(Keithley2281S.of(b.lease).compoundQueries, 'works');
-    } finally {
-      await b.close();
-    }
+    });
   });
 
   test('an instrument that answers a compound in another shape gets single queries, remembered per session', async () => {
@@ -97,19 +88,19 @@ describe('2281S state reads in compound round trips', () => {
       deviceClear: () => inner.deviceClear(),
     };
     testSimulators.instruments.register('K2281CMP', () => model);
-    const b = bench({ resource: `SIM::K2281CMP::${serial}::INSTR`, serial });
     try {
-      const supply = b.client('supply');
-      const first = await supply.readSupplyState();
-      assert.equal(first.setpoint.voltage, inner.supply.voltage);
-      assert.equal(compounds, 1);
-      const before = messages;
-      await supply.readSupplyState();
-      assert.equal(messages - before, 8, 'eight single queries');
-      assert.equal(compounds, 1, 'the compound is not tried again on this session');
-      assert.equal(Keithley2281S.of(b.lease).compoundQueries, 'refused');
+      await withBench({ resource: `SIM::K2281CMP::${serial}::INSTR`, serial }, async (b) => {
+        const supply = b.client('supply');
+        const first = await supply.readSupplyState();
+        assert.equal(first.setpoint.voltage, inner.supply.voltage);
+        assert.equal(compounds, 1);
+        const before = messages;
+        await supply.readSupplyState();
+        assert.equal(messages - before, 8, 'eight single queries');
+        assert.equal(compounds, 1, 'the compound is not tried again on this session');
+        assert.equal(Keithley2281S.of(b.lease).compoundQueries, 'refused');
+      });
     } finally {
-      await b.close();
       testSimulators.instruments.unregister('K2281CMP');
     }
   });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { planBattery, planSupply } from '../../src/keithley/ordering';
 import { validateBatterySettings, validateSupplySettings } from '../../src/keithley/settings';
 import { batteryRequestFromMessage, supplyRequestFromMessage } from '../../nodes/shared/keithley-messages';
+import { BAD_BATTERY, BAD_SUPPLY } from './support';
 
 describe('validation', () => {
   test('valid supply payload, numeric strings and switch spellings accepted', () => {
@@ -20,24 +21,14 @@ describe('validation', () => {
     );
   });
 
-  const badSupply: [string, unknown, string][] = [
-    ['NaN', { voltage: NaN }, 'E_INVALID_INPUT'],
-    ['Infinity', { voltage: Infinity }, 'E_INVALID_INPUT'],
-    ['text', { voltage: 'five' }, 'E_INVALID_INPUT'],
-    ['command injection', { voltage: '5;*RST' }, 'E_INVALID_INPUT'],
-    ['newline', { voltage: '5\n:OUTP ON' }, 'E_INVALID_INPUT'],
-    ['above range', { voltage: 20.5 }, 'E_OUT_OF_RANGE'],
-    ['negative', { current: -1 }, 'E_OUT_OF_RANGE'],
-    ['OVP below its range', { ovp: 0.1 }, 'E_OUT_OF_RANGE'],
-    ['OCP above its range', { ocp: 7 }, 'E_OUT_OF_RANGE'],
-    ['output not boolean', { output: 'maybe' }, 'E_INVALID_INPUT'],
-    ['clear not an enum', { clear: 'ovp;*RST' }, 'E_INVALID_INPUT'],
-    ['unknown key', { volatge: 5 }, 'E_INVALID_INPUT'],
-    ['not an object', [5], 'E_INVALID_INPUT'],
-  ];
-  for (const [name, input, code] of badSupply) {
+  for (const [name, input, code] of BAD_SUPPLY) {
     test(`supply refuses ${name} with ${code}`, () => {
       assert.throws(() => validateSupplySettings(input), { code });
+    });
+  }
+  for (const [name, input, code] of BAD_BATTERY) {
+    test(`battery refuses ${name} with ${code}`, () => {
+      assert.throws(() => validateBatterySettings(input), { code });
     });
   }
 

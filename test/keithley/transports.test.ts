@@ -14,14 +14,27 @@ import { testOpeners, testSimulators } from '../support/backends';
 import { parseKeithleySimulatorArgs, runKeithleySimulator } from '../../src/sim/keithley/cli';
 import { SimUsbtmcDevice, createSimUsbBackend, serveScpiOverTcp } from '../../src/sim/visa';
 import { acquireVisaSession } from '../../src/visa/acquire';
-import { bench, freshSerial } from './support';
+import { freshSerial, withBench, type Bench } from './support';
 
 describe('raw TCP socket', () => {
-  test('two spellings of one TCPIP SOCKET resource share one session and one connection', async () => {
-    const serial = freshSerial('tcp');
+  /** A bench on a fresh 2281S served over TCP on loopback, closed (bench and server) after `run`. */
+  async function onTcpBench(
+    prefix: string,
+    run: (b: Bench, server: Awaited<ReturnType<typeof serveScpiOverTcp>>) => Promise<void>,
+  ): Promise<void> {
+    const serial = freshSerial(prefix);
     const server = await serveScpiOverTcp(testSimulators.keithley(serial), { host: '127.0.0.1', port: 0 });
-    const b = bench({ serial, resource: `TCPIP0::127.0.0.1::${server.port}::SOCKET` });
     try {
+      await withBench({ serial, resource: `TCPIP0::127.0.0.1::${server.port}::SOCKET` }, (b) =>
+        run(b, server),
+      );
+    } finally {
+      await server.close();
+    }
+  }
+
+  test('two spellings of one TCPIP SOCKET resource share one session and one connection', async () => {
+    await onTcpBench('tcp', async (b, server) => {
       const other = b.acquire(`tcpip::127.0.0.1::${server.port}::socket`);
       assert.ok(other.sharesResourceWith(b.lease));
       await b.client('supply').applySupply({ voltage: 2 });
@@ -30,17 +43,11 @@ describe('raw TCP socket', () => {
       assert.equal(b.opens(), 1);
       assert.equal(server.connectionCount, 1);
       assert.deepEqual(b.sim.commandsMatching(/^:ENTR:FUNC\s+\S/), [':ENTR:FUNC SIM', ':ENTR:FUNC POW']);
-    } finally {
-      await b.close();
-      await server.close();
-    }
+    });
   });
 
   test('a dropped connection is replaced (old closed first) and the operation retried once', async () => {
-    const serial = freshSerial('drop');
-    const server = await serveScpiOverTcp(testSimulators.keithley(serial), { host: '127.0.0.1', port: 0 });
-    const b = bench({ serial, resource: `TCPIP0::127.0.0.1::${server.port}::SOCKET` });
-    try {
+    await onTcpBench('drop', async (b, server) => {
       const supply = b.client('supply');
       await supply.applySupply({ voltage: 1 });
       const before = b.states.length;
@@ -62,16 +69,17 @@ describe('raw TCP socket', () => {
         'applied once, on the new connection',
       );
       assert.equal(b.sim.commandsMatching(/^:ENTR:FUNC\?$/).length, 1, 'function re-read after reconnect');
-    } finally {
-      await b.close();
-      await server.close();
-    }
+    });
   });
 });
 
 describe('USBTMC (simulated USB device)', () => {
-  test('busy on open is retried on the schedule 0.2 / 0.5 / 1 s, then the session opens', async () => {
-    const serial = freshSerial('usb');
+  /**
+   * A simulated USB 2281S that answers "busy" on open, and a session on it (not opened yet) in a
+   * registry on a FakeClock: the retry schedule is the clock's requested delays.
+   */
+  function busyUsbSession(prefix: string, resource: (serial: string) => string, timeoutMs?: number) {
+    const serial = freshSerial(prefix);
     const device = new SimUsbtmcDevice(testSimulators.keithley(serial), { serial, busy: true });
     const clock = new FakeClock();
     const registry = new ResourceRegistry({ clock, log: () => undefined });
@@ -79,14 +87,16 @@ describe('USBTMC (simulated USB device)', () => {
       simulators: testSimulators,
       usb: createSimUsbBackend([device]),
     }).openers;
-    const lease = acquireVisaSession(
-      registry,
-      openers,
-      `USB0::0x05E6::0x2281::${serial}::INSTR`,
-      'labbench-visa "usb"',
-      {
-        timeoutMs: 1000,
-      },
+    const options = timeoutMs === undefined ? undefined : { timeoutMs };
+    const lease = acquireVisaSession(registry, openers, resource(serial), 'labbench-visa "usb"', options);
+    return { serial, device, clock, registry, lease };
+  }
+
+  test('busy on open is retried on the schedule 0.2 / 0.5 / 1 s, then the session opens', async () => {
+    const { serial, device, clock, registry, lease } = busyUsbSession(
+      'usb',
+      (serial) => `USB0::0x05E6::0x2281::${serial}::INSTR`,
+      1000,
     );
     try {
       const retryDelays = (): number[] =>
@@ -113,19 +123,9 @@ describe('USBTMC (simulated USB device)', () => {
   });
 
   test('busy for longer than the schedule fails with E_BUSY', async () => {
-    const serial = freshSerial('usbbusy');
-    const device = new SimUsbtmcDevice(testSimulators.keithley(serial), { serial, busy: true });
-    const clock = new FakeClock();
-    const registry = new ResourceRegistry({ clock, log: () => undefined });
-    const openers = createSimulatedOpeners({
-      simulators: testSimulators,
-      usb: createSimUsbBackend([device]),
-    }).openers;
-    const lease = acquireVisaSession(
-      registry,
-      openers,
-      `USB0::1510::8833::${serial}::INSTR`,
-      'labbench-visa "usb"',
+    const { serial, clock, registry, lease } = busyUsbSession(
+      'usbbusy',
+      (serial) => `USB0::1510::8833::${serial}::INSTR`,
     );
     try {
       const pending = new Keithley2281SClient(lease, 'supply').readSupplyState();
@@ -150,16 +150,13 @@ describe('USBTMC (simulated USB device)', () => {
     const serial = freshSerial('usbtwo');
     const device = new SimUsbtmcDevice(testSimulators.keithley(serial), { serial });
     const usb = createSimUsbBackend([device]);
-    const b = bench({ serial, resource: `USB0::0x05E6::0x2281::${serial}::INSTR`, usb });
-    try {
+    await withBench({ serial, resource: `USB0::0x05E6::0x2281::${serial}::INSTR`, usb }, async (b) => {
       const other = b.acquire(`usb::1510::8833::${serial.toLowerCase()}::instr`);
       assert.ok(other.sharesResourceWith(b.lease));
       await b.client('supply').applySupply({ voltage: 3 });
       await b.client('battery', other).applyBattery({ soc: 30 });
       assert.equal(b.opens(), 1);
-    } finally {
-      await b.close();
-    }
+    });
   });
 });
 

@@ -49,7 +49,7 @@ export function sink(id = 'out'): FlowNode {
 }
 
 /** A flow node on `tab1` wired to `out`: its `defaults`, then whatever the test changes (`more`). */
-function flowNode(id: string, type: string, defaults: Msg, more: Partial<FlowNode>): FlowNode {
+export function flowNode(id: string, type: string, defaults: Msg, more: Partial<FlowNode>): FlowNode {
   return { id, type, z: 'tab1', wires: [['out']], ...defaults, ...more };
 }
 
@@ -68,6 +68,11 @@ export function sim2281S(serial: string): string {
 /** A labbench-visa config node. */
 export function visaConfig(resource: string, timeout: number, more: Partial<FlowNode> = {}): FlowNode {
   return { id: 'visa', type: 'labbench-visa', resource, timeout, ...more };
+}
+
+/** The labbench-visa `visa` on the simulated 2281S with that serial number (2 s timeout). */
+export function sim2281SConfig(serial: string, more: Partial<FlowNode> = {}): FlowNode {
+  return visaConfig(sim2281S(serial), 2000, more);
 }
 
 /** What the Keithley nodes default to here: the instrument `visa`, no monitor, state output. */

@@ -185,3 +185,26 @@ export function openCount(key: string): OpenCount {
 export function useClock(h: Harness, clock?: Clock): void {
   h.helper.settings(clock ? { labbench: { clock } } : {});
 }
+
+type Transacting = { transact(fn: () => Promise<void>, options: { timeoutMs: number }): Promise<void> };
+
+/**
+ * Holds the port of the config node `configId` (a labbench-watlow) with a transaction of the test's
+ * own, so the next read on that port queues behind it; `release` lets it go and waits until it has.
+ */
+export function holdPort(h: Harness, configId: string): { release(): Promise<void> } {
+  let open = (): void => undefined;
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const config = h.helper.getNode(configId) as unknown as {
+    keeper: { use(fn: (lease: Transacting) => Promise<void>): Promise<void> };
+  };
+  const holding = config.keeper.use((lease) => lease.transact(() => gate, { timeoutMs: 0 }));
+  return {
+    release: async () => {
+      open();
+      await holding;
+    },
+  };
+}

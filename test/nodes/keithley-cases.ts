@@ -11,7 +11,7 @@ import {
   keithleyBattery,
   keithleySupply,
   send,
-  sim2281S,
+  sim2281SConfig,
   sink,
   visaConfig,
   type CaseContext,
@@ -27,10 +27,7 @@ export function keithleyCases(ctx: CaseContext): void {
   async function on2281S(prefix: string, ...nodes: FlowNode[]): Promise<{ h: Harness; serial: string }> {
     const h = ctx.h();
     const serial = ctx.unique(prefix);
-    await deploy(
-      h,
-      catchFlow(visaConfig(sim2281S(serial), 2000, { name: 'K1' }), ...nodes, sink(), sink('out2')),
-    );
+    await deploy(h, catchFlow(sim2281SConfig(serial, { name: 'K1' }), ...nodes, sink(), sink('out2')));
     return { h, serial };
   }
 
@@ -106,7 +103,7 @@ export function keithleyCases(ctx: CaseContext): void {
     it('maps an instrument that stops answering to E_TIMEOUT', async () => {
       const h = ctx.h();
       const serial = ctx.unique('KS');
-      await deploy(h, catchFlow(visaConfig(sim2281S(serial), 150), keithleySupply({ wires: [[]] })));
+      await deploy(h, catchFlow(sim2281SConfig(serial, { timeout: 150 }), keithleySupply({ wires: [[]] })));
       labbenchBackends().simulators.keithley(serial).setReplyDelay(1000);
       await expectOneCatch(h, 'ks', { topic: 'state' }, 'E_TIMEOUT');
       labbenchBackends().simulators.keithley(serial).setReplyDelay(0);

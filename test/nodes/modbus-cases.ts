@@ -6,11 +6,22 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../../src/core/clock';
 import { labbenchBackends } from '../../nodes/shared/backends';
-import { collect, openCount, statuses, until, useClock, type FlowNode, type Harness } from './harness';
+import {
+  collect,
+  holdPort,
+  openCount,
+  settle,
+  statuses,
+  until,
+  useClock,
+  type FlowNode,
+  type Harness,
+} from './harness';
 import {
   catchFlow,
   deploy,
   expectOneCatch,
+  flowNode,
   send,
   sink,
   watlowController,
@@ -21,15 +32,9 @@ import {
 
 const METER = 10;
 
-type Transacting = { transact(fn: () => Promise<void>, options: { timeoutMs: number }): Promise<void> };
-
 /** A modbus node `mb` reading the meter's voltage (input register 0, float32), wired to `out`. */
 export function modbusNode(more: Partial<FlowNode> = {}): FlowNode {
-  return {
-    id: 'mb',
-    type: 'modbus',
-    z: 'tab1',
-    wires: [['out']],
+  const defaults = {
     name: 'meter',
     port: 'port',
     address: METER,
@@ -42,8 +47,8 @@ export function modbusNode(more: Partial<FlowNode> = {}): FlowNode {
     scale: 1,
     interval: 0,
     output: 'value',
-    ...more,
   };
+  return flowNode('mb', 'modbus', defaults, more);
 }
 
 export function modbusCases(ctx: CaseContext): void {
@@ -259,23 +264,17 @@ export function modbusCases(ctx: CaseContext): void {
       await clock.advance(0);
       await until(() => out.length === 1, 'first tick');
       // Hold the shared port with a transaction of the Watlow controller: the next read queues behind it.
-      let release = (): void => undefined;
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      const w1 = h.helper.getNode('w1') as unknown as {
-        keeper: { use(fn: (lease: Transacting) => Promise<void>): Promise<void> };
-      };
-      const holding = w1.keeper.use((lease) => lease.transact(() => gate, { timeoutMs: 0 }));
+      const hold = holdPort(h, 'w1');
       const before = values();
       await clock.advance(100); // this tick starts a read, which waits for the port…
       await clock.advance(100); // …and these three find it running
       await clock.advance(100);
       await clock.advance(100);
-      release();
-      await holding;
-      await until(() => values() > before, 'the held read finished');
+      await hold.release();
+      // The status is shown before the message is delivered (the runtime sends on a later turn).
+      await until(() => values() > before && out.length >= 2, 'the held read finished and was sent');
       assert.match(String(seen[seen.length - 1].text), /\(3 skipped\)$/);
+      await settle();
       assert.equal(out.length, 2, 'one read per tick that ran');
       assert.equal(labbenchBackends().simulators.watlow.bus(bus).maxConcurrentTransactions, 1);
     });

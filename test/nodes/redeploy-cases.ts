@@ -15,9 +15,9 @@ import {
   keithleySupply,
   send,
   sim2281S,
+  sim2281SConfig,
   simSerialPort,
   sink,
-  visaConfig,
   watlowController,
   watlowPoll,
   watlowWrite,
@@ -45,7 +45,7 @@ export function redeployCases(ctx: CaseContext): void {
         const key = resourceKey(`sim:${bus}`);
         const flow = (name: string) =>
           watlowFlow(bus, name, [
-            visaConfig(sim2281S(serial), 2000),
+            sim2281SConfig(serial),
             keithleySupply({ name, wires: [['out2']], x: 1, y: 1 }),
             { ...sink('out2'), x: 1, y: 2 },
           ]);
@@ -121,7 +121,7 @@ export function redeployCases(ctx: CaseContext): void {
       const key = resourceKey(sim2281S(serial));
       const flow = (name: string): FlowNode[] =>
         catchFlow(
-          visaConfig(sim2281S(serial), 2000),
+          sim2281SConfig(serial),
           keithleySupply({ name, monitor: 100 }),
           keithleyBattery({ name: 'Cell', wires: [['out2']] }),
           sink(),

@@ -17,9 +17,11 @@ import {
   catchFlow,
   deploy,
   expectOneCatch,
+  flowNode,
   keithleySupply,
   send,
   sim2281S,
+  sim2281SConfig,
   sink,
   visaConfig,
   type CaseContext,
@@ -36,11 +38,7 @@ function simDmm(serial: string): string {
 
 /** A scpi node `sc` on the instrument `visa`, wired to `out`. */
 export function scpiNode(more: Partial<FlowNode> = {}): FlowNode {
-  return {
-    id: 'sc',
-    type: 'scpi',
-    z: 'tab1',
-    wires: [['out']],
+  const defaults = {
     instrument: 'visa',
     command: '*IDN?',
     placeholders: [],
@@ -50,8 +48,8 @@ export function scpiNode(more: Partial<FlowNode> = {}): FlowNode {
     opc: false,
     timeout: '',
     allowRaw: false,
-    ...more,
   };
+  return flowNode('sc', 'scpi', defaults, more);
 }
 
 const MEASURE = {
@@ -357,7 +355,7 @@ export function scpiCases(ctx: CaseContext): void {
         await deploy(
           ctx.h(),
           catchFlow(
-            visaConfig(sim2281S(serial), 2000, { name: 'K1' }),
+            sim2281SConfig(serial, { name: 'K1' }),
             visaConfig(`sim::2281s::${serial.toLowerCase()}::instr`, 2000, { id: 'visa2', name: 'K1 raw' }),
             keithleySupply(supply),
             scpiNode({ instrument: 'visa2', allowRaw: true, command: '*IDN?' }),

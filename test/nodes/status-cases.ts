@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../../src/core/clock';
 import { labbenchBackends } from '../../nodes/shared/backends';
-import { collect, settle, statuses, until, useClock, type FlowNode, type Harness } from './harness';
+import { collect, holdPort, settle, statuses, until, useClock, type FlowNode, type Harness } from './harness';
 import {
   cacheClear,
   catchFlow,
@@ -16,9 +16,9 @@ import {
   keithleySupply,
   send,
   sim2281S,
+  sim2281SConfig,
   simSerialPort,
   sink,
-  visaConfig,
   watlowController,
   watlowPoll,
   type CaseContext,
@@ -26,8 +26,6 @@ import {
 } from './flows';
 
 type Status = Record<string, unknown> & { text?: string; fill?: string };
-type Transacting = { transact(fn: () => Promise<void>, options: { timeoutMs: number }): Promise<void> };
-
 export function statusCases(ctx: CaseContext): void {
   /** Deploys an interval poll `poll` (period 100 on a FakeClock) of controller `w1` on a fresh bus. */
   async function intervalPoll(
@@ -131,21 +129,13 @@ export function statusCases(ctx: CaseContext): void {
       const { h, clock, seen } = await intervalPoll('sk', {}, {});
       await nextTick(clock, seen, 0);
       // Hold the port with a transaction of our own: the next poll queues behind it.
-      let release = (): void => undefined;
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      const w1 = h.helper.getNode('w1') as unknown as {
-        keeper: { use(fn: (lease: Transacting) => Promise<void>): Promise<void> };
-      };
-      const holding = w1.keeper.use((lease) => lease.transact(() => gate, { timeoutMs: 0 }));
+      const hold = holdPort(h, 'w1');
       const before = seen.filter(fromPoll).length;
       await clock.advance(100); // this tick starts the poll, which waits for the port…
       await clock.advance(100); // …and these three find it running
       await clock.advance(100);
       await clock.advance(100);
-      release();
-      await holding;
+      await hold.release();
       await until(() => seen.filter(fromPoll).length > before, 'the held poll finished');
       assert.match(String(seen[seen.length - 1].text), /\(3 skipped\)$/);
       const next = await nextTick(clock, seen);
@@ -187,7 +177,7 @@ export function statusCases(ctx: CaseContext): void {
       await deploy(
         h,
         catchFlow(
-          visaConfig(sim2281S(serial), 2000),
+          sim2281SConfig(serial),
           keithleySupply(),
           keithleyBattery({ wires: [['out2']] }),
           sink(),
@@ -212,7 +202,7 @@ export function statusCases(ctx: CaseContext): void {
     it('cache-clear counts in words that agree with the number ("1 driver", "2 drivers")', async () => {
       const h = ctx.h();
       const serial = ctx.unique('SP');
-      await deploy(h, catchFlow(visaConfig(sim2281S(serial), 2000), keithleySupply(), cacheClear(), sink()));
+      await deploy(h, catchFlow(sim2281SConfig(serial), keithleySupply(), cacheClear(), sink()));
       const seen = statuses(h, 'cc');
       const out = collect(h, 'out');
       send(h, 'ks', { topic: 'state' });

@@ -22,9 +22,8 @@ import {
   deploy,
   expectOneCatch,
   send,
-  sim2281S,
+  sim2281SConfig,
   sink,
-  visaConfig,
   type CaseContext,
   type Msg,
 } from './flows';
@@ -109,7 +108,7 @@ export function defineSuite(runtimeName: 'node-red' | 'node-red-5'): void {
 
       it('closes an open VISA session with scope "all" (target canonicalised)', async () => {
         const serial = ctx.unique('CC');
-        await deploy(h, catchFlow(visaConfig(sim2281S(serial), 2000), cacheClear(), sink()));
+        await deploy(h, catchFlow(sim2281SConfig(serial), cacheClear(), sink()));
         const visa = h.helper.getNode('visa') as unknown as {
           keeper: { use(fn: (l: { open(): Promise<void> }) => Promise<void>): Promise<void> };
         };

@@ -280,9 +280,17 @@ export function watlowCases(ctx: CaseContext): void {
       await until(() => out.length === 1, what);
     }
 
-    it('two labbench-watlow nodes of different protocols on one port: E_PROTOCOL_CONFLICT, naming the holder', async () => {
+    /**
+     * A port with a Std Bus controller `wS` polled by `p1` and a Modbus controller `wM` polled by
+     * `p2` (plus `more`), deployed with `p1` having claimed the port for Std Bus.
+     */
+    async function stdBusClaimed(
+      prefix: string,
+      p2: Partial<FlowNode>,
+      more: FlowNode[] = [],
+    ): Promise<Harness> {
       const h = ctx.h();
-      const bus = ctx.unique('wc');
+      const bus = ctx.unique(prefix);
       await deploy(
         h,
         catchFlow(
@@ -290,12 +298,17 @@ export function watlowCases(ctx: CaseContext): void {
           watlowController('wS', 'StdOven', 1),
           watlowController('wM', 'ModOven', 2, { protocol: 'modbus' }),
           watlowPoll({ id: 'p1', controller: 'wS' }),
-          watlowPoll({ id: 'p2', controller: 'wM' }),
-          watlowWrite({ controller: 'wM', parameter: 'setPoint' }),
+          watlowPoll({ id: 'p2', controller: 'wM', ...p2 }),
+          ...more,
           sink(),
         ),
       );
       await claimWithP1(h, 'first protocol claims the port');
+      return h;
+    }
+
+    it('two labbench-watlow nodes of different protocols on one port: E_PROTOCOL_CONFLICT, naming the holder', async () => {
+      const h = await stdBusClaimed('wc', {}, [watlowWrite({ controller: 'wM', parameter: 'setPoint' })]);
       const error = await expectOneCatch(h, 'p2', { payload: 1 }, 'E_PROTOCOL_CONFLICT');
       assert.match(error.message, /StdOven/);
       assert.match(error.message, /stdbus/);
@@ -303,20 +316,7 @@ export function watlowCases(ctx: CaseContext): void {
     });
 
     it('with errors: inline, a protocol conflict is a sample with error, and nothing goes to Catch', async () => {
-      const h = ctx.h();
-      const bus = ctx.unique('wci');
-      await deploy(
-        h,
-        catchFlow(
-          simSerialPort(bus, '1,2', { timeout: 100, retries: 0 }),
-          watlowController('wS', 'StdOven', 1),
-          watlowController('wM', 'ModOven', 2, { protocol: 'modbus' }),
-          watlowPoll({ id: 'p1', controller: 'wS' }),
-          watlowPoll({ id: 'p2', controller: 'wM', output: 'perPoll', errors: 'inline' }),
-          sink(),
-        ),
-      );
-      await claimWithP1(h, 'first protocol claims the port');
+      const h = await stdBusClaimed('wci', { output: 'perPoll', errors: 'inline' });
       const out = collect(h, 'out');
       const caught = collect(h, 'caught');
       send(h, 'p2', { payload: 1 });

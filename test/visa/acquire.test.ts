@@ -38,6 +38,9 @@ describe('acquireVisaSession', () => {
   const tcpModel = new EchoModel();
   const simulators = echoSimulators();
   const openers = tableWith(simulators);
+  /** A session in the test's registry, 300 ms timeout, through `table` (the ECHO table by default). */
+  const session = (resource: string, holder: string, table = openers) =>
+    acquireVisaSession(registry, table, resource, holder, { timeoutMs: 300 });
 
   before(async () => {
     server = await serveScpiOverTcp(tcpModel, { host: '127.0.0.1', port: 0 });
@@ -53,8 +56,8 @@ describe('acquireVisaSession', () => {
 
   it('shares one session between two spellings of one simulated instrument', async () => {
     registry = new ResourceRegistry({ graceMs: 0 });
-    const a = acquireVisaSession(registry, openers, 'SIM::echo::e1::INSTR', 'node A', { timeoutMs: 300 });
-    const b = acquireVisaSession(registry, openers, 'sim::ECHO::E1', 'node B', { timeoutMs: 300 });
+    const a = session('SIM::echo::e1::INSTR', 'node A');
+    const b = session('sim::ECHO::E1', 'node B');
     assert.equal(a.key, b.key);
     assert.equal(await a.transact((s) => s.query('*IDN?')), IDN);
     await b.transact((s) => s.write(':VOLT 3'));
@@ -68,7 +71,7 @@ describe('acquireVisaSession', () => {
 
   it('keeps the simulated instrument state across close and reopen (cache-clear all)', async () => {
     registry = new ResourceRegistry({ graceMs: 0 });
-    const lease = acquireVisaSession(registry, openers, 'SIM::ECHO::E2::INSTR', 'node', { timeoutMs: 300 });
+    const lease = session('SIM::ECHO::E2::INSTR', 'node');
     await lease.transact((s) => s.write(':VOLT 9'));
     await registry.clearAll();
     assert.equal(await lease.transact((s) => s.query(':VOLT?')), '9');
@@ -118,9 +121,7 @@ describe('acquireVisaSession', () => {
 
   it('the real `usb` package here: USB resources fail cleanly (E_UNSUPPORTED without /sys/bus/usb, else E_NOT_FOUND)', async () => {
     registry = new ResourceRegistry({ graceMs: 0, openRetryDelaysMs: [] });
-    const usb = acquireVisaSession(registry, openers, 'USB0::0x05E6::0x2281::NO-SUCH-SERIAL::INSTR', 'node', {
-      timeoutMs: 300,
-    });
+    const usb = session('USB0::0x05E6::0x2281::NO-SUCH-SERIAL::INSTR', 'node');
     await assert.rejects(
       usb.transact((s) => s.query('*IDN?')),
       (err: Coded) => err.code === 'E_UNSUPPORTED' || err.code === 'E_NOT_FOUND',
@@ -130,23 +131,13 @@ describe('acquireVisaSession', () => {
 
   it('USB unavailable: E_UNSUPPORTED for the USB resource while TCP keeps working', async () => {
     registry = new ResourceRegistry({ graceMs: 0, openRetryDelaysMs: [] });
-    const usb = acquireVisaSession(
-      registry,
-      tableWith(simulators, noSysfs),
-      'USB0::0x05E6::0x2281::4518305::INSTR',
-      'node U',
-      {
-        timeoutMs: 300,
-      },
-    );
+    const usb = session('USB0::0x05E6::0x2281::4518305::INSTR', 'node U', tableWith(simulators, noSysfs));
     await assert.rejects(
       usb.transact((s) => s.query('*IDN?')),
       (err: Coded) =>
         err.code === 'E_UNSUPPORTED' && /no USB access/.test(err.message) && /TCPIP/.test(err.message),
     );
-    const tcp = acquireVisaSession(registry, openers, `TCPIP::127.0.0.1::${server.port}::SOCKET`, 'node T', {
-      timeoutMs: 300,
-    });
+    const tcp = session(`TCPIP::127.0.0.1::${server.port}::SOCKET`, 'node T');
     assert.equal(await tcp.transact((s) => s.query('*IDN?')), IDN);
     usb.release({ immediate: true });
     tcp.release({ immediate: true });
@@ -158,15 +149,7 @@ describe('acquireVisaSession', () => {
     // A USB bus whose devices the test changes: empty first, then with the instrument plugged in.
     let plugged: SimUsbtmcDevice[] = [];
     const usb: UsbBackend = { getDevices: () => createSimUsbBackend(plugged).getDevices() };
-    const lease = acquireVisaSession(
-      registry,
-      tableWith(simulators, usb),
-      'USB::1510::8833::4518305',
-      'node',
-      {
-        timeoutMs: 300,
-      },
-    );
+    const lease = session('USB::1510::8833::4518305', 'node', tableWith(simulators, usb));
     await assert.rejects(
       lease.transact((s) => s.query('*IDN?')),
       (err: Coded) => err.code === 'E_NOT_FOUND',

@@ -28,6 +28,11 @@ import { simulatedOpenersWith } from '../support/backends';
 const TIMEOUT = 3000;
 
 /** Starts a discovery on a fake clock; `finish` moves the clock to the deadline and returns the result. */
+/** VXI-11 discovery asking only the portmapper on loopback `port`, through `sockets`. */
+function portmapperOn(sockets: CountingSocketFactory, port: number, more: { resendAfterMs?: number } = {}) {
+  return { openSocket: sockets.open, targets: [{ address: '127.0.0.1', port }], ...more };
+}
+
 function start(options: Omit<DiscoveryOptions, 'clock' | 'onResource'>) {
   const clock = new FakeClock();
   const found: DiscoveredResource[] = [];
@@ -148,7 +153,7 @@ describe('discovery: VXI-11 portmapper broadcast (loopback responder)', () => {
     const pm = await responder('vxi11');
     const sockets = new CountingSocketFactory();
     const run = start({
-      vxi11: { openSocket: sockets.open, targets: [{ address: '127.0.0.1', port: pm.port }] },
+      vxi11: portmapperOn(sockets, pm.port),
     });
     await run.seen((r) => r.resource === 'TCPIP0::127.0.0.1::inst0::INSTR');
     const result = await run.finish();
@@ -172,7 +177,7 @@ describe('discovery: VXI-11 portmapper broadcast (loopback responder)', () => {
     const pm = await responder('garbage', 'no-vxi11', 'wrong-xid');
     const sockets = new CountingSocketFactory();
     const run = start({
-      vxi11: { openSocket: sockets.open, targets: [{ address: '127.0.0.1', port: pm.port }] },
+      vxi11: portmapperOn(sockets, pm.port),
     });
     await sockets.handledAtLeast(3);
     const result = await run.finish();
@@ -185,11 +190,7 @@ describe('discovery: VXI-11 portmapper broadcast (loopback responder)', () => {
     const silent = await responder('silent');
     const sockets = new CountingSocketFactory();
     const run = start({
-      vxi11: {
-        openSocket: sockets.open,
-        targets: [{ address: '127.0.0.1', port: silent.port }],
-        resendAfterMs: 1000,
-      },
+      vxi11: portmapperOn(sockets, silent.port, { resendAfterMs: 1000 }),
     });
     await run.clock.advance(TIMEOUT - 1);
     assert.equal(run.isSettled(), false, 'must listen for the whole time');
@@ -206,11 +207,7 @@ describe('discovery: VXI-11 portmapper broadcast (loopback responder)', () => {
     const pm = await responder('vxi11');
     const sockets = new CountingSocketFactory();
     const run = start({
-      vxi11: {
-        openSocket: sockets.open,
-        targets: [{ address: '127.0.0.1', port: pm.port }],
-        resendAfterMs: 1000,
-      },
+      vxi11: portmapperOn(sockets, pm.port, { resendAfterMs: 1000 }),
     });
     await sockets.handledAtLeast(1);
     await run.clock.advance(1000);
@@ -490,7 +487,7 @@ describe('discovery: all methods together', () => {
     const sockets = new CountingSocketFactory();
     const run = start({
       openers: simulatedOpenersWith(usb, ['2281S']).openers,
-      vxi11: { openSocket: sockets.open, targets: [{ address: '127.0.0.1', port: pm.port }] },
+      vxi11: portmapperOn(sockets, pm.port),
       mdns: { create: loopbackMdns, target: { address: '127.0.0.1', port: md.port } },
     });
     const lanEntry = 'TCPIP0::127.0.0.1::inst0::INSTR';

@@ -7,14 +7,8 @@ import { strict as assert } from 'node:assert';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { ResourceRegistry } from '../../src/core/registry';
 import { Simulated2281S } from '../../src/sim/keithley/instrument';
-import { serveScpiOverTcp } from '../../src/sim/visa/tcp-server';
-import type { ScpiTcpServer } from '../../src/sim/visa/tcp-server';
-import { SimUsbtmcDevice, createSimUsbBackend } from '../../src/sim/visa/usbtmc-device';
-import { serveScpiOverVxi11 } from '../../src/sim/visa/vxi11-server';
-import type { ScpiVxi11Server } from '../../src/sim/visa/vxi11-server';
-import { createSimulatedOpeners } from '../../src/sim';
-import type { Openers } from '../../src/transport/openers';
 import { acquireVisaSession } from '../../src/visa/acquire';
+import { serveOnEveryWire, type EveryWire } from './every-wire';
 
 type Coded = Error & { code?: string; deviceCode?: number };
 
@@ -25,24 +19,19 @@ describe('2281S simulator over every transport', () => {
     vxi: new Simulated2281S('VXIT01'),
     usb: new Simulated2281S('USBT01'),
   };
-  let tcp: ScpiTcpServer;
-  let vxi: ScpiVxi11Server;
+  let wires: EveryWire;
   let registry: ResourceRegistry;
-  let openers: Openers;
 
   before(async () => {
-    tcp = await serveScpiOverTcp(models.tcp, { host: '127.0.0.1', port: 0 });
-    vxi = await serveScpiOverVxi11(models.vxi, { host: '127.0.0.1' });
-    const backends = createSimulatedOpeners({
-      usb: createSimUsbBackend([new SimUsbtmcDevice(models.usb, { serial: 'USBT01' })]),
-      vxi11PortmapperPort: vxi.portmapperPort,
+    wires = await serveOnEveryWire({
+      tcp: models.tcp,
+      vxi: models.vxi,
+      usb: { model: models.usb, device: { serial: 'USBT01' } },
     });
-    backends.simulators.instruments.register('K2281T', () => models.sim);
-    openers = backends.openers;
+    wires.simulators.instruments.register('K2281T', () => models.sim);
   });
   after(async () => {
-    await tcp.close();
-    await vxi.close();
+    await wires.close();
   });
   afterEach(async () => {
     assert.deepEqual(await registry.closeAll(), []);
@@ -50,15 +39,15 @@ describe('2281S simulator over every transport', () => {
 
   const resources = (): [keyof typeof models, string][] => [
     ['sim', 'SIM::K2281T::SIMT01::INSTR'],
-    ['tcp', `TCPIP::127.0.0.1::${tcp.port}::SOCKET`],
-    ['vxi', vxi.resource],
+    ['tcp', wires.resources.tcp],
+    ['vxi', wires.resources.vxi],
     ['usb', 'USB0::0x05E6::0x2281::usbt01::INSTR'],
   ];
 
   it('identifies, sets and reads back, and maps refused commands to DeviceError on each transport', async () => {
     registry = new ResourceRegistry({ graceMs: 0 });
     for (const [name, resource] of resources()) {
-      const lease = acquireVisaSession(registry, openers, resource, `test ${name}`, { timeoutMs: 300 });
+      const lease = acquireVisaSession(registry, wires.openers, resource, `test ${name}`, { timeoutMs: 300 });
       const idn = await lease.transact((s) => s.query('*IDN?'));
       assert.equal(idn, models[name].identity, name);
       await lease.transact((s) => s.writeCommand(':VOLT', [3.3]));
@@ -86,7 +75,7 @@ describe('2281S simulator over every transport', () => {
       const model = models[name];
       model.failOpensWithBusy(2);
       const opened = model.sessionsOpened;
-      const lease = acquireVisaSession(registry, openers, resource, `test ${name}`, { timeoutMs: 300 });
+      const lease = acquireVisaSession(registry, wires.openers, resource, `test ${name}`, { timeoutMs: 300 });
       assert.equal(await lease.transact((s) => s.query('*IDN?')), model.identity, name);
       assert.equal(model.sessionsOpened, opened + 1, `${name}: one session after two busy refusals`);
       assert.equal(model.openSessions, 1, name);

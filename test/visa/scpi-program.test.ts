@@ -9,20 +9,15 @@ import { ResourceRegistry } from '../../src/core/registry';
 import type { Lease } from '../../src/core/registry';
 import { createSimulatedOpeners, createSimulators } from '../../src/sim';
 import { SimulatedDmm, createSimDmm } from '../../src/sim/dmm';
-import { serveScpiOverHislip } from '../../src/sim/visa/hislip-server';
-import type { ScpiHislipServer } from '../../src/sim/visa/hislip-server';
 import { serveScpiOverTcp } from '../../src/sim/visa/tcp-server';
 import type { ScpiTcpServer } from '../../src/sim/visa/tcp-server';
-import { SimUsbtmcDevice, createSimUsbBackend } from '../../src/sim/visa/usbtmc-device';
-import { serveScpiOverVxi11 } from '../../src/sim/visa/vxi11-server';
-import type { ScpiVxi11Server } from '../../src/sim/visa/vxi11-server';
-import type { Openers } from '../../src/transport/openers';
 import { acquireVisaSession } from '../../src/visa/acquire';
 import { compileScpiTemplate, runScpiProgram, scpiProgramLines } from '../../src/visa/scpi-program';
 import type { ScpiProgram } from '../../src/visa/scpi-program';
 import type { ScpiSession } from '../../src/visa/session';
 import type { ScpiDeviceModel } from '../../src/visa/types';
 import { EchoModel, IDN } from './echo-model';
+import { serveOnEveryWire, type EveryWire } from './every-wire';
 
 type Coded = Error & { code?: string; deviceCode?: number; scpiErrors?: { code: number; message: string }[] };
 
@@ -43,46 +38,41 @@ describe('runScpiProgram on the simulated DMM, every transport', () => {
     usb: createSimDmm('USB1'),
     hislip: createSimDmm('HIS1'),
   };
-  let tcp: ScpiTcpServer;
-  let vxi: ScpiVxi11Server;
-  let hislip: ScpiHislipServer;
+  let wires: EveryWire;
   let registry: ResourceRegistry;
-  let openers: Openers;
 
   before(async () => {
-    tcp = await serveScpiOverTcp(models.tcp, { host: '127.0.0.1', port: 0 });
-    hislip = await serveScpiOverHislip(models.hislip, { host: '127.0.0.1', port: 0 });
-    vxi = await serveScpiOverVxi11(models.vxi, { host: '127.0.0.1' });
-    const usb = createSimUsbBackend([
-      new SimUsbtmcDevice(models.usb, {
-        serial: 'USB1',
-        vendorId: 0x05e6,
-        productId: 0x6500,
-        packetSize: 512,
-      }),
-    ]);
-    openers = createSimulatedOpeners({ simulators, usb, vxi11PortmapperPort: vxi.portmapperPort }).openers;
+    wires = await serveOnEveryWire(
+      {
+        tcp: models.tcp,
+        vxi: models.vxi,
+        hislip: models.hislip,
+        usb: {
+          model: models.usb,
+          device: { serial: 'USB1', vendorId: 0x05e6, productId: 0x6500, packetSize: 512 },
+        },
+      },
+      simulators,
+    );
     registry = new ResourceRegistry({ graceMs: 0, log: () => undefined });
   });
   after(async () => {
     assert.deepEqual(await registry.closeAll(), []);
-    await tcp.close();
-    await vxi.close();
-    await hislip.close();
+    await wires.close();
   });
 
   const leases = (): [keyof typeof models, Lease<ScpiSession>][] =>
     (
       [
         ['sim', 'SIM::DMM::PROG1::INSTR'],
-        ['tcp', `TCPIP::127.0.0.1::${tcp.port}::SOCKET`],
-        ['vxi', vxi.resource],
+        ['tcp', wires.resources.tcp],
+        ['vxi', wires.resources.vxi],
         ['usb', 'USB0::0x05E6::0x6500::USB1::INSTR'],
-        ['hislip', hislip.resource],
+        ['hislip', wires.resources.hislip!],
       ] as const
     ).map(([name, resource]) => [
       name,
-      acquireVisaSession(registry, openers, resource, `test ${name}`, { timeoutMs: 2000 }),
+      acquireVisaSession(registry, wires.openers, resource, `test ${name}`, { timeoutMs: 2000 }),
     ]);
 
   it('runs several lines as one transaction and parses each query; the last per `reply`', async () => {
