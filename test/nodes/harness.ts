@@ -59,14 +59,7 @@ export function createHarness(runtimeName: 'node-red' | 'node-red-5'): Harness {
   };
 }
 
-/** Resolves when `predicate` holds (polls every few ms); rejects with `what` after `capMs`. */
-export async function until(predicate: () => boolean, what: string, capMs = 8000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > capMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+export { until } from '../support/until';
 
 /** Lets pending callbacks run, so a second (unwanted) Catch message would have arrived. */
 export async function settle(ms = 60): Promise<void> {

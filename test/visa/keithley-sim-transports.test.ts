@@ -3,6 +3,7 @@
  * simulated USBTMC): the same session behaviour whatever the wire, and the model's session
  * bookkeeping and busy-on-open fault reach the registry's retry through each transport.
  */
+import { until } from '../support/until';
 import { strict as assert } from 'node:assert';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { ResourceRegistry } from '../../src/core/registry';
@@ -81,8 +82,7 @@ describe('2281S simulator over every transport', () => {
       assert.equal(model.openSessions, 1, name);
       lease.release({ immediate: true });
       await registry.closeAll();
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      assert.equal(model.openSessions, 0, `${name}: session closed`);
+      await until(() => model.openSessions === 0, `${name}: session closed`);
     }
   });
 });
