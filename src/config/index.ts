@@ -10,8 +10,15 @@ import { InvalidInputError } from '../core/errors';
 import { parseVisaResource } from '../core/identity';
 import { requireEnum, requireFiniteNumber, requireInteger, requireSafeText } from '../core/validate';
 import { validateControllerConfig } from '../watlow/controller-config';
-import { resolveParameter, validateInstance } from '../watlow/parameters';
-import type { ResolvedParameter } from '../watlow/parameters';
+import {
+  parseParameterList,
+  requireWritable,
+  resolveParameter,
+  validateInstance,
+} from '../watlow/parameters';
+import type { ParameterItem, ResolvedParameter } from '../watlow/parameters';
+import { parseScpiTemplate, templatePlaceholderNames } from '../visa/scpi-template';
+import { MODBUS_NODE_FIELDS, modbusFieldRefusal, type ModbusNodeField } from './modbus';
 import type { ModbusMap, WatlowProtocol, WordOrder } from '../watlow/types';
 
 export interface SerialSettings {
@@ -123,6 +130,29 @@ export function parseInstance(parameter: unknown, instance: unknown): number {
   return validateInstance(resolveParameter(parameter), orDefault(instance, 1));
 }
 
+/** A watlow-write target: a catalogue parameter that can be written, or an ID outside the catalogue. */
+export function parseWriteParameter(parameter: unknown): ResolvedParameter {
+  const resolved = resolveParameter(typeof parameter === 'string' ? parameter.trim() : parameter);
+  requireWritable(resolved);
+  return resolved;
+}
+
+/** A watlow-poll node's parameter list, named as the node names it in its refusal. */
+export function parsePollParameters(parameters: unknown): ParameterItem[] {
+  return parseParameterList(parameters, 'The parameters property');
+}
+
+export {
+  MODBUS_NODE_FIELDS,
+  fieldNumber,
+  modbusFieldRefusal,
+  parseModbusNodeConfig,
+  type ModbusNodeConfig,
+  type ModbusNodeField,
+  type ModbusOperation,
+  type ModbusOutput,
+} from './modbus';
+
 // --- the editor's form: `true`, or the runtime's message ----------------------------------------
 
 export type Verdict = true | string;
@@ -165,4 +195,19 @@ export const editorChecks = {
       }
       return validateInstance(parameter, orDefault(v, 1));
     }),
+  /** watlow-write: unknown names and read-only parameters, refused as a write would refuse them. */
+  writeParameter: (v: unknown): Verdict => verdict(() => parseWriteParameter(v)),
+  /** watlow-poll: the whole list as saved (rows of {parameter, instance}). */
+  pollParameters: (v: unknown): Verdict => verdict(() => parsePollParameters(v)),
+  /** modbus: the runtime's refusal of the node's properties `node`, where `field` takes part in it. */
+  modbus: (field: ModbusNodeField, node: Record<string, unknown>): Verdict =>
+    modbusFieldRefusal(node, field) ?? true,
+  modbusFields: MODBUS_NODE_FIELDS,
+  /** scpi: the template engine's problems with the command and its placeholder rows, as one text. */
+  scpiCommand: (v: unknown, node: Record<string, unknown> = {}): Verdict => {
+    const parsed = parseScpiTemplate(v, node.placeholders ?? []);
+    return parsed.ok ? true : parsed.problems.join(' ');
+  },
+  /** The template engine itself, for the scpi dialog's placeholder rows and its summary line. */
+  scpiTemplate: { parseScpiTemplate, templatePlaceholderNames },
 };

@@ -19,7 +19,9 @@ import {
   parseWatlowConfig,
 } from '../../src/config';
 import { parseVisaResource } from '../../src/core/identity';
-import { parseScpiTemplate, scpiTemplateBrowserScript } from '../../src/visa';
+import { parseScpiTemplate } from '../../src/visa';
+import { requireWritable, resolveParameter } from '../../src/watlow/parameters';
+import { NODE_SETS } from './package-load';
 
 const DIST_NODES = path.resolve(__dirname, '..', '..', 'nodes');
 /** The package's resources/ folder (served to the editor as resources/node-red-contrib-labbench/). */
@@ -30,16 +32,8 @@ const RULES_SCRIPT = 'resources/node-red-contrib-labbench/labbench-rules.js';
 /** Types whose definition and edit form come from the shared script. */
 const KEITHLEY = ['keithley-supply', 'keithley-battery'];
 const CONFIG_TYPES = ['labbench-serial-port', 'labbench-watlow', 'labbench-visa'];
-const FLOW_TYPES = [
-  'watlow-poll',
-  'watlow-write',
-  'keithley-supply',
-  'keithley-battery',
-  'labbench-cache-clear',
-  'scpi',
-  'modbus',
-];
-const ALL = [...CONFIG_TYPES, ...FLOW_TYPES];
+const ALL = [...NODE_SETS];
+const FLOW_TYPES = ALL.filter((t) => !CONFIG_TYPES.includes(t));
 
 type Validator = (this: Record<string, unknown>, v: unknown, opt?: unknown) => unknown;
 interface Definition {
@@ -259,7 +253,19 @@ describe('editor definitions (nodes/*.html)', () => {
       message(() => parseInstance('digitalOutputState', 16)),
     );
 
+    // An unknown or read-only parameter: what a write of it fails with.
+    for (const parameter of ['activeSetPoint', 'processValue', 'setpiont', '99999999'])
+      assert.equal(
+        says(write, 'parameter', parameter),
+        message(() => requireWritable(resolveParameter(parameter))),
+      );
+    assert.equal(says(write, 'parameter', 'setPoint'), true);
+
     const poll = definitionOf('watlow-poll');
+    assert.match(
+      String(says(poll, 'parameters', [{ parameter: 'setPoint' }, { parameter: 'prcessValue' }])),
+      /^Unknown Watlow parameter "prcessValue"/,
+    );
     assert.equal(
       says(poll, 'interval', 10),
       message(() => parsePeriod(10, 'Interval', MIN_POLL_INTERVAL_MS)),
@@ -303,21 +309,10 @@ describe('editor definitions (nodes/*.html)', () => {
     assert.ok(!valid(clear, 'scope', 'some'));
   });
 
-  it('scpi: the dialog validates with the runtime engine (served script), with the same verdicts', () => {
-    // The script the admin endpoint serves defines window.LabbenchScpiTemplate; the definition's
+  it('scpi: the dialog validates with the runtime engine (bundled), with the same verdicts', () => {
+    // The engine comes with the bundled rules (LabbenchRules.scpiTemplate); the definition's
     // validators use it, so each verdict (and each problem text) is the runtime's own.
-    const registered: Record<string, Definition> = {};
-    const window: Record<string, unknown> = {};
-    const RED = {
-      nodes: { registerType: (t: string, d: Definition) => (registered[t] = d), node: () => null },
-    };
-    const own = scripts(html('scpi'), 'text/javascript').join('\n');
-    vm.runInNewContext(`${scpiTemplateBrowserScript()}\n${sharedScript()}\n${own}`, {
-      RED,
-      window,
-      $: undefined,
-    });
-    const def = registered.scpi!;
+    const def = definitionOf('scpi');
     assert.equal(def.defaults.instrument!.type, 'labbench-visa');
     const cases: [string, unknown[]][] = [
       ['*IDN?', []],
