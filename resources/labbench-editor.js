@@ -212,78 +212,217 @@
     );
   }
 
+  /**
+   * A property validator from a check of the configuration rules (resources/labbench-rules.js):
+   * `check(value, node)` answers true or the runtime's message, which Node-RED shows on the field.
+   * `nodeOf(node)` (optional) gives the other properties the check needs, e.g. from the open form.
+   */
+  function rule(check, nodeOf) {
+    return function (v, opt) {
+      var verdict = check(v, nodeOf ? nodeOf(this) : this);
+      return verdict === true || (opt ? verdict : false);
+    };
+  }
+
+  var CHECKBOX_STYLE = 'display: inline-block; width: auto; vertical-align: top;';
+
+  function attr(name, value) {
+    return value === undefined || value === null || value === false
+      ? ''
+      : ' ' + name + '="' + String(value).replace(/&/g, '&amp;').replace(/"/g, '&quot;') + '"';
+  }
+
+  function i18n(key, attribute) {
+    return key ? attr('data-i18n', (attribute ? '[' + attribute + ']' : '') + key) : '';
+  }
+
+  /**
+   * One form row of a dialog, from its description:
+   *   id      the property (input id node-input-<id>, or node-config-input-<id> in a config dialog)
+   *   icon    Font Awesome name of the label's icon; label: catalogue key (default label.<id>)
+   *   input   'text' (default), 'number', 'checkbox', 'select' or 'textarea'
+   *   options select values, their texts from <optionsKey or id>.<value> (literal: the value)
+   *   width, attrs (min, max, list, rows…), placeholder (a catalogue key), lookup: a search
+   *           button beside the input, id <input id>-lookup
+   *   text    catalogue key of a text after the input; suffix: plain text after it (a unit)
+   *   typed   the hidden input holding a typed input's type; rowClass; after: markup at the end
+   *   html    instead of all of the above: the row's markup as is
+   * Keys without a ':' are the type's own (`<type>.<key>`).
+   */
+  function formRow(type, prefix, row) {
+    if (row.html) {
+      return row.html;
+    }
+    var id = prefix + row.id;
+    return [
+      '<div class="form-row' + (row.rowClass ? ' ' + row.rowClass : '') + '">',
+      '<label' +
+        attr('for', id) +
+        attr('style', row.input === 'textarea' ? 'width:100%' : undefined) +
+        '><i class="fa fa-' +
+        row.icon +
+        '"></i> <span' +
+        i18n(catalogueKey(type, row.label || 'label.' + row.id)) +
+        '></span></label>',
+      fieldHtml(type, prefix, row),
+      row.typed ? '<input type="hidden"' + attr('id', prefix + row.typed) + '>' : '',
+      row.lookup
+        ? '<a' + attr('id', id + '-lookup') + ' class="red-ui-button"><i class="fa fa-search"></i></a>'
+        : '',
+      row.suffix ? ' ' + row.suffix : '',
+      row.text ? ' <span' + i18n(catalogueKey(type, row.text)) + '></span>' : '',
+      row.after || '',
+      '</div>',
+    ].join('');
+  }
+
+  function catalogueKey(type, key) {
+    return key && key.indexOf(':') < 0 ? type + '.' + key : key;
+  }
+
+  /** The input, select or textarea of a row (see formRow). */
+  function fieldHtml(type, prefix, row) {
+    var input = row.input || 'text';
+    var style = row.width
+      ? 'width: ' + (row.lookup ? 'calc(' + row.width + ' - 40px)' : row.width)
+      : undefined;
+    if (input === 'checkbox') {
+      style = CHECKBOX_STYLE;
+    }
+    var attrs =
+      attr('id', prefix + row.id) +
+      attr('style', style) +
+      i18n(catalogueKey(type, row.placeholder), 'placeholder');
+    Object.keys(row.attrs || {}).forEach(function (name) {
+      attrs += attr(name, row.attrs[name]);
+    });
+    if (input === 'select') {
+      var options = row.options.map(function (v) {
+        var text = row.literal
+          ? '>' + v
+          : i18n(catalogueKey(type, (row.optionsKey || row.id) + '.' + v)) + '>';
+        return '<option' + attr('value', v) + text + '</option>';
+      });
+      return '<select' + attrs + '>' + options.join('') + '</select>';
+    }
+    if (input === 'textarea') {
+      return '<textarea' + attrs + '></textarea>';
+    }
+    return '<input' + attr('type', input) + attrs + '>';
+  }
+
+  /** A select of a form row's description, for a second control in one row. */
+  function select(type, row, options) {
+    return fieldHtml(type, options && options.config ? 'node-config-input-' : 'node-input-', {
+      input: 'select',
+      id: row.id,
+      options: row.options,
+      literal: row.literal,
+      width: row.width,
+    });
+  }
+
+  /**
+   * The row of an editableList property: its label across the dialog (label.<id>, then
+   * `labelAfter`), the list (#node-input-<id>-container), then `after`.
+   */
+  function listRow(type, id, after, labelAfter) {
+    return {
+      html:
+        '<div class="form-row node-input-' +
+        id +
+        '-row"><label style="width:100%"><i class="fa fa-list"></i> <span' +
+        i18n(type + '.label.' + id) +
+        '></span>' +
+        (labelAfter || '') +
+        '</label><ol id="node-input-' +
+        id +
+        '-container"></ol>' +
+        (after || '') +
+        '</div>',
+    };
+  }
+
+  /** oneditresize of a dialog with a listRow: the list takes the height the other rows leave. */
+  function resizeList(id, size, min) {
+    var rows = $('#dialog-form>div:not(.node-input-' + id + '-row)');
+    var height = size.height;
+    for (var i = 0; i < rows.length; i++) {
+      height -= $(rows[i]).outerHeight(true);
+    }
+    $('#node-input-' + id + '-container').editableList('height', Math.max(min, height - 40));
+  }
+
+  /** The name row every dialog ends with; `placeholder` defaults to Node-RED's "Name". */
+  function nameRow(placeholder) {
+    return {
+      id: 'name',
+      icon: 'tag',
+      label: 'node-red:common.label.name',
+      placeholder: placeholder || 'node-red:common.label.name',
+    };
+  }
+
+  /** The edit form of `type` from its rows (see formRow); config dialogs use node-config-input-. */
+  function formHtml(type, rows, options) {
+    var prefix = options && options.config ? 'node-config-input-' : 'node-input-';
+    return rows
+      .map(function (row) {
+        return formRow(type, prefix, row);
+      })
+      .join('\n');
+  }
+
+  /** Adds the edit form of `type` to the page (once), where Node-RED looks for it. */
+  function form(type, rows, options) {
+    if (
+      typeof document === 'undefined' ||
+      document.querySelector('script[data-template-name="' + type + '"]')
+    ) {
+      return;
+    }
+    var tpl = document.createElement('script');
+    tpl.type = 'text/html';
+    tpl.setAttribute('data-template-name', type);
+    tpl.textContent = formHtml(type, rows, options);
+    document.body.appendChild(tpl);
+  }
+
   var KEITHLEY = {
     supply: { perValue: 'voltage, current, power' },
     battery: { perValue: 'voltage, current, soc' },
   };
 
-  /** The edit form of keithley-<role>; its texts come from that type's catalogue. */
-  function keithleyTemplate(type) {
-    return [
-      '<div class="form-row">',
-      '    <label for="node-input-instrument"><i class="fa fa-plug"></i> <span data-i18n="' +
-        type +
-        '.label.instrument"></span></label>',
-      '    <input type="text" id="node-input-instrument">',
-      '</div>',
-      '<div class="form-row">',
-      '    <label for="node-input-monitor"><i class="fa fa-heartbeat"></i> <span data-i18n="' +
-        type +
-        '.label.monitor"></span></label>',
-      '    <input type="number" id="node-input-monitor" min="0" style="width: 120px"> ms',
-      '    <span data-i18n="' + type + '.label.monitorHint"></span>',
-      '</div>',
-      '<div class="form-row">',
-      '    <label for="node-input-recovery"><i class="fa fa-medkit"></i> <span data-i18n="' +
-        type +
-        '.label.recovery"></span></label>',
-      '    <input type="checkbox" id="node-input-recovery" style="display: inline-block; width: auto; vertical-align: top;">',
-      '    <span data-i18n="' + type + '.recovery.text"></span>',
-      '</div>',
-      '<div class="form-row">',
-      '    <label for="node-input-output"><i class="fa fa-sign-out"></i> <span data-i18n="' +
-        type +
-        '.label.output"></span></label>',
-      '    <select id="node-input-output" style="width: 70%">',
-      '        <option value="state" data-i18n="' + type + '.output.state"></option>',
-      '        <option value="perValue" data-i18n="' + type + '.output.perValue"></option>',
-      '    </select>',
-      '</div>',
-      '<div class="form-row">',
-      '    <label for="node-input-name"><i class="fa fa-tag"></i> <span data-i18n="node-red:common.label.name"></span></label>',
-      '    <input type="text" id="node-input-name" data-i18n="[placeholder]' + type + '.placeholder.name">',
-      '</div>',
-    ].join('\n');
-  }
+  /** The edit form of keithley-supply and keithley-battery; texts from each type's catalogue. */
+  var KEITHLEY_FORM = [
+    { id: 'instrument', icon: 'plug' },
+    {
+      id: 'monitor',
+      icon: 'heartbeat',
+      input: 'number',
+      attrs: { min: 0 },
+      width: '120px',
+      suffix: 'ms',
+      text: 'label.monitorHint',
+    },
+    { id: 'recovery', icon: 'medkit', input: 'checkbox', text: 'recovery.text' },
+    { id: 'output', icon: 'sign-out', input: 'select', options: ['state', 'perValue'], width: '70%' },
+    nameRow('placeholder.name'),
+  ];
 
   /**
    * What keithley-supply and keithley-battery share in their definitions: defaults (with the
-   * monitor-period rule), labels. Adds the edit form to the page (once) where there is one.
+   * monitor-period rule), labels. Adds the edit form to the page (once).
    */
   function keithley(role) {
     var type = 'keithley-' + role;
-    if (
-      typeof document !== 'undefined' &&
-      !document.querySelector('script[data-template-name="' + type + '"]')
-    ) {
-      var tpl = document.createElement('script');
-      tpl.type = 'text/html';
-      tpl.setAttribute('data-template-name', type);
-      tpl.textContent = keithleyTemplate(type);
-      document.body.appendChild(tpl);
-    }
+    form(type, KEITHLEY_FORM);
     return {
       defaults: {
         name: { value: '' },
         instrument: { value: '', type: 'labbench-visa', required: true },
-        monitor: {
-          value: 0,
-          validate: function (v, opt) {
-            // The runtime's rule and message (resources/labbench-rules.js, built from src/config).
-            var verdict = root.LabbenchRules.monitorPeriod(v);
-            return verdict === true || (opt ? verdict : false);
-          },
-        },
+        // The runtime's rule and message (resources/labbench-rules.js, built from src/config).
+        monitor: { value: 0, validate: rule(root.LabbenchRules.monitorPeriod) },
         recovery: { value: false },
         output: {
           value: 'state',
@@ -450,6 +589,12 @@
     visaDiscover: visaDiscover,
     parameterPicker: parameterPicker,
     keithley: keithley,
-    keithleyTemplate: keithleyTemplate,
+    rule: rule,
+    form: form,
+    formHtml: formHtml,
+    nameRow: nameRow,
+    select: select,
+    listRow: listRow,
+    resizeList: resizeList,
   };
 })(typeof window !== 'undefined' ? window : globalThis);

@@ -19,6 +19,7 @@ import {
 import type { ParameterItem, ResolvedParameter } from '../watlow/parameters';
 import { parseScpiTemplate, templatePlaceholderNames } from '../visa/scpi-template';
 import { MODBUS_NODE_FIELDS, modbusFieldRefusal, type ModbusNodeField } from './modbus';
+import { MODBUS_TABLES, MODBUS_VALUE_TYPES } from '../modbus/values';
 import type { ModbusMap, WatlowProtocol, WordOrder } from '../watlow/types';
 
 export interface SerialSettings {
@@ -173,6 +174,9 @@ function verdict(check: () => unknown): Verdict {
 export const editorChecks = {
   serialPath: (v: unknown): Verdict => verdict(() => parseSerialPortConfig({ path: v })),
   baudRate: (v: unknown): Verdict => verdict(() => parseSerialPortConfig({ path: 'x', baudRate: v })),
+  /** Any other serial setting (dataBits, parity, stopBits, timeout, retries) by its property name. */
+  serialSetting: (field: string, v: unknown): Verdict =>
+    verdict(() => parseSerialPortConfig({ path: 'x', [field]: v })),
   visaResource: (v: unknown): Verdict => verdict(() => parseVisaConfig({ resource: v })),
   visaTimeout: (v: unknown): Verdict =>
     verdict(() => parseVisaConfig({ resource: 'SIM::X::Y::INSTR', timeout: v })),
@@ -203,6 +207,8 @@ export const editorChecks = {
   modbus: (field: ModbusNodeField, node: Record<string, unknown>): Verdict =>
     modbusFieldRefusal(node, field) ?? true,
   modbusFields: MODBUS_NODE_FIELDS,
+  modbusTables: MODBUS_TABLES,
+  modbusValueTypes: MODBUS_VALUE_TYPES,
   /** scpi: the template engine's problems with the command and its placeholder rows, as one text. */
   scpiCommand: (v: unknown, node: Record<string, unknown> = {}): Verdict => {
     const parsed = parseScpiTemplate(v, node.placeholders ?? []);

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseModbusNodeConfig } from '../../nodes/shared/modbus-config';
+import { MODBUS_TABLES, MODBUS_VALUE_TYPES } from '../../src/modbus';
 import { loadEditorRules, runtimeVerdict } from './editor-rules';
 
 const rules = loadEditorRules();
@@ -48,20 +49,9 @@ const numberText = fc.oneof(
 const props = fc.record({
   operation: fc.constantFrom('read', 'write', '', 'erase'),
   address: numberText,
-  table: fc.constantFrom('holding', 'input', 'coil', 'discrete', '', 'flash'),
+  table: fc.constantFrom(...MODBUS_TABLES, '', 'flash'),
   register: numberText,
-  dataType: fc.constantFrom(
-    'uint16',
-    'int16',
-    'uint32',
-    'int32',
-    'float32',
-    'float64',
-    'string',
-    'bool',
-    '',
-    'u8',
-  ),
+  dataType: fc.constantFrom(...MODBUS_VALUE_TYPES, '', 'u8'),
   count: fc.oneof(numberText, fc.constantFrom('125', '250', '251', '16384', '16385', '32768')),
   wordOrder: fc.constantFrom('highLow', 'lowHigh', '', 'middle'),
   scale: fc.oneof(numberText, fc.constantFrom('0.1', '0', '-2', '1')),

@@ -29,8 +29,6 @@ const RESOURCES = path.resolve(__dirname, '..', '..', '..', 'resources');
 const SHARED_SCRIPT = 'resources/node-red-contrib-labbench/labbench-editor.js';
 /** The runtime's configuration rules, bundled for the editor from src/config at build time. */
 const RULES_SCRIPT = 'resources/node-red-contrib-labbench/labbench-rules.js';
-/** Types whose definition and edit form come from the shared script. */
-const KEITHLEY = ['keithley-supply', 'keithley-battery'];
 const CONFIG_TYPES = ['labbench-serial-port', 'labbench-watlow', 'labbench-visa'];
 const ALL = [...NODE_SETS];
 const FLOW_TYPES = ALL.filter((t) => !CONFIG_TYPES.includes(t));
@@ -68,9 +66,13 @@ function scripts(text: string, kind: string): string[] {
   return out;
 }
 
-/** Runs the definition script with a stub RED and returns what it registered. */
-function definitionOf(type: string): Definition {
+/**
+ * Runs the definition script with a stub RED and a stub page; returns what it registered and the
+ * edit form it added to the page (the shared script builds each form from its rows).
+ */
+function load(type: string): { def: Definition; form: string } {
   const registered: Record<string, Definition> = {};
+  const forms: Record<string, string> = {};
   const RED = {
     nodes: {
       registerType: (t: string, def: Definition) => {
@@ -85,13 +87,30 @@ function definitionOf(type: string): Definition {
     },
     _: (key: string) => key,
   };
+  const document = {
+    querySelector: () => null,
+    createElement: () => {
+      const attributes: Record<string, string> = {};
+      return { attributes, textContent: '', setAttribute: (k: string, v: string) => (attributes[k] = v) };
+    },
+    body: {
+      appendChild: (el: { attributes: Record<string, string>; textContent: string }) => {
+        forms[el.attributes['data-template-name']!] = el.textContent;
+      },
+    },
+  };
   const $ = () => ({ length: 0, val: () => undefined });
   const own = scripts(html(type), 'text/javascript').join('\n');
   const shared = html(type).includes(SHARED_SCRIPT) ? sharedScript() : '';
   const rules = html(type).includes(RULES_SCRIPT) ? rulesScript() : '';
-  vm.runInNewContext(`${rules}\n${shared}\n${own}`, { RED, $ });
+  vm.runInNewContext(`${rules}\n${shared}\n${own}`, { RED, $, document });
   assert.ok(registered[type], `${type} registered`);
-  return registered[type]!;
+  assert.ok(forms[type], `${type} added its edit form`);
+  return { def: registered[type]!, form: forms[type]! };
+}
+
+function definitionOf(type: string): Definition {
+  return load(type).def;
 }
 
 function valid(def: Definition, prop: string, value: unknown, node: Record<string, unknown> = {}): boolean {
@@ -110,17 +129,13 @@ describe('editor definitions (nodes/*.html)', () => {
         new RegExp(`RED\\.nodes\\.registerType\\('${type}', \\{`),
         'literal registerType call',
       );
-      const sandbox: { LabbenchEditor?: { keithleyTemplate(t: string): string } } = {};
-      if (text.includes(SHARED_SCRIPT)) vm.runInNewContext(sharedScript(), sandbox);
-      const form = KEITHLEY.includes(type) ? sandbox.LabbenchEditor!.keithleyTemplate(type) : text;
-      if (!KEITHLEY.includes(type)) assert.match(text, new RegExp(`data-template-name="${type}"`));
+      const { def, form } = load(type);
       assert.match(form, /id="node-(?:config-)?input-name"/, 'edit form');
       assert.doesNotMatch(text, /data-help-name=/, 'help lives in locales/<lang>/<type>.html');
       assert.match(helpFile(type), new RegExp(`^<script type="text/html" data-help-name="${type}">`));
       for (const code of scripts(text, 'text/javascript'))
         assert.doesNotThrow(() => new Function(code), 'definition parses');
 
-      const def = definitionOf(type);
       assert.equal(def.category, CONFIG_TYPES.includes(type) ? 'config' : 'lab bench');
       assert.ok(fs.existsSync(path.join(DIST_NODES, 'icons', def.icon)), `icon ${def.icon}`);
       const svg = fs.readFileSync(path.join(DIST_NODES, 'icons', def.icon), 'utf8');
