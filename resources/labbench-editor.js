@@ -149,34 +149,12 @@
     });
   }
 
-  /** Offline fallback for the catalogue (the endpoint answers with the full one). */
-  var KNOWN_PARAMETERS = [
-    ['processValue', false],
-    ['setPoint', true],
-    ['activeSetPoint', false],
-    ['outputPower', false],
-    ['heatPower', false],
-    ['coolPower', false],
-    ['controlMode', true],
-    ['alarmState', false],
-    ['autotuneStatus', false],
-    ['inputError', false],
-    ['manualPower', true],
-    ['autotuneRequest', true],
-    ['alarmClearRequest', true],
-    ['alarmSilenceRequest', true],
-    ['idleSetPoint', true],
-    ['rampRate', true],
-    ['alarmHighSetPoint', true],
-    ['alarmLowSetPoint', true],
-    ['heatAlgorithm', true],
-    ['coolAlgorithm', true],
-  ].map(function (p) {
-    return { value: p[0], label: p[0], writable: p[1] };
-  });
   var catalogue = null;
 
-  /** The Watlow parameter catalogue, fetched once per editor session. */
+  /**
+   * The Watlow parameter catalogue with the endpoint's labels, fetched once per editor session;
+   * offline, the names from the bundled catalogue (resources/labbench-rules.js).
+   */
   function parameters(done) {
     if (catalogue) {
       done(catalogue);
@@ -189,7 +167,7 @@
         }
       })
       .always(function () {
-        done(catalogue || KNOWN_PARAMETERS);
+        done(catalogue || root.LabbenchRules.watlowParameters());
       });
   }
 

@@ -17,6 +17,7 @@ import {
   validateInstance,
 } from '../watlow/parameters';
 import type { ParameterItem, ResolvedParameter } from '../watlow/parameters';
+import { PARAMETERS } from '../watlow/catalogue';
 import { parseScpiTemplate, templatePlaceholderNames } from '../visa/scpi-template';
 import { MODBUS_NODE_FIELDS, modbusFieldRefusal, type ModbusNodeField } from './modbus';
 import { MODBUS_TABLES, MODBUS_VALUE_TYPES } from '../modbus/values';
@@ -214,6 +215,9 @@ export const editorChecks = {
     const parsed = parseScpiTemplate(v, node.placeholders ?? []);
     return parsed.ok ? true : parsed.problems.join(' ');
   },
+  /** The Watlow catalogue's names and whether each can be written, for the parameter pickers. */
+  watlowParameters: (): { value: string; label: string; writable: boolean }[] =>
+    PARAMETERS.map((p) => ({ value: p.name, label: p.name, writable: p.writable })),
   /** The template engine itself, for the scpi dialog's placeholder rows and its summary line. */
   scpiTemplate: { parseScpiTemplate, templatePlaceholderNames },
 };
