@@ -207,27 +207,33 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
         assert.match(visa.errors[0]!, /"not a host!!" is not a host name/);
         // Typed into a flow node's dialog: the field (or the list's problem line) shows the
         // runtime's message. `field` is the input whose tooltip holds it, else `problem` is read.
+        // The tooltip is what Node-RED shows on hover; Node-RED 5 fills it asynchronously.
         const typedIn = (type: string, setup: string, field: string | undefined, problem?: string) =>
-          evaluate<{ invalid: boolean; text: string }>(`new Promise(resolve => {
+          evaluate<{ invalid: boolean; text: string }>(`(async () => {
+          const later = (ms) => new Promise(r => setTimeout(r, ms));
           RED.editor.edit(RED.nodes.filterNodes({type:'${type}'})[0]);
-          setTimeout(() => {
-            ${setup}
-            setTimeout(() => {
-              let r;
-              if (${JSON.stringify(field ?? '')}) {
-                const input = $('${field ?? ''}');
-                const tip = input.data('tooltip');
-                if (tip) tip.open(true);
-                r = { invalid: input.hasClass('input-error'), text: tip ? $('.red-ui-popover:visible').last().text() : '' };
-                if (tip) tip.close(true);
-              } else {
-                r = { invalid: $('${problem ?? ''}').is(':visible'), text: $('${problem ?? ''}').text() };
-              }
-              $('#node-dialog-cancel').filter(':visible').last().trigger('click');
-              setTimeout(() => resolve(r), 300);
-            }, 300);
-          }, 700);
-        })`);
+          await later(700);
+          ${setup}
+          await later(300);
+          let r;
+          if (${JSON.stringify(field ?? '')}) {
+            const input = $('${field ?? ''}');
+            const tip = input.data('tooltip');
+            let text = '';
+            if (tip) {
+              tip.open(true);
+              for (let i = 0; i < 40 && !$('.red-ui-popover:visible').length; i++) await later(50);
+              text = $('.red-ui-popover:visible').last().text();
+              tip.close(true);
+            }
+            r = { invalid: input.hasClass('input-error'), text };
+          } else {
+            r = { invalid: $('${problem ?? ''}').is(':visible'), text: $('${problem ?? ''}').text() };
+          }
+          $('#node-dialog-cancel').filter(':visible').last().trigger('click');
+          await later(300);
+          return r;
+        })()`);
         const writeTo = (parameter: string) =>
           typedIn(
             'watlow-write',
