@@ -1,13 +1,13 @@
 /* global $, RED, window */
 /*
- * The search panels of the config dialogs, beside the shared editor code (labbench-editor.js,
- * loaded first): the bus "Scan" of the serial-port and Watlow dialogs and the VISA "Discover"
- * button. Only those three dialogs load it, at
- * resources/node-red-contrib-labbench/labbench-search.js.
+ * The search panels of the config dialogs, as `LabbenchSearch`: the bus "Scan" of the serial-port
+ * and Watlow dialogs and the VISA "Discover" button. Only those three dialogs load it, at
+ * resources/node-red-contrib-labbench/labbench-search.js. Node-RED loads a node's scripts in no
+ * set order (each is added to the page and runs when it arrives), so this one needs no other.
  */
 (function (root) {
   'use strict';
-  if (root.LabbenchEditor.busScan) {
+  if (root.LabbenchSearch) {
     return;
   }
 
@@ -205,6 +205,5 @@
     });
   }
 
-  root.LabbenchEditor.busScan = busScan;
-  root.LabbenchEditor.visaDiscover = visaDiscover;
+  root.LabbenchSearch = { busScan: busScan, visaDiscover: visaDiscover };
 })(typeof window !== 'undefined' ? window : globalThis);
