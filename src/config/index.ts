@@ -10,8 +10,17 @@ import { InvalidInputError } from '../core/errors';
 import { parseVisaResource } from '../core/identity';
 import { requireEnum, requireFiniteNumber, requireInteger, requireSafeText } from '../core/validate';
 import { validateControllerConfig } from '../watlow/controller-config';
-import { resolveParameter, validateInstance } from '../watlow/parameters';
-import type { ResolvedParameter } from '../watlow/parameters';
+import {
+  parseParameterList,
+  requireWritable,
+  resolveParameter,
+  validateInstance,
+} from '../watlow/parameters';
+import type { ParameterItem, ResolvedParameter } from '../watlow/parameters';
+import { PARAMETERS } from '../watlow/catalogue';
+import { parseScpiTemplate, templatePlaceholderNames } from '../visa/scpi-template';
+import { MODBUS_NODE_FIELDS, modbusFieldRefusal, type ModbusNodeField } from './modbus';
+import { MODBUS_TABLES, MODBUS_VALUE_TYPES } from '../modbus/values';
 import type { ModbusMap, WatlowProtocol, WordOrder } from '../watlow/types';
 
 export interface SerialSettings {
@@ -123,6 +132,29 @@ export function parseInstance(parameter: unknown, instance: unknown): number {
   return validateInstance(resolveParameter(parameter), orDefault(instance, 1));
 }
 
+/** A watlow-write target: a catalogue parameter that can be written, or an ID outside the catalogue. */
+export function parseWriteParameter(parameter: unknown): ResolvedParameter {
+  const resolved = resolveParameter(typeof parameter === 'string' ? parameter.trim() : parameter);
+  requireWritable(resolved);
+  return resolved;
+}
+
+/** A watlow-poll node's parameter list, named as the node names it in its refusal. */
+export function parsePollParameters(parameters: unknown): ParameterItem[] {
+  return parseParameterList(parameters, 'The parameters property');
+}
+
+export {
+  MODBUS_NODE_FIELDS,
+  fieldNumber,
+  modbusFieldRefusal,
+  parseModbusNodeConfig,
+  type ModbusNodeConfig,
+  type ModbusNodeField,
+  type ModbusOperation,
+  type ModbusOutput,
+} from './modbus';
+
 // --- the editor's form: `true`, or the runtime's message ----------------------------------------
 
 export type Verdict = true | string;
@@ -143,6 +175,9 @@ function verdict(check: () => unknown): Verdict {
 export const editorChecks = {
   serialPath: (v: unknown): Verdict => verdict(() => parseSerialPortConfig({ path: v })),
   baudRate: (v: unknown): Verdict => verdict(() => parseSerialPortConfig({ path: 'x', baudRate: v })),
+  /** Any other serial setting (dataBits, parity, stopBits, timeout, retries) by its property name. */
+  serialSetting: (field: string, v: unknown): Verdict =>
+    verdict(() => parseSerialPortConfig({ path: 'x', [field]: v })),
   visaResource: (v: unknown): Verdict => verdict(() => parseVisaConfig({ resource: v })),
   visaTimeout: (v: unknown): Verdict =>
     verdict(() => parseVisaConfig({ resource: 'SIM::X::Y::INSTR', timeout: v })),
@@ -165,4 +200,24 @@ export const editorChecks = {
       }
       return validateInstance(parameter, orDefault(v, 1));
     }),
+  /** watlow-write: unknown names and read-only parameters, refused as a write would refuse them. */
+  writeParameter: (v: unknown): Verdict => verdict(() => parseWriteParameter(v)),
+  /** watlow-poll: the whole list as saved (rows of {parameter, instance}). */
+  pollParameters: (v: unknown): Verdict => verdict(() => parsePollParameters(v)),
+  /** modbus: the runtime's refusal of the node's properties `node`, where `field` takes part in it. */
+  modbus: (field: ModbusNodeField, node: Record<string, unknown>): Verdict =>
+    modbusFieldRefusal(node, field) ?? true,
+  modbusFields: MODBUS_NODE_FIELDS,
+  modbusTables: MODBUS_TABLES,
+  modbusValueTypes: MODBUS_VALUE_TYPES,
+  /** scpi: the template engine's problems with the command and its placeholder rows, as one text. */
+  scpiCommand: (v: unknown, node: Record<string, unknown> = {}): Verdict => {
+    const parsed = parseScpiTemplate(v, node.placeholders ?? []);
+    return parsed.ok ? true : parsed.problems.join(' ');
+  },
+  /** The Watlow catalogue's names and whether each can be written, for the parameter pickers. */
+  watlowParameters: (): { value: string; label: string; writable: boolean }[] =>
+    PARAMETERS.map((p) => ({ value: p.name, label: p.name, writable: p.writable })),
+  /** The template engine itself, for the scpi dialog's placeholder rows and its summary line. */
+  scpiTemplate: { parseScpiTemplate, templatePlaceholderNames },
 };

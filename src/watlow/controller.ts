@@ -7,7 +7,7 @@
  * (Std Bus or Modbus) does the rest. Device refusals become DeviceError (deviceCode = the Watlow
  * error byte or Modbus exception code).
  */
-import { InvalidInputError, ReadOnlyError, UnsupportedError } from '../core/errors';
+import { InvalidInputError, UnsupportedError } from '../core/errors';
 import type { Lease } from '../core/registry';
 import { modbusFramingOf } from '../modbus/port-link';
 import { FramedLine } from '../transport/framed-line';
@@ -28,7 +28,7 @@ import { ControllerContext } from './controller-context';
 import { lineOptionsFor } from './line';
 import { WatlowModbusClient } from './modbus-client';
 import type { ResolvedParameter } from './parameters';
-import { resolveParameter, validateInstance } from './parameters';
+import { requireWritable, resolveParameter, validateInstance } from './parameters';
 import { StdBusClient } from './stdbus-client';
 import type { WatlowProtocol } from './types';
 
@@ -129,11 +129,7 @@ export class WatlowController {
     try {
       resolved = resolveParameter(parameter);
       instance = validateInstance(resolved, options.instance ?? 1);
-      if (resolved.spec && !resolved.spec.writable) {
-        throw new ReadOnlyError(
-          `${resolved.spec.name} (${resolved.id}) is read-only; nothing was sent. Write a writable parameter instead (e.g. setPoint rather than activeSetPoint).`,
-        );
-      }
+      requireWritable(resolved);
       if (resolved.spec) this.ctx.knowledge().check(resolved, instance, this.portLabel);
     } catch (err) {
       throw this.ctx.contextualise(err);

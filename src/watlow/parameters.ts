@@ -3,7 +3,7 @@
  * instance and value validation (before any I/O), and presentation of decoded values
  * (enumerations as names with the numeric code kept as `raw`, temperature units).
  */
-import { InvalidInputError, OutOfRangeError } from '../core/errors';
+import { InvalidInputError, OutOfRangeError, ReadOnlyError } from '../core/errors';
 import { describe, requireFiniteNumber, requireInteger, requireSafeText } from '../core/validate';
 import type { ParameterSpec, UnitsKind } from './catalogue';
 import { enumNameOf, findParameter, parameterNames } from './catalogue';
@@ -81,6 +81,15 @@ export function validateInstance(parameter: ResolvedParameter, instance: unknown
   const max = parameter.spec?.maxInstance ?? MAX_INSTANCE_BYTE;
   const kind = parameter.spec?.instanceKind ?? 'instance';
   return requireInteger(instance ?? 1, `Instance of ${parameter.name} (${kind} number)`, { min: 1, max });
+}
+
+/** Refuses a write to a read-only catalogue parameter (one outside the catalogue is tried). */
+export function requireWritable(parameter: ResolvedParameter): void {
+  if (parameter.spec && !parameter.spec.writable) {
+    throw new ReadOnlyError(
+      `${parameter.spec.name} (${parameter.id}) is read-only; nothing was sent. Write a writable parameter instead (e.g. setPoint rather than activeSetPoint).`,
+    );
+  }
 }
 
 function numericRule(

@@ -11,15 +11,10 @@
  * so the flow under test is the example file as shipped.
  */
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as path from 'node:path';
+import { startNodeRed, type NodeRedModule } from '../support/node-red-runtime';
 
-interface NodeRedModule {
-  init(server: http.Server, settings: Record<string, unknown>): void;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  httpAdmin: http.RequestListener;
-  httpNode: http.RequestListener;
+interface Runtime extends NodeRedModule {
   hooks: { add(name: string, hook: (event: ReceiveEvent) => void): void };
   events: { once(event: string, listener: () => void): void };
   nodes: { getNode(id: string): { receive(msg: Record<string, unknown>): void } | null };
@@ -45,45 +40,34 @@ function jsonSafe(msg: Record<string, unknown>): Record<string, unknown> {
 }
 
 async function main(): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const RED = require(require.resolve('node-red', { paths: [root] })) as NodeRedModule;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const express = require(require.resolve('express', { paths: [root] })) as () => http.RequestListener & {
-    use(path: string, handler: http.RequestListener): void;
-  };
-  const app = express();
-  const server = http.createServer(app);
-  RED.init(server, {
+  const running = startNodeRed<Runtime>({
+    runtime: 'node-red',
     userDir,
-    flowFile: 'flows.json',
-    credentialSecret: false,
-    nodesDir: [root, path.join(root, 'node_modules', '@flowfuse', 'node-red-dashboard')],
-    httpAdminRoot: '/admin',
-    httpNodeRoot: '/',
-    uiHost: '127.0.0.1',
-    editorTheme: { palette: { catalogues: [] }, tours: false },
-    diagnostics: { enabled: false },
-    telemetry: { enabled: false },
-    externalModules: { autoInstall: false, palette: { allowInstall: false } },
-    functionExternalModules: false,
-    logging: { console: { level: 'warn', metrics: false, audit: false } },
+    adminRoot: '/admin',
+    nodeRoot: '/',
+    settings: {
+      nodesDir: [root, path.join(root, 'node_modules', '@flowfuse', 'node-red-dashboard')],
+      uiHost: '127.0.0.1',
+      externalModules: { autoInstall: false, palette: { allowInstall: false } },
+      functionExternalModules: false,
+      logging: { console: { level: 'warn', metrics: false, audit: false } },
+    },
+    // Everything that listens is in place before the flows start: the parent injects as soon as
+    // it hears "started".
+    beforeStart(RED) {
+      RED.hooks.add('onReceive.labbenchTest', (event) => {
+        if (watched.has(event.destination.id))
+          process.send?.({ type: 'received', node: event.destination.id, msg: jsonSafe(event.msg) });
+      });
+      process.on('message', (m: { type: string; node: string; msg: Record<string, unknown> }) => {
+        if (m.type === 'inject') RED.nodes.getNode(m.node)?.receive(m.msg);
+        // A graceful stop: Node-RED closes its nodes, the broker node sends its close message.
+        if (m.type === 'stop') void running.then((r) => r.stop()).then(() => process.exit(0));
+      });
+      RED.events.once('flows:started', () => process.send?.({ type: 'started' }));
+    },
   });
-  app.use('/admin', RED.httpAdmin);
-  app.use('/', RED.httpNode);
-  RED.hooks.add('onReceive.labbenchTest', (event) => {
-    if (watched.has(event.destination.id))
-      process.send?.({ type: 'received', node: event.destination.id, msg: jsonSafe(event.msg) });
-  });
-  process.on('message', (m: { type: string; node: string; msg: Record<string, unknown> }) => {
-    if (m.type === 'inject') RED.nodes.getNode(m.node)?.receive(m.msg);
-    if (m.type === 'stop') {
-      // A graceful stop: Node-RED closes its nodes, the broker node sends its close message.
-      void RED.stop().then(() => server.close(() => process.exit(0)));
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  RED.events.once('flows:started', () => process.send?.({ type: 'started' }));
-  await RED.start();
+  await running;
 }
 
 if (!userDir || !fs.existsSync(userDir)) {

@@ -8,32 +8,45 @@
  * reported as skipped — except under CI=true, where a missing browser is a failure.
  */
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { it } from 'node:test';
-import { parseVisaConfig, parseWatlowConfig } from '../../src/config';
-import { NODE_RED_NODES, NODE_SETS } from './package-load';
+import { parseVisaConfig, parseWatlowConfig, parseModbusNodeConfig } from '../../src/config';
+import { NODE_SETS } from './package-load';
+import { parseParameterList, requireWritable, resolveParameter } from '../../src/watlow/parameters';
 import { parseScpiTemplate } from '../../src/visa';
 import { setVisaDiscoveryBackends } from '../../nodes/shared/visa-discover';
 import { loopbackInstrument } from './discover-cases';
+import { CHROMIUM, launchChromium, type Browser } from '../support/chromium';
+import { startNodeRed, tempUserDir } from '../support/node-red-runtime';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Runtime {
-  init(server: http.Server, settings: Record<string, unknown>): void;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  httpAdmin: unknown;
+/** Every example but the dashboard demo, each node once. */
+function exampleFlows(root: string): { id: string }[] {
+  const seen = new Set<string>();
+  const flows: { id: string }[] = [];
+  for (const f of fs
+    .readdirSync(path.join(root, 'examples'))
+    .filter((x) => x.endsWith('.json') && x !== 'demo.json')) {
+    for (const n of JSON.parse(fs.readFileSync(path.join(root, 'examples', f), 'utf8')) as { id: string }[]) {
+      if (!seen.has(n.id)) {
+        seen.add(n.id);
+        flows.push(n);
+      }
+    }
+  }
+  return flows;
 }
 
-interface Socket {
-  on(event: string, fn: (data: unknown) => void): void;
-  send(data: string): void;
-  close(): void;
+/** What the runtime says about `fn`: its error message, or "accepted". */
+function runtimeSays(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return 'accepted';
 }
 
 export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): void {
@@ -47,157 +60,24 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
         `no Chromium at ${CHROMIUM}: under CI the editor test must run (apt-get install -y chromium)`,
       );
       const root = path.resolve(__dirname, '..', '..', '..');
-      const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'labbench-editor-'));
-      const pkgDir = path.join(userDir, 'node_modules', 'node-red-contrib-labbench');
-      fs.mkdirSync(pkgDir, { recursive: true });
-      fs.writeFileSync(
-        path.join(pkgDir, 'package.json'),
-        JSON.stringify({
-          name: 'node-red-contrib-labbench',
-          version: '0.0.0',
-          keywords: ['node-red'],
-          'node-red': { version: '>=4.0.0', nodes: NODE_RED_NODES },
-        }),
-      );
-      fs.symlinkSync(path.join(root, 'dist'), path.join(pkgDir, 'dist'));
-      fs.symlinkSync(path.join(root, 'resources'), path.join(pkgDir, 'resources'));
-      const seen = new Set<string>();
-      const flows: { id: string }[] = [];
-      for (const f of fs
-        .readdirSync(path.join(root, 'examples'))
-        .filter((x) => x.endsWith('.json') && x !== 'demo.json')) {
-        for (const n of JSON.parse(fs.readFileSync(path.join(root, 'examples', f), 'utf8')) as {
-          id: string;
-        }[]) {
-          if (!seen.has(n.id)) {
-            seen.add(n.id);
-            flows.push(n);
-          }
-        }
-      }
-      fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
-
-      const runtimePath = require.resolve(runtimeName);
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const RED = require(runtimePath) as Runtime;
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const express = require(
-        require.resolve('express', { paths: [path.dirname(runtimePath)] }),
-      ) as () => http.RequestListener & { use(p: string, h: unknown): void };
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const WebSocket = require(require.resolve('ws', { paths: [path.dirname(runtimePath)] })) as new (
-        url: string,
-        opts: unknown,
-      ) => Socket;
+      const userDir = tempUserDir('editor', exampleFlows(root));
       // Discovery answers from loopback responders only (nothing leaves 127.0.0.1).
       const lan = await loopbackInstrument();
       setVisaDiscoveryBackends(lan.backends);
-      const app = express();
-      const server = http.createServer(app);
-      RED.init(server, {
+      const nodeRed = await startNodeRed({
+        runtime: runtimeName,
         userDir,
-        flowFile: 'flows.json',
-        credentialSecret: false,
-        httpAdminRoot: '/',
-        httpNodeRoot: false,
-        logging: { console: { level: 'off' } },
-        editorTheme: { palette: { catalogues: [] }, tours: false },
-        telemetry: { enabled: false },
-        diagnostics: { enabled: false },
-        labbenchVisaDiscoveryTimeout: 500,
+        settings: { labbenchVisaDiscoveryTimeout: 500 },
       });
-      await RED.start();
-      app.use('/', RED.httpAdmin);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const port = (server.address() as { port: number }).port;
-      const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'labbench-chromium-'));
-      const debugPort = 9400 + (process.pid % 500);
-      let chrome: ChildProcess | undefined;
-      let socket: Socket | undefined;
+      let browser: Browser | undefined;
       try {
-        chrome = spawn(
-          CHROMIUM,
-          [
-            '--headless',
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            `--remote-debugging-port=${debugPort}`,
-            `--user-data-dir=${profile}`,
-            '--window-size=1400,1000',
-            'about:blank',
-          ],
-          { stdio: 'ignore' },
+        browser = await launchChromium(path.dirname(require.resolve(runtimeName)));
+        const evaluate = browser.evaluate.bind(browser);
+        await browser.navigate(`http://127.0.0.1:${nodeRed.port}/`);
+        await browser.waitFor(
+          `window.RED && RED.nodes && RED.nodes.getType && RED.nodes.getType('watlow-poll') && RED.nodes.filterNodes({type:'watlow-poll'}).length`,
+          'the editor loaded with the flows',
         );
-        let page: { type: string; webSocketDebuggerUrl: string } | undefined;
-        for (let i = 0; i < 100 && !page; i++) {
-          try {
-            const targets = (await (await fetch(`http://127.0.0.1:${debugPort}/json`)).json()) as {
-              type: string;
-              webSocketDebuggerUrl: string;
-            }[];
-            page = targets.find((t) => t.type === 'page');
-          } catch {
-            await sleep(100);
-          }
-        }
-        assert.ok(page, 'Chromium page target');
-        const ws = new WebSocket(page.webSocketDebuggerUrl, { perMessageDeflate: false });
-        socket = ws;
-        await new Promise<void>((resolve) => ws.on('open', () => resolve()));
-        let seq = 0;
-        const pending = new Map<number, (m: Record<string, unknown>) => void>();
-        const problems: string[] = [];
-        ws.on('message', (data) => {
-          const m = JSON.parse(String(data)) as {
-            id?: number;
-            method?: string;
-            params?: Record<string, unknown>;
-          } & Record<string, unknown>;
-          if (m.id !== undefined && pending.has(m.id)) {
-            pending.get(m.id)!(m);
-            pending.delete(m.id);
-          }
-          if (m.method === 'Runtime.exceptionThrown')
-            problems.push(`exception: ${JSON.stringify(m.params).slice(0, 400)}`);
-          if (m.method === 'Runtime.consoleAPICalled' && m.params?.type === 'error')
-            problems.push(`console.error: ${JSON.stringify(m.params.args).slice(0, 400)}`);
-        });
-        const call = (method: string, params: Record<string, unknown> = {}) =>
-          new Promise<Record<string, unknown>>((resolve) => {
-            const id = ++seq;
-            pending.set(id, resolve);
-            ws.send(JSON.stringify({ id, method, params }));
-          });
-        const evaluate = async <T>(expression: string): Promise<T> => {
-          const r = (await call('Runtime.evaluate', {
-            expression,
-            awaitPromise: true,
-            returnByValue: true,
-          })) as { result: { result: { value: T }; exceptionDetails?: unknown } };
-          if (r.result.exceptionDetails)
-            throw new Error(JSON.stringify(r.result.exceptionDetails).slice(0, 500));
-          return r.result.result.value;
-        };
-        await call('Runtime.enable');
-        await call('Page.enable');
-        await call('Page.navigate', { url: `http://127.0.0.1:${port}/` });
-        let ready = false;
-        for (let i = 0; i < 150 && !ready; i++) {
-          try {
-            ready = await evaluate<boolean>(
-              `!!(window.RED && RED.nodes && RED.nodes.getType && RED.nodes.getType('watlow-poll') && RED.nodes.filterNodes({type:'watlow-poll'}).length)`,
-            );
-          } catch {
-            // page still loading
-          }
-          if (!ready) await sleep(100);
-        }
-        assert.ok(ready, 'editor loaded with the flows');
         await sleep(500);
 
         const invalid = await evaluate<string[]>(
@@ -313,14 +193,6 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
           }>(
             `(()=>{let w;RED.nodes.eachConfig(n=>{if(!w&&n.type==='${type}')w=n});const old=w['${prop}'];w['${prop}']=${JSON.stringify(value)};RED.editor.validateNode(w);const r={invalid:w.valid===false,errors:w.validationErrors,node:{name:w.name,protocol:w.protocol}};w['${prop}']=old;RED.editor.validateNode(w);r.validAgain=w.valid;return r})()`,
           );
-        const runtimeSays = (fn: () => unknown): string => {
-          try {
-            fn();
-          } catch (err) {
-            return (err as Error).message;
-          }
-          return 'accepted';
-        };
         const validation = await invalidate('labbench-watlow', 'address', '20');
         assert.ok(validation.invalid && validation.validAgain);
         assert.deepEqual(validation.errors, [
@@ -333,7 +205,88 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
           runtimeSays(() => parseVisaConfig({ resource: 'TCPIP::not a host!!::INSTR' })),
         ]);
         assert.match(visa.errors[0]!, /"not a host!!" is not a host name/);
-        // The scpi dialog: the runtime's engine is loaded from the runtime, the placeholder rows
+        // Typed into a flow node's dialog: the field (or the list's problem line) shows the
+        // runtime's message. `field` is the input whose tooltip holds it, else `problem` is read.
+        // The tooltip is what Node-RED shows on hover; Node-RED 5 fills it asynchronously.
+        const typedIn = (type: string, setup: string, field: string | undefined, problem?: string) =>
+          evaluate<{ invalid: boolean; text: string }>(`(async () => {
+          const later = (ms) => new Promise(r => setTimeout(r, ms));
+          RED.editor.edit(RED.nodes.filterNodes({type:'${type}'})[0]);
+          await later(700);
+          ${setup}
+          await later(300);
+          let r;
+          if (${JSON.stringify(field ?? '')}) {
+            const input = $('${field ?? ''}');
+            const tip = input.data('tooltip');
+            let text = '';
+            if (tip) {
+              tip.open(true);
+              for (let i = 0; i < 40 && !$('.red-ui-popover:visible').length; i++) await later(50);
+              text = $('.red-ui-popover:visible').last().text();
+              tip.close(true);
+            }
+            r = { invalid: input.hasClass('input-error'), text };
+          } else {
+            r = { invalid: $('${problem ?? ''}').is(':visible'), text: $('${problem ?? ''}').text() };
+          }
+          $('#node-dialog-cancel').filter(':visible').last().trigger('click');
+          await later(300);
+          return r;
+        })()`);
+        const writeTo = (parameter: string) =>
+          typedIn(
+            'watlow-write',
+            `$('#node-input-parameter').val(${JSON.stringify(parameter)}).trigger('change');`,
+            '#node-input-parameter',
+          );
+        for (const parameter of ['activeSetPoint', 'setpiont']) {
+          const shown = await writeTo(parameter);
+          assert.ok(shown.invalid, `watlow-write refuses ${parameter}`);
+          assert.equal(
+            shown.text,
+            runtimeSays(() => requireWritable(resolveParameter(parameter))),
+          );
+        }
+        assert.match((await writeTo('activeSetPoint')).text, /is read-only; nothing was sent/);
+        assert.deepEqual(await writeTo('rampRate'), { invalid: false, text: '' });
+        const pollRow = (name: string, instance: string) =>
+          typedIn(
+            'watlow-poll',
+            `$('#node-input-parameters-container .labbench-param-instance').first().val(${JSON.stringify(instance)});
+             $('#node-input-parameters-container .labbench-param-name').first().val(${JSON.stringify(name)}).trigger('change');`,
+            undefined,
+            '#watlow-poll-parameters-problem',
+          );
+        for (const [name, instance] of [
+          ['prcessValue', '1'],
+          ['setPoint', '3'],
+        ] as const) {
+          const shown = await pollRow(name, instance);
+          assert.ok(shown.invalid, `watlow-poll shows a problem for ${name}/${instance}`);
+          assert.equal(
+            shown.text,
+            runtimeSays(() =>
+              parseParameterList(
+                [{ parameter: name, instance: Number(instance) }],
+                'The parameters property',
+              ),
+            ),
+          );
+          assert.doesNotMatch(shown.text, /at least one/);
+        }
+        assert.deepEqual(await pollRow('heatPower', '1'), { invalid: false, text: '' });
+        const modbus = await typedIn(
+          'modbus',
+          `$('#node-input-operation').val('read'); $('#node-input-address').val('0').trigger('change');`,
+          '#node-input-address',
+        );
+        assert.ok(modbus.invalid);
+        assert.equal(
+          modbus.text,
+          runtimeSays(() => parseModbusNodeConfig({ operation: 'read', address: '0' })),
+        );
+        // The scpi dialog: the runtime's engine comes with the bundled rules, the placeholder rows
         // follow the template as it is typed, and the problems listed are the runtime's own.
         const typed = ':SOUR:VOLT {v}\n:FUNC {f};*RST';
         const scpi = await evaluate<{ engine: boolean; rows0: number; names: string[]; problems: string[] }>(
@@ -344,7 +297,7 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
             const rows0 = $('#node-input-placeholders-container').editableList('items').length;
             $('#node-input-command').val(${JSON.stringify(typed)}).trigger('input');
             setTimeout(() => {
-              const r = { engine: !!window.LabbenchScpiTemplate, rows0,
+              const r = { engine: !!(window.LabbenchRules && LabbenchRules.scpiTemplate), rows0,
                 names: $('.scpi-placeholder-row').toArray().map(e => $(e).attr('data-name')),
                 problems: $('#scpi-problems .scpi-problem').toArray().map(e => $(e).text()) };
               $('#node-dialog-cancel').filter(':visible').last().trigger('click');
@@ -353,7 +306,7 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
           }, 700);
         })`,
         );
-        assert.ok(scpi.engine, 'the template engine came from labbench/scpi-template.js');
+        assert.ok(scpi.engine, 'the template engine came with labbench-rules.js');
         assert.equal(scpi.rows0, 2, 'one row per placeholder of the example');
         assert.deepEqual(scpi.names, ['v', 'f'], 'rows mirror the template as typed');
         const runtime = parseScpiTemplate(typed, [
@@ -366,25 +319,13 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
           `Promise.all(['labbench/serial-ports','labbench/visa-resources','labbench/watlow-parameters'].map(u=>$.getJSON(u).then(l=>l.length)))`,
         );
         for (const n of lengths) assert.ok(n > 0);
-        assert.deepEqual(problems, []);
+        assert.deepEqual(browser.problems, []);
       } finally {
-        socket?.close();
-        if (chrome && chrome.exitCode === null) {
-          const exited = new Promise((resolve) => chrome!.once('exit', resolve));
-          chrome.kill('SIGTERM');
-          await Promise.race([exited, sleep(5000)]);
-        }
-        await RED.stop();
-        await new Promise((resolve) => server.close(resolve));
+        await browser?.close();
+        await nodeRed.stop();
         setVisaDiscoveryBackends(undefined);
         await lan.close();
         fs.rmSync(userDir, { recursive: true, force: true });
-        try {
-          fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
-        } catch {
-          // Chromium's helper processes can still be writing the profile as they exit; a left-over
-          // temporary profile is harmless and must not fail the test.
-        }
       }
     },
   );

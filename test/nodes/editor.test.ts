@@ -19,7 +19,9 @@ import {
   parseWatlowConfig,
 } from '../../src/config';
 import { parseVisaResource } from '../../src/core/identity';
-import { parseScpiTemplate, scpiTemplateBrowserScript } from '../../src/visa';
+import { parseScpiTemplate } from '../../src/visa';
+import { requireWritable, resolveParameter } from '../../src/watlow/parameters';
+import { NODE_SETS } from './package-load';
 
 const DIST_NODES = path.resolve(__dirname, '..', '..', 'nodes');
 /** The package's resources/ folder (served to the editor as resources/node-red-contrib-labbench/). */
@@ -27,19 +29,9 @@ const RESOURCES = path.resolve(__dirname, '..', '..', '..', 'resources');
 const SHARED_SCRIPT = 'resources/node-red-contrib-labbench/labbench-editor.js';
 /** The runtime's configuration rules, bundled for the editor from src/config at build time. */
 const RULES_SCRIPT = 'resources/node-red-contrib-labbench/labbench-rules.js';
-/** Types whose definition and edit form come from the shared script. */
-const KEITHLEY = ['keithley-supply', 'keithley-battery'];
 const CONFIG_TYPES = ['labbench-serial-port', 'labbench-watlow', 'labbench-visa'];
-const FLOW_TYPES = [
-  'watlow-poll',
-  'watlow-write',
-  'keithley-supply',
-  'keithley-battery',
-  'labbench-cache-clear',
-  'scpi',
-  'modbus',
-];
-const ALL = [...CONFIG_TYPES, ...FLOW_TYPES];
+const ALL = [...NODE_SETS];
+const FLOW_TYPES = ALL.filter((t) => !CONFIG_TYPES.includes(t));
 
 type Validator = (this: Record<string, unknown>, v: unknown, opt?: unknown) => unknown;
 interface Definition {
@@ -74,9 +66,13 @@ function scripts(text: string, kind: string): string[] {
   return out;
 }
 
-/** Runs the definition script with a stub RED and returns what it registered. */
-function definitionOf(type: string): Definition {
+/**
+ * Runs the definition script with a stub RED and a stub page; returns what it registered and the
+ * edit form it added to the page (the shared script builds each form from its rows).
+ */
+function load(type: string): { def: Definition; form: string } {
   const registered: Record<string, Definition> = {};
+  const forms: Record<string, string> = {};
   const RED = {
     nodes: {
       registerType: (t: string, def: Definition) => {
@@ -91,13 +87,30 @@ function definitionOf(type: string): Definition {
     },
     _: (key: string) => key,
   };
+  const document = {
+    querySelector: () => null,
+    createElement: () => {
+      const attributes: Record<string, string> = {};
+      return { attributes, textContent: '', setAttribute: (k: string, v: string) => (attributes[k] = v) };
+    },
+    body: {
+      appendChild: (el: { attributes: Record<string, string>; textContent: string }) => {
+        forms[el.attributes['data-template-name']!] = el.textContent;
+      },
+    },
+  };
   const $ = () => ({ length: 0, val: () => undefined });
   const own = scripts(html(type), 'text/javascript').join('\n');
   const shared = html(type).includes(SHARED_SCRIPT) ? sharedScript() : '';
   const rules = html(type).includes(RULES_SCRIPT) ? rulesScript() : '';
-  vm.runInNewContext(`${rules}\n${shared}\n${own}`, { RED, $ });
+  vm.runInNewContext(`${rules}\n${shared}\n${own}`, { RED, $, document });
   assert.ok(registered[type], `${type} registered`);
-  return registered[type]!;
+  assert.ok(forms[type], `${type} added its edit form`);
+  return { def: registered[type]!, form: forms[type]! };
+}
+
+function definitionOf(type: string): Definition {
+  return load(type).def;
 }
 
 function valid(def: Definition, prop: string, value: unknown, node: Record<string, unknown> = {}): boolean {
@@ -116,17 +129,13 @@ describe('editor definitions (nodes/*.html)', () => {
         new RegExp(`RED\\.nodes\\.registerType\\('${type}', \\{`),
         'literal registerType call',
       );
-      const sandbox: { LabbenchEditor?: { keithleyTemplate(t: string): string } } = {};
-      if (text.includes(SHARED_SCRIPT)) vm.runInNewContext(sharedScript(), sandbox);
-      const form = KEITHLEY.includes(type) ? sandbox.LabbenchEditor!.keithleyTemplate(type) : text;
-      if (!KEITHLEY.includes(type)) assert.match(text, new RegExp(`data-template-name="${type}"`));
+      const { def, form } = load(type);
       assert.match(form, /id="node-(?:config-)?input-name"/, 'edit form');
       assert.doesNotMatch(text, /data-help-name=/, 'help lives in locales/<lang>/<type>.html');
       assert.match(helpFile(type), new RegExp(`^<script type="text/html" data-help-name="${type}">`));
       for (const code of scripts(text, 'text/javascript'))
         assert.doesNotThrow(() => new Function(code), 'definition parses');
 
-      const def = definitionOf(type);
       assert.equal(def.category, CONFIG_TYPES.includes(type) ? 'config' : 'lab bench');
       assert.ok(fs.existsSync(path.join(DIST_NODES, 'icons', def.icon)), `icon ${def.icon}`);
       const svg = fs.readFileSync(path.join(DIST_NODES, 'icons', def.icon), 'utf8');
@@ -259,7 +268,19 @@ describe('editor definitions (nodes/*.html)', () => {
       message(() => parseInstance('digitalOutputState', 16)),
     );
 
+    // An unknown or read-only parameter: what a write of it fails with.
+    for (const parameter of ['activeSetPoint', 'processValue', 'setpiont', '99999999'])
+      assert.equal(
+        says(write, 'parameter', parameter),
+        message(() => requireWritable(resolveParameter(parameter))),
+      );
+    assert.equal(says(write, 'parameter', 'setPoint'), true);
+
     const poll = definitionOf('watlow-poll');
+    assert.match(
+      String(says(poll, 'parameters', [{ parameter: 'setPoint' }, { parameter: 'prcessValue' }])),
+      /^Unknown Watlow parameter "prcessValue"/,
+    );
     assert.equal(
       says(poll, 'interval', 10),
       message(() => parsePeriod(10, 'Interval', MIN_POLL_INTERVAL_MS)),
@@ -303,21 +324,10 @@ describe('editor definitions (nodes/*.html)', () => {
     assert.ok(!valid(clear, 'scope', 'some'));
   });
 
-  it('scpi: the dialog validates with the runtime engine (served script), with the same verdicts', () => {
-    // The script the admin endpoint serves defines window.LabbenchScpiTemplate; the definition's
+  it('scpi: the dialog validates with the runtime engine (bundled), with the same verdicts', () => {
+    // The engine comes with the bundled rules (LabbenchRules.scpiTemplate); the definition's
     // validators use it, so each verdict (and each problem text) is the runtime's own.
-    const registered: Record<string, Definition> = {};
-    const window: Record<string, unknown> = {};
-    const RED = {
-      nodes: { registerType: (t: string, d: Definition) => (registered[t] = d), node: () => null },
-    };
-    const own = scripts(html('scpi'), 'text/javascript').join('\n');
-    vm.runInNewContext(`${scpiTemplateBrowserScript()}\n${sharedScript()}\n${own}`, {
-      RED,
-      window,
-      $: undefined,
-    });
-    const def = registered.scpi!;
+    const def = definitionOf('scpi');
     assert.equal(def.defaults.instrument!.type, 'labbench-visa');
     const cases: [string, unknown[]][] = [
       ['*IDN?', []],

@@ -9,85 +9,13 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { it } from 'node:test';
 import { CHROMIUM, launchChromium, type Browser } from '../support/chromium';
-import { NODE_RED_NODES } from './package-load';
+import { startNodeRed, tempUserDir } from '../support/node-red-runtime';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const EXAMPLES = path.join(ROOT, 'examples');
-
-interface Runtime {
-  init(server: http.Server, settings: Record<string, unknown>): void;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  httpAdmin: unknown;
-  httpNode: unknown;
-}
-
-/** A user directory with the package installed (linked to this build) and `flows` deployed. */
-function userDirWith(flows: unknown[]): string {
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'labbench-first-use-'));
-  const pkgDir = path.join(userDir, 'node_modules', 'node-red-contrib-labbench');
-  fs.mkdirSync(pkgDir, { recursive: true });
-  fs.writeFileSync(
-    path.join(pkgDir, 'package.json'),
-    JSON.stringify({
-      name: 'node-red-contrib-labbench',
-      version: '0.0.0',
-      keywords: ['node-red'],
-      'node-red': { version: '>=4.0.0', nodes: NODE_RED_NODES },
-    }),
-  );
-  fs.symlinkSync(path.join(ROOT, 'dist'), path.join(pkgDir, 'dist'));
-  fs.symlinkSync(path.join(ROOT, 'icons'), path.join(pkgDir, 'icons'));
-  fs.symlinkSync(path.join(ROOT, 'resources'), path.join(pkgDir, 'resources'));
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
-  return userDir;
-}
-
-async function startRuntime(
-  runtimeName: string,
-  userDir: string,
-): Promise<{ port: number; stop(): Promise<void> }> {
-  const runtimePath = require.resolve(runtimeName);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const RED = require(runtimePath) as Runtime;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const express = require(
-    require.resolve('express', { paths: [path.dirname(runtimePath)] }),
-  ) as () => http.RequestListener & {
-    use(p: string, h: unknown): void;
-  };
-  const app = express();
-  const server = http.createServer(app);
-  RED.init(server, {
-    userDir,
-    flowFile: 'flows.json',
-    credentialSecret: false,
-    httpAdminRoot: '/',
-    httpNodeRoot: '/',
-    nodesDir: [path.dirname(require.resolve('@flowfuse/node-red-dashboard/package.json'))],
-    logging: { console: { level: 'off' } },
-    editorTheme: { palette: { catalogues: [] }, tours: false },
-    telemetry: { enabled: false },
-    diagnostics: { enabled: false },
-  });
-  await RED.start();
-  app.use('/', RED.httpAdmin);
-  app.use('/', RED.httpNode);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    async stop() {
-      await RED.stop();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 /** Closes the editor's notifications the way their close button does (RED.notify reuses an open one by id). */
 async function closeNotifications(browser: Browser): Promise<void> {
@@ -120,8 +48,13 @@ export function defineFirstUseBrowser(runtimeName: 'node-red' | 'node-red-5'): v
         `no Chromium at ${CHROMIUM}: under CI this test must run (apt-get install -y chromium)`,
       );
       const demo = JSON.parse(fs.readFileSync(path.join(EXAMPLES, 'demo.json'), 'utf8')) as { id: string }[];
-      const userDir = userDirWith(demo);
-      const runtime = await startRuntime(runtimeName, userDir);
+      const userDir = tempUserDir('first-use', demo);
+      const runtime = await startNodeRed({
+        runtime: runtimeName,
+        userDir,
+        nodeRoot: '/',
+        settings: { nodesDir: [path.dirname(require.resolve('@flowfuse/node-red-dashboard/package.json'))] },
+      });
       let browser: Browser | undefined;
       try {
         browser = await launchChromium(path.dirname(require.resolve(runtimeName)));

@@ -1,0 +1,29 @@
+/**
+ * The editor's rules as the dialogs get them: the built resources/labbench-rules.js, run in a
+ * fresh context the way a browser page runs it (it defines `window.LabbenchRules`).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vm from 'node:vm';
+import type { editorChecks } from '../../src/config';
+
+export const RULES_FILE = path.resolve(__dirname, '..', '..', '..', 'resources', 'labbench-rules.js');
+
+export type EditorRules = typeof editorChecks;
+
+export function loadEditorRules(): EditorRules {
+  const window: { LabbenchRules?: EditorRules } = {};
+  vm.runInNewContext(fs.readFileSync(RULES_FILE, 'utf8'), { window });
+  if (!window.LabbenchRules) throw new Error(`${RULES_FILE} did not define LabbenchRules`);
+  return window.LabbenchRules;
+}
+
+/** What the runtime says about `fn`: `true` when it accepts, else its error message. */
+export function runtimeVerdict(fn: () => unknown): true | string {
+  try {
+    fn();
+    return true;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
