@@ -30,6 +30,16 @@ export const LIMITS = {
   writeRegisters: 123,
 } as const;
 
+/** The standard exception codes a server answers with most often. */
+export const EXCEPTION = {
+  illegalFunction: 0x01,
+  illegalDataAddress: 0x02,
+  illegalDataValue: 0x03,
+  serverDeviceFailure: 0x04,
+  gatewayPathUnavailable: 0x0a,
+  gatewayTargetFailed: 0x0b,
+} as const;
+
 /** The standard exception codes and their names. */
 export const EXCEPTION_NAMES: Readonly<Record<number, string>> = {
   0x01: 'Illegal Function',
@@ -78,6 +88,8 @@ export type ModbusResponse =
 const isBitRead = (fc: number): boolean => fc === FC.readCoils || fc === FC.readDiscreteInputs;
 const isRegisterRead = (fc: number): boolean =>
   fc === FC.readHoldingRegisters || fc === FC.readInputRegisters;
+/** Functions 01..04: the response carries data (and a byte count) rather than a confirmation. */
+export const isReadFunction = (fc: number): boolean => isBitRead(fc) || isRegisterRead(fc);
 
 function requireInteger(value: unknown, what: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) {
@@ -212,7 +224,7 @@ export function decodeResponsePdu(requestPdu: Uint8Array, pdu: Uint8Array): Modb
     );
   }
   const quantity = (requestPdu[3]! << 8) | requestPdu[4]!;
-  if (isBitRead(fc) || isRegisterRead(fc)) {
+  if (isReadFunction(fc)) {
     const byteCount = expectedByteCount(fc, quantity);
     if (pdu[1] !== byteCount) {
       throw new ProtocolError(
@@ -282,11 +294,16 @@ export function decodeRequestPdu(pdu: Uint8Array): ModbusRequest {
   }
 }
 
+/** The exception response refusing function `fc` (its exception form, then the code). */
+export function exceptionPdu(fc: number, code: number): Uint8Array {
+  return Uint8Array.from([(fc & 0x7f) | EXCEPTION_BIT, code]);
+}
+
 /** Encodes the response a server sends to `request`. */
 export function encodeResponsePdu(request: ModbusRequest, response: ModbusResponse): Uint8Array {
   switch (response.kind) {
     case 'exception':
-      return Uint8Array.from([request.fc | EXCEPTION_BIT, response.code]);
+      return exceptionPdu(request.fc, response.code);
     case 'bits': {
       const packed = packBits(response.values);
       return Uint8Array.from([request.fc, packed.length, ...packed]);

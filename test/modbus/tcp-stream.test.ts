@@ -15,7 +15,7 @@ import { portClaimSettings } from '../../src/transport/claim-settings';
 import { openModbusTcpGateway, openTcpSerialPort } from '../../src/transport/tcp-stream';
 import { DEFAULT_SERIAL_SETTINGS } from '../../src/transport/types';
 import type { ByteStream } from '../../src/transport/types';
-import { withCrc } from '../../src/watlow/modbus/rtu';
+import { withCrc } from '../../src/modbus/rtu';
 
 describe('tcp:// and modbus-tcp:// paths: canonical keys', () => {
   test('key = scheme + lower-cased host + port; modbus-tcp defaults to 502; IPv6 literals in brackets', () => {
