@@ -13,8 +13,8 @@ import { MbapDecoder, encodeMbap } from '../../modbus/mbap';
 import type { MbapFrame } from '../../modbus/mbap';
 import { createSimLink } from '../../transport/sim-link';
 import type { SimulatedWatlowBus } from '../watlow/bus';
-import { authority, listenTcp } from './listener';
-import type { SimListenAddress, SimTcpListener } from './listener';
+import { authority, listenTcp } from '../tcp-listener';
+import type { SimListenAddress, SimTcpListener } from '../tcp-listener';
 
 export const GATEWAY_PATH_UNAVAILABLE = EXCEPTION.gatewayPathUnavailable;
 export const GATEWAY_TARGET_FAILED = EXCEPTION.gatewayTargetFailed;

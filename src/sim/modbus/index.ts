@@ -6,4 +6,4 @@ export { serveBusAsDeviceServer } from './device-server';
 export type { SimDeviceServer } from './device-server';
 export { serveBusAsModbusGateway, GATEWAY_PATH_UNAVAILABLE, GATEWAY_TARGET_FAILED } from './gateway';
 export type { GatewayFault, GatewayOptions, SimModbusGateway } from './gateway';
-export type { SimListenAddress, SimTcpListener } from './listener';
+export type { SimListenAddress, SimTcpListener } from '../tcp-listener';
