@@ -12,6 +12,7 @@
  * range-checked).
  */
 import { InvalidInputError, OutOfRangeError, ReadOnlyError } from '../core/errors';
+import { FC, LIMITS } from './pdu';
 
 export const MODBUS_TABLES = ['holding', 'input', 'coil', 'discrete'] as const;
 export type ModbusTable = (typeof MODBUS_TABLES)[number];
@@ -29,24 +30,8 @@ export type ModbusValueType = (typeof MODBUS_VALUE_TYPES)[number];
 export type WordOrder = 'highLow' | 'lowHigh';
 export type ModbusValue = number | boolean | string;
 
-/** Per-request limits of the Modbus protocol (quantities a PDU of ≤ 253 bytes can carry). */
-export const MODBUS_LIMITS = {
-  readRegisters: 125,
-  readBits: 2000,
-  writeRegisters: 123,
-  writeCoils: 1968,
-} as const;
-
-export const MODBUS_FC = {
-  readCoils: 0x01,
-  readDiscreteInputs: 0x02,
-  readHoldingRegisters: 0x03,
-  readInputRegisters: 0x04,
-  writeSingleCoil: 0x05,
-  writeSingleRegister: 0x06,
-  writeMultipleCoils: 0x0f,
-  writeMultipleRegisters: 0x10,
-} as const;
+/** The function codes and per-request limits, as the PDU codec has them. */
+export { FC as MODBUS_FC, LIMITS as MODBUS_LIMITS };
 
 export interface ValueSpec {
   table: ModbusTable;
@@ -70,7 +55,7 @@ export interface ValueSpecInput {
 
 const MAX_ADDRESS = 0xffff;
 /** A string longer than one read request cannot be read in one piece. */
-const MAX_STRING_CHARS = MODBUS_LIMITS.readRegisters * 2;
+const MAX_STRING_CHARS = LIMITS.readRegisters * 2;
 
 function isBitTable(table: ModbusTable): boolean {
   return table === 'coil' || table === 'discrete';
@@ -170,12 +155,12 @@ export interface ReadRequest {
  */
 export function planReads(spec: ValueSpec): ReadRequest[] {
   const fc = {
-    holding: MODBUS_FC.readHoldingRegisters,
-    input: MODBUS_FC.readInputRegisters,
-    coil: MODBUS_FC.readCoils,
-    discrete: MODBUS_FC.readDiscreteInputs,
+    holding: FC.readHoldingRegisters,
+    input: FC.readInputRegisters,
+    coil: FC.readCoils,
+    discrete: FC.readDiscreteInputs,
   }[spec.table];
-  const limit = isBitTable(spec.table) ? MODBUS_LIMITS.readBits : MODBUS_LIMITS.readRegisters;
+  const limit = isBitTable(spec.table) ? LIMITS.readBits : LIMITS.readRegisters;
   const unit = spec.type === 'string' ? spanOf(spec) : registersPerValue(spec.type);
   return split(spec.register, spanOf(spec), limit - (limit % unit)).map(([start, quantity]) => ({
     fc,
@@ -366,10 +351,10 @@ export function planWrites(spec: ValueSpec, payload: unknown): WriteRequest[] {
   const values = valuesOf(spec, payload);
   if (spec.table === 'coil') {
     const bits = values.map((v, i) => encodeBool(v, spec.count > 1 ? ` (value ${i + 1})` : ''));
-    return split(spec.register, bits.length, MODBUS_LIMITS.writeCoils).map(([start, quantity]) => {
+    return split(spec.register, bits.length, LIMITS.writeCoils).map(([start, quantity]) => {
       const chunk = bits.slice(start - spec.register, start - spec.register + quantity);
       return {
-        fc: chunk.length === 1 ? MODBUS_FC.writeSingleCoil : MODBUS_FC.writeMultipleCoils,
+        fc: chunk.length === 1 ? FC.writeSingleCoil : FC.writeMultipleCoils,
         start,
         values: chunk,
       };
@@ -381,15 +366,15 @@ export function planWrites(spec: ValueSpec, payload: unknown): WriteRequest[] {
     words = values.map((v, i) => (encodeBool(v, spec.count > 1 ? ` (value ${i + 1})` : '') ? 1 : 0));
   else words = values.flatMap((v, i) => encodeNumber(spec, v, i));
   const unit = spec.type === 'string' ? words.length : registersPerValue(spec.type);
-  if (unit > MODBUS_LIMITS.writeRegisters)
+  if (unit > LIMITS.writeRegisters)
     throw new OutOfRangeError(
-      `A string of ${spec.count} characters needs ${unit} registers; one write carries at most ${MODBUS_LIMITS.writeRegisters} (${MODBUS_LIMITS.writeRegisters * 2} characters).`,
+      `A string of ${spec.count} characters needs ${unit} registers; one write carries at most ${LIMITS.writeRegisters} (${LIMITS.writeRegisters * 2} characters).`,
     );
-  const per = MODBUS_LIMITS.writeRegisters - (MODBUS_LIMITS.writeRegisters % unit);
+  const per = LIMITS.writeRegisters - (LIMITS.writeRegisters % unit);
   return split(spec.register, words.length, per).map(([start, quantity]) => {
     const chunk = words.slice(start - spec.register, start - spec.register + quantity);
     return {
-      fc: chunk.length === 1 ? MODBUS_FC.writeSingleRegister : MODBUS_FC.writeMultipleRegisters,
+      fc: chunk.length === 1 ? FC.writeSingleRegister : FC.writeMultipleRegisters,
       start,
       values: chunk,
     };

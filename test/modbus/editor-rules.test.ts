@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { parseModbusNodeConfig } from '../../nodes/shared/modbus-config';
+import { MODBUS_TABLES, MODBUS_VALUE_TYPES } from '../../src/modbus/values';
 
 interface Rules {
   check(props: Record<string, unknown>): { field: string; message: string } | null;
@@ -53,20 +54,9 @@ const numberText = fc.oneof(
 const props = fc.record({
   operation: fc.constantFrom('read', 'write', '', 'erase'),
   address: numberText,
-  table: fc.constantFrom('holding', 'input', 'coil', 'discrete', '', 'flash'),
+  table: fc.constantFrom(...MODBUS_TABLES, '', 'flash'),
   register: numberText,
-  dataType: fc.constantFrom(
-    'uint16',
-    'int16',
-    'uint32',
-    'int32',
-    'float32',
-    'float64',
-    'string',
-    'bool',
-    '',
-    'u8',
-  ),
+  dataType: fc.constantFrom(...MODBUS_VALUE_TYPES, '', 'u8'),
   count: fc.oneof(numberText, fc.constantFrom('125', '250', '251', '16384', '16385', '32768')),
   wordOrder: fc.constantFrom('highLow', 'lowHigh', '', 'middle'),
   scale: fc.oneof(numberText, fc.constantFrom('0.1', '0', '-2', '1')),
