@@ -21,6 +21,7 @@ import {
 import { connectTcp, socketClose, socketWrite } from './tcp';
 import { DEVICE_CORE, PORTMAPPER, encodeGetPort } from './vxi11-messages';
 import { RecordAssembler, XdrReader, decodeReply, encodeCall, encodeRecord } from './vxi11-xdr';
+import { ListenerSet } from './types';
 
 export const PORTMAPPER_PORT_ENV = 'LABBENCH_VXI11_PORTMAPPER_PORT';
 
@@ -43,7 +44,7 @@ export class RpcChannel {
   private readonly pending = new Map<number, Settler<Buffer>>();
   private dead: Error | undefined;
   private closing = false;
-  private readonly closeListeners = new Set<(err?: Error) => void>();
+  private readonly closeListeners = new ListenerSet<[err?: Error]>();
 
   constructor(
     private readonly socket: net.Socket,
@@ -97,21 +98,12 @@ export class RpcChannel {
     for (const waiter of this.pending.values()) waiter.reject(err);
     this.pending.clear();
     if (this.closing) return;
-    for (const listener of [...this.closeListeners]) {
-      try {
-        listener(err);
-      } catch {
-        // never from an event handler
-      }
-    }
+    this.closeListeners.emit(err);
     this.closeListeners.clear();
   }
 
   onClose(listener: (err?: Error) => void): () => void {
-    this.closeListeners.add(listener);
-    return () => {
-      this.closeListeners.delete(listener);
-    };
+    return this.closeListeners.add(listener);
   }
 
   /** Calls `proc` and resolves with the procedure's XDR result. */
