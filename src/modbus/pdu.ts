@@ -161,28 +161,20 @@ export function encodeRequestPdu(request: ModbusRequest): Uint8Array {
       requireInteger(request.address, 'Modbus address', 0, 0xffff);
       requireInteger(request.value, 'Register value', 0, 0xffff);
       return Uint8Array.from([request.fc, ...u16(request.address), ...u16(request.value)]);
-    case FC.writeMultipleCoils: {
-      if (!Array.isArray(request.values))
-        throw new InvalidInputError('Coil values must be an array of booleans.');
-      requireBlock(request.address, request.values.length, LIMITS.writeCoils);
-      request.values.forEach((v, i) => requireBoolean(v, `Coil value ${i}`));
-      const packed = packBits(request.values);
-      return Uint8Array.from([
-        request.fc,
-        ...u16(request.address),
-        ...u16(request.values.length),
-        packed.length,
-        ...packed,
-      ]);
-    }
+    case FC.writeMultipleCoils:
     case FC.writeMultipleRegisters: {
-      if (!Array.isArray(request.values))
-        throw new InvalidInputError('Register values must be an array of integers.');
-      requireBlock(request.address, request.values.length, LIMITS.writeRegisters);
-      const data: number[] = [];
-      request.values.forEach((v, i) =>
-        data.push(...u16(requireInteger(v, `Register value ${i}`, 0, 0xffff))),
-      );
+      const coils = request.fc === FC.writeMultipleCoils;
+      if (!Array.isArray(request.values)) {
+        throw new InvalidInputError(
+          coils
+            ? 'Coil values must be an array of booleans.'
+            : 'Register values must be an array of integers.',
+        );
+      }
+      requireBlock(request.address, request.values.length, coils ? LIMITS.writeCoils : LIMITS.writeRegisters);
+      const data = coils
+        ? packBits(request.values.map((v: unknown, i) => requireBoolean(v, `Coil value ${i}`)))
+        : request.values.flatMap((v: unknown, i) => u16(requireInteger(v, `Register value ${i}`, 0, 0xffff)));
       return Uint8Array.from([
         request.fc,
         ...u16(request.address),

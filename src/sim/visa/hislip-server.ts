@@ -121,6 +121,9 @@ export async function serveScpiOverHislip(
   ): void => {
     if (socket && !socket.destroyed) socket.write(encodeMessage(type, control, param, payload));
   };
+  /** Error "unrecognized message type": the session stays up. */
+  const unrecognized = (socket: net.Socket | undefined, m: HislipMessage): void =>
+    send(socket, MessageType.Error, ErrorCode.UnrecognizedMessageType, 0, Buffer.from(`type ${m.type}`));
   const fatal = (socket: net.Socket, code: number, text: string): void => {
     if (!socket.destroyed)
       socket.end(encodeMessage(MessageType.FatalError, code, 0, Buffer.from(text, 'latin1')));
@@ -242,13 +245,7 @@ export async function serveScpiOverHislip(
       case MessageType.Trigger:
         return; // no trigger model in the simulated instruments
       default:
-        return send(
-          s.sync,
-          MessageType.Error,
-          ErrorCode.UnrecognizedMessageType,
-          0,
-          Buffer.from(`type ${m.type}`),
-        );
+        return unrecognized(s.sync, m);
     }
   };
 
@@ -288,13 +285,7 @@ export async function serveScpiOverHislip(
       case MessageType.AsyncStatusQuery:
         return send(s.async, MessageType.AsyncStatusResponse, 0, 0);
       default:
-        return send(
-          s.async,
-          MessageType.Error,
-          ErrorCode.UnrecognizedMessageType,
-          0,
-          Buffer.from(`type ${m.type}`),
-        );
+        return unrecognized(s.async, m);
     }
   };
 
