@@ -27,10 +27,20 @@ function decodeReplyFrame(request: ModbusRequest, frame: Uint8Array): ModbusResp
   return decodeResponsePdu(encodeRequestPdu(request), pduOfRtuFrame(frame));
 }
 
+/** `request` to unit 1 encodes to `vector`, and `vector` decodes back to it. */
+function assertRequestVector(request: ModbusRequest, vector: string, what?: string): void {
+  assert.equal(hexOf(encodeRtuRequest(1, request)), hexOf(bytes(vector)), what);
+  assert.deepEqual(decodeRequestFrame(bytes(vector)), { unit: 1, request }, what);
+}
+
+/** Unit 1's `response` to `request` encodes to `vector`, and `vector` decodes back to it. */
+function assertReplyVector(request: ModbusRequest, response: ModbusResponse, vector: string): void {
+  assert.equal(hexOf(encodeRtuResponse(1, request, response)), hexOf(bytes(vector)));
+  assert.deepEqual(decodeReplyFrame(request, bytes(vector)), response);
+}
+
 test('read PV (360, 2 regs): encode and decode', () => {
-  const req = { fc: 0x03, address: 360, quantity: 2 } as const;
-  assert.equal(hexOf(encodeRtuRequest(1, req)), hexOf(bytes(MODBUS.readPv)));
-  assert.deepEqual(decodeRequestFrame(bytes(MODBUS.readPv)), { unit: 1, request: req });
+  assertRequestVector({ fc: 0x03, address: 360, quantity: 2 }, MODBUS.readPv);
 });
 
 test('PV reply 72.5 in both word orders: encode and decode', () => {
@@ -63,21 +73,15 @@ test('write set point 2160 = 75.0 with FC 10 in both orders, and its reply', () 
     ['highLow', MODBUS.writeSpHighLow],
   ] as const) {
     const req = { fc: 0x10, address: 2160, values: encodeRegisters('float', 75, order) } as const;
-    assert.equal(hexOf(encodeRtuRequest(1, req)), hexOf(bytes(vector)), order);
-    assert.deepEqual(decodeRequestFrame(bytes(vector)), { unit: 1, request: req });
-    const reply = { kind: 'written', address: 2160, quantity: 2 } as const;
-    assert.equal(hexOf(encodeRtuResponse(1, req, reply)), hexOf(bytes(MODBUS.writeSpReply)));
-    assert.deepEqual(decodeReplyFrame(req, bytes(MODBUS.writeSpReply)), reply);
+    assertRequestVector(req, vector, order);
+    assertReplyVector(req, { kind: 'written', address: 2160, quantity: 2 }, MODBUS.writeSpReply);
   }
 });
 
 test('write control mode 1880 = 10 with FC 06: request and echo reply', () => {
   const req = { fc: 0x06, address: 1880, value: 10 } as const;
-  assert.equal(hexOf(encodeRtuRequest(1, req)), hexOf(bytes(MODBUS.writeControlMode)));
-  assert.deepEqual(decodeRequestFrame(bytes(MODBUS.writeControlMode)), { unit: 1, request: req });
-  const reply = { kind: 'written', address: 1880, quantity: 1 } as const;
-  assert.equal(hexOf(encodeRtuResponse(1, req, reply)), hexOf(bytes(MODBUS.writeControlMode)));
-  assert.deepEqual(decodeReplyFrame(req, bytes(MODBUS.writeControlMode)), reply);
+  assertRequestVector(req, MODBUS.writeControlMode);
+  assertReplyVector(req, { kind: 'written', address: 1880, quantity: 1 }, MODBUS.writeControlMode);
 });
 
 test('hardware ID and loop-block reads, exception reply', () => {
@@ -87,12 +91,11 @@ test('hardware ID and loop-block reads, exception reply', () => {
     hexOf(encodeRtuRequest(1, { fc: 0x03, address: 1880, quantity: 30 })),
     hexOf(bytes(MODBUS.readLoopBlock)),
   );
-  const exception = { kind: 'exception', fc: 0x03, code: 0x02 } as const;
-  assert.equal(
-    hexOf(encodeRtuResponse(1, readHardwareId, exception)),
-    hexOf(bytes(MODBUS.exceptionIllegalAddress)),
+  assertReplyVector(
+    readHardwareId,
+    { kind: 'exception', fc: 0x03, code: 0x02 },
+    MODBUS.exceptionIllegalAddress,
   );
-  assert.deepEqual(decodeReplyFrame(readHardwareId, bytes(MODBUS.exceptionIllegalAddress)), exception);
   // watlowlib fixture: hardware ID 28 as words [0, 28] high-word-first.
   assert.equal(decodeRegisters('s32', [0, 28], 'highLow'), 28);
   assert.equal(decodeRegisters('s32', [28, 0], 'lowHigh'), 28);
