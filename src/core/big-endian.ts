@@ -12,37 +12,30 @@ export interface BigEndianNumber {
   write(buf: Buffer, value: number, at: number): void;
 }
 
+/** An integer of `bytes` bytes, two's complement when `signed`. */
+function integer(bytes: number, signed: boolean): BigEndianNumber {
+  const bits = 8 * bytes;
+  return signed
+    ? {
+        bytes,
+        range: [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1],
+        read: (b, at) => b.readIntBE(at, bytes),
+        write: (b, v, at) => void b.writeIntBE(v, at, bytes),
+      }
+    : {
+        bytes,
+        range: [0, 2 ** bits - 1],
+        read: (b, at) => b.readUIntBE(at, bytes),
+        write: (b, v, at) => void b.writeUIntBE(v, at, bytes),
+      };
+}
+
 export const BIG_ENDIAN = {
-  u8: {
-    bytes: 1,
-    range: [0, 0xff],
-    read: (b, at) => b.readUInt8(at),
-    write: (b, v, at) => void b.writeUInt8(v, at),
-  },
-  u16: {
-    bytes: 2,
-    range: [0, 0xffff],
-    read: (b, at) => b.readUInt16BE(at),
-    write: (b, v, at) => void b.writeUInt16BE(v, at),
-  },
-  i16: {
-    bytes: 2,
-    range: [-0x8000, 0x7fff],
-    read: (b, at) => b.readInt16BE(at),
-    write: (b, v, at) => void b.writeInt16BE(v, at),
-  },
-  u32: {
-    bytes: 4,
-    range: [0, 0xffffffff],
-    read: (b, at) => b.readUInt32BE(at),
-    write: (b, v, at) => void b.writeUInt32BE(v, at),
-  },
-  i32: {
-    bytes: 4,
-    range: [-0x80000000, 0x7fffffff],
-    read: (b, at) => b.readInt32BE(at),
-    write: (b, v, at) => void b.writeInt32BE(v, at),
-  },
+  u8: integer(1, false),
+  u16: integer(2, false),
+  i16: integer(2, true),
+  u32: integer(4, false),
+  i32: integer(4, true),
   f32: { bytes: 4, read: (b, at) => b.readFloatBE(at), write: (b, v, at) => void b.writeFloatBE(v, at) },
   f64: { bytes: 8, read: (b, at) => b.readDoubleBE(at), write: (b, v, at) => void b.writeDoubleBE(v, at) },
 } as const satisfies Record<string, BigEndianNumber>;
