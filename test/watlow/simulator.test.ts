@@ -9,7 +9,7 @@ import { SimulatedController, SimulatedWatlowBus, parseWatlowSimulatorArgs } fro
 import { DeviceFramer } from '../../src/sim/watlow/framer';
 import { encodeRtuRequest, encodeRtuResponse } from '../../src/modbus/rtu';
 import { STDBUS_EXCHANGES, MODBUS, bytes } from './vectors';
-import { bench, uniqueBus } from './helpers';
+import { withBench, uniqueBus } from './helpers';
 
 test('plant: the process value follows the set point under PID, in simulated time only', async () => {
   const clock = new FakeClock();
@@ -205,14 +205,11 @@ test('provider: sim: paths open links to named buses; query adds controllers and
 });
 
 test('state survives a port reopen (the controller keeps its set point)', async () => {
-  const b = bench();
-  try {
+  await withBench(undefined, async (b) => {
     await b.add('oven').write('setPoint', 222);
     await b.manager.remove('oven');
     assert.equal((await b.add('oven').read('setPoint')).value, 222);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('CLI arguments: defaults, the leading "watlow" word, and refusals', () => {
