@@ -14,7 +14,8 @@ import * as os from 'os';
 import type { SerialPort as SerialPortClass } from 'serialport';
 import { encodeRequestFrame } from '../src/watlow/stdbus/frame';
 import { encodeRequest, selectorOf } from '../src/watlow/stdbus/payload';
-import { encodeModbusRequest, FC_READ_HOLDING } from '../src/watlow/modbus/rtu';
+import { FC } from '../src/modbus/pdu';
+import { encodeRtuRequest } from '../src/modbus/rtu';
 import { makeTempDir, PtyPair, socatAvailable, startSimulatorCli } from '../test/support/pty';
 import type { SimulatorProcess } from '../test/support/pty';
 import { withWatlowManager } from './backends';
@@ -40,7 +41,7 @@ type Protocol = 'stdbus' | 'modbus';
 function requestBytes(protocol: Protocol): Buffer {
   return protocol === 'stdbus'
     ? encodeRequestFrame(1, encodeRequest({ service: 'read', selector: selectorOf(4001, 1) }))
-    : encodeModbusRequest({ fc: FC_READ_HOLDING, slave: 1, address: 360, count: 2 });
+    : encodeRtuRequest(1, { fc: FC.readHoldingRegisters, address: 360, quantity: 2 });
 }
 
 async function openBare(portPath: string): Promise<SerialPortClass> {

@@ -18,9 +18,10 @@ import { encodeRequestFrame } from '../src/watlow/stdbus/frame';
 import { encodeRequest, selectorOf } from '../src/watlow/stdbus/payload';
 import type { StdBusRequest } from '../src/watlow/stdbus/payload';
 import { StdBusReplyReader } from '../src/watlow/stdbus/reader';
-import { encodeModbusRequest, FC_READ_HOLDING } from '../src/watlow/modbus/rtu';
-import type { ModbusRequest } from '../src/watlow/modbus/rtu';
-import { ModbusReplyReader } from '../src/watlow/modbus/reader';
+import { FC } from '../src/modbus/pdu';
+import type { ModbusRequest } from '../src/modbus/pdu';
+import { encodeRtuRequest, pduOfRtuFrame } from '../src/modbus/rtu';
+import { RtuResponseReader } from '../src/modbus/rtu-reader';
 import type { Scenario, ScenarioResult } from './harness';
 import { median, percentile, resolvedInterFrameGapMs, round, wireMs } from './harness';
 import { benchOpeners } from './backends';
@@ -117,9 +118,9 @@ function codecLoop(
     encode = () => encodeRequestFrame(1, encodeRequest(request));
     decode = (bytes) => new StdBusReplyReader(1, request).push(bytes);
   } else {
-    const request: ModbusRequest = { fc: FC_READ_HOLDING, slave: 1, address: 360, count: 2 };
-    encode = () => encodeModbusRequest(request);
-    decode = (bytes, req) => new ModbusReplyReader(request, req).push(bytes);
+    const request: ModbusRequest = { fc: FC.readHoldingRegisters, address: 360, quantity: 2 };
+    encode = () => encodeRtuRequest(1, request);
+    decode = (bytes, req) => new RtuResponseReader(1, pduOfRtuFrame(req), req).push(bytes);
   }
   const fixedRequest = Buffer.from(encode());
   const roundTrip = (): void => {

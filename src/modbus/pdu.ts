@@ -30,6 +30,16 @@ export const LIMITS = {
   writeRegisters: 123,
 } as const;
 
+/** The standard exception codes a server answers with most often. */
+export const EXCEPTION = {
+  illegalFunction: 0x01,
+  illegalDataAddress: 0x02,
+  illegalDataValue: 0x03,
+  serverDeviceFailure: 0x04,
+  gatewayPathUnavailable: 0x0a,
+  gatewayTargetFailed: 0x0b,
+} as const;
+
 /** The standard exception codes and their names. */
 export const EXCEPTION_NAMES: Readonly<Record<number, string>> = {
   0x01: 'Illegal Function',
@@ -78,6 +88,8 @@ export type ModbusResponse =
 const isBitRead = (fc: number): boolean => fc === FC.readCoils || fc === FC.readDiscreteInputs;
 const isRegisterRead = (fc: number): boolean =>
   fc === FC.readHoldingRegisters || fc === FC.readInputRegisters;
+/** Functions 01..04: the response carries data (and a byte count) rather than a confirmation. */
+export const isReadFunction = (fc: number): boolean => isBitRead(fc) || isRegisterRead(fc);
 
 function requireInteger(value: unknown, what: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) {
@@ -149,28 +161,20 @@ export function encodeRequestPdu(request: ModbusRequest): Uint8Array {
       requireInteger(request.address, 'Modbus address', 0, 0xffff);
       requireInteger(request.value, 'Register value', 0, 0xffff);
       return Uint8Array.from([request.fc, ...u16(request.address), ...u16(request.value)]);
-    case FC.writeMultipleCoils: {
-      if (!Array.isArray(request.values))
-        throw new InvalidInputError('Coil values must be an array of booleans.');
-      requireBlock(request.address, request.values.length, LIMITS.writeCoils);
-      request.values.forEach((v, i) => requireBoolean(v, `Coil value ${i}`));
-      const packed = packBits(request.values);
-      return Uint8Array.from([
-        request.fc,
-        ...u16(request.address),
-        ...u16(request.values.length),
-        packed.length,
-        ...packed,
-      ]);
-    }
+    case FC.writeMultipleCoils:
     case FC.writeMultipleRegisters: {
-      if (!Array.isArray(request.values))
-        throw new InvalidInputError('Register values must be an array of integers.');
-      requireBlock(request.address, request.values.length, LIMITS.writeRegisters);
-      const data: number[] = [];
-      request.values.forEach((v, i) =>
-        data.push(...u16(requireInteger(v, `Register value ${i}`, 0, 0xffff))),
-      );
+      const coils = request.fc === FC.writeMultipleCoils;
+      if (!Array.isArray(request.values)) {
+        throw new InvalidInputError(
+          coils
+            ? 'Coil values must be an array of booleans.'
+            : 'Register values must be an array of integers.',
+        );
+      }
+      requireBlock(request.address, request.values.length, coils ? LIMITS.writeCoils : LIMITS.writeRegisters);
+      const data = coils
+        ? packBits(request.values.map((v: unknown, i) => requireBoolean(v, `Coil value ${i}`)))
+        : request.values.flatMap((v: unknown, i) => u16(requireInteger(v, `Register value ${i}`, 0, 0xffff)));
       return Uint8Array.from([
         request.fc,
         ...u16(request.address),
@@ -212,7 +216,7 @@ export function decodeResponsePdu(requestPdu: Uint8Array, pdu: Uint8Array): Modb
     );
   }
   const quantity = (requestPdu[3]! << 8) | requestPdu[4]!;
-  if (isBitRead(fc) || isRegisterRead(fc)) {
+  if (isReadFunction(fc)) {
     const byteCount = expectedByteCount(fc, quantity);
     if (pdu[1] !== byteCount) {
       throw new ProtocolError(
@@ -282,11 +286,16 @@ export function decodeRequestPdu(pdu: Uint8Array): ModbusRequest {
   }
 }
 
+/** The exception response refusing function `fc` (its exception form, then the code). */
+export function exceptionPdu(fc: number, code: number): Uint8Array {
+  return Uint8Array.from([(fc & 0x7f) | EXCEPTION_BIT, code]);
+}
+
 /** Encodes the response a server sends to `request`. */
 export function encodeResponsePdu(request: ModbusRequest, response: ModbusResponse): Uint8Array {
   switch (response.kind) {
     case 'exception':
-      return Uint8Array.from([request.fc | EXCEPTION_BIT, response.code]);
+      return exceptionPdu(request.fc, response.code);
     case 'bits': {
       const packed = packBits(response.values);
       return Uint8Array.from([request.fc, packed.length, ...packed]);

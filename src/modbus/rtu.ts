@@ -3,7 +3,16 @@
  * sent low byte first. RTU has no length field, so a receiver works out where a response ends
  * from the request it answers (`expectedResponseLength`).
  */
-import { EXCEPTION_BIT, FC, expectedByteCount } from './pdu';
+import { OutOfRangeError } from '../core/errors';
+import type { ModbusRequest, ModbusResponse } from './pdu';
+import {
+  EXCEPTION_BIT,
+  FC,
+  encodeRequestPdu,
+  encodeResponsePdu,
+  expectedByteCount,
+  isReadFunction,
+} from './pdu';
 
 /** Modbus RTU CRC-16 (reflected 0xA001, init 0xFFFF, not complemented). Sent low byte first. */
 export function crc16Modbus(bytes: ArrayLike<number>): number {
@@ -35,6 +44,25 @@ export function encodeRtuFrame(unit: number, pdu: Uint8Array): Buffer {
   return withCrc(Buffer.concat([Buffer.from([unit]), pdu]));
 }
 
+/**
+ * The validated RTU frame of `request` to `unit`: a read goes to one device (1..247), a write may
+ * also be broadcast (0). Throws E_OUT_OF_RANGE / E_INVALID_INPUT before any byte exists.
+ */
+export function encodeRtuRequest(unit: number, request: ModbusRequest): Buffer {
+  const min = isReadFunction(request.fc) ? 1 : 0;
+  if (!Number.isInteger(unit) || unit < min || unit > MAX_UNIT) {
+    throw new OutOfRangeError(
+      `Modbus unit must be ${min}..${MAX_UNIT}${min === 0 ? ' (0 = broadcast)' : ''}, got ${unit}.`,
+    );
+  }
+  return encodeRtuFrame(unit, encodeRequestPdu(request));
+}
+
+/** The RTU frame a server at `unit` sends in answer to `request` (simulators, test vectors). */
+export function encodeRtuResponse(unit: number, request: ModbusRequest, response: ModbusResponse): Buffer {
+  return encodeRtuFrame(unit, encodeResponsePdu(request, response));
+}
+
 /** The PDU inside a frame whose CRC has been checked. */
 export function pduOfRtuFrame(frame: Uint8Array): Uint8Array {
   return frame.subarray(1, frame.length - 2);
@@ -50,24 +78,15 @@ export function expectedResponseLength(requestPdu: Uint8Array, head: Uint8Array)
   const got = head[1];
   if (got === (fc | EXCEPTION_BIT)) return 5;
   if (got !== fc) return undefined;
-  if (isRead(fc)) return head.length < 3 ? -1 : 5 + head[2]!;
+  if (isReadFunction(fc)) return head.length < 3 ? -1 : 5 + head[2]!;
   return 8;
 }
 
 /** For reads, the byte count a response must announce; undefined for writes. */
 export function expectedResponseByteCount(requestPdu: Uint8Array): number | undefined {
   const fc = requestPdu[0]!;
-  if (!isRead(fc)) return undefined;
+  if (!isReadFunction(fc)) return undefined;
   return expectedByteCount(fc, (requestPdu[3]! << 8) | requestPdu[4]!);
-}
-
-function isRead(fc: number): boolean {
-  return (
-    fc === FC.readCoils ||
-    fc === FC.readDiscreteInputs ||
-    fc === FC.readHoldingRegisters ||
-    fc === FC.readInputRegisters
-  );
 }
 
 /** Single writes are answered by a copy of the request, so an adapter's echo looks like the reply. */

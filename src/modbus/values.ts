@@ -12,6 +12,9 @@
  * range-checked).
  */
 import { InvalidInputError, OutOfRangeError, ReadOnlyError } from '../core/errors';
+import type { BigEndianNumber } from '../core/big-endian';
+import { BIG_ENDIAN } from '../core/big-endian';
+import { FC, LIMITS } from './pdu';
 
 export const MODBUS_TABLES = ['holding', 'input', 'coil', 'discrete'] as const;
 export type ModbusTable = (typeof MODBUS_TABLES)[number];
@@ -29,24 +32,8 @@ export type ModbusValueType = (typeof MODBUS_VALUE_TYPES)[number];
 export type WordOrder = 'highLow' | 'lowHigh';
 export type ModbusValue = number | boolean | string;
 
-/** Per-request limits of the Modbus protocol (quantities a PDU of ≤ 253 bytes can carry). */
-export const MODBUS_LIMITS = {
-  readRegisters: 125,
-  readBits: 2000,
-  writeRegisters: 123,
-  writeCoils: 1968,
-} as const;
-
-export const MODBUS_FC = {
-  readCoils: 0x01,
-  readDiscreteInputs: 0x02,
-  readHoldingRegisters: 0x03,
-  readInputRegisters: 0x04,
-  writeSingleCoil: 0x05,
-  writeSingleRegister: 0x06,
-  writeMultipleCoils: 0x0f,
-  writeMultipleRegisters: 0x10,
-} as const;
+/** The function codes and per-request limits, as the PDU codec has them. */
+export { FC as MODBUS_FC, LIMITS as MODBUS_LIMITS };
 
 export interface ValueSpec {
   table: ModbusTable;
@@ -70,7 +57,7 @@ export interface ValueSpecInput {
 
 const MAX_ADDRESS = 0xffff;
 /** A string longer than one read request cannot be read in one piece. */
-const MAX_STRING_CHARS = MODBUS_LIMITS.readRegisters * 2;
+const MAX_STRING_CHARS = LIMITS.readRegisters * 2;
 
 function isBitTable(table: ModbusTable): boolean {
   return table === 'coil' || table === 'discrete';
@@ -91,22 +78,22 @@ function integerIn(value: unknown, what: string, min: number, max: number, fallb
   return value;
 }
 
+type NumericType = Exclude<ModbusValueType, 'string' | 'bool'>;
+
+/** How each numeric type lies in its registers (before word order). */
+const NUMERIC: Record<NumericType, BigEndianNumber> = {
+  uint16: BIG_ENDIAN.u16,
+  int16: BIG_ENDIAN.i16,
+  uint32: BIG_ENDIAN.u32,
+  int32: BIG_ENDIAN.i32,
+  float32: BIG_ENDIAN.f32,
+  float64: BIG_ENDIAN.f64,
+};
+
 /** Registers one value occupies (bits tables: 1 bit). */
 export function registersPerValue(type: ModbusValueType, count = 1): number {
-  switch (type) {
-    case 'uint16':
-    case 'int16':
-    case 'bool':
-      return 1;
-    case 'uint32':
-    case 'int32':
-    case 'float32':
-      return 2;
-    case 'float64':
-      return 4;
-    case 'string':
-      return Math.ceil(count / 2);
-  }
+  if (type === 'string') return Math.ceil(count / 2);
+  return type === 'bool' ? 1 : NUMERIC[type].bytes / 2;
 }
 
 /** Registers (or bits) the whole spec covers. */
@@ -170,12 +157,12 @@ export interface ReadRequest {
  */
 export function planReads(spec: ValueSpec): ReadRequest[] {
   const fc = {
-    holding: MODBUS_FC.readHoldingRegisters,
-    input: MODBUS_FC.readInputRegisters,
-    coil: MODBUS_FC.readCoils,
-    discrete: MODBUS_FC.readDiscreteInputs,
+    holding: FC.readHoldingRegisters,
+    input: FC.readInputRegisters,
+    coil: FC.readCoils,
+    discrete: FC.readDiscreteInputs,
   }[spec.table];
-  const limit = isBitTable(spec.table) ? MODBUS_LIMITS.readBits : MODBUS_LIMITS.readRegisters;
+  const limit = isBitTable(spec.table) ? LIMITS.readBits : LIMITS.readRegisters;
   const unit = spec.type === 'string' ? spanOf(spec) : registersPerValue(spec.type);
   return split(spec.register, spanOf(spec), limit - (limit % unit)).map(([start, quantity]) => ({
     fc,
@@ -204,24 +191,8 @@ function bytesOf(words: readonly number[], order: WordOrder): Buffer {
   return out;
 }
 
-function decodeOne(type: ModbusValueType, words: readonly number[], order: WordOrder): number {
-  const buf = bytesOf(words, order);
-  switch (type) {
-    case 'uint16':
-      return buf.readUInt16BE(0);
-    case 'int16':
-      return buf.readInt16BE(0);
-    case 'uint32':
-      return buf.readUInt32BE(0);
-    case 'int32':
-      return buf.readInt32BE(0);
-    case 'float32':
-      return buf.readFloatBE(0);
-    case 'float64':
-      return buf.readDoubleBE(0);
-    default:
-      throw new InvalidInputError(`${type} is not a numeric type.`);
-  }
+function decodeOne(type: NumericType, words: readonly number[], order: WordOrder): number {
+  return NUMERIC[type].read(bytesOf(words, order), 0);
 }
 
 /**
@@ -253,29 +224,24 @@ export function decodeValues(spec: ValueSpec, raw: readonly number[] | readonly 
   return out;
 }
 
-const INTEGER_RANGES: Partial<Record<ModbusValueType, [number, number]>> = {
-  uint16: [0, 0xffff],
-  int16: [-0x8000, 0x7fff],
-  uint32: [0, 0xffffffff],
-  int32: [-0x80000000, 0x7fffffff],
-};
 const FLOAT32_MAX = 3.4028234663852886e38;
 
-function describeRange(spec: ValueSpec, [min, max]: [number, number]): string {
+function describeRange(spec: ValueSpec, [min, max]: readonly [number, number]): string {
   if (spec.scale === 1) return `${min}…${max}`;
   const a = min * spec.scale;
   const b = max * spec.scale;
   return `${Math.min(a, b)}…${Math.max(a, b)} (raw ${min}…${max} × scale ${spec.scale})`;
 }
 
-function encodeNumber(spec: ValueSpec, value: unknown, index: number): number[] {
+function encodeNumber(spec: ValueSpec, type: NumericType, value: unknown, index: number): number[] {
   const at = spec.count > 1 ? ` (value ${index + 1})` : '';
   if (typeof value !== 'number')
     throw new InvalidInputError(`A ${spec.type} value must be a number${at}; got ${JSON.stringify(value)}.`);
   if (!Number.isFinite(value))
     throw new InvalidInputError(`${value} cannot be written to a Modbus device${at}: use a finite number.`);
-  const range = INTEGER_RANGES[spec.type];
-  const buf = Buffer.alloc(registersPerValue(spec.type) * 2);
+  const codec = NUMERIC[type];
+  const range = codec.range;
+  const buf = Buffer.alloc(codec.bytes);
   if (range) {
     if (spec.scale === 1 && !Number.isInteger(value))
       throw new InvalidInputError(
@@ -286,20 +252,14 @@ function encodeNumber(spec: ValueSpec, value: unknown, index: number): number[] 
       throw new OutOfRangeError(
         `${value} is out of range for ${spec.type}${at}: allowed ${describeRange(spec, range)}.`,
       );
-    // Range-checked: the signed and unsigned writers agree on the bits.
-    if (spec.type === 'uint16' || spec.type === 'int16') buf.writeUInt16BE(raw & 0xffff, 0);
-    else buf.writeUInt32BE(raw >>> 0, 0);
+    codec.write(buf, raw, 0);
   } else {
     const raw = value / spec.scale;
-    if (spec.type === 'float32') {
-      if (Math.abs(raw) > FLOAT32_MAX)
-        throw new OutOfRangeError(`${value} is too large for float32${at} (largest ±3.4e38 after scaling).`);
-      buf.writeFloatBE(raw, 0);
-    } else {
-      if (!Number.isFinite(raw))
-        throw new OutOfRangeError(`${value} ÷ scale ${spec.scale} overflows float64${at}.`);
-      buf.writeDoubleBE(raw, 0);
-    }
+    if (type === 'float32' && Math.abs(raw) > FLOAT32_MAX)
+      throw new OutOfRangeError(`${value} is too large for float32${at} (largest ±3.4e38 after scaling).`);
+    if (!Number.isFinite(raw))
+      throw new OutOfRangeError(`${value} ÷ scale ${spec.scale} overflows float64${at}.`);
+    codec.write(buf, raw, 0);
   }
   return wordsOf(buf, spec.wordOrder);
 }
@@ -366,10 +326,10 @@ export function planWrites(spec: ValueSpec, payload: unknown): WriteRequest[] {
   const values = valuesOf(spec, payload);
   if (spec.table === 'coil') {
     const bits = values.map((v, i) => encodeBool(v, spec.count > 1 ? ` (value ${i + 1})` : ''));
-    return split(spec.register, bits.length, MODBUS_LIMITS.writeCoils).map(([start, quantity]) => {
+    return split(spec.register, bits.length, LIMITS.writeCoils).map(([start, quantity]) => {
       const chunk = bits.slice(start - spec.register, start - spec.register + quantity);
       return {
-        fc: chunk.length === 1 ? MODBUS_FC.writeSingleCoil : MODBUS_FC.writeMultipleCoils,
+        fc: chunk.length === 1 ? FC.writeSingleCoil : FC.writeMultipleCoils,
         start,
         values: chunk,
       };
@@ -379,17 +339,20 @@ export function planWrites(spec: ValueSpec, payload: unknown): WriteRequest[] {
   if (spec.type === 'string') words = encodeString(spec, values[0]);
   else if (spec.type === 'bool')
     words = values.map((v, i) => (encodeBool(v, spec.count > 1 ? ` (value ${i + 1})` : '') ? 1 : 0));
-  else words = values.flatMap((v, i) => encodeNumber(spec, v, i));
+  else {
+    const type = spec.type;
+    words = values.flatMap((v, i) => encodeNumber(spec, type, v, i));
+  }
   const unit = spec.type === 'string' ? words.length : registersPerValue(spec.type);
-  if (unit > MODBUS_LIMITS.writeRegisters)
+  if (unit > LIMITS.writeRegisters)
     throw new OutOfRangeError(
-      `A string of ${spec.count} characters needs ${unit} registers; one write carries at most ${MODBUS_LIMITS.writeRegisters} (${MODBUS_LIMITS.writeRegisters * 2} characters).`,
+      `A string of ${spec.count} characters needs ${unit} registers; one write carries at most ${LIMITS.writeRegisters} (${LIMITS.writeRegisters * 2} characters).`,
     );
-  const per = MODBUS_LIMITS.writeRegisters - (MODBUS_LIMITS.writeRegisters % unit);
+  const per = LIMITS.writeRegisters - (LIMITS.writeRegisters % unit);
   return split(spec.register, words.length, per).map(([start, quantity]) => {
     const chunk = words.slice(start - spec.register, start - spec.register + quantity);
     return {
-      fc: chunk.length === 1 ? MODBUS_FC.writeSingleRegister : MODBUS_FC.writeMultipleRegisters,
+      fc: chunk.length === 1 ? FC.writeSingleRegister : FC.writeMultipleRegisters,
       start,
       values: chunk,
     };

@@ -12,6 +12,7 @@ import type * as HislipModule from './hislip';
 import type * as SerialModule from './serial';
 import type * as TcpModule from './tcp';
 import type * as TcpStreamModule from './tcp-stream';
+import type * as UsbBackendModule from './usb-backend';
 import type * as UsbDiscoveryModule from './usb-discovery';
 import type * as UsbtmcModule from './usbtmc';
 import type * as Vxi11Module from './vxi11';
@@ -24,6 +25,7 @@ const asrlLib = (): typeof AsrlModule => require('./asrl');
 const hislipLib = (): typeof HislipModule => require('./hislip');
 const tcpLib = (): typeof TcpModule => require('./tcp');
 const tcpStreamLib = (): typeof TcpStreamModule => require('./tcp-stream');
+const usbBackendLib = (): typeof UsbBackendModule => require('./usb-backend');
 const usbDiscoveryLib = (): typeof UsbDiscoveryModule => require('./usb-discovery');
 const usbtmcLib = (): typeof UsbtmcModule => require('./usbtmc');
 const vxi11Lib = (): typeof Vxi11Module => require('./vxi11');
@@ -46,7 +48,7 @@ const NOT_SIMULATED =
 
 export function createOpeners(options: DefaultOpenerOptions = {}): Openers {
   const usb = (): Promise<UsbBackend> =>
-    options.usb ? Promise.resolve(options.usb) : usbtmcLib().loadUsbBackend();
+    options.usb ? Promise.resolve(options.usb) : usbBackendLib().loadUsbBackend();
   const base: Openers = {
     streams: {
       serial: (path, settings) => serialLib().openSerialPort(path, settings),

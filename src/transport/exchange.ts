@@ -6,7 +6,7 @@
 import type { Clock } from '../core/clock';
 import type { ByteStream } from './types';
 
-/** What the protocol-specific readers (StdBusReplyReader, ModbusReplyReader) offer. */
+/** What the protocol-specific readers (StdBusReplyReader, RtuResponseReader) offer. */
 export interface ReplyReader<R> {
   push(chunk: Uint8Array): R | undefined;
   readonly replyCorrupted: boolean;

@@ -16,6 +16,7 @@ import {
 } from './hislip-codec';
 import type { ReceivedMessage } from './hislip-codec';
 import { socketClose, socketWrite } from './tcp';
+import { ListenerSet } from './types';
 
 /** What a server's FatalError means to the caller: busy for "too many clients", else protocol. */
 export function fatalErrorToLabbench(code: number, text: string, label: string): LabbenchError {
@@ -38,7 +39,7 @@ export class HislipChannel {
   private waiter: ((m: ReceivedMessage | undefined) => void) | undefined;
   private deadReason: LabbenchError | undefined;
   private closing = false;
-  private readonly deathListeners = new Set<(err: LabbenchError) => void>();
+  private readonly deathListeners = new ListenerSet<[err: LabbenchError]>();
 
   constructor(
     private readonly socket: net.Socket,
@@ -124,13 +125,7 @@ export class HislipChannel {
     this.waiter = undefined;
     wake?.(undefined);
     if (this.closing) return;
-    for (const listener of [...this.deathListeners]) {
-      try {
-        listener(err);
-      } catch {
-        // never throw out of a socket event
-      }
-    }
+    this.deathListeners.emit(err);
   }
 
   /** The next message, in arrival order. */

@@ -30,6 +30,7 @@ import type { HislipMessage, RemoteLocalRequest } from './hislip-codec';
 import { HislipChannel } from './hislip-channel';
 import type { MessageTransport } from './message';
 import { connectTcp } from './tcp';
+import { ListenerSet } from './types';
 
 export type { RemoteLocalRequest } from './hislip-codec';
 
@@ -86,7 +87,7 @@ export class HislipTransport implements MessageTransport {
   /** One async-channel request at a time (their answers are not tagged). */
   private asyncChain: Promise<unknown> = Promise.resolve();
   private closed = false;
-  private readonly closeListeners = new Set<(err?: Error) => void>();
+  private readonly closeListeners = new ListenerSet<[err?: Error]>();
   private diedOnce = false;
 
   private constructor(
@@ -184,13 +185,7 @@ export class HislipTransport implements MessageTransport {
     this.diedOnce = true;
     // One channel alone is useless: drop the other too, then tell the registry once.
     void Promise.allSettled([this.sync.close(), this.async.close()]);
-    for (const listener of [...this.closeListeners]) {
-      try {
-        listener(err);
-      } catch {
-        // never from an event handler
-      }
-    }
+    this.closeListeners.emit(err);
     this.closeListeners.clear();
   }
 
@@ -385,10 +380,7 @@ export class HislipTransport implements MessageTransport {
   }
 
   onClose(listener: (err?: Error) => void): () => void {
-    this.closeListeners.add(listener);
-    return () => {
-      this.closeListeners.delete(listener);
-    };
+    return this.closeListeners.add(listener);
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import { ClosedError, DisconnectedError, toLabbenchError } from '../core/errors'
 import { LineFramer } from './line-framer';
 import { ReplyQueue } from './reply-queue';
 import type { MessageTransport } from './message';
+import { ListenerSet } from './types';
 
 export interface LineLink {
   /** Resolves once the bytes are handed to the OS; rejects with an OS-coded error if gone. */
@@ -20,7 +21,7 @@ export interface LineLink {
 export class LineTransport implements MessageTransport {
   private readonly framer = new LineFramer();
   private readonly replies: ReplyQueue;
-  private readonly closeListeners = new Set<(err?: Error) => void>();
+  private readonly closeListeners = new ListenerSet<[err?: Error]>();
   private closed = false;
   private dead: Error | undefined;
 
@@ -57,13 +58,7 @@ export class LineTransport implements MessageTransport {
         : toDisconnected(cause, this.label);
     this.dead = err;
     this.replies.fail(err);
-    for (const listener of [...this.closeListeners]) {
-      try {
-        listener(err);
-      } catch {
-        // A listener's failure must not escape into the socket's event loop.
-      }
-    }
+    this.closeListeners.emit(err);
     this.closeListeners.clear();
     void this.link.close().catch(() => undefined);
   }
@@ -96,10 +91,7 @@ export class LineTransport implements MessageTransport {
   }
 
   onClose(listener: (err?: Error) => void): () => void {
-    this.closeListeners.add(listener);
-    return () => {
-      this.closeListeners.delete(listener);
-    };
+    return this.closeListeners.add(listener);
   }
 
   async close(): Promise<void> {

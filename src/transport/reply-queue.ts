@@ -3,33 +3,23 @@
  * Shared by the stream transports (socket, serial) and the in-process simulator link so they all
  * time out, abort and fail the same way.
  */
+import type { Settler } from '../core/deadline';
+import { pendingAnswer } from '../core/deadline';
 import { ProtocolError, TimeoutError } from '../core/errors';
 
 /** A message, or a framing error that takes the place of the message it spoiled. */
 type Entry = Buffer | Error;
 
-interface Waiter {
-  resolve(message: Buffer): void;
-  reject(err: unknown): void;
-}
-
 export class ReplyQueue {
   private readonly messages: Entry[] = [];
-  private waiter: Waiter | undefined;
+  private waiter: Settler<Buffer> | undefined;
   private failure: Error | undefined;
 
   constructor(private readonly label: string) {}
 
   /** A complete message arrived. */
   push(message: Buffer): void {
-    if (this.failure) return;
-    const waiter = this.waiter;
-    if (waiter) {
-      this.waiter = undefined;
-      waiter.resolve(message);
-    } else {
-      this.messages.push(message);
-    }
+    this.deliver(message);
   }
 
   /**
@@ -37,14 +27,19 @@ export class ReplyQueue {
    * `err` instead, once; the link stays usable.
    */
   pushError(err: Error): void {
+    this.deliver(err);
+  }
+
+  private deliver(entry: Entry): void {
     if (this.failure) return;
     const waiter = this.waiter;
-    if (waiter) {
-      this.waiter = undefined;
-      waiter.reject(err);
-    } else {
-      this.messages.push(err);
+    if (!waiter) {
+      this.messages.push(entry);
+      return;
     }
+    this.waiter = undefined;
+    if (entry instanceof Error) waiter.reject(entry);
+    else waiter.resolve(entry);
   }
 
   /** The link is dead: the waiting read and every later one reject with `err`. */
@@ -83,32 +78,16 @@ export class ReplyQueue {
         new ProtocolError(`Two reads at once on ${this.label}.`, { resource: this.label }),
       );
     }
-    return new Promise<Buffer>((resolve, reject) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (this.waiter === waiter) this.waiter = undefined;
-      };
-      const waiter: Waiter = {
-        resolve: (m) => {
-          done();
-          resolve(m);
-        },
-        reject: (e) => {
-          done();
-          reject(e);
-        },
-      };
-      const onAbort = (): void => waiter.reject(signal?.reason);
-      const timer = setTimeout(
-        () =>
-          waiter.reject(
-            new TimeoutError(`No reply from ${this.label} within ${timeoutMs} ms.`, { resource: this.label }),
-          ),
-        Math.max(0, timeoutMs),
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiter = waiter;
+    const { settler, answer } = pendingAnswer<Buffer>({
+      timeoutMs,
+      signal,
+      expire: () =>
+        new TimeoutError(`No reply from ${this.label} within ${timeoutMs} ms.`, { resource: this.label }),
+      release: () => {
+        if (this.waiter === settler) this.waiter = undefined;
+      },
     });
+    this.waiter = settler;
+    return answer;
   }
 }

@@ -2,7 +2,7 @@
  * USBTMC devices on the USB bus as VISA resource strings, for discovery. Throws UnsupportedError
  * when this system gives no USB access; the caller reports that as the reason USB was not searched.
  */
-import { getUsbDevices, usbtmcInterfaces } from './usbtmc';
+import { getUsbDevices, usbtmcInterfaces } from './usb-backend';
 import type { ListedResource } from './openers';
 import type { UsbBackend } from './usbtmc-types';
 

@@ -1,179 +1,40 @@
 /**
- * USBTMC (USB488) host side over a WebUSB-shaped device (usbtmc-types.ts): open and claim,
- * GET_CAPABILITIES, REN_CONTROL, DEV_DEP_MSG_OUT writes, REQUEST_DEV_DEP_MSG_IN reads of any
- * length (multi-packet and multi-transfer, until EOM), abort-IN after a timeout, and device clear.
- *
- * `usb` is loaded lazily here and only here: where it cannot load, or where the platform gives no
- * USB access (containers without /sys/bus/usb: getDevices rejects), USB resources fail with
- * E_UNSUPPORTED and everything else keeps working.
+ * USBTMC (USB488) host side over a WebUSB-shaped device (usbtmc-types.ts), once the interface is
+ * claimed (usbtmc-claim.ts): REN_CONTROL, DEV_DEP_MSG_OUT writes, REQUEST_DEV_DEP_MSG_IN reads of
+ * any length (multi-packet and multi-transfer, until EOM), abort-IN after a timeout, and device
+ * clear. Loading `usb` and mapping its errors live in usb-backend.ts.
  */
-import {
-  BusyError,
-  DisconnectedError,
-  LabbenchError,
-  NotFoundError,
-  ProtocolError,
-  TimeoutError,
-  UnsupportedError,
-  isBusy,
-  isDeviceGone,
-  toLabbenchError,
-} from '../core/errors';
+import { DisconnectedError, LabbenchError, ProtocolError, TimeoutError } from '../core/errors';
 import { MAX_RESPONSE_BYTES } from './block-header';
 import type { MessageTransport } from './message';
+import { dataOf, isUsbTimeout, mapUsbError } from './usb-backend';
+import { CONTROL_TIMEOUT_MS, claimUsbtmc, findUsbtmcDevice } from './usbtmc-claim';
+import type { UsbtmcAddress } from './usbtmc-claim';
 import {
   HEADER_SIZE,
   MsgId,
   Request,
   Status,
-  USBTMC_CLASS,
-  USBTMC_SUBCLASS,
   bulkInRequestLength,
   decodeHeader,
   encodeDevDepMsgOut,
   encodeRequestDevDepMsgIn,
   nextBTag,
-  parseCapabilities,
   statusName,
 } from './usbtmc-codec';
 import type { UsbtmcCapabilities } from './usbtmc-codec';
-import type {
-  UsbBackend,
-  UsbConfigurationLike,
-  UsbControlSetup,
-  UsbDeviceLike,
-  UsbEndpointLike,
-  UsbInResult,
-  UsbInterfaceLike,
-} from './usbtmc-types';
+import type { UsbBackend, UsbControlSetup, UsbDeviceLike, UsbEndpointLike } from './usbtmc-types';
 
 /** Largest reply payload asked for per REQUEST_DEV_DEP_MSG_IN (pyvisa-py uses 20 KiB too). */
 const DEFAULT_MAX_TRANSFER = 20 * 1024;
 /** A reply larger than this (the binary-block cap plus slack) is a runaway device, not a SCPI answer. */
 const MAX_MESSAGE = MAX_RESPONSE_BYTES;
-/** Control requests are short; a device that does not answer them in this time is wedged. */
-const CONTROL_TIMEOUT_MS = 1000;
 /** Extra time the native transfer gets to honour its own timeout before our guard gives up. */
 const NATIVE_GUARD_MS = 250;
-
-// --- loading `usb` -------------------------------------------------------------------------------
-
-/** The `usb` package once loaded: loading it is the same for every opener table. */
-let defaultBackend: UsbBackend | undefined;
-
-/** The `usb` package as a UsbBackend; UnsupportedError when it cannot load on this platform. */
-export async function loadUsbBackend(): Promise<UsbBackend> {
-  if (defaultBackend) return defaultBackend;
-  let mod: { usb?: { getDevices(): Promise<unknown[]> } };
-  try {
-    mod = (await import('usb')) as unknown as typeof mod;
-  } catch (err) {
-    throw new UnsupportedError(
-      `USB instruments are not available: the 'usb' package could not load on this platform (${errorText(err)}). Use the instrument's LAN (TCPIP::…) or serial interface instead.`,
-      { cause: err },
-    );
-  }
-  const webusb = mod.usb;
-  if (!webusb || typeof webusb.getDevices !== 'function') {
-    throw new UnsupportedError(
-      "USB instruments are not available: the 'usb' package has no WebUSB interface (usb 3.x is required).",
-    );
-  }
-  defaultBackend = { getDevices: async () => (await webusb.getDevices()) as UsbDeviceLike[] };
-  return defaultBackend;
-}
-
-/** Lists devices, turning "this system has no USB access" into UnsupportedError. */
-export async function getUsbDevices(backend: UsbBackend): Promise<UsbDeviceLike[]> {
-  try {
-    return await backend.getDevices();
-  } catch (err) {
-    throw new UnsupportedError(
-      `USB instruments are not available: this system gives no USB access (${errorText(err)}). In a container, pass the USB bus through (e.g. --device /dev/bus/usb); otherwise use LAN (TCPIP::…) or serial.`,
-      { cause: err },
-    );
-  }
-}
-
-// --- device helpers --------------------------------------------------------------------------------
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/**
- * `usb` 3.x errors carry text, not OS codes ("device disconnected", "interface is busy"…). Give
- * them the codes the core classifies by (sharing rules 7 and 8 in docs/design.md), and the typed errors our callers
- * expect.
- */
-export function mapUsbError(err: unknown, label: string, action: string): LabbenchError {
-  if (err instanceof LabbenchError) return err;
-  const text = errorText(err);
-  if (
-    /disconnected|no such device|NO_DEVICE|ENODEV|device (?:was )?(?:lost|removed)/i.test(text) ||
-    isDeviceGone(err)
-  ) {
-    return new DisconnectedError(
-      `${action} failed on ${label}: the USB device went away (${text}). Check the cable and power; the next message reopens it.`,
-      {
-        resource: label,
-        cause: err,
-      },
-    );
-  }
-  if (/busy|EBUSY/i.test(text) || isBusy(err)) {
-    return new BusyError(
-      `${action} failed on ${label}: the USB interface is in use (${text}) — by another program, another session, or the kernel 'usbtmc' driver. Close the other user, or blacklist usbtmc (see docs/visa.md).`,
-      { resource: label, cause: err },
-    );
-  }
-  if (/timed? ?out|timeout/i.test(text)) {
-    return new TimeoutError(`${action} on ${label} timed out (${text}).`, { resource: label, cause: err });
-  }
-  if (/permission denied|access denied|EACCES/i.test(text)) {
-    return toLabbenchError(Object.assign(new Error(text), { code: 'EACCES' }), { resource: label, action });
-  }
-  return new ProtocolError(`${action} failed on ${label}: ${text}`, { resource: label, cause: err });
-}
-
-function isUsbTimeout(err: unknown): boolean {
-  return err instanceof TimeoutError || /timed? ?out|timeout|cancel/i.test(errorText(err));
-}
-
-function activeConfiguration(device: UsbDeviceLike): UsbConfigurationLike | undefined {
-  try {
-    return device.configuration ?? undefined;
-  } catch {
-    // `usb` 3.x throws from the getter on an unconfigured device.
-    return undefined;
-  }
-}
-
-function isUsbtmcInterface(iface: UsbInterfaceLike): boolean {
-  // Class and subclass only: protocol 0x00 (plain) or 0x01 (USB488); which one the 2281S reports
-  // is UNVERIFIED, so neither is required.
-  const alt = iface.alternate ?? iface.alternates?.[0];
-  return (
-    alt !== undefined && alt.interfaceClass === USBTMC_CLASS && alt.interfaceSubclass === USBTMC_SUBCLASS
-  );
-}
-
-/** The USBTMC interfaces of a device (from whichever configuration is active, else the first). */
-export function usbtmcInterfaces(device: UsbDeviceLike): UsbInterfaceLike[] {
-  const cfg = activeConfiguration(device) ?? device.configurations?.[0];
-  return cfg ? cfg.interfaces.filter(isUsbtmcInterface) : [];
-}
-
-function dataOf(result: UsbInResult): Buffer {
-  const view = result.data;
-  return view ? Buffer.from(view.buffer, view.byteOffset, view.byteLength) : Buffer.alloc(0);
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-
-// --- the transport -----------------------------------------------------------------------------
 
 export interface UsbtmcOpenOptions {
   label: string;
@@ -216,78 +77,20 @@ export class UsbtmcTransport implements MessageTransport {
     device: UsbDeviceLike,
     options: UsbtmcOpenOptions & { interfaceNumber?: number },
   ): Promise<UsbtmcTransport> {
-    const { label } = options;
-    const step = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
-      try {
-        return await fn();
-      } catch (err) {
-        throw mapUsbError(err, label, action);
-      }
-    };
-    if (!device.opened) await step('Opening the USB device', () => device.open());
-    let claimed: number | undefined;
-    try {
-      if (!activeConfiguration(device) && device.selectConfiguration) {
-        const value = device.configurations?.[0]?.configurationValue ?? 1;
-        await step('Selecting the USB configuration', () => device.selectConfiguration!(value));
-      }
-      const candidates = usbtmcInterfaces(device);
-      const iface = candidates.find((i) => i.interfaceNumber === options.interfaceNumber) ?? candidates[0];
-      if (!iface) {
-        throw new UnsupportedError(
-          `${label} has no USBTMC interface (class 0xFE, subclass 0x03); it is not a USBTMC instrument.`,
-          {
-            resource: label,
-          },
-        );
-      }
-      // The Linux kernel 'usbtmc' driver binds these interfaces; it must let go before we can claim.
-      // Failure is normal (no driver attached, or not Linux) and is not an error by itself.
-      if (device.detachKernelDriver)
-        await device.detachKernelDriver(iface.interfaceNumber).catch(() => undefined);
-      await step('Claiming the USBTMC interface', () => device.claimInterface(iface.interfaceNumber));
-      claimed = iface.interfaceNumber;
-      const alt = iface.alternate ?? iface.alternates[0];
-      const bulkOut = alt.endpoints.find((e) => e.type === 'bulk' && e.direction === 'out');
-      const bulkIn = alt.endpoints.find((e) => e.type === 'bulk' && e.direction === 'in');
-      if (!bulkOut || !bulkIn) {
-        throw new ProtocolError(`${label}: the USBTMC interface lacks its bulk endpoints.`, {
-          resource: label,
-        });
-      }
-      const caps = await step('Reading USBTMC capabilities', async () => {
-        const r = await device.controlTransferIn(
-          {
-            requestType: 'class',
-            recipient: 'interface',
-            request: Request.GET_CAPABILITIES,
-            value: 0,
-            index: iface.interfaceNumber,
-          },
-          0x18,
-          CONTROL_TIMEOUT_MS,
-        );
-        const parsed = parseCapabilities(dataOf(r));
-        return r.status === 'ok' && parsed.status === Status.SUCCESS ? parsed.capabilities : undefined;
-      });
-      const transport = new UsbtmcTransport(
-        label,
-        device,
-        iface.interfaceNumber,
-        bulkOut,
-        bulkIn,
-        caps,
-        options.maxTransferSize ?? DEFAULT_MAX_TRANSFER,
-        options.timeoutMs,
-      );
-      // Whether the 2281S advertises REN/GTL is UNVERIFIED: only assert remote when it says so.
-      if (caps?.acceptsRemoteLocal) await transport.renControl(true).catch(() => undefined);
-      return transport;
-    } catch (err) {
-      if (claimed !== undefined) await device.releaseInterface?.(claimed).catch(() => undefined);
-      await device.close().catch(() => undefined);
-      throw err;
-    }
+    const c = await claimUsbtmc(device, options.label, options.interfaceNumber);
+    const transport = new UsbtmcTransport(
+      options.label,
+      c.device,
+      c.interfaceNumber,
+      c.bulkOut,
+      c.bulkIn,
+      c.capabilities,
+      options.maxTransferSize ?? DEFAULT_MAX_TRANSFER,
+      options.timeoutMs,
+    );
+    // Whether the 2281S advertises REN/GTL is UNVERIFIED: only assert remote when it says so.
+    if (c.capabilities?.acceptsRemoteLocal) await transport.renControl(true).catch(() => undefined);
+    return transport;
   }
 
   private tag(): number {
@@ -632,21 +435,9 @@ export class UsbtmcTransport implements MessageTransport {
 
 /** Finds the instrument by VID/PID/serial (serial compared case-insensitively) and opens it. */
 export async function openUsbtmcTransport(
-  resource: { vendorId: number; productId: number; serial: string; usbInterface: number },
+  resource: UsbtmcAddress,
   options: UsbtmcOpenOptions,
 ): Promise<UsbtmcTransport> {
-  const devices = await getUsbDevices(options.backend);
-  const sameModel = devices.filter(
-    (d) => d.vendorId === resource.vendorId && d.productId === resource.productId,
-  );
-  const wanted = resource.serial.trim().toUpperCase();
-  const device = sameModel.find((d) => (d.serialNumber ?? '').trim().toUpperCase() === wanted);
-  if (!device) {
-    const others = sameModel.map((d) => d.serialNumber ?? '(serial unreadable: check USB permissions)');
-    throw new NotFoundError(
-      `${options.label} is not connected${others.length ? `; the same model is present with serial ${others.join(', ')}` : ''}. Check the cable, the power and the serial number${others.length ? '' : ', and that the Node-RED user may access the USB device (udev rule, see docs/visa.md)'}.`,
-      { resource: options.label },
-    );
-  }
+  const device = await findUsbtmcDevice(resource, options.backend, options.label);
   return UsbtmcTransport.open(device, { ...options, interfaceNumber: resource.usbInterface });
 }

@@ -58,16 +58,63 @@ export function vxi11ErrorText(code: number): string {
   return hit ? `${hit[0].toLowerCase().replace(/_/g, ' ')} (${code})` : `error ${code}`;
 }
 
+// --- XDR structs --------------------------------------------------------------------------------
+
+/**
+ * How a field travels: XDR int / unsigned int / bool, variable-length opaque, a string of at most
+ * `string` bytes, or an RPCL `char` (a 4-byte int on the wire of which only the low byte counts).
+ */
+type FieldKind = 'int' | 'uint' | 'bool' | 'opaque' | 'char' | { string: number };
+
+/**
+ * One RPCL struct: its fields in wire order, from which both the encoder and the decoder are
+ * made, so the two sides can never disagree on the order. Decoded opaques are copies (the record
+ * they came from is reused).
+ */
+function xdrStruct<T extends object>(
+  fields: readonly (readonly [keyof T & string, FieldKind])[],
+): { encode(value: T): Buffer; decode(bytes: Buffer): T } {
+  return {
+    encode(value) {
+      const w = new XdrWriter();
+      for (const [name, kind] of fields) {
+        const v = value[name] as unknown;
+        if (kind === 'int' || kind === 'char') w.int(v as number);
+        else if (kind === 'uint') w.uint(v as number);
+        else if (kind === 'bool') w.bool(v as boolean);
+        else if (kind === 'opaque') w.opaque(v as Uint8Array);
+        else w.string(v as string);
+      }
+      return w.toBuffer();
+    },
+    decode(bytes) {
+      const r = new XdrReader(bytes);
+      const out: Record<string, unknown> = {};
+      for (const [name, kind] of fields) {
+        if (kind === 'int') out[name] = r.int();
+        else if (kind === 'char') out[name] = r.int() & 0xff;
+        else if (kind === 'uint') out[name] = r.uint();
+        else if (kind === 'bool') out[name] = r.bool();
+        else if (kind === 'opaque') out[name] = Buffer.from(r.opaque());
+        else out[name] = r.string(kind.string);
+      }
+      return out as T;
+    },
+  };
+}
+
 // --- portmapper ----------------------------------------------------------------------------------
 
 export function encodeGetPort(prog: number, vers: number, prot: number = PORTMAPPER.PROTO_TCP): Buffer {
+  // The trailing 0 is the mapping's port field, which GETPORT leaves empty.
   return new XdrWriter().uint(prog).uint(vers).uint(prot).uint(0).toBuffer();
 }
 
-export function decodeGetPort(args: Buffer): { prog: number; vers: number; prot: number } {
-  const r = new XdrReader(args);
-  return { prog: r.uint(), vers: r.uint(), prot: r.uint() };
-}
+export const { decode: decodeGetPort } = xdrStruct<{ prog: number; vers: number; prot: number }>([
+  ['prog', 'uint'],
+  ['vers', 'uint'],
+  ['prot', 'uint'],
+]);
 
 // --- create_link ---------------------------------------------------------------------------------
 
@@ -78,14 +125,12 @@ export interface CreateLinkParms {
   device: string;
 }
 
-export function encodeCreateLink(p: CreateLinkParms): Buffer {
-  return new XdrWriter().int(p.clientId).bool(p.lockDevice).uint(p.lockTimeout).string(p.device).toBuffer();
-}
-
-export function decodeCreateLink(args: Buffer): CreateLinkParms {
-  const r = new XdrReader(args);
-  return { clientId: r.int(), lockDevice: r.bool(), lockTimeout: r.uint(), device: r.string(256) };
-}
+export const { encode: encodeCreateLink, decode: decodeCreateLink } = xdrStruct<CreateLinkParms>([
+  ['clientId', 'int'],
+  ['lockDevice', 'bool'],
+  ['lockTimeout', 'uint'],
+  ['device', { string: 256 }],
+]);
 
 export interface CreateLinkResp {
   error: number;
@@ -94,14 +139,12 @@ export interface CreateLinkResp {
   maxRecvSize: number;
 }
 
-export function encodeCreateLinkResp(p: CreateLinkResp): Buffer {
-  return new XdrWriter().int(p.error).int(p.lid).uint(p.abortPort).uint(p.maxRecvSize).toBuffer();
-}
-
-export function decodeCreateLinkResp(result: Buffer): CreateLinkResp {
-  const r = new XdrReader(result);
-  return { error: r.int(), lid: r.int(), abortPort: r.uint(), maxRecvSize: r.uint() };
-}
+export const { encode: encodeCreateLinkResp, decode: decodeCreateLinkResp } = xdrStruct<CreateLinkResp>([
+  ['error', 'int'],
+  ['lid', 'int'],
+  ['abortPort', 'uint'],
+  ['maxRecvSize', 'uint'],
+]);
 
 // --- device_write --------------------------------------------------------------------------------
 
@@ -113,29 +156,24 @@ export interface WriteParms {
   data: Buffer;
 }
 
-export function encodeWrite(p: WriteParms): Buffer {
-  return new XdrWriter()
-    .int(p.lid)
-    .uint(p.ioTimeout)
-    .uint(p.lockTimeout)
-    .int(p.flags)
-    .opaque(p.data)
-    .toBuffer();
-}
+export const { encode: encodeWrite, decode: decodeWrite } = xdrStruct<WriteParms>([
+  ['lid', 'int'],
+  ['ioTimeout', 'uint'],
+  ['lockTimeout', 'uint'],
+  ['flags', 'int'],
+  ['data', 'opaque'],
+]);
 
-export function decodeWrite(args: Buffer): WriteParms {
-  const r = new XdrReader(args);
-  return { lid: r.int(), ioTimeout: r.uint(), lockTimeout: r.uint(), flags: r.int(), data: r.opaque() };
-}
+const writeResp = xdrStruct<{ error: number; size: number }>([
+  ['error', 'int'],
+  ['size', 'uint'],
+]);
 
 export function encodeWriteResp(error: number, size: number): Buffer {
-  return new XdrWriter().int(error).uint(size).toBuffer();
+  return writeResp.encode({ error, size });
 }
 
-export function decodeWriteResp(result: Buffer): { error: number; size: number } {
-  const r = new XdrReader(result);
-  return { error: r.int(), size: r.uint() };
-}
+export const decodeWriteResp = writeResp.decode;
 
 // --- device_read ---------------------------------------------------------------------------------
 
@@ -148,29 +186,14 @@ export interface ReadParms {
   termChar: number;
 }
 
-export function encodeRead(p: ReadParms): Buffer {
-  // termChar is an RPCL `char`, which XDR carries as a 4-byte int.
-  return new XdrWriter()
-    .int(p.lid)
-    .uint(p.requestSize)
-    .uint(p.ioTimeout)
-    .uint(p.lockTimeout)
-    .int(p.flags)
-    .int(p.termChar)
-    .toBuffer();
-}
-
-export function decodeRead(args: Buffer): ReadParms {
-  const r = new XdrReader(args);
-  return {
-    lid: r.int(),
-    requestSize: r.uint(),
-    ioTimeout: r.uint(),
-    lockTimeout: r.uint(),
-    flags: r.int(),
-    termChar: r.int() & 0xff,
-  };
-}
+export const { encode: encodeRead, decode: decodeRead } = xdrStruct<ReadParms>([
+  ['lid', 'int'],
+  ['requestSize', 'uint'],
+  ['ioTimeout', 'uint'],
+  ['lockTimeout', 'uint'],
+  ['flags', 'int'],
+  ['termChar', 'char'],
+]);
 
 export interface ReadResp {
   error: number;
@@ -178,14 +201,11 @@ export interface ReadResp {
   data: Buffer;
 }
 
-export function encodeReadResp(p: ReadResp): Buffer {
-  return new XdrWriter().int(p.error).int(p.reason).opaque(p.data).toBuffer();
-}
-
-export function decodeReadResp(result: Buffer): ReadResp {
-  const r = new XdrReader(result);
-  return { error: r.int(), reason: r.int(), data: Buffer.from(r.opaque()) };
-}
+export const { encode: encodeReadResp, decode: decodeReadResp } = xdrStruct<ReadResp>([
+  ['error', 'int'],
+  ['reason', 'int'],
+  ['data', 'opaque'],
+]);
 
 // --- generic (clear, remote, local, trigger), destroy_link, Device_Error -------------------------
 
@@ -196,15 +216,14 @@ export interface GenericParms {
   ioTimeout: number;
 }
 
-export function encodeGeneric(p: GenericParms): Buffer {
-  return new XdrWriter().int(p.lid).int(p.flags).uint(p.lockTimeout).uint(p.ioTimeout).toBuffer();
-}
+export const { encode: encodeGeneric, decode: decodeGeneric } = xdrStruct<GenericParms>([
+  ['lid', 'int'],
+  ['flags', 'int'],
+  ['lockTimeout', 'uint'],
+  ['ioTimeout', 'uint'],
+]);
 
-export function decodeGeneric(args: Buffer): GenericParms {
-  const r = new XdrReader(args);
-  return { lid: r.int(), flags: r.int(), lockTimeout: r.uint(), ioTimeout: r.uint() };
-}
-
+/** Device_Link (destroy_link's argument) and Device_Error (most results): one int each. */
 export function encodeLink(lid: number): Buffer {
   return new XdrWriter().int(lid).toBuffer();
 }
@@ -213,10 +232,5 @@ export function decodeLink(args: Buffer): number {
   return new XdrReader(args).int();
 }
 
-export function encodeDeviceError(error: number): Buffer {
-  return new XdrWriter().int(error).toBuffer();
-}
-
-export function decodeDeviceError(result: Buffer): number {
-  return new XdrReader(result).int();
-}
+export const encodeDeviceError = encodeLink;
+export const decodeDeviceError = decodeLink;

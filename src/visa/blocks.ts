@@ -84,6 +84,15 @@ export const ELEMENT_SIZE: Readonly<Record<BinaryElementType, number>> = {
   int32: 4,
 };
 
+const READ_ELEMENT: Readonly<
+  Record<BinaryElementType, (view: DataView, offset: number, little: boolean) => number>
+> = {
+  real32: (v, o, little) => v.getFloat32(o, little),
+  real64: (v, o, little) => v.getFloat64(o, little),
+  int16: (v, o, little) => v.getInt16(o, little),
+  int32: (v, o, little) => v.getInt32(o, little),
+};
+
 /** A block's bytes as numbers of `type`, in `order` (big = IEEE 488.2 "normal", little = "swapped"). */
 export function decodeBinaryArray(data: Uint8Array, type: BinaryElementType, order: ByteOrder): number[] {
   const size = ELEMENT_SIZE[type];
@@ -95,21 +104,7 @@ export function decodeBinaryArray(data: Uint8Array, type: BinaryElementType, ord
   const view = new DataView(data.buffer, data.byteOffset, data.length);
   const little = order === 'little';
   const out = new Array<number>(data.length / size);
-  for (let i = 0, o = 0; o < data.length; i++, o += size) {
-    switch (type) {
-      case 'real32':
-        out[i] = view.getFloat32(o, little);
-        break;
-      case 'real64':
-        out[i] = view.getFloat64(o, little);
-        break;
-      case 'int16':
-        out[i] = view.getInt16(o, little);
-        break;
-      case 'int32':
-        out[i] = view.getInt32(o, little);
-        break;
-    }
-  }
+  const read = READ_ELEMENT[type];
+  for (let i = 0, o = 0; o < data.length; i++, o += size) out[i] = read(view, o, little);
   return out;
 }

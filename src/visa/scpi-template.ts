@@ -3,103 +3,53 @@
  * placeholders such as `:SOUR:VOLT {voltage}`. Values are formatted into the command (never
  * spliced): each placeholder's type decides the one spelling a value may take on the wire.
  *
- * This module is deliberately self-contained — no imports, no Node APIs, no classes of the
- * package's error hierarchy — so the very same compiled file validates in the browser (the editor
- * dialog) and at run time. Problems are returned as plain messages; the runtime wraps them in
+ * The engine (this parser, scpi-template-syntax.ts and scpi-template-format.ts) is deliberately
+ * self-contained — no imports beyond its own modules, no Node APIs, no classes of the package's
+ * error hierarchy — so the very same compiled files validate in the browser (the editor dialog,
+ * scpi-template-script.ts) and at run time. Problems are returned as plain messages; the runtime wraps them in
  * coded errors (scpi-program.ts).
  *
  * Scanning is by hand, character by character: nothing here can backtrack.
  */
+import {
+  MAX_TEMPLATE_LINES,
+  PLACEHOLDER_TYPES,
+  headerLength,
+  isEnumToken,
+  isPlaceholderName,
+  isPrintableAscii,
+} from './scpi-template-syntax';
+import type {
+  PlaceholderDef,
+  PlaceholderType,
+  TemplateLine,
+  TemplatePart,
+  TemplateResult,
+} from './scpi-template-syntax';
 
-export type PlaceholderType = 'number' | 'integer' | 'enum' | 'boolean' | 'string';
-
-export const PLACEHOLDER_TYPES: readonly PlaceholderType[] = [
-  'number',
-  'integer',
-  'enum',
-  'boolean',
-  'string',
-];
-
-export interface PlaceholderDef {
-  name: string;
-  type: PlaceholderType;
-  /** number / integer only: inclusive bounds. */
-  min?: number;
-  max?: number;
-  /** enum only: the constant tokens a value may be (`[A-Za-z][A-Za-z0-9_]*`). */
-  values?: readonly string[];
-}
-
-/** A piece of a template line: constant text, or a placeholder's name. */
-export type TemplatePart = { text: string } | { placeholder: string };
-
-export interface TemplateLine {
-  /** The line as written (trimmed). */
-  source: string;
-  /** The program header (`:SOUR:VOLT`, `*IDN?`). */
-  header: string;
-  /** True when the header ends in `?`: the instrument answers this line. */
-  isQuery: boolean;
-  parts: readonly TemplatePart[];
-}
-
-export interface ScpiTemplate {
-  lines: readonly TemplateLine[];
-  /** Definitions of the placeholders the template uses, in order of first use. */
-  placeholders: readonly PlaceholderDef[];
-}
-
-export type TemplateResult = { ok: true; template: ScpiTemplate } | { ok: false; problems: string[] };
-export type FormatResult = { ok: true; lines: string[] } | { ok: false; problem: string };
-
-/** Longest program message we send (the 2281S takes about 2048 characters; most take more). */
-export const MAX_COMMAND_LENGTH = 2048;
-/** Most lines one template may hold (one transaction; keep it bounded). */
-export const MAX_TEMPLATE_LINES = 64;
-
-function isLetter(c: string): boolean {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-function isDigit(c: string): boolean {
-  return c >= '0' && c <= '9';
-}
-function isPrintableAscii(code: number): boolean {
-  return code >= 0x20 && code <= 0x7e;
-}
-
-/** `[A-Za-z][A-Za-z0-9_]*`: SCPI character data a user may choose from a list. */
-export function isEnumToken(value: unknown): value is string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 64 || !isLetter(value[0]))
-    return false;
-  for (const c of value) if (!(isLetter(c) || isDigit(c) || c === '_')) return false;
-  return true;
-}
-
-/** A placeholder name: `[A-Za-z_][A-Za-z0-9_]*`. */
-export function isPlaceholderName(value: unknown): value is string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 64) return false;
-  if (!(isLetter(value[0]) || value[0] === '_')) return false;
-  for (const c of value) if (!(isLetter(c) || isDigit(c) || c === '_')) return false;
-  return true;
-}
-
-/**
- * A program header: optional ':' or '*', mnemonics of letters and digits joined by ':', optional
- * '?'. Returns its length in `line`, or 0 when the line does not start with one.
- */
-function headerLength(line: string): number {
-  let i = 0;
-  if (line[i] === ':' || line[i] === '*') i++;
-  for (;;) {
-    if (!isLetter(line[i] ?? '')) return 0;
-    while (i < line.length && (isLetter(line[i]) || isDigit(line[i]))) i++;
-    if (line[i] !== ':') break;
-    i++;
-  }
-  if (line[i] === '?') i++;
-  return i;
-}
+export {
+  MAX_COMMAND_LENGTH,
+  MAX_TEMPLATE_LINES,
+  PLACEHOLDER_TYPES,
+  isEnumToken,
+  isPlaceholderName,
+} from './scpi-template-syntax';
+export type {
+  FormatResult,
+  PlaceholderDef,
+  PlaceholderType,
+  ScpiTemplate,
+  TemplateLine,
+  TemplatePart,
+  TemplateResult,
+} from './scpi-template-syntax';
+export {
+  checkRawCommand,
+  formatNR3,
+  formatPlaceholderValue,
+  formatScpiString,
+  formatScpiTemplate,
+} from './scpi-template-format';
 
 /** Splits the parameter text of one line into constant text and placeholders. */
 function scanParameters(rest: string, lineNo: number, problems: string[]): TemplatePart[] {
@@ -336,170 +286,4 @@ export function templatePlaceholderNames(command: unknown): string[] {
       }
     });
   return names;
-}
-
-/** A number in SCPI NR3 (`-1.5E-3`, `5.0E+0`): always a decimal point and an exponent. */
-export function formatNR3(value: number): string {
-  if (value === 0) return '0.0E+0';
-  const [mantissa, exponent] = value.toExponential().split('e');
-  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${exponent}`;
-}
-
-/** A SCPI quoted string, or a problem: printable ASCII only, embedded `"` doubled. */
-export function formatScpiString(value: string, what: string): string | { problem: string } {
-  if (value.length > MAX_COMMAND_LENGTH)
-    return { problem: `${what} is longer than ${MAX_COMMAND_LENGTH} characters.` };
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (!isPrintableAscii(code)) {
-      return {
-        problem: `${what} contains ${code < 0x20 || code === 0x7f ? 'a control character' : 'a non-ASCII character'} (code ${code}) at position ${i + 1}; only printable ASCII can be sent.`,
-      };
-    }
-  }
-  return `"${value.split('"').join('""')}"`;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
-  return `${typeof value} ${String(value)}`;
-}
-
-/** Formats one value for its placeholder, or says why it cannot be sent. */
-export function formatPlaceholderValue(def: PlaceholderDef, value: unknown): string | { problem: string } {
-  const what = `{${def.name}}`;
-  switch (def.type) {
-    case 'number':
-    case 'integer': {
-      if (typeof value !== 'number' || !Number.isFinite(value)) {
-        return { problem: `${what} must be a finite number, got ${describe(value)}.` };
-      }
-      if (def.type === 'integer' && !Number.isSafeInteger(value)) {
-        return { problem: `${what} must be an integer, got ${value}.` };
-      }
-      if ((def.min !== undefined && value < def.min) || (def.max !== undefined && value > def.max)) {
-        return {
-          problem: `${what} = ${value} is out of range ${def.min ?? '-∞'} … ${def.max ?? '+∞'}.`,
-        };
-      }
-      return def.type === 'integer' ? String(value === 0 ? 0 : value) : formatNR3(value);
-    }
-    case 'boolean':
-      if (typeof value !== 'boolean')
-        return { problem: `${what} must be true or false, got ${describe(value)}.` };
-      return value ? 'ON' : 'OFF';
-    case 'enum': {
-      const values = def.values ?? [];
-      const hit =
-        typeof value === 'string' ? values.find((v) => v.toUpperCase() === value.toUpperCase()) : undefined;
-      if (hit === undefined)
-        return { problem: `${what} must be one of ${values.join(', ')}, got ${describe(value)}.` };
-      return hit;
-    }
-    case 'string':
-      if (typeof value !== 'string') return { problem: `${what} must be a string, got ${describe(value)}.` };
-      return formatScpiString(value, what);
-  }
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return (
-    value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array)
-  );
-}
-
-/**
- * The template's lines with every placeholder formatted from `input`: an object keyed by
- * placeholder name, or a scalar when the template has exactly one placeholder. Nothing is sent
- * here; a problem means nothing may be sent.
- */
-export function formatScpiTemplate(template: ScpiTemplate, input: unknown): FormatResult {
-  const defs = template.placeholders;
-  const values = new Map<string, unknown>();
-  if (defs.length === 1 && !isPlainObject(input)) {
-    values.set(defs[0].name, input);
-  } else if (defs.length > 0) {
-    if (!isPlainObject(input)) {
-      return {
-        ok: false,
-        problem: `The payload must be an object with ${defs.map((d) => d.name).join(', ')}, got ${describe(input)}.`,
-      };
-    }
-    const known = new Set(defs.map((d) => d.name));
-    const unknown = Object.keys(input).filter((k) => !known.has(k));
-    if (unknown.length > 0) {
-      return {
-        ok: false,
-        problem: `The payload has ${unknown.map((k) => JSON.stringify(k)).join(', ')}, which the template does not use; it uses ${[...known].join(', ')}.`,
-      };
-    }
-    for (const def of defs) {
-      if (!(def.name in input)) return { ok: false, problem: `The payload has no value for {${def.name}}.` };
-      values.set(def.name, input[def.name]);
-    }
-  }
-  const formatted = new Map<string, string>();
-  for (const def of defs) {
-    const text = formatPlaceholderValue(def, values.get(def.name));
-    if (typeof text !== 'string') return { ok: false, problem: text.problem };
-    formatted.set(def.name, text);
-  }
-  const lines: string[] = [];
-  for (const line of template.lines) {
-    const text = line.parts
-      .map((p) => ('text' in p ? p.text : (formatted.get(p.placeholder) ?? '')))
-      .join('');
-    if (text.length > MAX_COMMAND_LENGTH) {
-      return {
-        ok: false,
-        problem: `${line.header} would be ${text.length} characters long; at most ${MAX_COMMAND_LENGTH}.`,
-      };
-    }
-    lines.push(text);
-  }
-  return { ok: true, lines };
-}
-
-/**
- * Checks a raw command (`msg.command` with allowRaw): one line of printable ASCII, no CR/LF.
- * Returns the trimmed command and whether it is a query ('?' outside quoted strings).
- */
-export function checkRawCommand(
-  command: unknown,
-): { ok: true; command: string; isQuery: boolean } | { ok: false; problem: string } {
-  if (typeof command !== 'string' || command.trim() === '') {
-    return { ok: false, problem: 'msg.command must be a non-empty string holding one SCPI command.' };
-  }
-  // Checked before trimming: a trailing CR or LF is as much a second line as one in the middle.
-  if (command.includes('\n') || command.includes('\r')) {
-    return { ok: false, problem: 'msg.command contains a line break (CR/LF); send one command line only.' };
-  }
-  const text = command.trim();
-  if (text.length > MAX_COMMAND_LENGTH) {
-    return {
-      ok: false,
-      problem: `msg.command is ${text.length} characters long; at most ${MAX_COMMAND_LENGTH}.`,
-    };
-  }
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (!isPrintableAscii(code)) {
-      return {
-        ok: false,
-        problem: `msg.command contains a non-printable character (code ${code}) at position ${i + 1}.`,
-      };
-    }
-  }
-  let quote = '';
-  let isQuery = false;
-  for (const c of text) {
-    if (quote !== '') {
-      if (c === quote) quote = '';
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '?') isQuery = true;
-  }
-  if (quote !== '') return { ok: false, problem: 'msg.command has a quoted string that is not closed.' };
-  return { ok: true, command: text, isQuery };
 }

@@ -21,8 +21,7 @@ import {
 } from '../../src/watlow/stdbus/frame';
 import { StdBusReplyReader } from '../../src/watlow/stdbus/reader';
 import { RtuResponseReader } from '../../src/modbus/rtu-reader';
-import { pduOfRtuFrame } from '../../src/modbus/rtu';
-import { crcMatches, encodeModbusRequest, encodeModbusResponse } from '../../src/watlow/modbus/rtu';
+import { crcMatches, encodeRtuRequest, encodeRtuResponse, pduOfRtuFrame } from '../../src/modbus/rtu';
 import { LineFramer, stripTerminator } from '../../src/transport/line-framer';
 import {
   parseNumberReply,
@@ -128,9 +127,11 @@ const stdBusRow: DecoderRow = {
 
 // --- Modbus RTU: the reply reader of one read transaction ----------------------------------------
 
-const MB_REQUEST = { fc: 0x03, slave: 1, address: 360, count: 2 } as const;
-const MB_REQUEST_BYTES = encodeModbusRequest(MB_REQUEST);
-const MB_SENTINEL = encodeModbusResponse({ kind: 'read', slave: 1, registers: [0xbeef, 0x1234] });
+const MB_REQUEST = { fc: 0x03, address: 360, quantity: 2 } as const;
+const MB_REQUEST_BYTES = encodeRtuRequest(1, MB_REQUEST);
+const mbRead = (unit: number, values: number[]): Buffer =>
+  encodeRtuResponse(unit, MB_REQUEST, { kind: 'registers', values });
+const MB_SENTINEL = mbRead(1, [0xbeef, 0x1234]);
 
 /** Reference: every CRC-valid frame at any offset that is a reply to MB_REQUEST. */
 function modbusRepliesIn(bytes: Uint8Array): Uint8Array[] {
@@ -149,17 +150,13 @@ function modbusRepliesIn(bytes: Uint8Array): Uint8Array[] {
 const modbusRow: DecoderRow = {
   name: 'Modbus RTU response reader',
   unit: fc.oneof(
-    fc
-      .tuple(fc.nat({ max: 0xffff }), fc.nat({ max: 0xffff }))
-      .map(([a, b]) => encodeModbusResponse({ kind: 'read', slave: 1, registers: [a, b] })),
+    fc.tuple(fc.nat({ max: 0xffff }), fc.nat({ max: 0xffff })).map(([a, b]) => mbRead(1, [a, b])),
     fc
       .integer({ min: 1, max: 4 })
-      .map((code) => encodeModbusResponse({ kind: 'exception', slave: 1, fc: 3, code })),
+      .map((code) => encodeRtuResponse(1, MB_REQUEST, { kind: 'exception', fc: 3, code })),
     fc.constant(MB_REQUEST_BYTES),
-    fc
-      .integer({ min: 2, max: 247 })
-      .map((slave) => encodeModbusResponse({ kind: 'read', slave, registers: [1, 2] })),
-    fc.constant(encodeModbusResponse({ kind: 'read', slave: 1, registers: [1, 2, 3] })),
+    fc.integer({ min: 2, max: 247 }).map((slave) => mbRead(slave, [1, 2])),
+    fc.constant(mbRead(1, [1, 2, 3])),
   ),
   run(chunks) {
     const reader = new RtuResponseReader(1, MB_REQUEST_BYTES.subarray(1, 6), MB_REQUEST_BYTES);

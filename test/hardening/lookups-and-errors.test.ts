@@ -15,7 +15,7 @@ import { coerceWriteValue, resolveParameter } from '../../src/watlow/parameters'
 import { macOfAddress, encodeFrame } from '../../src/watlow/stdbus/frame';
 import { selectorOf } from '../../src/watlow/stdbus/payload';
 import { encodeTypedValue } from '../../src/watlow/stdbus/values';
-import { encodeModbusRequest } from '../../src/watlow/modbus/rtu';
+import { encodeRtuRequest } from '../../src/modbus/rtu';
 import { encodeRegisters } from '../../src/watlow/modbus/registers';
 import { encodeDevDepMsgOut } from '../../src/transport/usbtmc-codec';
 import { parseSimPath, resourceKey } from '../../src/core/identity';
@@ -88,10 +88,10 @@ test('defect 10: Std Bus and Modbus encoders refuse impossible values with E_OUT
     'E_OUT_OF_RANGE',
   );
   assertCoded(() => encodeTypedValue({ type: 'float', value: Number.NaN }), 'E_OUT_OF_RANGE');
-  assertCoded(() => encodeModbusRequest({ fc: 3, slave: 0, address: 0, count: 1 }), 'E_OUT_OF_RANGE');
-  assertCoded(() => encodeModbusRequest({ fc: 3, slave: 1, address: 70_000, count: 1 }), 'E_OUT_OF_RANGE');
-  assertCoded(() => encodeModbusRequest({ fc: 3, slave: 1, address: 0, count: 0 }), 'E_OUT_OF_RANGE');
-  assertCoded(() => encodeModbusRequest({ fc: 16, slave: 1, address: 0, values: [] }), 'E_OUT_OF_RANGE');
+  assertCoded(() => encodeRtuRequest(0, { fc: 3, address: 0, quantity: 1 }), 'E_OUT_OF_RANGE');
+  assertCoded(() => encodeRtuRequest(1, { fc: 3, address: 70_000, quantity: 1 }), 'E_OUT_OF_RANGE');
+  assertCoded(() => encodeRtuRequest(1, { fc: 3, address: 0, quantity: 0 }), 'E_OUT_OF_RANGE');
+  assertCoded(() => encodeRtuRequest(1, { fc: 16, address: 0, values: [] }), 'E_OUT_OF_RANGE');
   assertCoded(() => encodeRegisters('u16', 70_000, 'lowHigh'), 'E_OUT_OF_RANGE');
   assertCoded(() => encodeRegisters('string', 1, 'lowHigh'), 'E_INVALID_INPUT');
   assertCoded(() => encodeDevDepMsgOut(0, Buffer.alloc(0), true), 'E_OUT_OF_RANGE');

@@ -21,18 +21,17 @@ import { crc8Header } from '../../src/watlow/crc';
 import { StdBusReplyReader } from '../../src/watlow/stdbus/reader';
 import { encodeResponse, selectorOf } from '../../src/watlow/stdbus/payload';
 import { RtuResponseReader } from '../../src/modbus/rtu-reader';
-import { encodeModbusRequest, encodeModbusResponse, EXCEPTION } from '../../src/watlow/modbus/rtu';
+import { EXCEPTION } from '../../src/modbus/pdu';
+import type { ModbusRequest } from '../../src/modbus/pdu';
+import { encodeRtuRequest, encodeRtuResponse, pduOfRtuFrame } from '../../src/modbus/rtu';
 import { bench, codeOf } from '../watlow/helpers';
 
-/** The live Modbus RTU response reader for `request` (it yields the response PDU). */
-function rtuReader(
-  request: Parameters<typeof encodeModbusRequest>[0],
-  options: { expectEcho?: boolean } = {},
-) {
-  const frame = encodeModbusRequest(request);
-  return new RtuResponseReader(request.slave, frame.subarray(1, frame.length - 2), frame, options);
+/** The live Modbus RTU response reader for `request` to unit 1 (it yields the response PDU). */
+function rtuReader(request: ModbusRequest, options: { expectEcho?: boolean } = {}) {
+  const frame = encodeRtuRequest(1, request);
+  return new RtuResponseReader(1, pduOfRtuFrame(frame), frame, options);
 }
-const pdu = (frame: Uint8Array): Uint8Array => Uint8Array.from(frame.subarray(1, frame.length - 2));
+const pdu = (frame: Uint8Array): Uint8Array => Uint8Array.from(pduOfRtuFrame(frame));
 
 const readSetPoint = { service: 'read' as const, selector: selectorOf(7001, 1) };
 
@@ -83,10 +82,9 @@ test('defect 5, Std Bus: a corrupt partial frame followed by a complete reply in
 
 test('defect 5, Modbus RTU: a fragment that promises more bytes than follow does not hide the complete reply after it', () => {
   // A read of 2 registers: "01 03 04" promises a 9-byte reply; an exception (5 bytes) follows it.
-  const read = { fc: 0x03, slave: 1, address: 360, count: 2 } as const;
-  const exception = encodeModbusResponse({
+  const read = { fc: 0x03, address: 360, quantity: 2 } as const;
+  const exception = encodeRtuResponse(1, read, {
     kind: 'exception',
-    slave: 1,
     fc: 0x03,
     code: EXCEPTION.illegalDataAddress,
   });
@@ -94,8 +92,8 @@ test('defect 5, Modbus RTU: a fragment that promises more bytes than follow does
   assert.deepEqual(reader.push(Buffer.concat([Buffer.from([0x01, 0x03, 0x04]), exception])), pdu(exception));
   assert.equal(reader.stats.corrupt, 1);
   // A write of one register: "01 06" promises 8 bytes; the complete 8-byte reply follows it.
-  const write = { fc: 0x06, slave: 1, address: 1880, value: 10 } as const;
-  const writeReply = encodeModbusResponse({ kind: 'writeSingle', slave: 1, address: 1880, value: 10 });
+  const write = { fc: 0x06, address: 1880, value: 10 } as const;
+  const writeReply = encodeRtuResponse(1, write, { kind: 'written', address: 1880, quantity: 1 });
   const w = rtuReader(write);
   assert.deepEqual(
     w.push(Buffer.concat([Buffer.from([0x01, 0x06, 0x07]), writeReply.subarray(0, 4)])),
@@ -103,18 +101,17 @@ test('defect 5, Modbus RTU: a fragment that promises more bytes than follow does
   );
   assert.deepEqual(w.push(writeReply.subarray(4)), pdu(writeReply));
   // Merely incomplete: waited for.
-  const reply = encodeModbusResponse({ kind: 'read', slave: 1, registers: [0, 0x4291] });
+  const reply = encodeRtuResponse(1, read, { kind: 'registers', values: [0, 0x4291] });
   const r2 = rtuReader(read);
   assert.equal(r2.push(reply.subarray(0, 5)), undefined);
   assert.ok(r2.push(reply.subarray(5)));
 });
 
 test('defect 4, reader: on an echoing bus a 06 write takes the exception after its echo, or the second copy', () => {
-  const request = { fc: 0x06, slave: 1, address: 1880, value: 10 } as const;
-  const bytes = encodeModbusRequest(request);
-  const exception = encodeModbusResponse({
+  const request = { fc: 0x06, address: 1880, value: 10 } as const;
+  const bytes = encodeRtuRequest(1, request);
+  const exception = encodeRtuResponse(1, request, {
     kind: 'exception',
-    slave: 1,
     fc: 0x06,
     code: EXCEPTION.illegalDataValue,
   });

@@ -6,7 +6,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/core/clock';
-import { serialKey } from '../../src/core/identity';
 import { ResourceRegistry } from '../../src/core/registry';
 import { MbapLink, mbapLinkFor } from '../../src/modbus/mbap-link';
 import { SimulatedWatlowBus } from '../../src/sim/watlow/bus';
@@ -14,6 +13,7 @@ import { serveBusAsModbusGateway } from '../../src/sim/modbus/gateway';
 import type { SimModbusGateway } from '../../src/sim/modbus/gateway';
 import { openModbusTcpGateway } from '../../src/transport/tcp-stream';
 import type { ByteStream } from '../../src/transport/types';
+import { loggedStreamLease } from './logged-lease';
 
 const READ_VOLTAGE = Buffer.from([0x04, 0x00, 0x00, 0x00, 0x02]);
 const VOLTAGE_REPLY = '04044366' + '0000';
@@ -139,26 +139,7 @@ describe('MbapLink through the simulated gateway', () => {
 
   test('the registry replaces a connection the gateway drops mid-transaction: old closed first, retried once', async () => {
     const registry = new ResourceRegistry({ log: () => undefined });
-    const events: string[] = [];
-    let opened = 0;
-    const lease = registry.acquire<ByteStream>({
-      key: serialKey(gateway.url),
-      label: gateway.url,
-      holder: 'test',
-      claim: { protocol: 'modbus' },
-      open: async () => {
-        const stream = await openModbusTcpGateway(gateway.url);
-        const n = ++opened;
-        events.push(`open#${n}`);
-        const close = stream.close.bind(stream);
-        return Object.assign(stream, {
-          close: async () => {
-            events.push(`close#${n}`);
-            await close();
-          },
-        });
-      },
-    });
+    const { lease, events } = loggedStreamLease(registry, gateway.url, openModbusTcpGateway);
     const read = (): Promise<string> =>
       lease.transact(async (stream, signal) =>
         (await mbapLinkFor(stream).transact(10, READ_VOLTAGE, { signal }))!.toString('hex'),

@@ -14,7 +14,7 @@ import { openStream } from '../../src/transport/openers';
 import { openModbusTcpGateway, openTcpSerialPort } from '../../src/transport/tcp-stream';
 import { DEFAULT_SERIAL_SETTINGS } from '../../src/transport/types';
 import type { ByteStream } from '../../src/transport/types';
-import { crcMatches, withCrc } from '../../src/watlow/modbus/rtu';
+import { crcMatches, withCrc } from '../../src/modbus/rtu';
 import { testOpeners, testSimulators } from '../support/backends';
 import { makeTempDir, PtyPair, socatAvailable, startSimulatorCli } from '../support/pty';
 

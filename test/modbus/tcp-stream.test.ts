@@ -15,7 +15,8 @@ import { portClaimSettings } from '../../src/transport/claim-settings';
 import { openModbusTcpGateway, openTcpSerialPort } from '../../src/transport/tcp-stream';
 import { DEFAULT_SERIAL_SETTINGS } from '../../src/transport/types';
 import type { ByteStream } from '../../src/transport/types';
-import { withCrc } from '../../src/watlow/modbus/rtu';
+import { loggedStreamLease } from './logged-lease';
+import { withCrc } from '../../src/modbus/rtu';
 
 describe('tcp:// and modbus-tcp:// paths: canonical keys', () => {
   test('key = scheme + lower-cased host + port; modbus-tcp defaults to 502; IPv6 literals in brackets', () => {
@@ -197,26 +198,7 @@ describe('tcp:// device server on loopback', () => {
 
   test('registry: a connection the server drops mid-transaction is closed before a new one opens; retried once', async () => {
     const registry = new ResourceRegistry({ log: () => undefined });
-    const events: string[] = [];
-    let opened = 0;
-    const lease = registry.acquire<ByteStream>({
-      key: serialKey(server.url),
-      label: server.url,
-      holder: 'test',
-      claim: { protocol: 'modbus' },
-      open: async () => {
-        const stream = await openTcpSerialPort(server.url);
-        const n = ++opened;
-        events.push(`open#${n}`);
-        const close = stream.close.bind(stream);
-        return Object.assign(stream, {
-          close: async () => {
-            events.push(`close#${n}`);
-            await close();
-          },
-        });
-      },
-    });
+    const { lease, events } = loggedStreamLease(registry, server.url, openTcpSerialPort);
     let attempts = 0;
     const read = (): Promise<string> =>
       lease.transact(async (stream) => {

@@ -8,14 +8,13 @@ import assert from 'node:assert/strict';
 import { PARAMETERS } from '../../src/watlow/catalogue';
 import { registerOf } from '../../src/watlow/modbus/registers';
 import type { WordOrder } from '../../src/watlow/types';
-import { addUncataloguedU8, bench, codeOf, otherValue } from './helpers';
+import { addUncataloguedU8, codeOf, otherValue, withBench } from './helpers';
 
 /** Parameters whose write changes how the bus talks; written and then restored. */
 const RESTORE_AFTER_WRITE = new Set(['modbusWordOrder']);
 
 test('Std Bus: every catalogue parameter reads, and every writable one writes and verifies', async () => {
-  const b = bench();
-  try {
+  await withBench(undefined, async (b) => {
     const oven = b.add('oven');
     for (const spec of PARAMETERS) {
       const reading = await oven.read(spec.name);
@@ -37,9 +36,7 @@ test('Std Bus: every catalogue parameter reads, and every writable one writes an
       assert.equal(written.raw, wanted, `${spec.name} reads back what was written`);
       assert.equal((await oven.read(spec.id)).raw, wanted, `${spec.name} by ID`);
     }
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 for (const [map, wordOrder] of [
@@ -48,8 +45,7 @@ for (const [map, wordOrder] of [
   [2, 'lowHigh'],
 ] as [1 | 2, WordOrder][]) {
   test(`Modbus map ${map} ${wordOrder}: every reachable parameter reads and writes; the rest are refused before I/O`, async () => {
-    const b = bench({ addresses: [7], controller: { modbusMap: map, wordOrder } });
-    try {
+    await withBench({ addresses: [7], controller: { modbusMap: map, wordOrder } }, async (b) => {
       const oven = b.add('oven', { protocol: 'modbus', address: 7, map, wordOrder, coalesce: false });
       const sim = b.bus.controller(7);
       for (const spec of PARAMETERS) {
@@ -90,15 +86,12 @@ for (const [map, wordOrder] of [
       // Stored floats cross the wire exactly in the configured word order.
       sim.set('setPoint', 392.0);
       assert.equal((await oven.read('setPoint')).value, 392);
-    } finally {
-      await b.close();
-    }
+    });
   });
 }
 
 test('Modbus: the word order of the client must match the device (the symptom of a mismatched word order)', async () => {
-  const b = bench({ addresses: [1], controller: { wordOrder: 'highLow' } });
-  try {
+  await withBench({ addresses: [1], controller: { wordOrder: 'highLow' } }, async (b) => {
     b.bus.controller(1).set('setPoint', 72.5);
     const wrong = b.add('wrong', { protocol: 'modbus', wordOrder: 'lowHigh' });
     const value = (await wrong.read('setPoint')).value as number;
@@ -106,14 +99,11 @@ test('Modbus: the word order of the client must match the device (the symptom of
     await b.manager.remove('wrong');
     const right = b.add('right', { protocol: 'modbus', wordOrder: 'highLow' });
     assert.equal((await right.read('setPoint')).value, 72.5);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('Std Bus: a parameter ID outside the catalogue is readable (type learned) and writable', async () => {
-  const b = bench();
-  try {
+  await withBench(undefined, async (b) => {
     const oven = b.add('oven');
     // 4042 is not in the catalogue and not in the simulator: the device says 0x83.
     await assert.rejects(
@@ -131,7 +121,5 @@ test('Std Bus: a parameter ID outside the catalogue is readable (type learned) a
       (err) => codeOf(err) === 'E_OUT_OF_RANGE',
       'u8 range from the learned type',
     );
-  } finally {
-    await b.close();
-  }
+  });
 });

@@ -51,6 +51,19 @@ export function bench(busOptions: SimBusOptions = {}, prefix = 'bench'): Bench {
   };
 }
 
+/** Runs `fn` on a fresh bench and always closes it (bus reset included), whatever `fn` does. */
+export async function withBench(
+  busOptions: SimBusOptions | undefined,
+  fn: (b: Bench) => Promise<void>,
+): Promise<void> {
+  const b = bench(busOptions);
+  try {
+    await fn(b);
+  } finally {
+    await b.close();
+  }
+}
+
 /** A valid value to write that differs from `current` where the catalogue allows. */
 export function otherValue(spec: ParameterSpec, current: number | string): number | string {
   if (spec.type === 'string') return current === 'Bench oven' ? 'Kiln' : 'Bench oven';

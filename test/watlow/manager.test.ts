@@ -10,11 +10,10 @@ import { WatlowManager } from '../../src/watlow/manager';
 import { WatlowPollError } from '../../src/watlow/poll';
 import type { SimBusEvent } from '../../src/sim/watlow';
 import { testOpeners, testSimulators } from '../support/backends';
-import { bench, codeOf, uniqueBus } from './helpers';
+import { bench, withBench, codeOf, uniqueBus } from './helpers';
 
 test('poll returns watlow-poll samples: enums as names with raw codes, units, protocol, timestamps', async () => {
-  const b = bench({ addresses: [1, 2] });
-  try {
+  await withBench({ addresses: [1, 2] }, async (b) => {
     b.add('oven', { address: 1 });
     b.add('kiln', { address: 2, temperatureUnits: 'C' });
     b.bus.controller(2).set('setPoint', 150);
@@ -53,14 +52,11 @@ test('poll returns watlow-poll samples: enums as names with raw codes, units, pr
     assert.deepEqual([ovenMode!.value, ovenMode!.raw, ovenMode!.units], ['auto', 10, '']);
     assert.deepEqual([kilnSp!.value, kilnSp!.units], [150, '°C']);
     for (const s of samples) assert.ok(s.timestamp >= before && s.timestamp <= Date.now());
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test("error policy 'raise': every read is attempted, then one E_POLL_FAILED lists each failure", async () => {
-  const b = bench({ addresses: [1, 2], controller: { absent: ['currentRms'] } });
-  try {
+  await withBench({ addresses: [1, 2], controller: { absent: ['currentRms'] } }, async (b) => {
     b.add('oven', { address: 1 });
     b.add('kiln', { address: 2 });
     b.bus.injectFault({ kind: 'dropReply', address: 2, count: 3 });
@@ -84,14 +80,11 @@ test("error policy 'raise': every read is attempted, then one E_POLL_FAILED list
       err.samples.map((s) => `${s.controller}/${s.parameter}=${s.value}`),
       ['oven/setPoint=75', 'oven/controlMode=auto', 'kiln/controlMode=auto'],
     );
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test("error policy 'return': failures are samples with error { code, message, deviceCode }", async () => {
-  const b = bench({ controller: { absent: ['currentRms'] } });
-  try {
+  await withBench({ controller: { absent: ['currentRms'] } }, async (b) => {
     b.add('oven');
     const samples = await b.manager.poll(
       ['currentRms', { parameter: 'setPoint', instance: 2 }, 'setPoint'],
@@ -110,14 +103,11 @@ test("error policy 'return': failures are samples with error { code, message, de
     );
     assert.equal(samples[2]!.error, undefined);
     assert.equal(samples[2]!.value, 75);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('poll by controller names; unknown names and bad parameter lists are refused', async () => {
-  const b = bench({ addresses: [1, 2] });
-  try {
+  await withBench({ addresses: [1, 2] }, async (b) => {
     b.add('oven', { address: 1 });
     b.add('kiln', { address: 2 });
     const samples = await b.manager.poll(['setPoint'], ['kiln']);
@@ -139,14 +129,11 @@ test('poll by controller names; unknown names and bad parameter lists are refuse
       () => b.add('bad2', { protocol: 'profibus' as never }),
       (err) => codeOf(err) === 'E_INVALID_INPUT',
     );
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('two spellings of one port are one port; a second protocol on it is E_PROTOCOL_CONFLICT', async () => {
-  const b = bench({ addresses: [1, 2] });
-  try {
+  await withBench({ addresses: [1, 2] }, async (b) => {
     b.add('oven', { port: `sim:${b.busName}`, address: 1 });
     b.add('kiln', { port: `sim:${b.busName.toUpperCase()}?addresses=1,2`, address: 2 });
     assert.equal(b.registry.keys().length, 1);
@@ -162,9 +149,7 @@ test('two spellings of one port are one port; a second protocol on it is E_PROTO
         /stdbus/.test(err.message),
     );
     assert.equal(b.manager.has('modbusOven'), false);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('the last remove on a port closes it; LIFO close releases everything', async () => {
@@ -198,8 +183,7 @@ test('the last remove on a port closes it; LIFO close releases everything', asyn
 });
 
 test('Modbus coalescing: close registers are read with one FC 03; a refused span falls back and is remembered', async () => {
-  const b = bench();
-  try {
+  await withBench(undefined, async (b) => {
     const oven = b.add('oven', { protocol: 'modbus' });
     const loop = ['heatPower', 'coolPower', 'outputPower', 'activeSetPoint'];
     b.bus.resetLog();
@@ -227,9 +211,7 @@ test('Modbus coalescing: close registers are read with one FC 03; a refused span
     b.bus.resetLog();
     await b.manager.poll(['controlMode', 'heatAlgorithm']);
     assert.equal(b.bus.transactionCount, 2, 'the refused span is not tried again');
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 /** True when, on each bus, every transaction ends before the next one starts. */

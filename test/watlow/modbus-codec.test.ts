@@ -1,12 +1,12 @@
+/**
+ * The EZ-ZONE PM Modbus vectors (read PV, write set point, control mode, hardware ID, exception)
+ * through the generic Modbus RTU codec, the Watlow register layout and read coalescing.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  decodeModbusRequest,
-  decodeModbusResponse,
-  encodeModbusRequest,
-  encodeModbusResponse,
-} from '../../src/watlow/modbus/rtu';
-import { ModbusReplyReader } from '../../src/watlow/modbus/reader';
+import { decodeRequestPdu, decodeResponsePdu, encodeRequestPdu } from '../../src/modbus/pdu';
+import type { ModbusRequest, ModbusResponse } from '../../src/modbus/pdu';
+import { crcMatches, encodeRtuRequest, encodeRtuResponse, pduOfRtuFrame } from '../../src/modbus/rtu';
 import { decodeRegisters, encodeRegisters, registerOf } from '../../src/watlow/modbus/registers';
 import { coalesceReads } from '../../src/watlow/modbus/coalesce';
 import { findParameter, PARAMETERS } from '../../src/watlow/catalogue';
@@ -14,70 +14,88 @@ import { MODBUS, bytes } from './vectors';
 
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-test('§3.8 read PV (360, 2 regs): encode and decode', () => {
-  const req = { fc: 0x03, slave: 1, address: 360, count: 2 } as const;
-  assert.equal(hexOf(encodeModbusRequest(req)), hexOf(bytes(MODBUS.readPv)));
-  assert.deepEqual(decodeModbusRequest(bytes(MODBUS.readPv)), req);
+/** Unit and request of a whole RTU request frame, as the controller decodes it. */
+function decodeRequestFrame(frame: Uint8Array): { unit: number; request: ModbusRequest } {
+  assert.ok(crcMatches(frame), `CRC of ${hexOf(frame)}`);
+  return { unit: frame[0]!, request: decodeRequestPdu(pduOfRtuFrame(frame)) };
+}
+
+/** The response in a whole RTU reply frame to `request` from unit 1, as the master decodes it. */
+function decodeReplyFrame(request: ModbusRequest, frame: Uint8Array): ModbusResponse {
+  assert.ok(crcMatches(frame), `CRC of ${hexOf(frame)}`);
+  assert.equal(frame[0], 1);
+  return decodeResponsePdu(encodeRequestPdu(request), pduOfRtuFrame(frame));
+}
+
+/** `request` to unit 1 encodes to `vector`, and `vector` decodes back to it. */
+function assertRequestVector(request: ModbusRequest, vector: string, what?: string): void {
+  assert.equal(hexOf(encodeRtuRequest(1, request)), hexOf(bytes(vector)), what);
+  assert.deepEqual(decodeRequestFrame(bytes(vector)), { unit: 1, request }, what);
+}
+
+/** Unit 1's `response` to `request` encodes to `vector`, and `vector` decodes back to it. */
+function assertReplyVector(request: ModbusRequest, response: ModbusResponse, vector: string): void {
+  assert.equal(hexOf(encodeRtuResponse(1, request, response)), hexOf(bytes(vector)));
+  assert.deepEqual(decodeReplyFrame(request, bytes(vector)), response);
+}
+
+test('read PV (360, 2 regs): encode and decode', () => {
+  assertRequestVector({ fc: 0x03, address: 360, quantity: 2 }, MODBUS.readPv);
 });
 
-test('§3.8 PV reply 72.5 in both word orders: encode and decode', () => {
+test('PV reply 72.5 in both word orders: encode and decode', () => {
+  const req = { fc: 0x03, address: 360, quantity: 2 } as const;
   const lowHigh = encodeRegisters('float', 72.5, 'lowHigh');
   const highLow = encodeRegisters('float', 72.5, 'highLow');
   assert.deepEqual(lowHigh, [0x0000, 0x4291]);
   assert.deepEqual(highLow, [0x4291, 0x0000]);
   assert.equal(
-    hexOf(encodeModbusResponse({ kind: 'read', slave: 1, registers: lowHigh })),
+    hexOf(encodeRtuResponse(1, req, { kind: 'registers', values: lowHigh })),
     hexOf(bytes(MODBUS.replyPvLowHigh)),
   );
   assert.equal(
-    hexOf(encodeModbusResponse({ kind: 'read', slave: 1, registers: highLow })),
+    hexOf(encodeRtuResponse(1, req, { kind: 'registers', values: highLow })),
     hexOf(bytes(MODBUS.replyPvHighLow)),
   );
-  const a = decodeModbusResponse(bytes(MODBUS.replyPvLowHigh));
-  const b = decodeModbusResponse(bytes(MODBUS.replyPvHighLow));
-  assert.equal(a.kind, 'read');
-  assert.equal(b.kind, 'read');
-  if (a.kind === 'read') assert.equal(decodeRegisters('float', a.registers, 'lowHigh'), 72.5);
-  if (b.kind === 'read') assert.equal(decodeRegisters('float', b.registers, 'highLow'), 72.5);
-  // The wrong order gives the absurd value the spec warns about.
-  if (a.kind === 'read') assert.ok(Math.abs(decodeRegisters('float', a.registers, 'highLow')) < 1e-30);
+  const a = decodeReplyFrame(req, bytes(MODBUS.replyPvLowHigh));
+  const b = decodeReplyFrame(req, bytes(MODBUS.replyPvHighLow));
+  assert.equal(a.kind, 'registers');
+  assert.equal(b.kind, 'registers');
+  if (a.kind === 'registers') assert.equal(decodeRegisters('float', a.values, 'lowHigh'), 72.5);
+  if (b.kind === 'registers') assert.equal(decodeRegisters('float', b.values, 'highLow'), 72.5);
+  // The wrong order gives an absurdly small value, not an error: the word order must be configured.
+  if (a.kind === 'registers') assert.ok(Math.abs(decodeRegisters('float', a.values, 'highLow')) < 1e-30);
 });
 
-test('§3.8 write set point 2160 = 75.0 with FC 10 in both orders, and its reply', () => {
+test('write set point 2160 = 75.0 with FC 10 in both orders, and its reply', () => {
   for (const [order, vector] of [
     ['lowHigh', MODBUS.writeSpLowHigh],
     ['highLow', MODBUS.writeSpHighLow],
   ] as const) {
-    const req = { fc: 0x10, slave: 1, address: 2160, values: encodeRegisters('float', 75, order) } as const;
-    assert.equal(hexOf(encodeModbusRequest(req)), hexOf(bytes(vector)), order);
-    assert.deepEqual(decodeModbusRequest(bytes(vector)), req);
+    const req = { fc: 0x10, address: 2160, values: encodeRegisters('float', 75, order) } as const;
+    assertRequestVector(req, vector, order);
+    assertReplyVector(req, { kind: 'written', address: 2160, quantity: 2 }, MODBUS.writeSpReply);
   }
-  const reply = { kind: 'writeMultiple', slave: 1, address: 2160, count: 2 } as const;
-  assert.equal(hexOf(encodeModbusResponse(reply)), hexOf(bytes(MODBUS.writeSpReply)));
-  assert.deepEqual(decodeModbusResponse(bytes(MODBUS.writeSpReply)), reply);
 });
 
-test('§3.8 write control mode 1880 = 10 with FC 06: request and echo reply', () => {
-  const req = { fc: 0x06, slave: 1, address: 1880, value: 10 } as const;
-  assert.equal(hexOf(encodeModbusRequest(req)), hexOf(bytes(MODBUS.writeControlMode)));
-  assert.deepEqual(decodeModbusRequest(bytes(MODBUS.writeControlMode)), req);
-  const reply = { kind: 'writeSingle', slave: 1, address: 1880, value: 10 } as const;
-  assert.equal(hexOf(encodeModbusResponse(reply)), hexOf(bytes(MODBUS.writeControlMode)));
-  assert.deepEqual(decodeModbusResponse(bytes(MODBUS.writeControlMode)), reply);
+test('write control mode 1880 = 10 with FC 06: request and echo reply', () => {
+  const req = { fc: 0x06, address: 1880, value: 10 } as const;
+  assertRequestVector(req, MODBUS.writeControlMode);
+  assertReplyVector(req, { kind: 'written', address: 1880, quantity: 1 }, MODBUS.writeControlMode);
 });
 
-test('§3.8 hardware ID and loop-block reads, exception reply', () => {
+test('hardware ID and loop-block reads, exception reply', () => {
+  const readHardwareId = { fc: 0x03, address: 0, quantity: 2 } as const;
+  assert.equal(hexOf(encodeRtuRequest(1, readHardwareId)), hexOf(bytes(MODBUS.readHardwareId)));
   assert.equal(
-    hexOf(encodeModbusRequest({ fc: 0x03, slave: 1, address: 0, count: 2 })),
-    hexOf(bytes(MODBUS.readHardwareId)),
-  );
-  assert.equal(
-    hexOf(encodeModbusRequest({ fc: 0x03, slave: 1, address: 1880, count: 30 })),
+    hexOf(encodeRtuRequest(1, { fc: 0x03, address: 1880, quantity: 30 })),
     hexOf(bytes(MODBUS.readLoopBlock)),
   );
-  const exception = { kind: 'exception', slave: 1, fc: 0x03, code: 0x02 } as const;
-  assert.equal(hexOf(encodeModbusResponse(exception)), hexOf(bytes(MODBUS.exceptionIllegalAddress)));
-  assert.deepEqual(decodeModbusResponse(bytes(MODBUS.exceptionIllegalAddress)), exception);
+  assertReplyVector(
+    readHardwareId,
+    { kind: 'exception', fc: 0x03, code: 0x02 },
+    MODBUS.exceptionIllegalAddress,
+  );
   // watlowlib fixture: hardware ID 28 as words [0, 28] high-word-first.
   assert.equal(decodeRegisters('s32', [0, 28], 'highLow'), 28);
   assert.equal(decodeRegisters('s32', [28, 0], 'lowHigh'), 28);
@@ -105,7 +123,7 @@ test('Map 1 and Map 2 registers with instance offsets', () => {
   assert.equal(at('controlMode', 1, 1), 1880);
   assert.equal(at('controlMode', 2, 1), 1950);
   assert.equal(at('controlMode', 1, 2), 2360);
-  assert.equal(at('alarmHighSetPoint', 1, 2), 1880); // the §3.3 hazard: same number, other parameter
+  assert.equal(at('alarmHighSetPoint', 1, 2), 1880); // Map 2 reuses the number for another parameter
   assert.equal(at('alarmState', 3, 1), 1496 + 100);
   assert.equal(at('alarmState', 3, 2), 1896 + 120);
   assert.equal(at('heatPower', 1, 1), 1904);
@@ -188,50 +206,4 @@ test('the catalogue names every parameter of the spec table with coherent rows',
   assert.equal(findParameter('heatAlgorithm')!.enumCodes!.pid, 71);
   assert.equal(findParameter('displayUnits')!.enumCodes!.fahrenheit, 30);
   assert.equal(findParameter(4099), undefined);
-});
-
-test('Modbus reader: echo skipped, noise skipped, corrupt candidate skipped, reply matched', () => {
-  const request = { fc: 0x03, slave: 1, address: 360, count: 2 } as const;
-  const requestBytes = encodeModbusRequest(request);
-  const reader = new ModbusReplyReader(request, requestBytes);
-  const corrupt = bytes(MODBUS.replyPvLowHigh);
-  corrupt[4] ^= 0x01;
-  const stream = Buffer.concat([requestBytes, bytes('00 FF 01 07'), corrupt, bytes(MODBUS.replyPvLowHigh)]);
-  const replies = [];
-  for (const b of stream) {
-    const r = reader.push(Buffer.from([b]));
-    if (r) replies.push(r);
-  }
-  assert.equal(replies.length, 1);
-  assert.deepEqual(replies[0], { kind: 'read', slave: 1, registers: [0, 0x4291] });
-  assert.equal(reader.stats.echoes, 1);
-  assert.equal(reader.replyCorrupted, true);
-});
-
-test('Modbus reader: exception reply matches; other slave and wrong byte count do not', () => {
-  const request = { fc: 0x03, slave: 1, address: 360, count: 2 } as const;
-  const reader = new ModbusReplyReader(request, encodeModbusRequest(request));
-  const otherSlave = encodeModbusResponse({ kind: 'read', slave: 2, registers: [1, 2] });
-  const wrongCount = encodeModbusResponse({ kind: 'read', slave: 1, registers: [1, 2, 3] });
-  assert.equal(reader.push(Buffer.concat([otherSlave, wrongCount])), undefined);
-  assert.deepEqual(reader.push(bytes(MODBUS.exceptionIllegalAddress)), {
-    kind: 'exception',
-    slave: 1,
-    fc: 3,
-    code: 2,
-  });
-});
-
-test('Modbus reader: FC 06 reply equal to the request is accepted; a stale write reply is not', () => {
-  const request = { fc: 0x06, slave: 1, address: 1880, value: 10 } as const;
-  const reader = new ModbusReplyReader(request, encodeModbusRequest(request));
-  const stale = encodeModbusResponse({ kind: 'writeSingle', slave: 1, address: 1920, value: 106 });
-  assert.equal(reader.push(stale), undefined);
-  assert.equal(reader.stats.stale, 1);
-  assert.deepEqual(reader.push(bytes(MODBUS.writeControlMode)), {
-    kind: 'writeSingle',
-    slave: 1,
-    address: 1880,
-    value: 10,
-  });
 });

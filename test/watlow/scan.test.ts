@@ -35,6 +35,22 @@ function portOn(registry: ResourceRegistry, path: string) {
   });
 }
 
+/** A Std Bus controller "Oven" at address 1 of a fresh simulated bus, holding the port through a lease. */
+function ovenOnSimBus(busPrefix: string) {
+  const name = uniqueBus(busPrefix);
+  const path = `sim:${name}?addresses=1`;
+  const registry = new ResourceRegistry({ graceMs: 0, log: () => undefined });
+  const lease = registry.acquire<ByteStream>({
+    key: serialKey(path),
+    label: path,
+    holder: 'labbench-watlow "Oven"',
+    claim: { protocol: 'stdbus', settings: { ...SETTINGS } },
+    open: () => openSerialStream(path, SETTINGS),
+  });
+  const oven = new WatlowController(lease, { name: 'Oven', protocol: 'stdbus', address: 1 });
+  return { name, path, registry, lease, oven };
+}
+
 const MODBUS_RANGE = Array.from({ length: 12 }, (_, i) => i + 1);
 
 test('finds exactly the simulated controllers, identified, and tells a Modbus meter apart', async () => {
@@ -92,17 +108,7 @@ test('cancel stops the scan at the next probe', async () => {
 });
 
 test('refuses a port another protocol holds, naming the holder, before anything is sent', async () => {
-  const name = uniqueBus('scanconflict');
-  const path = `sim:${name}?addresses=1`;
-  const registry = new ResourceRegistry({ graceMs: 0, log: () => undefined });
-  const lease = registry.acquire<ByteStream>({
-    key: serialKey(path),
-    label: path,
-    holder: 'labbench-watlow "Oven"',
-    claim: { protocol: 'stdbus', settings: { ...SETTINGS } },
-    open: () => openSerialStream(path, SETTINGS),
-  });
-  const oven = new WatlowController(lease, { name: 'Oven', protocol: 'stdbus', address: 1 });
+  const { name, path, registry, lease, oven } = ovenOnSimBus('scanconflict');
   await oven.read('processValue');
   const before = getSimulatedWatlowBus(name).transactionCount;
   await assert.rejects(scanBus(portOn(registry, path), { modbus: [1, 2] }), (err: Error) => {
@@ -121,17 +127,7 @@ test('refuses a port another protocol holds, naming the holder, before anything 
 });
 
 test('a user of the port keeps its place: its read runs between two probes, not after the scan', async () => {
-  const name = uniqueBus('scanfifo');
-  const path = `sim:${name}?addresses=1`;
-  const registry = new ResourceRegistry({ graceMs: 0, log: () => undefined });
-  const lease = registry.acquire<ByteStream>({
-    key: serialKey(path),
-    label: path,
-    holder: 'labbench-watlow "Oven"',
-    claim: { protocol: 'stdbus', settings: { ...SETTINGS } },
-    open: () => openSerialStream(path, SETTINGS),
-  });
-  const oven = new WatlowController(lease, { name: 'Oven', protocol: 'stdbus', address: 1 });
+  const { path, registry, lease, oven } = ovenOnSimBus('scanfifo');
   let probedWhenRead = -1;
   let read: Promise<unknown> | undefined;
   let last: ScanProgress | undefined;

@@ -7,9 +7,9 @@ import { testOpeners, testSimulators } from '../support/backends';
 import { DEFAULT_SERIAL_SETTINGS } from '../../src/transport/types';
 import { SimulatedController, SimulatedWatlowBus, parseWatlowSimulatorArgs } from '../../src/sim/watlow';
 import { DeviceFramer } from '../../src/sim/watlow/framer';
-import { encodeModbusRequest, encodeModbusResponse } from '../../src/watlow/modbus/rtu';
+import { encodeRtuRequest, encodeRtuResponse } from '../../src/modbus/rtu';
 import { STDBUS_EXCHANGES, MODBUS, bytes } from './vectors';
-import { bench, uniqueBus } from './helpers';
+import { withBench, uniqueBus } from './helpers';
 
 test('plant: the process value follows the set point under PID, in simulated time only', async () => {
   const clock = new FakeClock();
@@ -122,7 +122,7 @@ test('device framer: Std Bus and Modbus frames in one stream, through noise and 
     bytes('01 07'), // an unknown function announcing nothing valid
     bytes(MODBUS.readPv),
     bytes(MODBUS.writeSpLowHigh),
-    encodeModbusRequest({ fc: 0x06, slave: 9, address: 1880, value: 54 }),
+    encodeRtuRequest(9, { fc: 0x06, address: 1880, value: 54 }),
   ]);
   const frames = [];
   for (let i = 0; i < stream.length; i += 3) frames.push(...framer.push(stream.subarray(i, i + 3)));
@@ -132,7 +132,7 @@ test('device framer: Std Bus and Modbus frames in one stream, through noise and 
       ['stdbus', bytes(STDBUS_EXCHANGES[0].request).toString('hex')],
       ['modbus', bytes(MODBUS.readPv).toString('hex')],
       ['modbus', bytes(MODBUS.writeSpLowHigh).toString('hex')],
-      ['modbus', encodeModbusRequest({ fc: 0x06, slave: 9, address: 1880, value: 54 }).toString('hex')],
+      ['modbus', encodeRtuRequest(9, { fc: 0x06, address: 1880, value: 54 }).toString('hex')],
     ],
   );
   assert.equal(framer.pending, 0);
@@ -154,8 +154,9 @@ test('bus: answers the spec vectors byte for byte and ignores other addresses an
   listener!(bytes(STDBUS_EXCHANGES[3].request)); // read 1001
   listener!(bytes(STDBUS_EXCHANGES[1].response)); // a reply frame: not for a device
   listener!(Buffer.from('55FF051100000661010301040101E399', 'hex')); // address 2: absent
-  listener!(encodeModbusRequest({ fc: 0x03, slave: 1, address: 0, count: 2 }));
-  listener!(encodeModbusRequest({ fc: 0x03, slave: 9, address: 0, count: 2 })); // nobody at 9
+  const readHardwareId = { fc: 0x03, address: 0, quantity: 2 } as const;
+  listener!(encodeRtuRequest(1, readHardwareId));
+  listener!(encodeRtuRequest(9, readHardwareId)); // nobody at 9
   listener!(bytes(MODBUS.exceptionIllegalAddress)); // function 0x83 to slave 1: illegal function
   assert.deepEqual(
     written.map((b) => b.toString('hex')),
@@ -163,8 +164,8 @@ test('bus: answers the spec vectors byte for byte and ignores other addresses an
       bytes(STDBUS_EXCHANGES[1].response).toString('hex'),
       bytes(STDBUS_EXCHANGES[3].response).toString('hex'),
       // Hardware ID 28 in the default Low_High word order: low word first.
-      encodeModbusResponse({ kind: 'read', slave: 1, registers: [28, 0] }).toString('hex'),
-      encodeModbusResponse({ kind: 'exception', slave: 1, fc: 0x03, code: 0x01 }).toString('hex'),
+      encodeRtuResponse(1, readHardwareId, { kind: 'registers', values: [28, 0] }).toString('hex'),
+      encodeRtuResponse(1, readHardwareId, { kind: 'exception', fc: 0x03, code: 0x01 }).toString('hex'),
     ],
   );
   assert.equal(bus.transactionCount, 4);
@@ -204,14 +205,11 @@ test('provider: sim: paths open links to named buses; query adds controllers and
 });
 
 test('state survives a port reopen (the controller keeps its set point)', async () => {
-  const b = bench();
-  try {
+  await withBench(undefined, async (b) => {
     await b.add('oven').write('setPoint', 222);
     await b.manager.remove('oven');
     assert.equal((await b.add('oven').read('setPoint')).value, 222);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('CLI arguments: defaults, the leading "watlow" word, and refusals', () => {

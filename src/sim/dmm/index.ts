@@ -3,7 +3,6 @@
  * in-process session onto it (one instance per serial for the life of that SimInstruments);
  * `createSimDmm` makes a free-standing one for the protocol servers and the CLI.
  */
-import { InvalidInputError } from '../../core/errors';
 import type { SimInstruments } from '../visa/instruments';
 import { SimulatedDmm } from './instrument';
 
@@ -28,9 +27,5 @@ export function getSimulatedDmm(
   instruments: SimInstruments,
   serial: string = DEFAULT_DMM_SERIAL,
 ): SimulatedDmm {
-  const model = instruments.get(SIM_DMM_MODEL_NAME, serial);
-  if (!(model instanceof SimulatedDmm)) {
-    throw new InvalidInputError(`SIM::${SIM_DMM_MODEL_NAME}::${serial}::INSTR is not a simulated DMM`);
-  }
-  return model;
+  return instruments.getAs(SIM_DMM_MODEL_NAME, serial, SimulatedDmm, 'a simulated DMM');
 }

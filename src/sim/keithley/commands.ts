@@ -122,6 +122,24 @@ function batterySetting(
   };
 }
 
+/** One end of the simulated battery's voltage span; it may not cross the other end (error 703). */
+function vocEnd(source: string, key: 'fullVoltage' | 'emptyVoltage'): CommandDef {
+  const crosses = (value: number, b: BatteryRegisters): boolean =>
+    key === 'fullVoltage' ? value < b.emptyVoltage : value > b.fullVoltage;
+  return {
+    pattern: compilePattern(source),
+    scope: 'simulator',
+    lockedWhileRunning: true,
+    set: (dev, { params }) => {
+      const value = numericParam(params[0], SIM_RANGES.batteryVoltage, ['V']);
+      if (crosses(value, dev.battery)) throw new ScpiParamError(703, '');
+      dev.battery[key] = value;
+      dev.settle();
+    },
+    query: (dev) => bare(dev.battery[key]),
+  };
+}
+
 export function buildCommandTable(): CommandDef[] {
   return [
     // --- common -----------------------------------------------------------------------------
@@ -275,30 +293,8 @@ export function buildCommandTable(): CommandDef[] {
       },
       query: (dev) => bare(dev.battery.voc),
     },
-    {
-      pattern: compilePattern(':BATTery#:SIMulator:VOC:FULL'),
-      scope: 'simulator',
-      lockedWhileRunning: true,
-      set: (dev, { params }) => {
-        const value = numericParam(params[0], SIM_RANGES.batteryVoltage, ['V']);
-        if (value < dev.battery.emptyVoltage) throw new ScpiParamError(703, '');
-        dev.battery.fullVoltage = value;
-        dev.settle();
-      },
-      query: (dev) => bare(dev.battery.fullVoltage),
-    },
-    {
-      pattern: compilePattern(':BATTery#:SIMulator:VOC:EMPTy'),
-      scope: 'simulator',
-      lockedWhileRunning: true,
-      set: (dev, { params }) => {
-        const value = numericParam(params[0], SIM_RANGES.batteryVoltage, ['V']);
-        if (value > dev.battery.fullVoltage) throw new ScpiParamError(703, '');
-        dev.battery.emptyVoltage = value;
-        dev.settle();
-      },
-      query: (dev) => bare(dev.battery.emptyVoltage),
-    },
+    vocEnd(':BATTery#:SIMulator:VOC:FULL', 'fullVoltage'),
+    vocEnd(':BATTery#:SIMulator:VOC:EMPTy', 'emptyVoltage'),
     batterySetting(':BATTery#:SIMulator:CAPacity:LIMit', 'capacityLimit', SIM_RANGES.capacityLimit, ['AH']),
     {
       pattern: compilePattern(':BATTery#:SIMulator:CAPacity'),

@@ -3,7 +3,6 @@
  * opens an in-process session onto it; one instance exists per serial number for the life of that
  * SimInstruments (closing and reopening finds it as it was left).
  */
-import { InvalidInputError } from '../../core/errors';
 import type { SimInstruments } from '../visa/instruments';
 import { Simulated2281S } from './instrument';
 import type { Simulated2281SOptions } from './instrument';
@@ -35,9 +34,5 @@ export function getSimulated2281S(
   instruments: SimInstruments,
   serial: string = DEFAULT_SIM_SERIAL,
 ): Simulated2281S {
-  const model = instruments.get(SIM_MODEL_NAME, serial);
-  if (!(model instanceof Simulated2281S)) {
-    throw new InvalidInputError(`SIM::${SIM_MODEL_NAME}::${serial}::INSTR is not a simulated 2281S`);
-  }
-  return model;
+  return instruments.getAs(SIM_MODEL_NAME, serial, Simulated2281S, 'a simulated 2281S');
 }

@@ -4,8 +4,8 @@
  * what a `tcp://host:port` port path talks to.
  */
 import type { SimulatedWatlowBus, SimWire } from '../watlow/bus';
-import { authority, listenTcp } from './listener';
-import type { SimListenAddress, SimTcpListener } from './listener';
+import { authority, listenTcp } from '../tcp-listener';
+import type { SimListenAddress, SimTcpListener } from '../tcp-listener';
 
 export interface SimDeviceServer extends SimTcpListener {
   /** `tcp://host:port` */

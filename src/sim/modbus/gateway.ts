@@ -7,16 +7,17 @@
  * drop the connection. Faults inject exceptions and malformed replies for the client's tests.
  */
 import type * as net from 'net';
-import { crcMatches, withCrc } from '../../watlow/modbus/rtu';
+import { EXCEPTION, exceptionPdu } from '../../modbus/pdu';
+import { crcMatches, encodeRtuFrame, pduOfRtuFrame } from '../../modbus/rtu';
 import { MbapDecoder, encodeMbap } from '../../modbus/mbap';
 import type { MbapFrame } from '../../modbus/mbap';
 import { createSimLink } from '../../transport/sim-link';
 import type { SimulatedWatlowBus } from '../watlow/bus';
-import { authority, listenTcp } from './listener';
-import type { SimListenAddress, SimTcpListener } from './listener';
+import { authority, listenTcp } from '../tcp-listener';
+import type { SimListenAddress, SimTcpListener } from '../tcp-listener';
 
-export const GATEWAY_PATH_UNAVAILABLE = 0x0a;
-export const GATEWAY_TARGET_FAILED = 0x0b;
+export const GATEWAY_PATH_UNAVAILABLE = EXCEPTION.gatewayPathUnavailable;
+export const GATEWAY_TARGET_FAILED = EXCEPTION.gatewayTargetFailed;
 
 export type GatewayFault =
   | { kind: 'exception'; code: typeof GATEWAY_PATH_UNAVAILABLE | typeof GATEWAY_TARGET_FAILED }
@@ -85,16 +86,16 @@ export async function serveBusAsModbusGateway(
         if (length === undefined || reply.length < length) return;
         const frame = reply.subarray(0, length);
         // A corrupt or foreign frame is what a silent device looks like to the gateway.
-        if (frame[0] === unit && crcMatches(frame)) done(Buffer.from(frame.subarray(1, length - 2)));
+        if (frame[0] === unit && crcMatches(frame)) done(Buffer.from(pduOfRtuFrame(frame)));
         else reply = Buffer.alloc(0);
       });
       const timer = setTimeout(() => done(undefined), targetTimeoutMs);
-      link.host.write(withCrc(Buffer.concat([Buffer.from([unit]), pdu]))).catch(() => done(undefined));
+      link.host.write(encodeRtuFrame(unit, pdu)).catch(() => done(undefined));
     });
 
   const answer = async (socket: net.Socket, request: MbapFrame): Promise<void> => {
     const fault = faults.shift();
-    const exception = (code: number): Buffer => Buffer.from([request.pdu[0]! | 0x80, code]);
+    const exception = (code: number): Buffer => Buffer.from(exceptionPdu(request.pdu[0]!, code));
     let pdu: Buffer | undefined;
     if (fault?.kind === 'drop') {
       socket.resetAndDestroy();

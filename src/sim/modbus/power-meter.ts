@@ -18,12 +18,7 @@
  */
 import type { Clock } from '../../core/clock';
 import { systemClock } from '../../core/clock';
-
-export const MODBUS_EXCEPTION = {
-  illegalFunction: 0x01,
-  illegalDataAddress: 0x02,
-  illegalDataValue: 0x03,
-} as const;
+import { EXCEPTION as MODBUS_EXCEPTION, exceptionPdu } from '../../modbus/pdu';
 
 const INPUT_REGISTERS = 10;
 const HOLDING_REGISTERS = 16;
@@ -119,7 +114,7 @@ export class SimulatedPowerMeter {
     const pdu = Buffer.from(request);
     const fc = pdu[0] ?? 0;
     this.requests.push(fc);
-    const exception = (code: number): Buffer => Buffer.from([fc | 0x80, code]);
+    const exception = (code: number): Buffer => Buffer.from(exceptionPdu(fc, code));
     const u16 = (at: number): number => pdu.readUInt16BE(at);
     switch (fc) {
       case 0x01:

@@ -5,7 +5,7 @@
  * Data messages no larger than the client announced. Device clear, both modes, remote/local,
  * exclusive and shared locks, and fault injection for the client's error paths.
  */
-import * as net from 'net';
+import type * as net from 'net';
 import {
   ErrorCode,
   FEATURE_OVERLAPPED,
@@ -21,6 +21,7 @@ import {
 import type { HislipMessage } from '../../transport/hislip-codec';
 import type { ScpiDeviceModel, ScpiModelReply } from '../../visa/types';
 import { HislipLockTable } from './hislip-locks';
+import { listenTcp } from '../tcp-listener';
 import type { SimServerAddress } from './tcp-server';
 
 export interface HislipServerOptions extends SimServerAddress {
@@ -94,12 +95,10 @@ export async function serveScpiOverHislip(
   model: ScpiDeviceModel,
   options: HislipServerOptions = {},
 ): Promise<ScpiHislipServer> {
-  const host = options.host ?? '127.0.0.1';
   const subAddresses = new Set((options.subAddresses ?? ['hislip0']).map((s) => s.toLowerCase()));
   const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE;
   const maxSessions = options.maxSessions ?? 16;
   const sessions = new Map<number, Session>();
-  const sockets = new Set<net.Socket>();
   const faults: HislipFault[] = [];
   const stats: HislipServerStats = {
     dataMessagesIn: 0,
@@ -122,6 +121,9 @@ export async function serveScpiOverHislip(
   ): void => {
     if (socket && !socket.destroyed) socket.write(encodeMessage(type, control, param, payload));
   };
+  /** Error "unrecognized message type": the session stays up. */
+  const unrecognized = (socket: net.Socket | undefined, m: HislipMessage): void =>
+    send(socket, MessageType.Error, ErrorCode.UnrecognizedMessageType, 0, Buffer.from(`type ${m.type}`));
   const fatal = (socket: net.Socket, code: number, text: string): void => {
     if (!socket.destroyed)
       socket.end(encodeMessage(MessageType.FatalError, code, 0, Buffer.from(text, 'latin1')));
@@ -243,13 +245,7 @@ export async function serveScpiOverHislip(
       case MessageType.Trigger:
         return; // no trigger model in the simulated instruments
       default:
-        return send(
-          s.sync,
-          MessageType.Error,
-          ErrorCode.UnrecognizedMessageType,
-          0,
-          Buffer.from(`type ${m.type}`),
-        );
+        return unrecognized(s.sync, m);
     }
   };
 
@@ -289,13 +285,7 @@ export async function serveScpiOverHislip(
       case MessageType.AsyncStatusQuery:
         return send(s.async, MessageType.AsyncStatusResponse, 0, 0);
       default:
-        return send(
-          s.async,
-          MessageType.Error,
-          ErrorCode.UnrecognizedMessageType,
-          0,
-          Buffer.from(`type ${m.type}`),
-        );
+        return unrecognized(s.async, m);
     }
   };
 
@@ -352,10 +342,7 @@ export async function serveScpiOverHislip(
     return undefined;
   };
 
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.setNoDelay(true);
-    socket.on('error', () => undefined);
+  const listener = await listenTcp({ ...options, port: options.port ?? 4880 }, (socket) => {
     if (model.isConnected?.() === false) {
       socket.resetAndDestroy();
       return;
@@ -364,7 +351,6 @@ export async function serveScpiOverHislip(
     let session: Session | undefined;
     let isSync = false;
     socket.on('close', () => {
-      sockets.delete(socket);
       if (session) endSession(session);
     });
     socket.on('data', (chunk: Buffer) => {
@@ -392,21 +378,11 @@ export async function serveScpiOverHislip(
       }
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 4880, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  server.on('error', () => undefined);
-  const bound = server.address() as net.AddressInfo;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
-  let closing: Promise<void> | undefined;
+  const shownHost = listener.host.includes(':') ? `[${listener.host}]` : listener.host;
   return {
-    host,
-    port: bound.port,
-    resource: `TCPIP::${shownHost}::hislip0,${bound.port}::INSTR`,
+    host: listener.host,
+    port: listener.port,
+    resource: `TCPIP::${shownHost}::hislip0,${listener.port}::INSTR`,
     stats,
     get sessionCount() {
       return sessions.size;
@@ -414,16 +390,10 @@ export async function serveScpiOverHislip(
     injectFault(fault) {
       faults.push(fault);
     },
-    dropConnections() {
-      for (const socket of sockets) socket.resetAndDestroy();
-    },
+    dropConnections: () => listener.dropConnections(),
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        locks.cancelAll();
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
-      return closing;
+      locks.cancelAll();
+      return listener.close();
     },
   };
 }

@@ -10,6 +10,7 @@
 import {
   ClosedError,
   DisconnectedError,
+  InvalidInputError,
   NotFoundError,
   ProtocolError,
   isDeviceGone,
@@ -81,6 +82,19 @@ export class SimInstruments {
     }
     const instance = reg.factory(serial.trim().toUpperCase());
     this.instances.set(key, instance);
+    return instance;
+  }
+  /** `get`, checked to be an instance of `kind` (`what` names it in the error). */
+  getAs<T extends ScpiDeviceModel>(
+    model: string,
+    serial: string,
+    kind: abstract new (...args: never[]) => T,
+    what: string,
+  ): T {
+    const instance = this.get(model, serial);
+    if (!(instance instanceof kind)) {
+      throw new InvalidInputError(`SIM::${model}::${serial}::INSTR is not ${what}`);
+    }
     return instance;
   }
 

@@ -3,16 +3,12 @@
  * talks to): LF-terminated messages both ways, one instrument session per connection, all
  * connections on the same model (as several clients on one real instrument).
  */
-import * as net from 'net';
 import type { ScpiDeviceModel } from '../../visa/types';
+import { listenTcp } from '../tcp-listener';
+import type { SimListenAddress } from '../tcp-listener';
 import { SimInstrumentPort } from './instrument-port';
 
-export interface SimServerAddress {
-  /** Loopback by default; the simulators never listen beyond what they are told. */
-  host?: string;
-  /** 0 picks a free port. */
-  port?: number;
-}
+export type SimServerAddress = SimListenAddress;
 
 export interface ScpiTcpServer {
   readonly host: string;
@@ -29,19 +25,14 @@ export async function serveScpiOverTcp(
   model: ScpiDeviceModel,
   address: SimServerAddress = {},
 ): Promise<ScpiTcpServer> {
-  const host = address.host ?? '127.0.0.1';
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
+  const listener = await listenTcp({ ...address, port: address.port ?? 5025 }, (socket) => {
     const port = new SimInstrumentPort(model);
     const unplug = (): void => {
       // A pulled LAN cable looks like a reset to the client.
       if (!socket.destroyed) socket.resetAndDestroy();
     };
-    socket.on('error', () => undefined);
     let session = false;
     socket.on('close', () => {
-      sockets.delete(socket);
       port.close();
       if (session) model.closeSession?.();
     });
@@ -57,7 +48,6 @@ export async function serveScpiOverTcp(
       unplug();
       return;
     }
-    socket.setNoDelay(true);
     port.onFault(unplug);
     port.onOutput(() => {
       while (port.hasOutput) {
@@ -73,32 +63,5 @@ export async function serveScpiOverTcp(
       port.input(chunk, false);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(address.port ?? 5025, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  server.on('error', () => undefined);
-  const bound = server.address() as net.AddressInfo;
-  let closing: Promise<void> | undefined;
-  return {
-    host,
-    port: bound.port,
-    resource: `TCPIP::${host}::${bound.port}::SOCKET`,
-    get connectionCount() {
-      return sockets.size;
-    },
-    dropConnections() {
-      for (const socket of sockets) socket.resetAndDestroy();
-    },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
-      return closing;
-    },
-  };
+  return Object.assign(listener, { resource: `TCPIP::${listener.host}::${listener.port}::SOCKET` });
 }

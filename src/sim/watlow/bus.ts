@@ -10,7 +10,8 @@ import { InvalidInputError, NotFoundError, OutOfRangeError } from '../../core/er
 import { performance } from 'perf_hooks';
 import type { Clock } from '../../core/clock';
 import { systemClock } from '../../core/clock';
-import { decodeModbusRequest, encodeModbusResponse, EXCEPTION, withCrc } from '../../watlow/modbus/rtu';
+import { EXCEPTION, decodeRequestPdu, exceptionPdu } from '../../modbus/pdu';
+import { encodeRtuFrame, encodeRtuResponse, pduOfRtuFrame } from '../../modbus/rtu';
 import { FRAME_TYPE_REQUEST, addressOfMac, encodeResponseFrame } from '../../watlow/stdbus/frame';
 import type { WatlowProtocol } from '../../watlow/types';
 import type { SimControllerOptions } from './controller';
@@ -270,20 +271,14 @@ export class SimulatedWatlowBus {
     const slave = frame.bytes[0]!;
     if (slave === 0 && this.options.modbus !== false) {
       // Broadcast: every generic device acts on it, none answers.
-      for (const meter of this.modbusDevices.values())
-        meter.answer(frame.bytes.subarray(1, frame.bytes.length - 2));
+      for (const meter of this.modbusDevices.values()) meter.answer(pduOfRtuFrame(frame.bytes));
       this.log('ignored', { protocol: 'modbus', address: 0, detail: 'broadcast' });
       return;
     }
     const device = this.modbusDevices.get(slave);
     if (device && this.options.modbus !== false) {
       this.transact('modbus', slave, frame.bytes, wire, arrivedAt, () =>
-        withCrc(
-          Buffer.concat([
-            Buffer.from([slave]),
-            device.answer(frame.bytes.subarray(1, frame.bytes.length - 2)),
-          ]),
-        ),
+        encodeRtuFrame(slave, device.answer(pduOfRtuFrame(frame.bytes))),
       );
       return;
     }
@@ -293,18 +288,14 @@ export class SimulatedWatlowBus {
       return;
     }
     this.transact('modbus', slave, frame.bytes, wire, arrivedAt, () => {
+      const pdu = pduOfRtuFrame(frame.bytes);
       let request;
       try {
-        request = decodeModbusRequest(frame.bytes);
+        request = decodeRequestPdu(pdu);
       } catch {
-        return encodeModbusResponse({
-          kind: 'exception',
-          slave,
-          fc: frame.bytes[1]! & 0x7f,
-          code: EXCEPTION.illegalFunction,
-        });
+        return encodeRtuFrame(slave, exceptionPdu(pdu[0]!, EXCEPTION.illegalFunction));
       }
-      return encodeModbusResponse(map.answer(request, this.strictRegisterHoles));
+      return encodeRtuResponse(slave, request, map.answer(request, this.strictRegisterHoles));
     });
   }
 

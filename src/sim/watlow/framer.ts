@@ -5,7 +5,7 @@
  * the next byte; a partial frame left alone on a silent line is discarded by the bus's silence
  * timer (`reset`).
  */
-import { crcMatches } from '../../watlow/modbus/rtu';
+import { crcMatches } from '../../modbus/rtu';
 import type { StdBusFrame } from '../../watlow/stdbus/frame';
 import { StdBusScanner } from '../../watlow/stdbus/scanner';
 import { PREAMBLE_1, PREAMBLE_2 } from '../../watlow/stdbus/frame';

@@ -1,5 +1,5 @@
 /**
- * Answers Modbus RTU requests (FC 03, 06, 10) for a simulated controller, through a register map
+ * Answers Modbus requests (FC 03, 06, 10; any other function draws exception 01) for a simulated controller, through a register map
  * built from the catalogue for the controller's data map and fitted instances.
  *
  * Reads that cross unassigned registers return 0 there by default; with `strictHoles` they draw
@@ -9,15 +9,8 @@
 import type { ParameterSpec } from '../../watlow/catalogue';
 import { PARAMETERS } from '../../watlow/catalogue';
 import { decodeRegisters, encodeRegisters, registerOf } from '../../watlow/modbus/registers';
-import type { ModbusRequest, ModbusResponse } from '../../watlow/modbus/rtu';
-import {
-  EXCEPTION,
-  FC_READ_HOLDING,
-  FC_WRITE_MULTIPLE,
-  FC_WRITE_SINGLE,
-  MAX_READ_REGISTERS,
-  MAX_WRITE_REGISTERS,
-} from '../../watlow/modbus/rtu';
+import type { ModbusRequest, ModbusResponse } from '../../modbus/pdu';
+import { EXCEPTION, FC, LIMITS } from '../../modbus/pdu';
 import type { SimulatedController } from './controller';
 
 interface RegisterOwner {
@@ -54,20 +47,15 @@ export class ModbusRegisterMap {
   }
 
   answer(request: ModbusRequest, strictHoles: boolean): ModbusResponse {
-    const exception = (code: number): ModbusResponse => ({
-      kind: 'exception',
-      slave: request.slave,
-      fc: request.fc,
-      code,
-    });
+    const exception = (code: number): ModbusResponse => ({ kind: 'exception', fc: request.fc, code });
     switch (request.fc) {
-      case FC_READ_HOLDING: {
-        if (request.count < 1 || request.count > MAX_READ_REGISTERS)
+      case FC.readHoldingRegisters: {
+        if (request.quantity < 1 || request.quantity > LIMITS.readRegisters)
           return exception(EXCEPTION.illegalDataValue);
         const words: number[] = [];
         const cache = new Map<string, number[]>();
         let assigned = 0;
-        for (let address = request.address; address < request.address + request.count; address++) {
+        for (let address = request.address; address < request.address + request.quantity; address++) {
           const owner = this.owners.get(address);
           if (!owner) {
             if (strictHoles) return exception(EXCEPTION.illegalDataAddress);
@@ -86,17 +74,17 @@ export class ModbusRegisterMap {
           assigned++;
         }
         if (assigned === 0) return exception(EXCEPTION.illegalDataAddress);
-        return { kind: 'read', slave: request.slave, registers: words };
+        return { kind: 'registers', values: words };
       }
-      case FC_WRITE_SINGLE: {
+      case FC.writeSingleRegister: {
         const owner = this.owners.get(request.address);
         if (!owner || owner.word !== 0 || owner.count !== 1) return exception(EXCEPTION.illegalDataAddress);
         const failure = this.store(owner, [request.value]);
         if (failure !== undefined) return exception(failure);
-        return { kind: 'writeSingle', slave: request.slave, address: request.address, value: request.value };
+        return { kind: 'written', address: request.address, quantity: 1 };
       }
-      case FC_WRITE_MULTIPLE: {
-        if (request.values.length < 1 || request.values.length > MAX_WRITE_REGISTERS)
+      case FC.writeMultipleRegisters: {
+        if (request.values.length < 1 || request.values.length > LIMITS.writeRegisters)
           return exception(EXCEPTION.illegalDataValue);
         // Every register written must belong to a whole writable parameter.
         const plan: { owner: RegisterOwner; words: number[] }[] = [];
@@ -111,13 +99,10 @@ export class ModbusRegisterMap {
           const failure = this.store(owner, words);
           if (failure !== undefined) return exception(failure);
         }
-        return {
-          kind: 'writeMultiple',
-          slave: request.slave,
-          address: request.address,
-          count: request.values.length,
-        };
+        return { kind: 'written', address: request.address, quantity: request.values.length };
       }
+      default:
+        return exception(EXCEPTION.illegalFunction);
     }
   }
 

@@ -1,5 +1,3 @@
-/** Modbus RTU codec (pure): frames, register layout, coalescing, reply reader. */
-export * from './rtu';
+/** The EZ-ZONE side of Modbus (pure): where a parameter lives in the register maps, coalescing. */
 export * from './registers';
 export * from './coalesce';
-export * from './reader';

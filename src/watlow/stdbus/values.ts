@@ -3,6 +3,8 @@
  * fixes. Decoding is driven by the tag, never by what the caller expected, so a parameter of
  * unknown type can still be read and a wrong guess can never desynchronise the stream.
  */
+import type { BigEndianNumber } from '../../core/big-endian';
+import { BIG_ENDIAN } from '../../core/big-endian';
 import { OutOfRangeError, ProtocolError } from '../../core/errors';
 import type { TypedValue, WatlowDataType } from '../types';
 import { hex } from '../types';
@@ -25,6 +27,21 @@ export function typeOfTag(tag: number): WatlowDataType | undefined {
   return TYPE_OF_TAG.get(tag);
 }
 
+type FixedType = 'u8' | 'u16' | 'u32' | 's32' | 'float';
+
+/** The bodies of fixed width: the tag alone fixes their size and layout. */
+const FIXED: Record<FixedType, BigEndianNumber> = {
+  u8: BIG_ENDIAN.u8,
+  u16: BIG_ENDIAN.u16,
+  u32: BIG_ENDIAN.u32,
+  s32: BIG_ENDIAN.i32,
+  float: BIG_ENDIAN.f32,
+};
+
+function isFixed(type: WatlowDataType | undefined): type is FixedType {
+  return type !== undefined && Object.hasOwn(FIXED, type);
+}
+
 function requireNumber(value: TypedValue): number {
   if (typeof value.value !== 'number' || !Number.isFinite(value.value)) {
     throw new OutOfRangeError(`A ${value.type} value must be a finite number, got ${String(value.value)}`);
@@ -42,33 +59,15 @@ function requireIntegerIn(value: TypedValue, min: number, max: number): number {
 
 /** Encodes tag + body. Throws OutOfRangeError on values the type cannot hold (callers validate first). */
 export function encodeTypedValue(value: TypedValue): Buffer {
+  if (isFixed(value.type)) {
+    const codec = FIXED[value.type];
+    const n = codec.range ? requireIntegerIn(value, ...codec.range) : requireNumber(value);
+    const out = Buffer.alloc(1 + codec.bytes);
+    out[0] = TAG[value.type];
+    codec.write(out, n, 1);
+    return out;
+  }
   switch (value.type) {
-    case 'u8':
-      return Buffer.from([TAG.u8, requireIntegerIn(value, 0, 0xff)]);
-    case 'u16': {
-      const out = Buffer.alloc(3);
-      out[0] = TAG.u16;
-      out.writeUInt16BE(requireIntegerIn(value, 0, 0xffff), 1);
-      return out;
-    }
-    case 'u32': {
-      const out = Buffer.alloc(5);
-      out[0] = TAG.u32;
-      out.writeUInt32BE(requireIntegerIn(value, 0, 0xffffffff), 1);
-      return out;
-    }
-    case 's32': {
-      const out = Buffer.alloc(5);
-      out[0] = TAG.s32;
-      out.writeInt32BE(requireIntegerIn(value, -0x80000000, 0x7fffffff), 1);
-      return out;
-    }
-    case 'float': {
-      const out = Buffer.alloc(5);
-      out[0] = TAG.float;
-      out.writeFloatBE(requireNumber(value), 1);
-      return out;
-    }
     case 'string': {
       // Watlow counts a trailing NUL inside the length (captured part-number reply); we send it too.
       const text = Buffer.from(`${String(value.value)}\0`, 'latin1');
@@ -109,22 +108,12 @@ export function decodeTypedValue(bytes: Uint8Array, offset: number): { value: Ty
       );
     }
   };
+  if (isFixed(type)) {
+    const codec = FIXED[type];
+    need(codec.bytes);
+    return { value: { type, value: codec.read(buf, offset + 1) }, length: 1 + codec.bytes };
+  }
   switch (type) {
-    case 'u8':
-      need(1);
-      return { value: { type, value: buf.readUInt8(offset + 1) }, length: 2 };
-    case 'u16':
-      need(2);
-      return { value: { type, value: buf.readUInt16BE(offset + 1) }, length: 3 };
-    case 'u32':
-      need(4);
-      return { value: { type, value: buf.readUInt32BE(offset + 1) }, length: 5 };
-    case 's32':
-      need(4);
-      return { value: { type, value: buf.readInt32BE(offset + 1) }, length: 5 };
-    case 'float':
-      need(4);
-      return { value: { type, value: buf.readFloatBE(offset + 1) }, length: 5 };
     case 'string': {
       need(1);
       const length = buf[offset + 1]!;

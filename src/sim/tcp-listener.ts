@@ -1,7 +1,7 @@
 /**
- * The TCP side shared by the simulated device server and gateway: listen, track connections,
- * log their opening and closing in order (tests prove from it that an old connection is closed
- * before the next one opens), close everything on `close`.
+ * The TCP side shared by the simulators that listen (device server, Modbus gateway, raw SCPI
+ * socket, HiSLIP): listen, track connections, log their opening and closing in order (tests prove
+ * from it that an old connection is closed before the next one opens), close everything on `close`.
  */
 import * as net from 'net';
 
