@@ -20,8 +20,6 @@ import { loopbackInstrument } from './discover-cases';
 import { CHROMIUM, launchChromium, type Browser } from '../support/chromium';
 import { startNodeRed, tempUserDir } from '../support/node-red-runtime';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Every example but the dashboard demo, each node once. */
 function exampleFlows(root: string): { id: string }[] {
   const seen = new Set<string>();
@@ -78,7 +76,10 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
           `window.RED && RED.nodes && RED.nodes.getType && RED.nodes.getType('watlow-poll') && RED.nodes.filterNodes({type:'watlow-poll'}).length`,
           'the editor loaded with the flows',
         );
-        await sleep(500);
+        await browser.waitFor(
+          `document.querySelectorAll('.red-ui-palette-node[data-palette-type="labbench-cache-clear"]').length`,
+          'the palette drawn',
+        );
 
         const invalid = await evaluate<string[]>(
           `(()=>{const bad=[];RED.nodes.eachNode(n=>{if(n.valid===false)bad.push(n.type+' '+n.id)});RED.nodes.eachConfig(n=>{if(n.valid===false)bad.push(n.type+' '+n.id)});return bad})()`,
@@ -106,6 +107,16 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
 
         for (const type of NODE_SETS) {
           const isConfig = ['labbench-serial-port', 'labbench-watlow', 'labbench-visa'].includes(type);
+          const wantsTypeahead = [
+            'labbench-serial-port',
+            'labbench-visa',
+            'watlow-write',
+            'labbench-cache-clear',
+            'watlow-poll',
+          ].includes(type);
+          // The dialog is read once it is ready (what the test looks for is there, or 20 s have
+          // passed and the assertions below say what is missing), and the next one opens only
+          // after this one has closed: no fixed delays that a loaded machine could outrun.
           const info = await evaluate<{
             open: boolean;
             autocomplete: number;
@@ -115,14 +126,19 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
           let node = null;
           ${isConfig ? `RED.nodes.eachConfig(n => { if (!node && n.type === '${type}') node = n; });` : `node = RED.nodes.filterNodes({type:'${type}'})[0];`}
           ${isConfig ? `RED.editor.editConfig('', '${type}', node.id);` : `RED.editor.edit(node);`}
-          setTimeout(() => {
-            const info = { open: $('.red-ui-tray:visible').length > 0,
-              autocomplete: $('.red-ui-tray input').toArray().filter(e => $(e).data('ui-autocomplete')).length,
-              listItems: $('#node-input-parameters-container').length ? $('#node-input-parameters-container').editableList('items').length : undefined,
-              typed: $('.red-ui-tray .red-ui-typedInput-container').length };
+          const read = () => ({ open: $('.red-ui-tray:visible').length > 0,
+            autocomplete: $('.red-ui-tray input').toArray().filter(e => $(e).data('ui-autocomplete')).length,
+            listItems: $('#node-input-parameters-container').length ? $('#node-input-parameters-container').editableList('items').length : undefined,
+            typed: $('.red-ui-tray .red-ui-typedInput-container').length });
+          const ready = (i) => i.open && (!${wantsTypeahead} || i.autocomplete >= 1)
+            && ('${type}' !== 'watlow-poll' || (i.listItems ?? 0) >= 1)
+            && ('${type}' !== 'watlow-write' || i.typed >= 1);
+          const until = (cond, then) => { let left = 400; const tick = () => cond() || --left <= 0 ? then() : setTimeout(tick, 50); tick(); };
+          until(() => ready(read()), () => {
+            const info = read();
             $('#node-dialog-cancel, #node-config-dialog-cancel').filter(':visible').last().trigger('click');
-            setTimeout(() => resolve(info), 300);
-          }, 700);
+            until(() => $('.red-ui-tray:visible').length === 0, () => resolve(info));
+          });
         })`);
           assert.ok(info.open, `${type} dialog opened`);
           if (
@@ -153,7 +169,7 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
               const r = { before, values, picked: $('#node-config-input-resource').val(),
                 outcome: $('#node-config-visa-discover-status').attr('data-outcome'), status: $('#node-config-visa-discover-status').text() };
               $('#node-config-dialog-cancel').filter(':visible').last().trigger('click');
-              setTimeout(() => resolve(r), 300);
+              until(() => $('.red-ui-tray:visible').length === 0, () => resolve(r));
             });
           });
         })`,
@@ -211,10 +227,15 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
         const typedIn = (type: string, setup: string, field: string | undefined, problem?: string) =>
           evaluate<{ invalid: boolean; text: string }>(`(async () => {
           const later = (ms) => new Promise(r => setTimeout(r, ms));
+          // Conditions, not delays: the dialog is used once its field is there, read once the
+          // browser has handled the typed change (two animation frames), closed before the next.
+          const until = async (cond) => { for (let i = 0; i < 400 && !cond(); i++) await later(50); };
+          const frames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
           RED.editor.edit(RED.nodes.filterNodes({type:'${type}'})[0]);
-          await later(700);
+          await until(() => $('.red-ui-tray:visible').length > 0 && $('${field ?? problem ?? ''}').length > 0);
+          await frames();
           ${setup}
-          await later(300);
+          await frames();
           let r;
           if (${JSON.stringify(field ?? '')}) {
             const input = $('${field ?? ''}');
@@ -231,7 +252,7 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
             r = { invalid: $('${problem ?? ''}').is(':visible'), text: $('${problem ?? ''}').text() };
           }
           $('#node-dialog-cancel').filter(':visible').last().trigger('click');
-          await later(300);
+          await until(() => $('.red-ui-tray:visible').length === 0);
           return r;
         })()`);
         const writeTo = (parameter: string) =>
@@ -293,17 +314,21 @@ export function defineEditorBrowser(runtimeName: 'node-red' | 'node-red-5'): voi
           `new Promise(resolve => {
           const node = RED.nodes.filterNodes({type:'scpi'}).find(n => Array.isArray(n.placeholders) && n.placeholders.length === 2);
           RED.editor.edit(node);
-          setTimeout(() => {
-            const rows0 = $('#node-input-placeholders-container').editableList('items').length;
+          // Conditions, not delays: the rows of the example's two placeholders, then the rows of
+          // the typed template's, then the dialog closed (each bounded at 20 s).
+          const until = (cond, then) => { let left = 400; const tick = () => cond() || --left <= 0 ? then() : setTimeout(tick, 50); tick(); };
+          const rows = () => $('#node-input-placeholders-container').length ? $('#node-input-placeholders-container').editableList('items').length : 0;
+          until(() => rows() === 2, () => {
+            const rows0 = rows();
             $('#node-input-command').val(${JSON.stringify(typed)}).trigger('input');
-            setTimeout(() => {
+            until(() => $('.scpi-placeholder-row').length === 2 && $('.scpi-placeholder-row').toArray().map(e => $(e).attr('data-name')).join() === 'v,f', () => {
               const r = { engine: !!(window.LabbenchRules && LabbenchRules.scpiTemplate), rows0,
                 names: $('.scpi-placeholder-row').toArray().map(e => $(e).attr('data-name')),
                 problems: $('#scpi-problems .scpi-problem').toArray().map(e => $(e).text()) };
               $('#node-dialog-cancel').filter(':visible').last().trigger('click');
-              setTimeout(() => resolve(r), 300);
-            }, 300);
-          }, 700);
+              until(() => $('.red-ui-tray:visible').length === 0, () => resolve(r));
+            });
+          });
         })`,
         );
         assert.ok(scpi.engine, 'the template engine came with labbench-rules.js');
