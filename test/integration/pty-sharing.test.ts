@@ -2,6 +2,7 @@
  * Sharing rule 1 (docs/design.md) on real serial ports: a symlink and its target, opened through two leases,
  * share ONE OS handle; bytes really round-trip through the PTY.
  */
+import { until } from '../support/until';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
@@ -103,7 +104,7 @@ test('a symlink and its target share one OS handle; bytes round-trip through the
   // The last release closes the one handle: the device is free again.
   viaAlias.release();
   viaDevice.release();
-  await new Promise((r) => setTimeout(r, 50));
+  await until(() => !openPtyFds().includes(device), 'the handle closed after the last release');
   assert.deepEqual(
     openPtyFds().filter((p) => p === device),
     [],

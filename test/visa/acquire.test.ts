@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { until } from '../support/until';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { serialKey } from '../../src/core/identity';
 import { ResourceRegistry } from '../../src/core/registry';
@@ -105,7 +106,7 @@ describe('acquireVisaSession', () => {
     const states: string[] = [];
     const off = lease.onState((state) => states.push(state));
     server.dropConnections();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => states.includes('closed'), 'the registry to see the reset');
     assert.ok(states.includes('closed'), `the registry saw the reset (states: ${states.join(',')})`);
     assert.equal(await lease.transact((s) => s.query('*IDN?')), IDN);
     off();

@@ -2,6 +2,7 @@
  * The manager: samples, error policies, port sharing and claims, LIFO close, Modbus coalescing,
  * and the concurrency rule shown by the order of events in paced simulators (not by timing).
  */
+import { until } from '../support/until';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ResourceRegistry } from '../../src/core/registry';
@@ -169,11 +170,11 @@ test('the last remove on a port closes it; LIFO close releases everything', asyn
     await b.manager.remove('oven');
     assert.equal(resource.state, 'open', 'kiln still uses the port');
     await b.manager.remove('kiln');
-    await new Promise((r) => setTimeout(r, 10));
+    await until(() => states.includes('closed'), 'the port closed');
     assert.deepEqual(states, ['closing', 'closed']);
     assert.equal(b.registry.get(key!), undefined);
     await b.manager.close();
-    await new Promise((r) => setTimeout(r, 10));
+    await until(() => b.registry.keys().length === 0, 'the registry empty');
     assert.deepEqual(b.registry.keys(), []);
     assert.deepEqual(b.manager.names(), []);
   } finally {
