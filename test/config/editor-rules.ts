@@ -13,7 +13,9 @@ export type EditorRules = typeof editorChecks;
 
 export function loadEditorRules(): EditorRules {
   const window: { LabbenchRules?: EditorRules } = {};
-  vm.runInNewContext(fs.readFileSync(RULES_FILE, 'utf8'), { window });
+  // A page has the WHATWG URL classes (the rules parse `sim:` options and IPv6 hosts with them);
+  // nothing of Node is there.
+  vm.runInNewContext(fs.readFileSync(RULES_FILE, 'utf8'), { window, URL, URLSearchParams });
   if (!window.LabbenchRules) throw new Error(`${RULES_FILE} did not define LabbenchRules`);
   return window.LabbenchRules;
 }
