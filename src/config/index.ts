@@ -139,6 +139,18 @@ export function parseWriteParameter(parameter: unknown): ResolvedParameter {
   return resolved;
 }
 
+/** What a watlow-write node writes: the parameter (its catalogue name, or an ID outside it) and the instance. */
+export function parseWriteTarget(
+  parameter: unknown,
+  instance: unknown,
+): { parameter: string | number; instance: number } {
+  const resolved = parseWriteParameter(parameter);
+  return {
+    parameter: resolved.spec ? resolved.name : resolved.id,
+    instance: validateInstance(resolved, orDefault(instance, 1)),
+  };
+}
+
 /** A watlow-poll node's parameter list, named as the node names it in its refusal. */
 export function parsePollParameters(parameters: unknown): ParameterItem[] {
   return parseParameterList(parameters, 'The parameters property');
