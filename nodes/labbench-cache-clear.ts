@@ -4,8 +4,8 @@
  * (canonicalised, so any spelling matches) or for all.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { defaultRegistry, resourceKey } from '../src/core';
-import { requireEnum, requireSafeText } from '../src/core';
+import { defaultRegistry, requireEnum } from '../src/core';
+import { parseCacheClearTarget } from './shared/config';
 import type { Send } from './shared/errors';
 import { FlowNode } from './shared/flow-node';
 import { plural } from './shared/i18n';
@@ -28,10 +28,11 @@ export = function (RED: NodeAPI): void {
         'drivers',
         'all',
       ] as const);
-      const rawTarget = m.target ?? def.target ?? '';
-      const target = requireSafeText(rawTarget, 'Target (msg.target)', { allowEmpty: true }).trim();
-      // Canonicalise (and validate) before matching: any spelling of the resource matches.
-      if (target !== '') resourceKey(target);
+      // Checked (canonicalised) before anything is cleared: any spelling of the resource matches.
+      const target =
+        m.target === undefined || m.target === null
+          ? parseCacheClearTarget(def.target, 'Target')
+          : parseCacheClearTarget(m.target, 'Target (msg.target)');
       const report =
         scope === 'all'
           ? await defaultRegistry.clearAll(target === '' ? undefined : target)

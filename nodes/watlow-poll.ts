@@ -21,6 +21,7 @@ import {
   MIN_POLL_INTERVAL_MS,
   parsePeriod,
   parseProperties,
+  parsePollParameters,
   settingsOf,
   validOrUndefined,
 } from './shared/config';
@@ -50,7 +51,7 @@ export = function (RED: NodeAPI): void {
     const explicit = typeof def.controller === 'string' && def.controller !== '';
     const config = configNode<WatlowConfigNode>(RED, def.controller);
     const props = parseProperties(() => ({
-      items: parseParameterList(def.parameters, 'The parameters property'),
+      items: parsePollParameters(def.parameters),
       interval: parsePeriod(def.interval, 'Interval', MIN_POLL_INTERVAL_MS),
     }));
 

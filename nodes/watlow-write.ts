@@ -6,10 +6,12 @@
  * the port, so another node writing the same parameter cannot make the read-back disagree.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { NotFoundError, type LabbenchError, toLabbenchError } from '../src/core';
-import { resolveParameter, validateInstance } from '../src/watlow';
+import { NotFoundError } from '../src/core';
+import { errorOf, parseProperties, parseWriteTarget, settingsOf } from './shared/config';
+import { configNode } from './shared/config-nodes';
 import type { Send } from './shared/errors';
 import { FlowNode } from './shared/flow-node';
+import { registerNode } from './shared/register';
 import { ready, valueText } from './shared/status';
 import type { WatlowConfigNode } from './shared/types';
 import { setValueMessage } from './shared/watlow-targets';
@@ -25,29 +27,10 @@ interface WriteDef extends NodeDef {
 }
 
 export = function (RED: NodeAPI): void {
-  function WatlowWriteNode(this: Node, def: WriteDef): void {
-    RED.nodes.createNode(this, def);
-    setup(this, def);
-  }
-
-  function setup(node: Node, def: WriteDef): void {
-    const config = def.controller ? (RED.nodes.getNode(def.controller) as WatlowConfigNode | null) : null;
+  registerNode(RED, 'watlow-write', (node: Node, def: WriteDef) => {
+    const config = configNode<WatlowConfigNode>(RED, def.controller);
     const verify = def.verify !== false;
-    let parameter: string | number = '';
-    let instance = 1;
-    let propertyError: LabbenchError | undefined;
-    try {
-      const resolved = resolveParameter(
-        typeof def.parameter === 'string' ? def.parameter.trim() : def.parameter,
-      );
-      parameter = resolved.spec ? resolved.name : resolved.id;
-      instance = validateInstance(
-        resolved,
-        def.instance === undefined || def.instance === '' ? 1 : Number(def.instance),
-      );
-    } catch (err) {
-      propertyError = toLabbenchError(err);
-    }
+    const target = parseProperties(() => parseWriteTarget(def.parameter, def.instance));
     const valueType = def.valueType || 'msg';
     const valueExpr =
       def.value === undefined || (def.value === '' && valueType === 'msg') ? 'payload' : def.value;
@@ -71,7 +54,7 @@ export = function (RED: NodeAPI): void {
       RED,
       node,
       type: 'watlow-write',
-      propertyError,
+      propertyError: errorOf(target),
       config,
       missingConfigText: 'common.status.noController',
       errorContext: () => ({ resource: config?.portPath }),
@@ -83,6 +66,7 @@ export = function (RED: NodeAPI): void {
           'This watlow-write node has no controller: choose a labbench-watlow config node in its properties (it may be missing or disabled).',
         );
       }
+      const { parameter, instance } = settingsOf(target);
       const value = await evaluate(msg);
       const reading = await config.keeper.use(() =>
         config.controller().write(parameter, value, { instance, verify }),
@@ -92,7 +76,5 @@ export = function (RED: NodeAPI): void {
       flow.show(ready(flow.t, `${String(reading.parameter)} = ${valueText(reading.value, reading.units)}`));
       send(out);
     });
-  }
-
-  RED.nodes.registerType('watlow-write', WatlowWriteNode);
+  });
 };

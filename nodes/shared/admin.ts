@@ -7,8 +7,6 @@
  *   GET labbench/serial-ports     → [{ value, label }]  OS serial ports + simulated buses
  *   GET labbench/visa-resources   → [{ value, label }]  discovered VISA resources + simulators
  *   GET labbench/watlow-parameters → [{ value, label, id, writable, units }]  the catalogue
- *   GET labbench/scpi-template.js  → the scpi node's template engine as a browser script, so the
- *                                    editor dialog validates with the runtime's own code
  *   POST labbench/visa-discover   → instruments found on request (see visa-discover.ts)
  */
 import type { NodeAPI } from 'node-red';
@@ -36,9 +34,6 @@ export interface Suggestion {
 export const SERIAL_PORTS_PATH = '/labbench/serial-ports';
 export const VISA_RESOURCES_PATH = '/labbench/visa-resources';
 export const WATLOW_PARAMETERS_PATH = '/labbench/watlow-parameters';
-export const SCPI_TEMPLATE_SCRIPT_PATH = '/labbench/scpi-template.js';
-/** The global the script defines in the editor: `window.LabbenchScpiTemplate`. */
-export const SCPI_TEMPLATE_GLOBAL = 'LabbenchScpiTemplate';
 
 /** The Watlow parameter catalogue for the poll/write dialogs' typeahead. */
 export function watlowParameterSuggestions(): (Suggestion & {
@@ -148,12 +143,7 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
       ? RED.auth.needsPermission(perm)
       : (_req: unknown, _res: unknown, next: () => void) => next();
 
-  type Res = {
-    json(body: unknown): void;
-    type?(t: string): Res;
-    send?(body: string): void;
-    status?(code: number): Res;
-  };
+  type Res = { json(body: unknown): void };
   app.get(SERIAL_PORTS_PATH, needs('labbench-serial-port.read'), (_req: unknown, res: Res) => {
     void withTimeout(listOsSerialPorts(), 3000, [] as Suggestion[]).then((os) => {
       res.json(unique([...os, ...configured(RED, 'labbench-serial-port', 'path'), ...SIM_BUS_EXAMPLES]));
@@ -176,17 +166,6 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
       res.json(watlowParameterSuggestions());
     } catch {
       res.json([]);
-    }
-  });
-  app.get(SCPI_TEMPLATE_SCRIPT_PATH, needs('scpi.read'), (_req: unknown, res: Res) => {
-    try {
-      const script = visaLib().scpiTemplateBrowserScript(SCPI_TEMPLATE_GLOBAL);
-      res.type?.('application/javascript');
-      res.send?.(script);
-    } catch {
-      // The dialog then validates nothing itself; deploy still checks with the same code.
-      res.status?.(500);
-      res.send?.('');
     }
   });
 }

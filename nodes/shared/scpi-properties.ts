@@ -15,6 +15,7 @@ import {
   type ScpiReplyValue,
   type ScpiTemplate,
 } from '../../src/visa';
+import { parseScpiTimeout } from './config';
 
 export interface ScpiNodeDef {
   command?: unknown;
@@ -38,20 +39,6 @@ export interface ScpiNodeProperties {
   allowRaw: boolean;
 }
 
-/** Most a reply timeout may be: two minutes, as the instrument's own. */
-export const MAX_SCPI_TIMEOUT_MS = 120_000;
-
-function parseTimeout(value: unknown): number | undefined {
-  if (value === undefined || value === null || value === '' || value === 0 || value === '0') return undefined;
-  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : NaN;
-  if (!Number.isFinite(n) || n < 100 || n > MAX_SCPI_TIMEOUT_MS) {
-    throw new InvalidInputError(
-      `The timeout must be empty or 0 (the instrument's) or 100…${MAX_SCPI_TIMEOUT_MS} ms, got ${JSON.stringify(value)}.`,
-    );
-  }
-  return n;
-}
-
 /** Parses the node's properties; InvalidInputError names what is wrong. */
 export function parseScpiNodeProperties(def: ScpiNodeDef): ScpiNodeProperties {
   const template = compileScpiTemplate(def.command, def.placeholders ?? []);
@@ -73,7 +60,7 @@ export function parseScpiNodeProperties(def: ScpiNodeDef): ScpiNodeProperties {
     byteOrder,
     checkErrors: def.checkErrors !== false,
     opc: def.opc === true,
-    timeoutMs: parseTimeout(def.timeout),
+    timeoutMs: parseScpiTimeout(def.timeout),
     allowRaw: def.allowRaw === true,
   };
 }

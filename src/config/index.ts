@@ -7,7 +7,7 @@
  */
 // Module by module, not through core's index: the editor bundle must not pull in the registry.
 import { InvalidInputError } from '../core/errors';
-import { parseVisaResource } from '../core/identity';
+import { parseVisaResource, resourceKey, type SerialKeyOptions } from '../core/identity';
 import { requireEnum, requireFiniteNumber, requireInteger, requireSafeText } from '../core/validate';
 import { validateControllerConfig } from '../watlow/controller-config';
 import {
@@ -139,9 +139,48 @@ export function parseWriteParameter(parameter: unknown): ResolvedParameter {
   return resolved;
 }
 
+/** What a watlow-write node writes: the parameter (its catalogue name, or an ID outside it) and the instance. */
+export function parseWriteTarget(
+  parameter: unknown,
+  instance: unknown,
+): { parameter: string | number; instance: number } {
+  const resolved = parseWriteParameter(parameter);
+  return {
+    parameter: resolved.spec ? resolved.name : resolved.id,
+    instance: validateInstance(resolved, orDefault(instance, 1)),
+  };
+}
+
 /** A watlow-poll node's parameter list, named as the node names it in its refusal. */
 export function parsePollParameters(parameters: unknown): ParameterItem[] {
   return parseParameterList(parameters, 'The parameters property');
+}
+
+/** Most a scpi node's reply timeout may be: two minutes, as the instrument's own. */
+export const MAX_SCPI_TIMEOUT_MS = 120_000;
+
+/** A scpi node's reply timeout, ms: empty or 0 leaves the instrument's (undefined). */
+export function parseScpiTimeout(value: unknown): number | undefined {
+  const text = typeof value === 'string' ? value.trim() : value;
+  if (text === undefined || text === null || text === '') return undefined;
+  const n = typeof text === 'number' ? text : typeof text === 'string' ? Number(text) : NaN;
+  if (n === 0) return undefined;
+  if (!Number.isFinite(n) || n < 100 || n > MAX_SCPI_TIMEOUT_MS) {
+    throw new InvalidInputError(
+      `The timeout must be empty or 0 (the instrument's) or 100…${MAX_SCPI_TIMEOUT_MS} ms, got ${JSON.stringify(value)}.`,
+    );
+  }
+  return n;
+}
+
+/**
+ * What a labbench-cache-clear node clears: '' for every resource, else a serial path, `sim:` bus
+ * or VISA resource string, checked as the cache keys it (so any spelling of a resource matches).
+ */
+export function parseCacheClearTarget(value: unknown, name: string, keyOptions?: SerialKeyOptions): string {
+  const target = requireSafeText(orDefault(value, ''), name, { allowEmpty: true }).trim();
+  if (target !== '') resourceKey(target, keyOptions);
+  return target;
 }
 
 export {
@@ -215,6 +254,14 @@ export const editorChecks = {
     const parsed = parseScpiTemplate(v, node.placeholders ?? []);
     return parsed.ok ? true : parsed.problems.join(' ');
   },
+  /** scpi: the reply timeout (empty or 0 = the instrument's). */
+  scpiTimeout: (v: unknown): Verdict => verdict(() => parseScpiTimeout(v)),
+  /**
+   * labbench-cache-clear's target property. The editor cannot resolve the runtime's symlinks, so
+   * a serial path is taken as written; that never changes whether it is accepted.
+   */
+  cacheClearTarget: (v: unknown): Verdict =>
+    verdict(() => parseCacheClearTarget(v, 'Target', { realpath: (p) => p })),
   /** The Watlow catalogue's names and whether each can be written, for the parameter pickers. */
   watlowParameters: (): { value: string; label: string; writable: boolean }[] =>
     PARAMETERS.map((p) => ({ value: p.name, label: p.name, writable: p.writable })),

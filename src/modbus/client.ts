@@ -5,11 +5,11 @@
  * exception response becomes a DeviceError (E_DEVICE_ERROR) whose `deviceCode` is the exception
  * code and whose message names it.
  */
-import { DeviceError, InvalidInputError, ProtocolError } from '../core/errors';
+import { DeviceError, ProtocolError } from '../core/errors';
 import type { ModbusLink, ModbusTransactOptions } from './link';
 import type { ModbusRequest, ModbusResponse } from './pdu';
 import { FC, decodeResponsePdu, encodeRequestPdu, exceptionName } from './pdu';
-import { MAX_UNIT } from './rtu';
+import { requireModbusUnit } from './rtu';
 
 export type ModbusCallOptions = ModbusTransactOptions;
 
@@ -137,13 +137,7 @@ export class ModbusClient {
     options: ModbusCallOptions = {},
     broadcastAllowed: boolean,
   ): Promise<ModbusResponse | undefined> {
-    const min = broadcastAllowed ? 0 : 1;
-    if (typeof unit !== 'number' || !Number.isInteger(unit) || unit < min || unit > MAX_UNIT) {
-      throw new InvalidInputError(
-        `Modbus unit must be an integer ${min}..${MAX_UNIT}${broadcastAllowed ? ' (0 = broadcast)' : ' (reads cannot be broadcast)'}, got ${JSON.stringify(unit)}.`,
-        { resource: this.link.label },
-      );
-    }
+    requireModbusUnit(unit, broadcastAllowed, { resource: this.link.label });
     const pdu = encodeRequestPdu(request);
     const what = options.what ?? describe(request);
     const where = options.where ?? `Modbus unit ${unit} on ${this.link.label}`;

@@ -5,11 +5,10 @@
  * one FIFO and one line timing. Echoes of an adapter are skipped, corrupt and missing responses
  * retried, and the inter-frame silence of 3.5 characters kept.
  */
-import { OutOfRangeError } from '../core/errors';
 import type { ExchangeContext, LineOptions, StreamPort } from '../transport/framed-line';
 import { FramedLine, resolveLineOptions } from '../transport/framed-line';
 import type { ModbusLink, ModbusTransactOptions } from './link';
-import { MAX_UNIT, encodeRtuFrame } from './rtu';
+import { encodeRtuFrame, requireModbusUnit } from './rtu';
 import { RtuResponseReader } from './rtu-reader';
 
 /**
@@ -51,11 +50,8 @@ export class RtuLink implements ModbusLink {
     pdu: Uint8Array,
     options: ModbusTransactOptions = {},
   ): Promise<Uint8Array | undefined> {
-    if (!Number.isInteger(unit) || unit < 0 || unit > MAX_UNIT) {
-      throw new OutOfRangeError(`Modbus unit must be 0..${MAX_UNIT} (0 = broadcast), got ${unit}.`, {
-        resource: this.label,
-      });
-    }
+    // The link carries any function; whether this one may be broadcast is the client's check.
+    requireModbusUnit(unit, true, { resource: this.label });
     const frame = encodeRtuFrame(unit, pdu);
     const context: ExchangeContext = {
       what: options.what ?? `function 0x${pdu[0]!.toString(16).padStart(2, '0')}`,

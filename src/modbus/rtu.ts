@@ -3,7 +3,7 @@
  * sent low byte first. RTU has no length field, so a receiver works out where a response ends
  * from the request it answers (`expectedResponseLength`).
  */
-import { OutOfRangeError } from '../core/errors';
+import { InvalidInputError, OutOfRangeError, type LabbenchErrorOptions } from '../core/errors';
 import type { ModbusRequest, ModbusResponse } from './pdu';
 import {
   EXCEPTION_BIT,
@@ -39,6 +39,25 @@ export function crcMatches(frame: Uint8Array): boolean {
 /** Unit 0 is broadcast (no response); 1..247 are devices; 248..255 are reserved. */
 export const MAX_UNIT = 247;
 
+/**
+ * A Modbus unit (device address) a request may go to: 1..247, or 0 (broadcast, which nothing
+ * answers) where `broadcast` allows it — writes, not reads. A number outside that is
+ * E_OUT_OF_RANGE; anything but a whole number, E_INVALID_INPUT.
+ */
+export function requireModbusUnit(unit: unknown, broadcast: boolean, options?: LabbenchErrorOptions): number {
+  const allowed = broadcast
+    ? `0…${MAX_UNIT} (0 = broadcast)`
+    : `1…${MAX_UNIT} (a read cannot be broadcast to 0)`;
+  if (typeof unit !== 'number' || !Number.isInteger(unit))
+    throw new InvalidInputError(
+      `Modbus unit must be a whole number ${allowed}, got ${JSON.stringify(unit)}.`,
+      options,
+    );
+  if (unit < (broadcast ? 0 : 1) || unit > MAX_UNIT)
+    throw new OutOfRangeError(`Modbus unit ${unit} is out of range: allowed ${allowed}.`, options);
+  return unit;
+}
+
 /** The RTU frame carrying `pdu` to `unit`. */
 export function encodeRtuFrame(unit: number, pdu: Uint8Array): Buffer {
   return withCrc(Buffer.concat([Buffer.from([unit]), pdu]));
@@ -49,12 +68,7 @@ export function encodeRtuFrame(unit: number, pdu: Uint8Array): Buffer {
  * also be broadcast (0). Throws E_OUT_OF_RANGE / E_INVALID_INPUT before any byte exists.
  */
 export function encodeRtuRequest(unit: number, request: ModbusRequest): Buffer {
-  const min = isReadFunction(request.fc) ? 1 : 0;
-  if (!Number.isInteger(unit) || unit < min || unit > MAX_UNIT) {
-    throw new OutOfRangeError(
-      `Modbus unit must be ${min}..${MAX_UNIT}${min === 0 ? ' (0 = broadcast)' : ''}, got ${unit}.`,
-    );
-  }
+  requireModbusUnit(unit, !isReadFunction(request.fc));
   return encodeRtuFrame(unit, encodeRequestPdu(request));
 }
 

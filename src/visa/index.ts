@@ -28,4 +28,3 @@ export { decodeBinaryArray, decodeBlock, startsWithBlock, ELEMENT_SIZE, MAX_BLOC
 export type { BinaryElementType, ByteOrder } from './blocks';
 export { probeBlockHeader, MAX_RESPONSE_BYTES } from '../transport/block-header';
 export type { BlockHeaderProbe } from '../transport/block-header';
-export { scpiTemplateBrowserScript } from './scpi-template-script';

@@ -5,8 +5,8 @@
  *
  * The engine (this parser, scpi-template-syntax.ts and scpi-template-format.ts) is deliberately
  * self-contained — no imports beyond its own modules, no Node APIs, no classes of the package's
- * error hierarchy — so the very same compiled files validate in the browser (the editor dialog,
- * scpi-template-script.ts) and at run time. Problems are returned as plain messages; the runtime wraps them in
+ * error hierarchy — so the very same compiled files validate in the browser (the editor dialog
+ * gets them in the bundled rules, `LabbenchRules.scpiTemplate`; see src/config) and at run time. Problems are returned as plain messages; the runtime wraps them in
  * coded errors (scpi-program.ts).
  *
  * Scanning is by hand, character by character: nothing here can backtrack.

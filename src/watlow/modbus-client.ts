@@ -7,6 +7,7 @@
 import { DeviceError, UnsupportedError, hasErrorCode } from '../core/errors';
 import { ModbusClient } from '../modbus/client';
 import { modbusLinkForPath } from '../modbus/port-link';
+import { EXCEPTION } from '../modbus/pdu';
 import type { ResolvedLineOptions, StreamPort } from '../transport/framed-line';
 import { exchangeBudgetMs, inOneTransaction } from '../transport/framed-line';
 import type { ControllerContext, ReadItem, WatlowProtocolClient, WriteItem } from './controller-context';
@@ -16,20 +17,16 @@ import type { RegisterLocation } from './modbus/registers';
 import { decodeRegisters, encodeRegisters, registerOf } from './modbus/registers';
 import type { ResolvedParameter } from './parameters';
 
-const ILLEGAL_FUNCTION = 0x01;
-const ILLEGAL_DATA_ADDRESS = 0x02;
-const ILLEGAL_DATA_VALUE = 0x03;
-
 /** What the exception means on an EZ-ZONE PM, in its words. */
 function describeException(code: number): string {
   switch (code) {
-    case ILLEGAL_FUNCTION:
+    case EXCEPTION.illegalFunction:
       return 'illegal function';
-    case ILLEGAL_DATA_ADDRESS:
+    case EXCEPTION.illegalDataAddress:
       return 'illegal data address (parameter not present on this controller or data map)';
-    case ILLEGAL_DATA_VALUE:
+    case EXCEPTION.illegalDataValue:
       return 'illegal data value (out of range for this controller)';
-    case 0x04:
+    case EXCEPTION.serverDeviceFailure:
       return 'slave device failure';
     default:
       return 'exception';
@@ -82,9 +79,9 @@ export class WatlowModbusClient implements WatlowProtocolClient {
     if (!hasErrorCode(err, 'E_DEVICE_ERROR') || typeof err.deviceCode !== 'number') return err;
     const code = err.deviceCode;
     const advice =
-      code === ILLEGAL_DATA_ADDRESS
+      code === EXCEPTION.illegalDataAddress
         ? `The register is absent on this controller or in data map ${this.ctx.config.map}; check the parameter, the instance and the controller's map setting.`
-        : code === ILLEGAL_DATA_VALUE
+        : code === EXCEPTION.illegalDataValue
           ? 'The controller refused the value; check its range on the front panel.'
           : 'Check the controller.';
     const refusal = new DeviceError(
@@ -92,7 +89,7 @@ export class WatlowModbusClient implements WatlowProtocolClient {
       { resource: this.ctx.portLabel, deviceCode: code },
     );
     // Exceptions 01/02 mean "not there" and are remembered; 03/04 are not (as in watlowlib).
-    if (code === ILLEGAL_FUNCTION || code === ILLEGAL_DATA_ADDRESS) {
+    if (code === EXCEPTION.illegalFunction || code === EXCEPTION.illegalDataAddress) {
       for (const r of remember) this.ctx.knowledge().remember(r.parameter, r.instance, true, refusal);
     }
     return refusal;

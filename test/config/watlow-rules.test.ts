@@ -8,17 +8,12 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {
-  PARAMETERS,
-  parseParameterList,
-  resolveParameter,
-  validateInstance,
-  type WatlowController,
-} from '../../src/watlow';
+import { PARAMETERS, resolveParameter, validateInstance, type WatlowController } from '../../src/watlow';
 import { requireWritable } from '../../src/watlow/parameters';
 import { isLabbenchError } from '../../src/core';
 import { bench } from '../watlow/helpers';
-import { loadEditorRules, runtimeVerdict } from './editor-rules';
+import { parsePollParameters } from '../../src/config';
+import { assertSameVerdicts, loadEditorRules, runtimeVerdict } from './editor-rules';
 
 const rules = loadEditorRules();
 const names = PARAMETERS.map((p) => p.name);
@@ -40,14 +35,8 @@ const typedParameter = fc.oneof(
 
 describe("watlow-write's parameter in the dialog", () => {
   it('has the verdict and message of the runtime (resolve, then the read-only check)', () => {
-    fc.assert(
-      fc.property(typedParameter, (typed) => {
-        const runtime = runtimeVerdict(() =>
-          requireWritable(resolveParameter(typeof typed === 'string' ? typed.trim() : typed)),
-        );
-        assert.equal(rules.writeParameter(typed), runtime, JSON.stringify(typed));
-      }),
-      { numRuns: 2000 },
+    assertSameVerdicts(typedParameter, rules.writeParameter, (typed) =>
+      requireWritable(resolveParameter(typeof typed === 'string' ? typed.trim() : typed)),
     );
     for (const spec of readOnly) assert.match(String(rules.writeParameter(spec.name)), /is read-only/);
     for (const spec of writable) assert.equal(rules.writeParameter(spec.name), true, spec.name);
@@ -114,13 +103,7 @@ describe("watlow-poll's parameter list in the dialog", () => {
   );
 
   it('has the verdict and message of the runtime parser', () => {
-    fc.assert(
-      fc.property(list, (value) => {
-        const runtime = runtimeVerdict(() => parseParameterList(value, 'The parameters property'));
-        assert.equal(rules.pollParameters(value), runtime, JSON.stringify(value));
-      }),
-      { numRuns: 2000 },
-    );
+    assertSameVerdicts(list, rules.pollParameters, parsePollParameters);
   });
 
   it('names the bad row instead of asking for "at least one parameter"', () => {

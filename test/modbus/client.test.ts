@@ -137,10 +137,11 @@ describe('ModbusClient over a link', () => {
     const client = new ModbusClient(link);
     await assert.rejects(
       client.readHoldingRegisters(0, 0, 1),
-      { code: 'E_INVALID_INPUT' },
+      { code: 'E_OUT_OF_RANGE', message: /allowed 1…247 \(a read cannot be broadcast/ },
       'reads cannot be broadcast',
     );
-    await assert.rejects(client.readHoldingRegisters(248, 0, 1), { code: 'E_INVALID_INPUT' });
+    await assert.rejects(client.readHoldingRegisters(248, 0, 1), { code: 'E_OUT_OF_RANGE' });
+    await assert.rejects(client.writeSingleRegister(1.5, 0, 1), { code: 'E_INVALID_INPUT' });
     await assert.rejects(client.readHoldingRegisters(1, 0, 126), { code: 'E_OUT_OF_RANGE' });
     await assert.rejects(client.writeSingleRegister(1, 0, -1), { code: 'E_OUT_OF_RANGE' });
     await assert.rejects(client.writeMultipleCoils(1, 0, []), { code: 'E_OUT_OF_RANGE' });
@@ -249,7 +250,14 @@ describe('RtuLink on a byte stream', () => {
     const link = new RtuLink(portOf(stream), { broadcastTurnaroundMs: 5 });
     assert.equal(await link.transact(0, Uint8Array.from([6, 0, 1, 0, 2])), undefined);
     assert.equal(stream.writes.length, 1);
-    await assert.rejects(link.transact(248, Uint8Array.from([3, 0, 0, 0, 1])), { code: 'E_OUT_OF_RANGE' });
+    await assert.rejects(link.transact(248, Uint8Array.from([3, 0, 0, 0, 1])), {
+      code: 'E_OUT_OF_RANGE',
+      message: 'Modbus unit 248 is out of range: allowed 0…247 (0 = broadcast).',
+    });
+    await assert.rejects(new ModbusClient(link).writeSingleRegister(248, 0, 1), {
+      code: 'E_OUT_OF_RANGE',
+      message: 'Modbus unit 248 is out of range: allowed 0…247 (0 = broadcast).',
+    });
   });
 });
 

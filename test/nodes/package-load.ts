@@ -7,10 +7,10 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { startNodeRed, tempUserDir } from '../support/node-red-runtime';
+import type { NodeRedModule, RunningNodeRed } from '../support/node-red-runtime';
 
 export const NODE_SETS = [
   'labbench-serial-port',
@@ -30,71 +30,29 @@ export const NODE_RED_NODES: Record<string, string> = Object.fromEntries(
   NODE_SETS.map((n) => [n, `dist/nodes/${n}.js`]),
 );
 
-interface Runtime {
-  init(server: http.Server, settings: Record<string, unknown>): void;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  version(): string;
-  httpAdmin: unknown;
+interface Runtime extends NodeRedModule {
   nodes: { getNodeList(): { id: string; module: string; types: string[]; enabled: boolean; err?: string }[] };
 }
 
 export function definePackageLoad(runtimeName: 'node-red' | 'node-red-5'): void {
   describe(`the package loaded by a real Node-RED runtime (${runtimeName})`, () => {
     const root = path.resolve(__dirname, '..', '..', '..');
-    let RED: Runtime;
-    let server: http.Server;
+    let running: RunningNodeRed<Runtime>;
     let base = '';
     let userDir = '';
 
     before(async () => {
-      userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'labbench-nr-'));
-      const pkgDir = path.join(userDir, 'node_modules', 'node-red-contrib-labbench');
-      fs.mkdirSync(pkgDir, { recursive: true });
-      const real = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
-        name: string;
-        version: string;
-      };
-      fs.writeFileSync(
-        path.join(pkgDir, 'package.json'),
-        JSON.stringify({
-          name: real.name,
-          version: real.version,
-          keywords: ['node-red'],
-          'node-red': { version: '>=4.0.0', nodes: NODE_RED_NODES },
-        }),
-      );
-      fs.symlinkSync(path.join(root, 'dist'), path.join(pkgDir, 'dist'));
-      fs.symlinkSync(path.join(root, 'examples'), path.join(pkgDir, 'examples'));
-      fs.symlinkSync(path.join(root, 'resources'), path.join(pkgDir, 'resources'));
-      const runtimePath = require.resolve(runtimeName);
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      RED = require(runtimePath) as Runtime;
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const express = require(
-        require.resolve('express', { paths: [path.dirname(runtimePath)] }),
-      ) as () => http.RequestListener & {
-        use(p: string, h: unknown): void;
-      };
-      const app = express();
-      server = http.createServer(app);
-      RED.init(server, {
+      userDir = tempUserDir('nr');
+      running = await startNodeRed<Runtime>({
+        runtime: runtimeName,
         userDir,
-        httpAdminRoot: '/',
-        httpNodeRoot: false,
-        logging: { console: { level: 'off' } },
-        editorTheme: { palette: { catalogues: [] }, tours: false },
-        externalModules: { autoInstall: false },
+        settings: { externalModules: { autoInstall: false } },
       });
-      await RED.start();
-      app.use('/', RED.httpAdmin);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      base = `http://127.0.0.1:${running.port}`;
     });
 
     after(async () => {
-      await RED.stop();
-      await new Promise((resolve) => server.close(resolve));
+      await running.stop();
       fs.rmSync(userDir, { recursive: true, force: true });
     });
 
@@ -104,7 +62,7 @@ export function definePackageLoad(runtimeName: 'node-red' | 'node-red-5'): void 
     };
 
     it('registers the ten node types, one set each, without errors', () => {
-      const sets = RED.nodes.getNodeList().filter((s) => s.module === 'node-red-contrib-labbench');
+      const sets = running.RED.nodes.getNodeList().filter((s) => s.module === 'node-red-contrib-labbench');
       assert.deepEqual(
         sets
           .map((s) => s.types)
@@ -150,11 +108,18 @@ export function definePackageLoad(runtimeName: 'node-red' | 'node-red-5'): void 
         assert.equal(res.status, 200, ep);
         assert.ok(Array.isArray(JSON.parse(res.text)), ep);
       }
-      // The scpi dialog's validator: the runtime's template engine as a browser script.
-      const engine = await get('/labbench/scpi-template.js', '*/*');
-      assert.equal(engine.status, 200);
-      assert.match(engine.text, /window\.LabbenchScpiTemplate = \{\}/);
-      assert.match(engine.text, /parseScpiTemplate/);
+      // The dialogs' validators: the runtime's configuration rules (with the scpi template engine)
+      // as one browser script, which the scpi dialog loads from the package's resources.
+      assert.ok(html.text.includes('src="resources/node-red-contrib-labbench/labbench-rules.js"'));
+      const rules = await get('/resources/node-red-contrib-labbench/labbench-rules.js', '*/*');
+      assert.equal(rules.status, 200);
+      assert.match(rules.text, /root\.LabbenchRules = /);
+      assert.match(rules.text, /parseScpiTemplate/);
+      assert.equal(
+        (await get('/labbench/scpi-template.js', '*/*')).status,
+        404,
+        'the old engine endpoint is gone',
+      );
     });
 
     it('serves the help from locales/<lang>/<type>.html, in English and German, and the shared editor script', async () => {

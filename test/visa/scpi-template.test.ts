@@ -11,6 +11,7 @@ import {
 } from '../../src/visa/scpi-template';
 import type { ScpiTemplate } from '../../src/visa/scpi-template';
 import { compileScpiTemplate, rawScpiProgramLine, scpiProgramLines } from '../../src/visa/scpi-program';
+import { loadEditorRules } from '../config/editor-rules';
 
 function compile(command: string, placeholders: unknown[] = []): ScpiTemplate {
   const result = parseScpiTemplate(command, placeholders);
@@ -252,15 +253,8 @@ describe('scpi raw commands (allowRaw)', () => {
 });
 
 describe('scpi template in the browser', () => {
-  it('the compiled engine runs without require, Buffer or process and validates like the runtime', async () => {
-    const vm = await import('node:vm');
-    const { scpiTemplateBrowserScript } = await import('../../src/visa/scpi-template-script');
-    const window: Record<string, unknown> = {};
-    vm.runInNewContext(scpiTemplateBrowserScript(), { window });
-    const engine = window.LabbenchScpiTemplate as {
-      parseScpiTemplate: typeof parseScpiTemplate;
-      formatScpiTemplate: typeof formatScpiTemplate;
-    };
+  it('the bundled engine (LabbenchRules.scpiTemplate) runs without require, Buffer or process and validates like the runtime', () => {
+    const engine = loadEditorRules().scpiTemplate;
     const defs = [{ name: 'v', type: 'number', max: 5 }];
     assert.deepEqual(
       JSON.parse(JSON.stringify(engine.parseScpiTemplate(':VOLT {v}', defs))),
@@ -268,10 +262,18 @@ describe('scpi template in the browser', () => {
     );
     const parsed = engine.parseScpiTemplate(':VOLT {v}', defs);
     assert.ok(parsed.ok);
+    // The editor's template is the runtime's: formatted by the runtime, it refuses what the runtime refuses.
     assert.equal(
-      JSON.stringify(engine.formatScpiTemplate(parsed.template, 6)),
       JSON.stringify(formatScpiTemplate(parsed.template, 6)),
+      JSON.stringify(formatScpiTemplate(compile(':VOLT {v}', defs), 6)),
     );
-    assert.equal(engine.formatScpiTemplate(parsed.template, 6).ok, false);
+    assert.equal(formatScpiTemplate(parsed.template, 6).ok, false);
+    assert.deepEqual(
+      [...engine.templatePlaceholderNames(':A {x};:B {y}')],
+      [...templatePlaceholderNames(':A {x};:B {y}')],
+    );
+    const bad = engine.parseScpiTemplate(':VOLT {v', []);
+    assert.equal(bad.ok, false);
+    assert.deepEqual(bad.ok ? [] : [...bad.problems], problems(':VOLT {v', []));
   });
 });
