@@ -331,13 +331,21 @@
   ];
 
   /**
-   * What keithley-supply and keithley-battery share in their definitions: defaults (with the
-   * monitor-period rule), labels. Adds the edit form to the page (once).
+   * The one editor definition of keithley-supply and keithley-battery (`role` supply or battery):
+   * category, ports, icon, defaults (with the monitor-period rule), labels. Adds the edit form to
+   * the page (once).
    */
   function keithley(role) {
     var type = 'keithley-' + role;
     form(type, KEITHLEY_FORM);
     return {
+      category: 'lab bench',
+      color: '#C0DEED',
+      inputs: 1,
+      outputs: 1,
+      icon: 'labbench-' + role + '.svg',
+      paletteLabel: 'keithley ' + role,
+      inputLabels: 'settings',
       defaults: {
         name: { value: '' },
         instrument: { value: '', type: 'labbench-visa', required: true },
