@@ -283,6 +283,11 @@
     };
   }
 
+  /** The tip under a config dialog's fields: the HTML of the catalogue key `<type>.tip`. */
+  function tipRow(type) {
+    return { html: '<div class="form-tips"' + i18n(type + '.tip', 'html') + '></div>' };
+  }
+
   /** The edit form of `type` from its rows (see formRow); config dialogs use node-config-input-. */
   function formHtml(type, rows, options) {
     var prefix = options && options.config ? 'node-config-input-' : 'node-input-';
@@ -384,6 +389,7 @@
     form: form,
     formHtml: formHtml,
     nameRow: nameRow,
+    tipRow: tipRow,
     select: select,
     listRow: listRow,
     resizeList: resizeList,
