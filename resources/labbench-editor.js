@@ -288,10 +288,17 @@
     return { html: '<div class="form-tips"' + i18n(type + '.tip', 'html') + '></div>' };
   }
 
-  /** The edit form of `type` from its rows (see formRow); config dialogs use node-config-input-. */
+  /**
+   * The edit form of `type` from its rows (see formRow); config dialogs use node-config-input-.
+   * Every dialog has the name row: at the end (Node-RED's "Name" placeholder) unless `rows` place
+   * it themselves (nameRow, e.g. with another placeholder or before a tip).
+   */
   function formHtml(type, rows, options) {
     var prefix = options && options.config ? 'node-config-input-' : 'node-input-';
-    return rows
+    var named = rows.some(function (row) {
+      return row.id === 'name';
+    });
+    return (named ? rows : rows.concat([nameRow()]))
       .map(function (row) {
         return formRow(type, prefix, row);
       })
