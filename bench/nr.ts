@@ -66,14 +66,25 @@ export function serialPortConfig(id: string, path: string): FlowNode {
 }
 
 /**
- * A tab with a watlow-poll on a simulated Std Bus controller and a keithley-supply on a simulated
- * 2281S, each wired to a helper node; `tag` makes the resources unique to the caller.
+ * A tab (`tab1`, labelled `label`) with a watlow-poll `poll` of controller `w1` (address 1, Std Bus)
+ * on the labbench-serial-port `port` at `path`, wired to the helper node `out`. The poll is named
+ * `poll<variant>`: a changed name makes a "full" redeploy a real change of every node it touches,
+ * and a "modified nodes" deploy restart the poll. `port` and `controller` add or override settings
+ * of those config nodes.
  */
-export function benchFlow(tag: string, variant = 0): FlowNode[] {
+export function watlowPollFlow(options: {
+  label: string;
+  path: string;
+  variant: number;
+  /** The poll's period in ms; 0 polls on each input. */
+  interval: number;
+  port?: Record<string, unknown>;
+  controller?: Record<string, unknown>;
+}): FlowNode[] {
   const z = 'tab1';
   return [
-    { id: z, type: 'tab', label: 'bench' },
-    serialPortConfig('port', `sim:${tag}?addresses=1`),
+    { id: z, type: 'tab', label: options.label },
+    { ...serialPortConfig('port', options.path), ...options.port },
     {
       id: 'w1',
       type: 'labbench-watlow',
@@ -82,24 +93,35 @@ export function benchFlow(tag: string, variant = 0): FlowNode[] {
       address: 1,
       protocol: 'stdbus',
       map: 1,
+      ...options.controller,
     },
-    { id: 'visa', type: 'labbench-visa', resource: `SIM::2281S::${tag.toUpperCase()}::INSTR`, timeout: 2000 },
     {
       id: 'poll',
       type: 'watlow-poll',
       z,
-      // A changed name makes a "full" redeploy a real change of every node it touches.
-      name: `poll${variant}`,
+      name: `poll${options.variant}`,
       controller: 'w1',
       parameters: [{ parameter: 'processValue', instance: 1 }],
       output: 'perValue',
       errors: 'catch',
-      interval: 0,
+      interval: options.interval,
       x: 100,
       y: 100,
       wires: [['out']],
     },
     { id: 'out', type: 'helper', z, x: 300, y: 100 },
+  ];
+}
+
+/**
+ * watlowPollFlow on a simulated Std Bus controller (polled on input) and a keithley-supply on a
+ * simulated 2281S wired to the helper node `out2`; `tag` makes the resources unique to the caller.
+ */
+export function benchFlow(tag: string, variant = 0): FlowNode[] {
+  const z = 'tab1';
+  return [
+    ...watlowPollFlow({ label: 'bench', path: `sim:${tag}?addresses=1`, variant, interval: 0 }),
+    { id: 'visa', type: 'labbench-visa', resource: `SIM::2281S::${tag.toUpperCase()}::INSTR`, timeout: 2000 },
     {
       id: 'psu',
       type: 'keithley-supply',

@@ -283,10 +283,22 @@
     };
   }
 
-  /** The edit form of `type` from its rows (see formRow); config dialogs use node-config-input-. */
+  /** The tip under a config dialog's fields: the HTML of the catalogue key `<type>.tip`. */
+  function tipRow(type) {
+    return { html: '<div class="form-tips"' + i18n(type + '.tip', 'html') + '></div>' };
+  }
+
+  /**
+   * The edit form of `type` from its rows (see formRow); config dialogs use node-config-input-.
+   * Every dialog has the name row: at the end (Node-RED's "Name" placeholder) unless `rows` place
+   * it themselves (nameRow, e.g. with another placeholder or before a tip).
+   */
   function formHtml(type, rows, options) {
     var prefix = options && options.config ? 'node-config-input-' : 'node-input-';
-    return rows
+    var named = rows.some(function (row) {
+      return row.id === 'name';
+    });
+    return (named ? rows : rows.concat([nameRow()]))
       .map(function (row) {
         return formRow(type, prefix, row);
       })
@@ -331,13 +343,21 @@
   ];
 
   /**
-   * What keithley-supply and keithley-battery share in their definitions: defaults (with the
-   * monitor-period rule), labels. Adds the edit form to the page (once).
+   * The one editor definition of keithley-supply and keithley-battery (`role` supply or battery):
+   * category, ports, icon, defaults (with the monitor-period rule), labels. Adds the edit form to
+   * the page (once).
    */
   function keithley(role) {
     var type = 'keithley-' + role;
     form(type, KEITHLEY_FORM);
     return {
+      category: 'lab bench',
+      color: '#C0DEED',
+      inputs: 1,
+      outputs: 1,
+      icon: 'labbench-' + role + '.svg',
+      paletteLabel: 'keithley ' + role,
+      inputLabels: 'settings',
       defaults: {
         name: { value: '' },
         instrument: { value: '', type: 'labbench-visa', required: true },
@@ -376,6 +396,7 @@
     form: form,
     formHtml: formHtml,
     nameRow: nameRow,
+    tipRow: tipRow,
     select: select,
     listRow: listRow,
     resizeList: resizeList,

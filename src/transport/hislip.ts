@@ -30,7 +30,7 @@ import type { HislipMessage, RemoteLocalRequest } from './hislip-codec';
 import { HislipChannel } from './hislip-channel';
 import type { MessageTransport } from './message';
 import { connectTcp } from './tcp';
-import { ListenerSet } from './types';
+import { LinkLife } from './link-life';
 
 export type { RemoteLocalRequest } from './hislip-codec';
 
@@ -86,9 +86,7 @@ export class HislipTransport implements MessageTransport {
   private partialBytes = 0;
   /** One async-channel request at a time (their answers are not tagged). */
   private asyncChain: Promise<unknown> = Promise.resolve();
-  private closed = false;
-  private readonly closeListeners = new ListenerSet<[err?: Error]>();
-  private diedOnce = false;
+  private readonly life = new LinkLife();
 
   private constructor(
     readonly label: string,
@@ -181,16 +179,12 @@ export class HislipTransport implements MessageTransport {
   }
 
   private died(err: LabbenchError): void {
-    if (this.diedOnce || this.closed) return;
-    this.diedOnce = true;
     // One channel alone is useless: drop the other too, then tell the registry once.
-    void Promise.allSettled([this.sync.close(), this.async.close()]);
-    this.closeListeners.emit(err);
-    this.closeListeners.clear();
+    this.life.die(err, () => void Promise.allSettled([this.sync.close(), this.async.close()]));
   }
 
   private ensureOpen(): void {
-    if (this.closed)
+    if (this.life.closed)
       throw new ClosedError(`The HiSLIP link to ${this.label} is closed.`, {
         resource: this.label,
       });
@@ -380,13 +374,11 @@ export class HislipTransport implements MessageTransport {
   }
 
   onClose(listener: (err?: Error) => void): () => void {
-    return this.closeListeners.add(listener);
+    return this.life.onClose(listener);
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.closeListeners.clear();
+    if (!this.life.close()) return;
     await Promise.allSettled([this.async.close(), this.sync.close()]);
   }
 }

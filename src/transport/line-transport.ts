@@ -7,7 +7,7 @@ import { ClosedError, DisconnectedError, toLabbenchError } from '../core/errors'
 import { LineFramer } from './line-framer';
 import { ReplyQueue } from './reply-queue';
 import type { MessageTransport } from './message';
-import { ListenerSet } from './types';
+import { LinkLife } from './link-life';
 
 export interface LineLink {
   /** Resolves once the bytes are handed to the OS; rejects with an OS-coded error if gone. */
@@ -21,8 +21,7 @@ export interface LineLink {
 export class LineTransport implements MessageTransport {
   private readonly framer = new LineFramer();
   private readonly replies: ReplyQueue;
-  private readonly closeListeners = new ListenerSet<[err?: Error]>();
-  private closed = false;
+  private readonly life = new LinkLife();
   private dead: Error | undefined;
 
   constructor(
@@ -34,7 +33,7 @@ export class LineTransport implements MessageTransport {
 
   /** Bytes arrived from the instrument. Never throws (called from event handlers). */
   deliver(chunk: Buffer): void {
-    if (this.closed || this.dead) return;
+    if (this.life.closed || this.dead) return;
     try {
       this.framer.push(chunk);
     } catch (err) {
@@ -49,22 +48,23 @@ export class LineTransport implements MessageTransport {
 
   /** The stream died (peer closed, reset, unplugged). Never throws. */
   died(cause?: Error): void {
-    if (this.closed || this.dead) return;
+    if (this.dead) return;
     const err =
       cause === undefined
         ? new DisconnectedError(`${this.label} closed the connection. The next message reopens it.`, {
             resource: this.label,
           })
         : toDisconnected(cause, this.label);
-    this.dead = err;
-    this.replies.fail(err);
-    this.closeListeners.emit(err);
-    this.closeListeners.clear();
-    void this.link.close().catch(() => undefined);
+    const told = this.life.die(err, () => {
+      this.dead = err;
+      this.replies.fail(err);
+    });
+    if (told) void this.link.close().catch(() => undefined);
   }
 
   async write(data: Buffer, signal?: AbortSignal): Promise<void> {
-    if (this.closed) throw new ClosedError(`The link to ${this.label} is closed.`, { resource: this.label });
+    if (this.life.closed)
+      throw new ClosedError(`The link to ${this.label} is closed.`, { resource: this.label });
     if (this.dead) throw this.dead;
     if (signal?.aborted) throw signal.reason;
     try {
@@ -75,7 +75,7 @@ export class LineTransport implements MessageTransport {
   }
 
   read(timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
-    if (this.closed)
+    if (this.life.closed)
       return Promise.reject(
         new ClosedError(`The link to ${this.label} is closed.`, { resource: this.label }),
       );
@@ -91,13 +91,11 @@ export class LineTransport implements MessageTransport {
   }
 
   onClose(listener: (err?: Error) => void): () => void {
-    return this.closeListeners.add(listener);
+    return this.life.onClose(listener);
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.closeListeners.clear();
+    if (!this.life.close()) return;
     this.replies.fail(new ClosedError(`The link to ${this.label} is closed.`, { resource: this.label }));
     await this.link.close().catch(() => undefined);
   }

@@ -5,7 +5,7 @@
  * file descriptors, OS handles per PTY device (never two on the bus port), unhandled rejections,
  * and that outputs keep coming.
  */
-import { nodeRedHelper, PACKAGE_NODES } from '../../bench/nr';
+import { nodeRedHelper, PACKAGE_NODES, watlowPollFlow } from '../../bench/nr';
 import type { FlowNode, RuntimeNode } from '../../bench/nr';
 import { WatlowRig, openFds } from './rig';
 
@@ -21,45 +21,16 @@ export interface StormSummary {
   seconds: number;
 }
 
+/** The polled bus on the rig's PTY, with a short reply timeout and one retry. */
 function flow(path: string, variant: number): FlowNode[] {
-  const z = 'tab1';
-  return [
-    { id: z, type: 'tab', label: 'storm' },
-    {
-      id: 'port',
-      type: 'labbench-serial-port',
-      path,
-      baudRate: 38400,
-      dataBits: 8,
-      parity: 'none',
-      stopBits: 1,
-      timeout: 200,
-      retries: 1,
-    },
-    {
-      id: 'w1',
-      type: 'labbench-watlow',
-      name: 'Oven1',
-      port: 'port',
-      address: 1,
-      protocol: 'stdbus',
-      wordOrder: 'lowHigh',
-      map: 1,
-    },
-    {
-      id: 'poll',
-      type: 'watlow-poll',
-      z,
-      name: `poll${variant}`, // the change a "modified nodes" deploy restarts
-      controller: 'w1',
-      parameters: [{ parameter: 'processValue', instance: 1 }],
-      output: 'perValue',
-      errors: 'catch',
-      interval: 50,
-      wires: [['out']],
-    },
-    { id: 'out', type: 'helper', z },
-  ];
+  return watlowPollFlow({
+    label: 'storm',
+    path,
+    variant,
+    interval: 50,
+    port: { timeout: 200, retries: 1 },
+    controller: { wordOrder: 'lowHigh' },
+  });
 }
 
 export async function runStorm(options: { deploys: number; seed: number }): Promise<StormSummary> {

@@ -1,9 +1,23 @@
 /** Sharing rules 1–2 (docs/design.md): one handle per resource, ref-counted leases, grace period, immediate release. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { fixture, KEY } from '../support/registry-fixture';
+import { fixture, KEY, type Fixture } from '../support/registry-fixture';
 import { outcome } from '../support/fake-handle';
 import { cacheKey } from '../../src/core/driver-cache';
+import type { Lease } from '../../src/core/lease';
+import type { FakeHandle } from '../support/fake-handle';
+
+/** A registry fixture (`options`) whose lease `a` opened its handle and was then released (`release`). */
+async function openedThenReleased(
+  options?: Parameters<typeof fixture>[0],
+  release?: Parameters<Lease<FakeHandle>['release']>[0],
+): Promise<{ f: Fixture; a: Lease<FakeHandle> }> {
+  const f = fixture(options);
+  const a = f.registry.acquire(f.spec('a'));
+  await a.open();
+  a.release(release);
+  return { f, a };
+}
 
 describe('one handle, many leases', () => {
   test('the handle opens once for many leases and many transactions', async () => {
@@ -44,10 +58,7 @@ describe('one handle, many leases', () => {
   });
 
   test('a released lease cannot transact (E_CLOSED); a new acquire opens a new handle', async () => {
-    const f = fixture();
-    const a = f.registry.acquire(f.spec('a'));
-    await a.open();
-    a.release();
+    const { f, a } = await openedThenReleased();
     await assert.rejects(
       a.transact(async () => 1),
       { code: 'E_CLOSED', name: 'ClosedError' },
@@ -95,10 +106,7 @@ describe('grace period (rule 2: a redeploy must not close and reopen the port)',
   });
 
   test('after the grace period the handle is closed', async () => {
-    const f = fixture({ graceMs: 2000 });
-    const a = f.registry.acquire(f.spec('a'));
-    await a.open();
-    a.release();
+    const { f } = await openedThenReleased({ graceMs: 2000 });
     await f.clock.advance(1999);
     assert.deepEqual(f.events, ['open#1']);
     await f.clock.advance(1);
@@ -108,10 +116,7 @@ describe('grace period (rule 2: a redeploy must not close and reopen the port)',
   });
 
   test("release({ graceMs }) sets this release's grace period, over a registry default of none", async () => {
-    const f = fixture({ graceMs: 0 });
-    const a = f.registry.acquire(f.spec('a'));
-    await a.open();
-    a.release({ graceMs: 2000 });
+    const { f } = await openedThenReleased({ graceMs: 0 }, { graceMs: 2000 });
     await f.clock.advance(1999);
     assert.deepEqual(f.events, ['open#1'], 'kept for the grace period given to release()');
     const b = f.registry.acquire(f.spec('b'));
@@ -123,20 +128,14 @@ describe('grace period (rule 2: a redeploy must not close and reopen the port)',
   });
 
   test('release({ immediate: true }) closes at once, grace or not', async () => {
-    const f = fixture({ graceMs: 2000 });
-    const a = f.registry.acquire(f.spec('a'));
-    await a.open();
-    a.release({ immediate: true });
+    const { f } = await openedThenReleased({ graceMs: 2000 }, { immediate: true });
     await f.clock.advance(0);
     assert.deepEqual(f.events, ['open#1', 'close#1']);
     assert.equal(f.clock.pendingTimers, 0);
   });
 
   test('a lease taken during grace keeps the handle past the original deadline', async () => {
-    const f = fixture({ graceMs: 2000 });
-    const a = f.registry.acquire(f.spec('a'));
-    await a.open();
-    a.release();
+    const { f } = await openedThenReleased({ graceMs: 2000 });
     await f.clock.advance(1000);
     const b = f.registry.acquire(f.spec('b'));
     await f.clock.advance(5000);

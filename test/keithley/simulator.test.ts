@@ -14,6 +14,17 @@ function ask(s: Simulated2281S, message: string): string | null {
   return reply;
 }
 
+/**
+ * A conversation with the simulator, in order: `[message]` is sent, `[message, reply]` must be
+ * answered with exactly `reply` (null: no reply at all), `why` says what the step shows.
+ */
+function converse(s: Simulated2281S, steps: [message: string, reply?: string | null, why?: string][]): void {
+  for (const [message, ...expected] of steps) {
+    const reply = ask(s, message);
+    if (expected.length > 0) assert.equal(reply, expected[0], expected[1] ?? message);
+  }
+}
+
 function errors(s: Simulated2281S): string[] {
   const out: string[] = [];
   for (let i = 0; i < 20; i++) {
@@ -50,12 +61,14 @@ describe('common commands', () => {
 
   test('*OPC?, *ESR? bits and *CLS', () => {
     const s = sim();
-    assert.equal(ask(s, '*OPC?'), '1');
-    ask(s, ':BOGUS');
-    assert.equal(ask(s, ':SYST:ERR?'), '-113,"Undefined header"');
-    assert.equal(ask(s, '*ESR?'), '32', 'command error bit');
-    ask(s, ':VOLT 99');
-    ask(s, '*CLS');
+    converse(s, [
+      ['*OPC?', '1'],
+      [':BOGUS'],
+      [':SYST:ERR?', '-113,"Undefined header"'],
+      ['*ESR?', '32', 'command error bit'],
+      [':VOLT 99'],
+      ['*CLS'],
+    ]);
     assert.deepEqual(errors(s), []);
     assert.equal(ask(s, '*ESR?'), '0');
   });
@@ -77,21 +90,19 @@ describe('common commands', () => {
   });
 
   test('quirk: after a rejected command the next query gets no reply, unless it is :SYST:ERR?', () => {
-    const s = sim();
-    ask(s, ':VOLT 25');
-    assert.equal(ask(s, ':VOLT?'), null, 'swallowed');
-    assert.equal(ask(s, ':VOLT?'), '0', 'healthy again');
-    ask(s, ':VOLT 25');
-    assert.equal(ask(s, ':SYST:ERR?'), '-222,"Data out of range"', ':SYST:ERR? is answered and cures it');
-    assert.equal(ask(s, ':VOLT?'), '0');
+    converse(sim(), [
+      [':VOLT 25'],
+      [':VOLT?', null, 'swallowed'],
+      [':VOLT?', '0', 'healthy again'],
+      [':VOLT 25'],
+      [':SYST:ERR?', '-222,"Data out of range"', ':SYST:ERR? is answered and cures it'],
+      [':VOLT?', '0'],
+    ]);
   });
 
   test('entry functions: commands of the other function fail with 700; its queries get no reply', () => {
     const s = sim();
-    assert.equal(ask(s, ':ENTR:FUNC?'), 'POWER');
-    ask(s, ':ENTR:FUNC SIM');
-    assert.equal(ask(s, ':ENTR:FUNC?'), 'SIMULATOR');
-    ask(s, ':VOLT 5');
+    converse(s, [[':ENTR:FUNC?', 'POWER'], [':ENTR:FUNC SIM'], [':ENTR:FUNC?', 'SIMULATOR'], [':VOLT 5']]);
     assert.deepEqual(errors(s), ['700,"Command not permitted in this mode"']);
     assert.equal(ask(s, ':MEAS:CONC?'), null);
     assert.deepEqual(errors(s), ['700,"Command not permitted in this mode"']);
@@ -101,12 +112,13 @@ describe('common commands', () => {
   });
 
   test('switching the function turns the outputs off', () => {
-    const s = sim();
-    ask(s, ':VOLT 1;:OUTP ON');
-    assert.equal(ask(s, ':OUTP?'), '1');
-    ask(s, ':ENTR:FUNC SIM');
-    ask(s, ':ENTR:FUNC POW');
-    assert.equal(ask(s, ':OUTP?'), '0');
+    converse(sim(), [
+      [':VOLT 1;:OUTP ON'],
+      [':OUTP?', '1'],
+      [':ENTR:FUNC SIM'],
+      [':ENTR:FUNC POW'],
+      [':OUTP?', '0'],
+    ]);
   });
 });
 

@@ -84,41 +84,55 @@ function recallTarget(raw: string | undefined, dev: DeviceContext): BatteryModel
   return builtIn;
 }
 
-function setting(
-  source: string,
-  key: 'voltage' | 'current' | 'voltageLimit' | 'ovp' | 'ocp',
-  range: { min: number; max: number; def: number },
-  units: readonly string[],
-): CommandDef {
-  return {
-    pattern: compilePattern(source),
-    scope: 'power',
-    set: (dev, { params }) => {
-      const value = numericParam(params[0], range, units);
-      if (key === 'voltage' && value > dev.supply.voltageLimit)
-        throw new ScpiParamError(-222, 'Data out of range');
-      dev.supply[key] = value;
-      dev.settle();
-    },
-    query: (dev) => bare(dev.supply[key]),
-  };
+type Range = { min: number; max: number; def: number };
+
+/** The numeric registers of one entry function, as the commands on them see them. */
+interface RegisterSet<R> {
+  scope: 'power' | 'simulator';
+  registers: (dev: DeviceContext) => R;
+  /** The instrument refuses to change them while the battery model runs (704). */
+  lockedWhileRunning?: true;
+  /** Throws on a value the other registers rule out. */
+  accept?: (dev: DeviceContext, key: keyof R, value: number) => void;
 }
 
-function batterySetting(
+const SUPPLY: RegisterSet<SupplyRegisters> = {
+  scope: 'power',
+  registers: (dev) => dev.supply,
+  accept: (dev, key, value) => {
+    if (key === 'voltage' && value > dev.supply.voltageLimit)
+      throw new ScpiParamError(-222, 'Data out of range');
+  },
+};
+
+const BATTERY: RegisterSet<BatteryRegisters> = {
+  scope: 'simulator',
+  registers: (dev) => dev.battery,
+  lockedWhileRunning: true,
+};
+
+/**
+ * A numeric register of `set`: the command sets it within `range` (in `units`) and settles the
+ * outputs, the query answers it bare.
+ */
+function setting<R>(
+  set: RegisterSet<R>,
   source: string,
-  key: 'capacityLimit' | 'currentLimit' | 'ocp' | 'ovp' | 'resistanceOffset',
-  range: { min: number; max: number; def: number },
+  key: { [K in keyof R]: R[K] extends number ? K : never }[keyof R],
+  range: Range,
   units: readonly string[],
 ): CommandDef {
   return {
     pattern: compilePattern(source),
-    scope: 'simulator',
-    lockedWhileRunning: true,
+    scope: set.scope,
+    ...(set.lockedWhileRunning ? { lockedWhileRunning: true } : {}),
     set: (dev, { params }) => {
-      dev.battery[key] = numericParam(params[0], range, units);
+      const value = numericParam(params[0], range, units);
+      set.accept?.(dev, key, value);
+      (set.registers(dev) as Record<typeof key, number>)[key] = value;
       dev.settle();
     },
-    query: (dev) => bare(dev.battery[key]),
+    query: (dev) => bare(set.registers(dev)[key] as number),
   };
 }
 
@@ -194,11 +208,15 @@ export function buildCommandTable(): CommandDef[] {
     },
 
     // --- power supply -------------------------------------------------------------------------
-    setting('[SOURce#]:VOLTage:[LEVel]:[IMMediate]:[AMPLitude]', 'voltage', SIM_RANGES.voltage, ['V']),
-    setting('[SOURce#]:CURRent:[LEVel]:[IMMediate]:[AMPLitude]', 'current', SIM_RANGES.current, ['A']),
-    setting('[SOURce#]:VOLTage:LIMit:[LEVel]', 'voltageLimit', SIM_RANGES.voltageLimit, ['V']),
-    setting('[SOURce#]:VOLTage:PROTection:[LEVel]', 'ovp', SIM_RANGES.ovp, ['V']),
-    setting('[SOURce#]:CURRent:PROTection:[LEVel]', 'ocp', SIM_RANGES.ocp, ['A']),
+    setting(SUPPLY, '[SOURce#]:VOLTage:[LEVel]:[IMMediate]:[AMPLitude]', 'voltage', SIM_RANGES.voltage, [
+      'V',
+    ]),
+    setting(SUPPLY, '[SOURce#]:CURRent:[LEVel]:[IMMediate]:[AMPLitude]', 'current', SIM_RANGES.current, [
+      'A',
+    ]),
+    setting(SUPPLY, '[SOURce#]:VOLTage:LIMit:[LEVel]', 'voltageLimit', SIM_RANGES.voltageLimit, ['V']),
+    setting(SUPPLY, '[SOURce#]:VOLTage:PROTection:[LEVel]', 'ovp', SIM_RANGES.ovp, ['V']),
+    setting(SUPPLY, '[SOURce#]:CURRent:PROTection:[LEVel]', 'ocp', SIM_RANGES.ocp, ['A']),
     {
       pattern: compilePattern(':OUTPut#:[STATe]'),
       scope: 'power',
@@ -295,20 +313,24 @@ export function buildCommandTable(): CommandDef[] {
     },
     vocEnd(':BATTery#:SIMulator:VOC:FULL', 'fullVoltage'),
     vocEnd(':BATTery#:SIMulator:VOC:EMPTy', 'emptyVoltage'),
-    batterySetting(':BATTery#:SIMulator:CAPacity:LIMit', 'capacityLimit', SIM_RANGES.capacityLimit, ['AH']),
+    setting(BATTERY, ':BATTery#:SIMulator:CAPacity:LIMit', 'capacityLimit', SIM_RANGES.capacityLimit, ['AH']),
     {
       pattern: compilePattern(':BATTery#:SIMulator:CAPacity'),
       scope: 'simulator',
       query: (dev) => bare((dev.battery.capacityLimit * dev.battery.soc) / 100),
     },
-    batterySetting(':BATTery#:SIMulator:CURRent:LIMit', 'currentLimit', SIM_RANGES.batteryCurrentLimit, [
+    setting(BATTERY, ':BATTery#:SIMulator:CURRent:LIMit', 'currentLimit', SIM_RANGES.batteryCurrentLimit, [
       'A',
     ]),
-    batterySetting(':BATTery#:SIMulator:CURRent:PROTection', 'ocp', SIM_RANGES.ocp, ['A']),
-    batterySetting(':BATTery#:SIMulator:TVOLtage:PROTection', 'ovp', SIM_RANGES.ovp, ['V']),
-    batterySetting(':BATTery#:SIMulator:RESistance:OFFSet', 'resistanceOffset', SIM_RANGES.resistanceOffset, [
-      'OHM',
-    ]),
+    setting(BATTERY, ':BATTery#:SIMulator:CURRent:PROTection', 'ocp', SIM_RANGES.ocp, ['A']),
+    setting(BATTERY, ':BATTery#:SIMulator:TVOLtage:PROTection', 'ovp', SIM_RANGES.ovp, ['V']),
+    setting(
+      BATTERY,
+      ':BATTery#:SIMulator:RESistance:OFFSet',
+      'resistanceOffset',
+      SIM_RANGES.resistanceOffset,
+      ['OHM'],
+    ),
     {
       pattern: compilePattern(':BATTery#:SIMulator:RESistance'),
       scope: 'simulator',

@@ -12,6 +12,7 @@
  */
 import { InvalidInputError } from '../../core/errors';
 import { parseNetworkBusPath } from '../../core/identity';
+import { ownEntry } from '../../core/validate';
 import { serveBusOnSerial } from './serial-wire';
 import { serveBusAsDeviceServer } from '../modbus/device-server';
 import type { SimDeviceServer } from '../modbus/device-server';
@@ -69,6 +70,33 @@ export function parseListenAddress(flag: string, text: string): ListenAddress {
   }
 }
 
+function positiveInteger(flag: string, text: string, what: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidInputError(`${flag} must be a positive ${what}.`);
+  return n;
+}
+
+/** The switches: what each sets in the parsed arguments. */
+const SWITCHES: Record<string, (out: WatlowSimulatorArgs) => void> = {
+  '--pace': (out) => (out.pace = true),
+  '--strict-holes': (out) => (out.strictHoles = true),
+};
+
+/** The options with a value: what each sets from its flag and the text after it. */
+const VALUE_OPTIONS: Record<string, (out: WatlowSimulatorArgs, flag: string, text: string) => void> = {
+  '--serial': (out, _flag, text) => (out.serial = text),
+  '--addresses': (out, flag, text) => (out.addresses = parseAddressList(flag, text)),
+  '--modbus': (out, flag, text) => (out.modbus = parseAddressList(flag, text)),
+  '--tcp': (out, flag, text) => (out.tcp = parseListenAddress(flag, text)),
+  '--modbus-tcp': (out, flag, text) => (out.modbusTcp = parseListenAddress(flag, text)),
+  '--gateway-units': (out, flag, text) => (out.gatewayUnits = parseAddressList(flag, text)),
+  '--gateway-timeout': (out, flag, text) =>
+    (out.gatewayTimeoutMs = positiveInteger(flag, text, 'number of ms')),
+  '--baud': (out, flag, text) => (out.baudRate = positiveInteger(flag, text, 'integer')),
+  '--map': (out, _flag, text) => (out.map = text === '2' ? 2 : 1),
+  '--word-order': (out, _flag, text) => (out.wordOrder = text === 'highLow' ? 'highLow' : 'lowHigh'),
+};
+
 export function parseWatlowSimulatorArgs(argv: readonly string[]): WatlowSimulatorArgs {
   const args = argv[0] === 'watlow' ? argv.slice(1) : [...argv];
   const out: WatlowSimulatorArgs = {
@@ -83,55 +111,16 @@ export function parseWatlowSimulatorArgs(argv: readonly string[]): WatlowSimulat
   };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i]!;
-    const value = (): string => {
-      const v = args[++i];
-      if (v === undefined) throw new InvalidInputError(`${flag} needs a value. Usage: ${WATLOW_SIM_USAGE}`);
-      return v;
-    };
-    switch (flag) {
-      case '--serial':
-        out.serial = value();
-        break;
-      case '--addresses':
-        out.addresses = parseAddressList(flag, value());
-        break;
-      case '--modbus':
-        out.modbus = parseAddressList(flag, value());
-        break;
-      case '--tcp':
-        out.tcp = parseListenAddress(flag, value());
-        break;
-      case '--modbus-tcp':
-        out.modbusTcp = parseListenAddress(flag, value());
-        break;
-      case '--gateway-units':
-        out.gatewayUnits = parseAddressList(flag, value());
-        break;
-      case '--gateway-timeout':
-        out.gatewayTimeoutMs = Number(value());
-        if (!Number.isInteger(out.gatewayTimeoutMs) || out.gatewayTimeoutMs <= 0)
-          throw new InvalidInputError('--gateway-timeout must be a positive number of ms.');
-        break;
-      case '--baud':
-        out.baudRate = Number(value());
-        if (!Number.isInteger(out.baudRate) || out.baudRate <= 0)
-          throw new InvalidInputError('--baud must be a positive integer.');
-        break;
-      case '--pace':
-        out.pace = true;
-        break;
-      case '--map':
-        out.map = value() === '2' ? 2 : 1;
-        break;
-      case '--word-order':
-        out.wordOrder = value() === 'highLow' ? 'highLow' : 'lowHigh';
-        break;
-      case '--strict-holes':
-        out.strictHoles = true;
-        break;
-      default:
-        throw new InvalidInputError(`Unknown option ${flag}. Usage: ${WATLOW_SIM_USAGE}`);
+    const onSwitch = ownEntry(SWITCHES, flag);
+    if (onSwitch) {
+      onSwitch(out);
+      continue;
     }
+    const onValue = ownEntry(VALUE_OPTIONS, flag);
+    if (!onValue) throw new InvalidInputError(`Unknown option ${flag}. Usage: ${WATLOW_SIM_USAGE}`);
+    const text = args[++i];
+    if (text === undefined) throw new InvalidInputError(`${flag} needs a value. Usage: ${WATLOW_SIM_USAGE}`);
+    onValue(out, flag, text);
   }
   if (!out.serial && !out.tcp && !out.modbusTcp)
     throw new InvalidInputError(
