@@ -14,19 +14,19 @@ import {
   serialKey,
   toLabbenchError,
 } from '../../src/core';
-import { openStream, portClaimSettings, type Openers } from '../../src/transport';
-import {
-  registryScanPort,
-  scanBus,
-  SCAN_BAUD_RATES,
-  STD_BUS_ADDRESSES,
-  validateScanPlan,
-  type ScanPlan,
-  type ScanProgress,
-  type ScanResult,
-} from '../../src/watlow';
+import type * as TransportModule from '../../src/transport';
+import type { Openers } from '../../src/transport';
+import type * as WatlowModule from '../../src/watlow';
+import type { ScanPlan, ScanProgress, ScanResult } from '../../src/watlow';
 import { busLabel } from './bus';
 import { parseSerialPortConfig } from './config';
+
+// The Watlow library and the transports load with the first scan, not with the package: a flow
+// without labbench nodes should not pay for them.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const transportLib = (): typeof TransportModule => require('../../src/transport');
+const watlowLib = (): typeof WatlowModule => require('../../src/watlow');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export const SCAN_PATH = '/labbench/scan';
 const KEEP_FINISHED = 8;
@@ -60,13 +60,13 @@ function integer(value: unknown, what: string, min: number, max: number): number
 /** The plan a request body asks for. */
 export function planFromRequest(body: Record<string, unknown>): ScanPlan {
   const plan: ScanPlan = {};
-  if (body.stdbus === true) plan.stdbus = STD_BUS_ADDRESSES;
+  if (body.stdbus === true) plan.stdbus = watlowLib().STD_BUS_ADDRESSES;
   if (body.modbusFrom !== undefined && body.modbusFrom !== '') {
     const from = integer(body.modbusFrom, 'First Modbus address', 1, 247);
     const to = integer(body.modbusTo ?? from, 'Last Modbus address', from, 247);
     plan.modbus = Array.from({ length: to - from + 1 }, (_, i) => from + i);
   }
-  if (body.tryBaudRates === true) plan.baudRates = SCAN_BAUD_RATES;
+  if (body.tryBaudRates === true) plan.baudRates = watlowLib().SCAN_BAUD_RATES;
   return plan;
 }
 
@@ -74,12 +74,14 @@ export function planFromRequest(body: Record<string, unknown>): ScanPlan {
 export function startScan(openers: Openers, body: Record<string, unknown>): string {
   const port = parseSerialPortConfig(body);
   const plan = planFromRequest(body);
-  validateScanPlan(plan);
+  watlowLib().validateScanPlan(plan);
   const key = serialKey(port.path);
   const job: ScanJob = { state: 'running', progress: undefined, abort: new AbortController() };
   const id = String(nextId++);
   jobs.set(id, job);
   forgetOldJobs();
+  const { registryScanPort, scanBus } = watlowLib();
+  const { openStream, portClaimSettings } = transportLib();
   const scanPort = registryScanPort(defaultRegistry, {
     key,
     label: busLabel(port.path),

@@ -11,14 +11,14 @@
  * (outcome 'not-allowed'); `labbenchVisaDiscoveryTimeout` sets the default time (ms).
  */
 import type { NodeAPI } from 'node-red';
+import type * as VisaModule from '../../src/visa';
 import type { DiscoveredResource, DiscoveryOptions, DiscoveryResult, MethodReport } from '../../src/visa';
-import {
-  DEFAULT_DISCOVERY_TIMEOUT_MS,
-  anySearched,
-  discoverVisaResources,
-  systemDiscoveryOptions,
-} from '../../src/visa';
 import { labbenchBackends } from './backends';
+
+// The VISA layer (and with it USB, VXI-11 and HiSLIP) loads with the first discovery, not with
+// the package.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const visaLib = (): typeof VisaModule => require('../../src/visa');
 
 export const VISA_DISCOVER_PATH = '/labbench/visa-discover';
 export const MIN_DISCOVER_TIMEOUT_MS = 500;
@@ -38,7 +38,8 @@ export type DiscoveryBackends = (timeoutMs: number) => DiscoveryOptions;
 
 /** The real machine: the adapter's opener table (USB, simulators), VXI-11 broadcast and mDNS. */
 function systemBackends(RED: NodeAPI): DiscoveryBackends {
-  return (timeoutMs) => systemDiscoveryOptions({ timeoutMs, openers: labbenchBackends(RED).openers });
+  return (timeoutMs) =>
+    visaLib().systemDiscoveryOptions({ timeoutMs, openers: labbenchBackends(RED).openers });
 }
 
 /** Set in tests; otherwise `systemBackends`. */
@@ -59,7 +60,7 @@ function label(r: DiscoveredResource): string {
 export function answerOf(result: DiscoveryResult, timeoutMs: number): DiscoverAnswer {
   const real = result.resources.filter((r) => r.kind !== 'sim');
   const outcome: DiscoverOutcome =
-    real.length > 0 ? 'found' : anySearched(result) ? 'nothing-found' : 'not-allowed';
+    real.length > 0 ? 'found' : visaLib().anySearched(result) ? 'nothing-found' : 'not-allowed';
   return {
     outcome,
     timeoutMs,
@@ -77,7 +78,7 @@ export function clampTimeout(requested: unknown, fallback: unknown): number {
   const pick = (v: unknown) => (v === undefined || v === '' || v === null ? NaN : Number(v));
   let ms = pick(requested);
   if (!Number.isFinite(ms)) ms = pick(fallback);
-  if (!Number.isFinite(ms)) ms = DEFAULT_DISCOVERY_TIMEOUT_MS;
+  if (!Number.isFinite(ms)) ms = visaLib().DEFAULT_DISCOVERY_TIMEOUT_MS;
   return Math.min(MAX_DISCOVER_TIMEOUT_MS, Math.max(MIN_DISCOVER_TIMEOUT_MS, Math.round(ms)));
 }
 
@@ -87,7 +88,7 @@ let running: Promise<DiscoverAnswer> | undefined;
 export function runVisaDiscovery(backends: DiscoveryBackends, timeoutMs: number): Promise<DiscoverAnswer> {
   if (running) return running;
   const run = Promise.resolve()
-    .then(() => discoverVisaResources(backends(timeoutMs)))
+    .then(() => visaLib().discoverVisaResources(backends(timeoutMs)))
     .then((result) => answerOf(result, timeoutMs))
     .catch((err: unknown): DiscoverAnswer => ({
       outcome: 'not-allowed',
