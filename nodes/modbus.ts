@@ -20,7 +20,8 @@ import {
   type ModbusValue,
   type ValueSpec,
 } from '../src/modbus';
-import { acquireSerialBus, type ByteStream } from '../src/transport';
+import type * as TransportModule from '../src/transport';
+import type { ByteStream } from '../src/transport';
 import { labbenchBackends } from './shared/backends';
 import { busLabel } from './shared/bus';
 import {
@@ -41,6 +42,10 @@ import { registerNode } from './shared/register';
 import { ready, valueText } from './shared/status';
 import type { SerialPortNode } from './shared/types';
 
+// The transports load when a modbus node is deployed, not when the package is.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const transportLib = (): typeof TransportModule => require('../src/transport');
+
 interface ModbusDef extends NodeDef {
   port?: string;
 }
@@ -52,7 +57,7 @@ type ModbusMsg = NodeMessage & { address?: unknown; register?: unknown; count?: 
  * only: a device server's baud is its own business). The one place that opens a bus.
  */
 function acquireBus(RED: NodeAPI, port: SerialPortConfig, holder: string): Lease<ByteStream> {
-  return acquireSerialBus(defaultRegistry, labbenchBackends(RED).openers, {
+  return transportLib().acquireSerialBus(defaultRegistry, labbenchBackends(RED).openers, {
     path: port.path,
     settings: port.settings,
     protocol: 'modbus',

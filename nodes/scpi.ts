@@ -9,7 +9,8 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { parseVisaResource } from '../src/core';
-import { runScpiProgram, type ScpiReplyValue } from '../src/visa';
+import type * as VisaModule from '../src/visa';
+import type { ScpiReplyValue } from '../src/visa';
 import { describeNode, errorOf, parseAndWarn, settingsOf, validOrUndefined } from './shared/config';
 import { configNode, onInstrument, requireInstrument } from './shared/config-nodes';
 import type { Send } from './shared/errors';
@@ -26,6 +27,10 @@ import {
 import { registerNode } from './shared/register';
 import { ready } from './shared/status';
 import type { VisaConfigNode } from './shared/types';
+
+// The VISA layer (USB, VXI-11, HiSLIP, SCPI) loads with the first message, not with the package.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const visaLib = (): typeof VisaModule => require('../src/visa');
 
 interface ScpiDef extends NodeDef, ScpiNodeDef {
   instrument?: string;
@@ -83,7 +88,9 @@ export = function (RED: NodeAPI): void {
       const program = programForMessage(settingsOf(props), msg as { payload?: unknown; command?: unknown });
       let result;
       try {
-        result = await cfg.keeper.use((lease) => runScpiProgram(lease, program, { label: requester }));
+        result = await cfg.keeper.use((lease) =>
+          visaLib().runScpiProgram(lease, program, { label: requester }),
+        );
       } catch (err) {
         exposeDeviceErrors(msg as unknown as Record<string, unknown>, err);
         throw err;

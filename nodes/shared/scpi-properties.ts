@@ -4,18 +4,13 @@
  * message → program step. Pure: no Node-RED, no I/O.
  */
 import { InvalidInputError } from '../../src/core';
-import {
-  REPLY_KINDS,
-  compileScpiTemplate,
-  rawScpiProgramLine,
-  scpiProgramLines,
-  type ByteOrder,
-  type ReplyKind,
-  type ScpiProgram,
-  type ScpiReplyValue,
-  type ScpiTemplate,
-} from '../../src/visa';
+import type * as VisaModule from '../../src/visa';
+import type { ByteOrder, ReplyKind, ScpiProgram, ScpiReplyValue, ScpiTemplate } from '../../src/visa';
 import { parseScpiTimeout } from './config';
+
+// The VISA layer loads when a scpi node is deployed, not when the package is.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const visaLib = (): typeof VisaModule => require('../../src/visa');
 
 export interface ScpiNodeDef {
   command?: unknown;
@@ -41,6 +36,7 @@ export interface ScpiNodeProperties {
 
 /** Parses the node's properties; InvalidInputError names what is wrong. */
 export function parseScpiNodeProperties(def: ScpiNodeDef): ScpiNodeProperties {
+  const { compileScpiTemplate, REPLY_KINDS } = visaLib();
   const template = compileScpiTemplate(def.command, def.placeholders ?? []);
   const reply = (def.reply === undefined || def.reply === '' ? 'auto' : def.reply) as ReplyKind;
   if (!REPLY_KINDS.includes(reply)) {
@@ -80,9 +76,9 @@ export function programForMessage(
         'msg.command is refused: this scpi node runs its template only. Turn on "allow msg.command" in its properties to send raw commands.',
       );
     }
-    lines = [rawScpiProgramLine(msg.command)];
+    lines = [visaLib().rawScpiProgramLine(msg.command)];
   } else {
-    lines = scpiProgramLines(props.template, msg.payload);
+    lines = visaLib().scpiProgramLines(props.template, msg.payload);
   }
   return {
     lines,
