@@ -5,7 +5,7 @@
  * chunks — run as ONE transaction of the port, so no other master's request lands between them.
  */
 import { InvalidInputError } from '../core/errors';
-import type { StreamPort } from '../transport/framed-line';
+import { exchangeBudgetMs, resolveLineOptions, type StreamPort } from '../transport/framed-line';
 import { ModbusClient } from './client';
 import { inOneTransaction, modbusLinkForPath } from './port-link';
 import type { RtuLinkOptions } from './rtu-link';
@@ -34,11 +34,12 @@ export interface ModbusWriteResult {
   requests: number;
 }
 
-/** Upper bound of one request with its retries (the whole operation gets one per request). */
-function requestBudgetMs(line: RtuLinkOptions = {}): number {
-  const reply = line.replyTimeoutMs ?? 500;
-  const retries = line.retries ?? 2;
-  return (reply + (line.interFrameGapMs ?? 2) + (line.corruptSettleMs ?? 20)) * (retries + 1);
+/**
+ * The bound on `exchanges` requests with all their retries: the line's own budget (reply timeout,
+ * silence and settle time per attempt), computed once for every master on a port.
+ */
+function budgetMs(line: RtuLinkOptions = {}, exchanges: number, extraMs = 0): number {
+  return exchangeBudgetMs(resolveLineOptions(line), exchanges, extraMs);
 }
 
 function readOne(client: ModbusClient, unit: number, r: ReadRequest): Promise<number[] | boolean[]> {
@@ -78,7 +79,7 @@ export function readModbusValues(
   spec: ValueSpec,
 ): Promise<ModbusReadResult> {
   const requests = planReads(spec);
-  const budget = requests.length * requestBudgetMs(access.line) + 1000;
+  const budget = budgetMs(access.line, requests.length);
   const label = `read ${spec.table} ${spec.register} (Modbus unit ${unit})`;
   return inOneTransaction(access.port, budget, label, async (held) => {
     const client = new ModbusClient(modbusLinkForPath(held, access.path, access.line));
@@ -106,7 +107,8 @@ export function writeModbusValues(
     return Promise.reject(err);
   }
   // A broadcast keeps the line quiet for the devices' turnaround (100 ms) after each frame.
-  const budget = writes.length * (requestBudgetMs(access.line) + (unit === 0 ? 100 : 0)) + 1000;
+  // A broadcast is followed by the line's quiet turnaround (100 ms by default) per write.
+  const budget = budgetMs(access.line, writes.length, unit === 0 ? 100 * writes.length : 0);
   const label = `write ${spec.table} ${spec.register} (Modbus unit ${unit})`;
   return inOneTransaction(access.port, budget, label, async (held) => {
     const client = new ModbusClient(modbusLinkForPath(held, access.path, access.line));
