@@ -5,9 +5,10 @@
  * LABBENCH_WITH_PACKAGE=1. After the flows have started and run LABBENCH_SETTLE_MS, it collects
  * garbage and sends one IPC message:
  *
- *   { rss, heapUsed, packageModules, firstValueMs }
+ *   { rss, heapUsed, packageModules, moduleFiles, firstValueMs }
  *
- * packageModules counts require.cache entries under this checkout's dist/; firstValueMs is the
+ * packageModules counts require.cache entries under this checkout's dist/ (moduleFiles lists them,
+ * relative to dist/, for test/nodes/lazy-load.test.ts); firstValueMs is the
  * time from 'flows:starting' (the deploy) to the first message a watlow-poll node sends (null
  * when none did).
  */
@@ -67,10 +68,12 @@ async function main(): Promise<void> {
       gc?.();
       const { rss, heapUsed } = process.memoryUsage();
       const dist = path.join(root, 'dist') + path.sep;
-      const packageModules = Object.keys(require.cache).filter(
-        (k) => k.startsWith(dist) && !k.includes(`${path.sep}bench${path.sep}`),
-      ).length;
-      process.send?.({ rss, heapUsed, packageModules, firstValueMs, gc: Boolean(gc) });
+      const moduleFiles = Object.keys(require.cache)
+        .filter((k) => k.startsWith(dist) && !k.includes(`${path.sep}bench${path.sep}`))
+        .map((k) => k.slice(dist.length).split(path.sep).join('/'))
+        .sort();
+      const packageModules = moduleFiles.length;
+      process.send?.({ rss, heapUsed, packageModules, moduleFiles, firstValueMs, gc: Boolean(gc) });
     }, settleMs);
   });
   await RED.start();
