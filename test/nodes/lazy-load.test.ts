@@ -24,7 +24,7 @@ const LOADED_ON_FIRST_USE: { what: string; pattern: RegExp }[] = [
       /^src\/transport\/(?:serial|tcp|tcp-stream|usb-backend|usbtmc|usbtmc-claim|vxi11|vxi11-rpc|hislip|hislip-channel|asrl|sim-link)\.js$/,
   },
   {
-    what: 'a VISA session or discovery',
+    what: 'VISA session or discovery module',
     pattern: /^src\/visa\/(?:session|open|discovery[\w-]*|scpi-program|blocks)\.js$/,
   },
 ];
