@@ -18,6 +18,7 @@ import { CHROMIUM, launchChromium, type Browser } from '../support/chromium';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const PORT_ID = 'a5c0b1e2d3f40001';
+const WATLOW_ID = 'a5c0b1e2d3f40002';
 /** Controllers at Std Bus / Modbus addresses 2 and 5, a generic Modbus device (a power meter) at 7. */
 const BUS = `sim:scan-browser-${process.pid}?addresses=2,5&modbus=7`;
 
@@ -97,7 +98,15 @@ it(
     const port = await freePort();
     const runtime = await startNodeRed(port, [
       { id: 'a5c0b1e2d3f40000', type: 'tab', label: 'scan' },
-      { id: PORT_ID, type: 'labbench-serial-port', name: 'scanned bus', path: BUS, baudRate: 38400 },
+      {
+        id: PORT_ID,
+        type: 'labbench-serial-port',
+        name: 'scanned bus',
+        path: BUS,
+        baudRate: 38400,
+        timeout: 200,
+      },
+      { id: WATLOW_ID, type: 'labbench-watlow', name: 'oven', port: PORT_ID, protocol: 'stdbus', address: 2 },
     ]);
     let browser: Browser | undefined;
     try {
@@ -114,7 +123,7 @@ it(
       // A short reply timeout keeps the silent addresses quick; Modbus 1…8 covers the meter at 7.
       // Every text the status line shows is recorded, so the progress lines are seen however fast.
       await browser.evaluate(`(() => {
-        $('#node-config-input-timeout').val('60');
+        $('#node-config-input-timeout').val('200');
         $('.labbench-scan-from').val('1');
         $('.labbench-scan-to').val('8');
         window.scanStatusSeen = [];
@@ -153,7 +162,7 @@ it(
       const created = await browser.evaluate<
         { port: string; address: number; protocol: string; name: string }[]
       >(
-        `(() => { const out = []; RED.nodes.eachConfig((n) => { if (n.type === 'labbench-watlow') out.push({ port: n.port, address: n.address, protocol: n.protocol, name: n.name }); }); return out; })()`,
+        `(() => { const out = []; RED.nodes.eachConfig((n) => { if (n.type === 'labbench-watlow' && n.id !== '${WATLOW_ID}') out.push({ port: n.port, address: n.address, protocol: n.protocol, name: n.name }); }); return out; })()`,
       );
       assert.deepEqual(
         created.sort((a, b) => a.address - b.address),
@@ -169,6 +178,40 @@ it(
         await browser.evaluate<boolean>('RED.nodes.dirty()'),
         true,
         'the flow is changed (to deploy)',
+      );
+
+      // The same panel in a Watlow controller's dialog scans that controller's port.
+      await browser.evaluate(
+        `($('#node-config-dialog-cancel').filter(':visible').last().trigger('click'), true)`,
+      );
+      await browser.waitFor(`$('.red-ui-tray:visible').length === 0`, 'the serial-port dialog closed');
+      await browser.evaluate(`(RED.editor.editConfig('', 'labbench-watlow', '${WATLOW_ID}'), true)`);
+      await browser.waitFor(
+        `$('#labbench-watlow-scan .labbench-scan-start:visible').length === 1`,
+        'the Scan panel of the Watlow dialog',
+      );
+      await browser.evaluate(`(() => {
+        $('#labbench-watlow-scan .labbench-scan-from').val('1');
+        $('#labbench-watlow-scan .labbench-scan-to').val('3');
+        $('#labbench-watlow-scan .labbench-scan-start').trigger('click');
+        return true;
+      })()`);
+      await browser.waitFor(
+        `/^done:/.test($('#labbench-watlow-scan .labbench-scan-status').text())`,
+        'the scan from the Watlow dialog to finish',
+        60_000,
+      );
+      assert.equal(
+        await browser.evaluate<string>(`$('#labbench-watlow-scan .labbench-scan-status').text()`),
+        'done: 3 controller(s) found, 0 other device(s)',
+      );
+      const fromWatlow = await browser.evaluate<string[]>(
+        `$('#labbench-watlow-scan .labbench-scan-found li').map((i, li) => $(li).text()).get()`,
+      );
+      assert.deepEqual(
+        fromWatlow.map((text) => /^(Std Bus|Modbus) (\d+)/.exec(text)?.slice(1).join(' ')),
+        ['Std Bus 2', 'Std Bus 5', 'Modbus 2'],
+        `the Watlow dialog scans its port: ${JSON.stringify(fromWatlow)}`,
       );
       assert.deepEqual(browser.problems, []);
     } finally {
