@@ -20,7 +20,6 @@ import {
   type ModbusValue,
   type ValueSpec,
 } from '../src/modbus';
-import type * as TransportModule from '../src/transport';
 import type { ByteStream } from '../src/transport';
 import { labbenchBackends } from './shared/backends';
 import { busLabel } from './shared/bus';
@@ -41,10 +40,7 @@ import { parseModbusNodeConfig, resolveForMessage } from './shared/modbus-config
 import { registerNode } from './shared/register';
 import { ready, valueText } from './shared/status';
 import type { SerialPortNode } from './shared/types';
-
-// The transports load when a modbus node is deployed, not when the package is.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const transportLib = (): typeof TransportModule => require('../src/transport');
+import { transportLib } from './shared/libraries';
 
 interface ModbusDef extends NodeDef {
   port?: string;

@@ -9,7 +9,6 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { parseVisaResource } from '../src/core';
-import type * as VisaModule from '../src/visa';
 import type { ScpiReplyValue } from '../src/visa';
 import { describeNode, errorOf, parseAndWarn, settingsOf, validOrUndefined } from './shared/config';
 import { configNode, onInstrument, requireInstrument } from './shared/config-nodes';
@@ -27,10 +26,7 @@ import {
 import { registerNode } from './shared/register';
 import { ready } from './shared/status';
 import type { VisaConfigNode } from './shared/types';
-
-// The VISA layer (USB, VXI-11, HiSLIP, SCPI) loads with the first message, not with the package.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const visaLib = (): typeof VisaModule => require('../src/visa');
+import { visaLib } from './shared/libraries';
 
 interface ScpiDef extends NodeDef, ScpiNodeDef {
   instrument?: string;

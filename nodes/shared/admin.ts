@@ -11,20 +11,9 @@
  */
 import type { NodeAPI } from 'node-red';
 import { labbenchBackends } from './backends';
-import type * as TransportModule from '../../src/transport';
-import type * as VisaModule from '../../src/visa';
-import type * as WatlowModule from '../../src/watlow';
-
-// The libraries behind the endpoints (the transports, VISA discovery, the Watlow catalogue) are
-// required inside the handlers: only the editor uses them, and a runtime with no labbench node
-// deployed should not carry them.
-/* eslint-disable @typescript-eslint/no-require-imports */
-const transportLib = (): typeof TransportModule => require('../../src/transport');
-const visaLib = (): typeof VisaModule => require('../../src/visa');
-const watlowLib = (): typeof WatlowModule => require('../../src/watlow');
-/* eslint-enable @typescript-eslint/no-require-imports */
 import { registerScanEndpoints } from './scan-endpoint';
 import { VISA_DISCOVER_PATH, visaDiscoverHandler } from './visa-discover';
+import { transportLib, visaLib, watlowLib } from './libraries';
 
 export interface Suggestion {
   value: string;

@@ -7,26 +7,12 @@
  * Write permission of labbench-serial-port (a scan talks on the bus). Finished scans are kept for
  * a while so the dialog can read the result, then dropped.
  */
-import {
-  defaultRegistry,
-  InvalidInputError,
-  OutOfRangeError,
-  serialKey,
-  toLabbenchError,
-} from '../../src/core';
-import type * as TransportModule from '../../src/transport';
+import { defaultRegistry, requireInteger, serialKey, toLabbenchError } from '../../src/core';
 import type { Openers } from '../../src/transport';
-import type * as WatlowModule from '../../src/watlow';
 import type { ScanPlan, ScanProgress, ScanResult } from '../../src/watlow';
 import { busLabel } from './bus';
 import { parseSerialPortConfig } from './config';
-
-// The Watlow library and the transports load with the first scan, not with the package: a flow
-// without labbench nodes should not pay for them.
-/* eslint-disable @typescript-eslint/no-require-imports */
-const transportLib = (): typeof TransportModule => require('../../src/transport');
-const watlowLib = (): typeof WatlowModule => require('../../src/watlow');
-/* eslint-enable @typescript-eslint/no-require-imports */
+import { transportLib, watlowLib } from './libraries';
 
 export const SCAN_PATH = '/labbench/scan';
 const KEEP_FINISHED = 8;
@@ -49,21 +35,13 @@ function forgetOldJobs(): void {
   for (const [id] of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) jobs.delete(id);
 }
 
-function integer(value: unknown, what: string, min: number, max: number): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n))
-    throw new InvalidInputError(`${what} must be a whole number; got ${JSON.stringify(value)}.`);
-  if (n < min || n > max) throw new OutOfRangeError(`${what} must be ${min}…${max}; got ${n}.`);
-  return n;
-}
-
 /** The plan a request body asks for. */
 export function planFromRequest(body: Record<string, unknown>): ScanPlan {
   const plan: ScanPlan = {};
   if (body.stdbus === true) plan.stdbus = watlowLib().STD_BUS_ADDRESSES;
   if (body.modbusFrom !== undefined && body.modbusFrom !== '') {
-    const from = integer(body.modbusFrom, 'First Modbus address', 1, 247);
-    const to = integer(body.modbusTo ?? from, 'Last Modbus address', from, 247);
+    const from = requireInteger(body.modbusFrom, 'First Modbus address', { min: 1, max: 247 });
+    const to = requireInteger(body.modbusTo ?? from, 'Last Modbus address', { min: from, max: 247 });
     plan.modbus = Array.from({ length: to - from + 1 }, (_, i) => from + i);
   }
   if (body.tryBaudRates === true) plan.baudRates = watlowLib().SCAN_BAUD_RATES;

@@ -4,13 +4,9 @@
  * message → program step. Pure: no Node-RED, no I/O.
  */
 import { InvalidInputError } from '../../src/core';
-import type * as VisaModule from '../../src/visa';
 import type { ByteOrder, ReplyKind, ScpiProgram, ScpiReplyValue, ScpiTemplate } from '../../src/visa';
 import { parseScpiTimeout } from './config';
-
-// The VISA layer loads when a scpi node is deployed, not when the package is.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const visaLib = (): typeof VisaModule => require('../../src/visa');
+import { visaLib } from './libraries';
 
 export interface ScpiNodeDef {
   command?: unknown;

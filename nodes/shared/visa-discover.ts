@@ -11,14 +11,9 @@
  * (outcome 'not-allowed'); `labbenchVisaDiscoveryTimeout` sets the default time (ms).
  */
 import type { NodeAPI } from 'node-red';
-import type * as VisaModule from '../../src/visa';
 import type { DiscoveredResource, DiscoveryOptions, DiscoveryResult, MethodReport } from '../../src/visa';
 import { labbenchBackends } from './backends';
-
-// The VISA layer (and with it USB, VXI-11 and HiSLIP) loads with the first discovery, not with
-// the package.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const visaLib = (): typeof VisaModule => require('../../src/visa');
+import { visaLib } from './libraries';
 
 export const VISA_DISCOVER_PATH = '/labbench/visa-discover';
 export const MIN_DISCOVER_TIMEOUT_MS = 500;
