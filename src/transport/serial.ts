@@ -3,6 +3,7 @@
  * every other stream scheme (`sim:`, `tcp://`…) elsewhere.
  */
 import { UnsupportedError } from '../core/errors';
+import { readWriteOnEventLoop } from './serial-io';
 import { ListenerSet } from './types';
 import type { ByteStream, SerialSettings } from './types';
 import type { SerialPort as SerialPortClass } from 'serialport';
@@ -56,6 +57,9 @@ export async function openSerialPort(path: string, settings: SerialSettings): Pr
     port.open((err) => (err ? reject(withOsCode(err, path)) : resolve()));
   });
   isOpen = true;
+  // Before the first read starts (that is, before a 'data' listener): replies are read where the
+  // poller sees them, not queued behind file and DNS work in the threadpool (see serial-io.ts).
+  readWriteOnEventLoop(port.port);
 
   port.on('data', (chunk: Buffer) => data.emit(chunk));
   // Without an 'error' listener an asynchronous port error would crash the process.

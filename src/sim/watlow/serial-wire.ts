@@ -5,6 +5,7 @@
  * PTY delivered them).
  */
 import type { SerialPort as SerialPortClass } from 'serialport';
+import { readWriteOnEventLoop } from '../../transport/serial-io';
 import { LineClock, PacedWriter } from '../paced-writer';
 import type { SimulatedWatlowBus, SimWire } from './bus';
 
@@ -24,6 +25,8 @@ export async function serveBusOnSerial(
     lock: false,
   });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+  // A paced byte leaves the moment it is due, not after a trip through the threadpool.
+  readWriteOnEventLoop(port.port);
   port.on('error', (err: Error) => console.error(`labbench-sim: ${options.path}: ${err.message}`));
   const send = (bytes: Buffer): void => {
     if (port.isOpen) port.write(bytes);
