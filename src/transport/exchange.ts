@@ -27,7 +27,11 @@ export interface BusTraits {
 }
 
 export type AttemptOutcome<R> =
-  | { readonly kind: 'reply'; readonly reply: R }
+  /**
+   * `endedAt`: the clock's time when the reply's last chunk came in — where the silence before
+   * the next frame starts, rather than after the reply has been decoded and handed on.
+   */
+  | { readonly kind: 'reply'; readonly reply: R; readonly endedAt: number }
   /** Bytes came but no valid reply: a corrupt frame (CRC, framing) was seen. */
   | { readonly kind: 'corrupt'; readonly defect: string }
   /** Nothing usable came back within the reply timeout. */
@@ -89,6 +93,7 @@ export function runAttempt<R>(
     cleanup.push(
       stream.onData((chunk) => {
         if (settled) return;
+        const endedAt = clock.now();
         bytesSeen += chunk.length;
         let reply: R | undefined;
         try {
@@ -99,7 +104,7 @@ export function runAttempt<R>(
           return;
         }
         if (reply !== undefined) {
-          finish({ kind: 'reply', reply });
+          finish({ kind: 'reply', reply, endedAt });
           return;
         }
         if (reader.replyCorrupted) {

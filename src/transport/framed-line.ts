@@ -13,7 +13,7 @@ import type { Clock } from '../core/clock';
 import { sleep } from '../core/clock';
 import { ProtocolError, TimeoutError } from '../core/errors';
 import type { TransactOptions } from '../core/resource-types';
-import type { BusTraits, ReplyReader } from './exchange';
+import type { AttemptOutcome, BusTraits, ReplyReader } from './exchange';
 import { runAttempt, transactionClock } from './exchange';
 import type { ByteStream } from './types';
 
@@ -181,7 +181,7 @@ export class FramedLine {
         for (let attempt = 0; attempt <= retries; attempt++) {
           await this.prepare(stream, line, signal);
           const reader = makeReader({ echoSeen: line.echoSeen });
-          let outcome;
+          let outcome: AttemptOutcome<R> | undefined;
           line.dirty = true;
           try {
             outcome = await runAttempt(stream, request, reader, {
@@ -191,7 +191,10 @@ export class FramedLine {
               signal,
             });
           } finally {
-            line.quietUntil = clock.now() + interFrameGapMs;
+            // The silence runs from the reply's last byte; after a failed attempt, from now (the
+            // line's last activity is unknown, so the later bound is the safe one).
+            const lineIdleSince = outcome?.kind === 'reply' ? outcome.endedAt : clock.now();
+            line.quietUntil = lineIdleSince + interFrameGapMs;
           }
           if (outcome.kind === 'reply') {
             line.dirty = false;
