@@ -118,15 +118,17 @@ export function runAttempt<R>(
     });
     cleanup.push(stream.onClose((err) => finish(closedUnderUs(stream.label, err))));
 
-    const replyTimer = clock.setTimeout(() => {
-      finish(reader.stats.corrupt > 0 ? corruptOutcome() : { kind: 'silent', bytesSeen });
-    }, options.replyTimeoutMs);
-    cleanup.push(() => clock.clearTimeout(replyTimer));
-
+    // The request goes out first and the reply timer is armed after it: the silence before the
+    // request is a protocol minimum, and nothing else should stand between its end and the write.
     stream.write(request).then(
       () => undefined,
       (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))),
     );
+    if (settled) return; // a stream may answer inside write()
+    const replyTimer = clock.setTimeout(() => {
+      finish(reader.stats.corrupt > 0 ? corruptOutcome() : { kind: 'silent', bytesSeen });
+    }, options.replyTimeoutMs);
+    cleanup.push(() => clock.clearTimeout(replyTimer));
   });
 }
 

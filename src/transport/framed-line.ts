@@ -179,8 +179,10 @@ export class FramedLine {
         let lastCorruption: string | undefined;
         let bytesHeard = 0;
         for (let attempt = 0; attempt <= retries; attempt++) {
-          await this.prepare(stream, line, signal);
+          // Made before the silence is waited out, so that the request follows its end at once
+          // (the line's echo knowledge cannot change meanwhile: this transaction holds the port).
           const reader = makeReader({ echoSeen: line.echoSeen });
+          await this.prepare(stream, line, signal);
           let outcome: AttemptOutcome<R> | undefined;
           line.dirty = true;
           try {
