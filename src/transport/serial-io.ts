@@ -11,8 +11,11 @@
  * sockets.
  *
  * Applied to the port object the binding opened (`SerialPort#port`), only when it is the kind this
- * is written for: a numeric `fd` and a `poller` (Linux, macOS). Windows' binding, or any other, is
- * left as it is. Open, settings, flush, drain and close stay the binding's own.
+ * is written for — a numeric `fd` and a `poller` — and the descriptor is seen to be non-blocking,
+ * which Linux shows in /proc/self/fdinfo (serialport opens it so on every Unix, but a blocking
+ * descriptor would freeze the event loop, so it is checked, not assumed). Elsewhere (macOS, where
+ * there is no such file; Windows, whose binding has no poller) the port keeps the binding's own
+ * I/O. Open, settings, flush, drain and close stay the binding's own.
  */
 import * as fs from 'fs';
 
@@ -24,6 +27,18 @@ interface PolledPort {
   read(buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }>;
   write(buffer: Buffer): Promise<void>;
   drain(): Promise<void>;
+}
+
+/** Whether `fd` is open with O_NONBLOCK, as far as the OS shows it (Linux); false when unknown. */
+export function isNonBlocking(fd: number): boolean {
+  let info: string;
+  try {
+    info = fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
+  } catch {
+    return false;
+  }
+  const flags = /^flags:[ \t]*([0-7]+)$/m.exec(info)?.[1];
+  return flags !== undefined && (parseInt(flags, 8) & fs.constants.O_NONBLOCK) !== 0;
 }
 
 function isPolledPort(port: unknown): port is PolledPort {
@@ -98,7 +113,7 @@ async function writeNow(port: PolledPort, buffer: Buffer): Promise<void> {
  * Returns whether it did: false leaves the port on the binding's own I/O.
  */
 export function readWriteOnEventLoop(port: unknown): boolean {
-  if (!isPolledPort(port)) return false;
+  if (!isPolledPort(port) || port.fd === null || !isNonBlocking(port.fd)) return false;
   let lastWrite: Promise<void> = Promise.resolve();
   const drain = port.drain.bind(port);
   port.read = (buffer, offset, length) => readNow(port, buffer, offset, length);
