@@ -33,12 +33,13 @@ function modbusFlow(portPath: string): FlowNode[] {
       z,
       name: 'bench',
       port: 'mbport',
-      address: 1,
+      // Empty: each message names its unit, register and count (a property set here would win).
+      address: '',
       operation: 'read',
       table: 'holding',
-      register: 0,
+      register: '',
       dataType: 'uint16',
-      count: 1,
+      count: '',
       wordOrder: 'highLow',
       scale: 1,
       interval: 0,
@@ -78,7 +79,14 @@ async function nodeRound(portPath: string, reads: ModbusRead[], polls: number): 
     const poll = async (): Promise<void> => {
       for (const r of reads) {
         const msg = await out.send(h, 'mb', { address: r.unit, register: r.register, count: r.count }, 2000);
-        if (msg.error !== undefined || msg.payload === undefined)
+        // The read that went out must be the one asked for: unit and register in the topic, as
+        // many values as registers (one uint16 each).
+        const values = Array.isArray(msg.payload) ? msg.payload.length : msg.payload === undefined ? 0 : 1;
+        if (
+          msg.error !== undefined ||
+          msg.topic !== `bench/${r.unit}/holding/${r.register}` ||
+          values !== r.count
+        )
           throw new Error(`modbus node: ${JSON.stringify(msg).slice(0, 200)}`);
       }
     };
