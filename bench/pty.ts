@@ -5,9 +5,11 @@
  *    processValue, Std Bus and Modbus, inter-frame gap 0 (software cost only; the library's default
  *    gap, 2 ms Std Bus / 1.75 ms Modbus at 38400 baud, is reported in the details);
  *  - a bare `serialport` request/reply loop sending the same request bytes and waiting for the
- *    same number of reply bytes, on the same PTY and the same simulator process.
- * Batches alternate (stack, bare, stack, bare…) so drift hits both alike; the figure is the median
- * of the batch means.
+ *    same number of reply bytes, on the same PTY and the same simulator process (the baseline);
+ *  - the same bare loop with its port reading and writing on the event loop, as the stack's port
+ *    does since serial-io.ts (a detail: how far the stack is from a bare loop on equal I/O).
+ * Batches alternate (stack, bare, bare on the event loop, stack…) so drift hits all alike; the
+ * figure is the median of all samples.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -16,6 +18,7 @@ import { encodeRequestFrame } from '../src/watlow/stdbus/frame';
 import { encodeRequest, selectorOf } from '../src/watlow/stdbus/payload';
 import { FC } from '../src/modbus/pdu';
 import { encodeRtuRequest } from '../src/modbus/rtu';
+import { readWriteOnEventLoop } from '../src/transport/serial-io';
 import { makeTempDir, PtyPair, socatAvailable, startSimulatorCli } from '../test/support/pty';
 import type { SimulatorProcess } from '../test/support/pty';
 import { withWatlowManager } from './backends';
@@ -44,12 +47,27 @@ function requestBytes(protocol: Protocol): Buffer {
     : encodeRtuRequest(1, { fc: FC.readHoldingRegisters, address: 360, quantity: 2 });
 }
 
-async function openBare(portPath: string): Promise<SerialPortClass> {
+/** `eventLoopIo`: the port reads and writes on the event loop, as the stack's does (serial-io.ts). */
+async function openBare(portPath: string, eventLoopIo = false): Promise<SerialPortClass> {
   const { SerialPort } = await import('serialport');
   const port = new SerialPort({ path: portPath, baudRate: 38400, autoOpen: false, lock: false });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+  if (eventLoopIo && !readWriteOnEventLoop(port.port))
+    throw new Error('bench: event-loop I/O unavailable here');
   port.on('error', () => undefined);
   return port;
+}
+
+/** Whether this platform's serial ports can be switched to event-loop I/O (Linux). */
+async function eventLoopIoAvailable(portPath: string): Promise<boolean> {
+  const { SerialPort } = await import('serialport');
+  const port = new SerialPort({ path: portPath, baudRate: 38400, autoOpen: false, lock: false });
+  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+  try {
+    return readWriteOnEventLoop(port.port);
+  } finally {
+    await closeBare(port);
+  }
 }
 
 function closeBare(port: SerialPortClass): Promise<void> {
@@ -69,8 +87,13 @@ async function replyLength(portPath: string, request: Buffer): Promise<number> {
 }
 
 /** µs per request/reply on a bare serialport: write, wait for `replyBytes`, repeat. */
-async function bareBatch(portPath: string, request: Buffer, replyBytes: number): Promise<number[]> {
-  const port = await openBare(portPath);
+async function bareBatch(
+  portPath: string,
+  request: Buffer,
+  replyBytes: number,
+  eventLoopIo = false,
+): Promise<number[]> {
+  const port = await openBare(portPath, eventLoopIo);
   let got = 0;
   let wake: (() => void) | undefined;
   port.on('data', (d: Buffer) => {
@@ -138,6 +161,7 @@ export const ptyScenario: Scenario = {
       sim = await startSimulatorCli(['watlow', '--serial', pair.b, '--addresses', '1']);
 
       const results: ScenarioResult[] = [];
+      const eventLoopIo = await eventLoopIoAvailable(a);
       for (const protocol of ['stdbus', 'modbus'] as const) {
         const request = requestBytes(protocol);
         const replyBytes = await replyLength(a, request);
@@ -145,9 +169,11 @@ export const ptyScenario: Scenario = {
         await stackBatch(a, protocol, 0, 5000);
         const stack: number[][] = [];
         const bare: number[][] = [];
+        const bareOnLoop: number[][] = [];
         for (let r = 0; r < ROUNDS; r++) {
           stack.push(await stackBatch(a, protocol, 0));
           bare.push(await bareBatch(a, request, replyBytes));
+          if (eventLoopIo) bareOnLoop.push(await bareBatch(a, request, replyBytes, true));
         }
         const roundRatios = stack.map((x, i) => median(x) / median(bare[i]!));
         const gapSeen: { ms?: number } = {};
@@ -181,6 +207,12 @@ export const ptyScenario: Scenario = {
             stackBatchMediansUs: stack.map((x) => round(median(x), 0)).join(' '),
             bareBatchMediansUs: bare.map((x) => round(median(x), 0)).join(' '),
             overheadUs: round(figure - baseline, 1),
+            // The stack's port reads and writes on the event loop; a bare loop doing the same is
+            // the fairer floor for the stack's own work (not the stated baseline, which is plain serialport).
+            bareEventLoopIoUs: eventLoopIo ? round(median(bareOnLoop.flat()), 1) : 'unavailable',
+            ratioToBareEventLoopIo: eventLoopIo
+              ? round(figure / median(bareOnLoop.flat()), 3)
+              : 'unavailable',
             perRoundRatioMedian: round(median(roundRatios), 3),
             perRoundRatios: roundRatios.map((x) => round(x, 2)).join(' '),
             requestBytes: request.length,
