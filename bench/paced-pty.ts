@@ -55,6 +55,8 @@ const POLLS_PER_ROUND = 20;
 const WARM_UP_POLLS = 3;
 /** The meter of the PTY end the client opens. */
 const LINE_METER = 'paced-line';
+/** The timeline of the rig's floor loop. */
+const FLOOR_METER = 'paced-floor';
 
 /** One holding-register read of the poll, as it went on the wire. */
 export interface ModbusRead {
@@ -199,11 +201,15 @@ async function stackRound(portPath: string, meter: ReturnType<typeof portMeter>)
 
 /** ms of each poll of one round of the rig's floor (bench/pty-floor.ts). */
 async function floorRound(portPath: string, traffic: PollTraffic): Promise<number[]> {
-  const loop = await openFloorLoop(portPath, PACED_BAUD, traffic.reads, traffic.gapMs);
+  const meter = portMeter(FLOOR_METER);
+  const timeline: { kind: 'w' | 'r'; at: number }[] = [];
+  const loop = await openFloorLoop(portPath, PACED_BAUD, traffic.reads, traffic.gapMs, timeline);
   try {
     for (let i = 0; i < WARM_UP_POLLS; i++) await loop.poll();
+    timeline.length = 0;
     const times: number[] = [];
     for (let i = 0; i < POLLS_PER_ROUND; i++) times.push(await loop.poll());
+    meter.timeline.push(...timeline);
     return times;
   } finally {
     await loop.close();
@@ -227,6 +233,7 @@ export const pacedPtyScenario: Scenario = {
       const floorTimes: number[] = [];
       const loadBefore = loadAverage();
       resetPortMeter(LINE_METER);
+      resetPortMeter(FLOOR_METER);
       // Rounds alternate (stack, floor, stack…) so that the machine's quieter and busier spells
       // fall on both alike; each round has the port to itself, as one serial port has one owner.
       for (let round = 0; round < ROUNDS; round++) {
@@ -234,6 +241,7 @@ export const pacedPtyScenario: Scenario = {
         floorTimes.push(...(await floorRound(line.path, traffic)));
       }
       const split = timelineSplit(LINE_METER, traffic.gapMs);
+      const floorSplit = timelineSplit(FLOOR_METER, traffic.gapMs);
       const byteMs = (10 * 1000) / PACED_BAUD;
       // Every transaction of a poll has the same turnaround; its bytes differ, so the exchange's
       // ideal is taken per poll and spread evenly (the median is what a transaction typically costs).
@@ -269,6 +277,8 @@ export const pacedPtyScenario: Scenario = {
           exchangeOverheadUsMin: us(Math.min(...split.exchangeDurations) - idealExchangeMs),
           silenceOverheadUsMedian: us(median(split.silenceDurations) - traffic.gapMs),
           silenceOverheadUsMin: us(split.minSilenceMs - traffic.gapMs),
+          floorExchangeOverheadUsMedian: us(median(floorSplit.exchangeDurations) - idealExchangeMs),
+          floorSilenceOverheadUsMedian: us(median(floorSplit.silenceDurations) - traffic.gapMs),
           shortSilences: split.shortSilences,
         },
         notes:

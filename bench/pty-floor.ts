@@ -33,6 +33,8 @@ export async function openFloorLoop(
   baudRate: number,
   reads: readonly ModbusRead[],
   gapMs: number,
+  /** Where to note each write ('w') and each received chunk ('r'), as a port meter does. */
+  timeline?: { kind: 'w' | 'r'; at: number }[],
 ): Promise<FloorLoop> {
   const { SerialPort } = await import('serialport');
   const port: SerialPortClass = new SerialPort({ path: portPath, baudRate, autoOpen: false, lock: false });
@@ -53,6 +55,7 @@ export async function openFloorLoop(
   let lastChunkAt = 0;
   let wake: (() => void) | undefined;
   port.on('data', (chunk: Buffer) => {
+    timeline?.push({ kind: 'r', at: performance.now() });
     got += chunk.length;
     if (got >= expected && wake) {
       lastChunkAt = performance.now();
@@ -75,6 +78,7 @@ export async function openFloorLoop(
             clearTimeout(lost);
             resolve();
           };
+          timeline?.push({ kind: 'w', at: performance.now() });
           port.write(frame.request, (err) => err && reject(err));
         });
         quietUntil = lastChunkAt + gapMs;
