@@ -66,7 +66,7 @@ export class RtuLink implements ModbusLink {
     }
     return this.line.exchange(
       frame,
-      (bus) => new RtuResponseReader(unit, pdu, frame, { expectEcho: bus.echoSeen }),
+      (bus) => new RtuResponseReader(unit, pdu, frame, { echo: bus.echo }),
       context,
       {
         signal: options.signal,

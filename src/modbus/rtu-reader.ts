@@ -7,17 +7,22 @@
  * and corrupt frames never shift the bus out of step.
  *
  * Our own request echoed by an adapter is recognised byte for byte and skipped. A single write
- * (functions 05 and 06) is special: its correct response IS a copy of the request. When the bus is
- * known to echo (`expectEcho`, learnt by the line from earlier exchanges), the first copy is the
- * echo and the real response — a second copy, or an exception — is still awaited, so a refused
- * write is never taken for a success. On a bus not known to echo the first copy is the response
- * (indistinguishable either way).
+ * (functions 05 and 06) is special: its correct response IS a copy of the request. What the line
+ * has learnt about the adapter (`echo`) decides what the first copy is:
+ *  - `seen` (earlier requests came back): the echo. The real response — a second copy, or an
+ *    exception — is still awaited, so a refused write is never taken for a success.
+ *  - `absent` (replies came without an echo): the response.
+ *  - `unknown` (a freshly opened port whose first exchange is this write): it may be either. It is
+ *    held as the tentative reply while the reader waits for a second copy or an exception; if one
+ *    comes, the first was the echo and this is the response; if none comes before the reply
+ *    timeout, the first was the response and the adapter does not echo. Only that one write waits;
+ *    the line knows afterwards.
  *
  * A candidate that is not complete yet is not simply waited for: if a complete, valid response
  * already sits later in the buffer (the candidate was a corrupt fragment), the reader moves on to
  * it at once instead of waiting out the reply timeout.
  */
-import type { ReplyReader } from '../transport/exchange';
+import type { EchoKnowledge, ReplyReader } from '../transport/exchange';
 import {
   crcMatches,
   expectedResponseByteCount,
@@ -45,28 +50,45 @@ export class RtuResponseReader implements ReplyReader<Uint8Array> {
   private buffer: Buffer = Buffer.alloc(0);
   private readonly byteCount: number | undefined;
   private readonly copiesRequest: boolean;
-  private readonly expectEcho: boolean;
+  private readonly echo: EchoKnowledge;
+  /** A single write's first copy on a line of unknown echo (see the module comment). */
+  private held: Uint8Array | undefined;
 
   constructor(
     private readonly unit: number,
     private readonly requestPdu: Uint8Array,
     private readonly requestFrame: Uint8Array,
-    options: { expectEcho?: boolean } = {},
+    options: { echo?: EchoKnowledge } = {},
   ) {
     this.byteCount = expectedResponseByteCount(requestPdu);
     this.copiesRequest = responseCopiesRequest(requestPdu);
-    this.expectEcho = options.expectEcho ?? false;
+    this.echo = options.echo ?? 'unknown';
   }
 
-  /** See ReplyReader.echoObserved: unknowable for a single write whose first copy was the response. */
+  /** See ReplyReader.tentative. */
+  get tentative(): Uint8Array | undefined {
+    return this.held;
+  }
+
+  /**
+   * See ReplyReader.echoObserved. A held first copy that stands (nothing followed it) shows the
+   * adapter does not echo; a single write's first copy taken as the response on a line known not
+   * to echo shows nothing new.
+   */
   get echoObserved(): boolean | undefined {
     if (this.stats.echoes > 0) return true;
+    if (this.held !== undefined) return false;
     return this.copiesRequest ? undefined : false;
   }
 
   /** Whether a copy of our request at the head of the buffer is an echo to skip. */
   private get skipEchoes(): boolean {
-    return !this.copiesRequest || (this.expectEcho && this.stats.echoes === 0);
+    return !this.copiesRequest || (this.echo === 'seen' && this.stats.echoes === 0);
+  }
+
+  /** Whether a copy of our request at the head of the buffer is held as the tentative reply. */
+  private get holdsFirstCopy(): boolean {
+    return this.copiesRequest && this.echo === 'unknown' && this.held === undefined;
   }
 
   push(chunk: Uint8Array): Uint8Array | undefined {
@@ -77,6 +99,12 @@ export class RtuResponseReader implements ReplyReader<Uint8Array> {
       if (this.skipEchoes && this.isEchoPrefix(buf)) {
         if (buf.length < this.requestFrame.length) return undefined; // maybe our echo: wait for the rest
         this.stats.echoes++;
+        this.buffer = buf.subarray(this.requestFrame.length);
+        continue;
+      }
+      if (this.holdsFirstCopy && this.isEchoPrefix(buf)) {
+        if (buf.length < this.requestFrame.length) return undefined; // wait for the rest
+        this.held = Uint8Array.from(pduOfRtuFrame(buf.subarray(0, this.requestFrame.length)));
         this.buffer = buf.subarray(this.requestFrame.length);
         continue;
       }
@@ -109,7 +137,14 @@ export class RtuResponseReader implements ReplyReader<Uint8Array> {
       }
       this.buffer = buf.subarray(length);
       const pdu = pduOfRtuFrame(frame);
-      if (this.answersRequest(pdu)) return Uint8Array.from(pdu);
+      if (this.answersRequest(pdu)) {
+        if (this.held !== undefined) {
+          // Something answered after the held copy: that copy was the adapter's echo.
+          this.held = undefined;
+          this.stats.echoes++;
+        }
+        return Uint8Array.from(pdu);
+      }
       this.stats.stale++;
       this.lastDefect = `response to another request (${hexOf(frame)})`;
     }

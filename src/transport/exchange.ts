@@ -18,12 +18,24 @@ export interface ReplyReader<R> {
    * reply is a copy of its request). The line remembers it for the next exchanges.
    */
   readonly echoObserved?: boolean | undefined;
+  /**
+   * A reply that stands unless something more comes before the reply timeout. A Modbus single
+   * write (05, 06) is answered with a copy of the request, which is also what an echoing adapter
+   * sends back at once: on a line whose echo is not known yet, the first copy is held here while
+   * the reader waits for a second copy or an exception (then the first was the echo).
+   */
+  readonly tentative?: R | undefined;
 }
+
+/**
+ * What a line knows about its adapter's echo: nothing yet (a freshly opened port), or what the
+ * exchanges so far showed (`seen`: requests come back; `absent`: replies came without them).
+ */
+export type EchoKnowledge = 'unknown' | 'seen' | 'absent';
 
 /** What a line knows about its bus when a reader is made. */
 export interface BusTraits {
-  /** The adapter has been heard echoing our requests on this port. */
-  readonly echoSeen: boolean;
+  readonly echo: EchoKnowledge;
 }
 
 export type AttemptOutcome<R> =
@@ -67,6 +79,8 @@ export function runAttempt<R>(
   return new Promise<AttemptOutcome<R>>((resolve, reject) => {
     let settled = false;
     let bytesSeen = 0;
+    /** When the reader's tentative reply was complete: the line was idle from then, if it stands. */
+    let tentativeAt: number | undefined;
     let settleTimer: unknown;
     const cleanup: (() => void)[] = [];
     const finish = (outcome: AttemptOutcome<R> | Error): void => {
@@ -107,6 +121,7 @@ export function runAttempt<R>(
           finish({ kind: 'reply', reply, endedAt });
           return;
         }
+        if (tentativeAt === undefined && reader.tentative !== undefined) tentativeAt = endedAt;
         if (reader.replyCorrupted) {
           if (settleTimer !== undefined) clock.clearTimeout(settleTimer);
           settleTimer = clock.setTimeout(() => finish(corruptOutcome()), options.corruptSettleMs);
@@ -126,7 +141,11 @@ export function runAttempt<R>(
     );
     if (settled) return; // a stream may answer inside write()
     const replyTimer = clock.setTimeout(() => {
-      finish(reader.stats.corrupt > 0 ? corruptOutcome() : { kind: 'silent', bytesSeen });
+      // Nothing followed a tentative reply within the reply timeout: it was the reply.
+      const tentative = reader.tentative;
+      if (tentative !== undefined)
+        finish({ kind: 'reply', reply: tentative, endedAt: tentativeAt ?? clock.now() });
+      else finish(reader.stats.corrupt > 0 ? corruptOutcome() : { kind: 'silent', bytesSeen });
     }, options.replyTimeoutMs);
     cleanup.push(() => clock.clearTimeout(replyTimer));
   });

@@ -13,7 +13,7 @@ import type { Clock } from '../core/clock';
 import { sleep } from '../core/clock';
 import { ProtocolError, TimeoutError } from '../core/errors';
 import type { TransactOptions } from '../core/resource-types';
-import type { AttemptOutcome, BusTraits, ReplyReader } from './exchange';
+import type { AttemptOutcome, BusTraits, EchoKnowledge, ReplyReader } from './exchange';
 import { runAttempt, transactionClock } from './exchange';
 import type { ByteStream } from './types';
 
@@ -71,8 +71,8 @@ interface LineTiming {
    * keeps it off the common path; the fresh reader of each attempt ignores older bytes anyway.
    */
   dirty: boolean;
-  /** Last thing an exchange told about the adapter's echo (see ReplyReader.echoObserved). */
-  echoSeen: boolean;
+  /** What the exchanges so far told about the adapter's echo (see ReplyReader.echoObserved). */
+  echo: EchoKnowledge;
 }
 
 const timings = new WeakMap<ByteStream, LineTiming>();
@@ -80,7 +80,7 @@ const timings = new WeakMap<ByteStream, LineTiming>();
 function timingOf(stream: ByteStream): LineTiming {
   let timing = timings.get(stream);
   if (!timing) {
-    timing = { quietUntil: 0, dirty: true, echoSeen: false };
+    timing = { quietUntil: 0, dirty: true, echo: 'unknown' };
     timings.set(stream, timing);
   }
   return timing;
@@ -181,7 +181,7 @@ export class FramedLine {
         for (let attempt = 0; attempt <= retries; attempt++) {
           // Made before the silence is waited out, so that the request follows its end at once
           // (the line's echo knowledge cannot change meanwhile: this transaction holds the port).
-          const reader = makeReader({ echoSeen: line.echoSeen });
+          const reader = makeReader({ echo: line.echo });
           await this.prepare(stream, line, signal);
           let outcome: AttemptOutcome<R> | undefined;
           line.dirty = true;
@@ -200,7 +200,7 @@ export class FramedLine {
           }
           if (outcome.kind === 'reply') {
             line.dirty = false;
-            if (reader.echoObserved !== undefined) line.echoSeen = reader.echoObserved;
+            if (reader.echoObserved !== undefined) line.echo = reader.echoObserved ? 'seen' : 'absent';
             return outcome.reply;
           }
           if (outcome.kind === 'corrupt') lastCorruption = outcome.defect;

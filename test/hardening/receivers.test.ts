@@ -5,7 +5,8 @@
  *    valid reply that already sits later in the buffer (Std Bus and Modbus RTU alike).
  * 4: on a bus whose adapter echoes requests, a Modbus 06 write waits past the echo of its own
  *    request for the controller's real answer — a second copy, or an exception — so a refused
- *    write is E_DEVICE_ERROR, not a success or E_VERIFY. Tested on the reader and end to end on
+ *    write is E_DEVICE_ERROR, not a success or E_VERIFY — also on a freshly opened port, before
+ *    any exchange has shown whether the adapter echoes. Tested on the reader and end to end on
  *    the simulator with its echo fault.
  */
 import { test } from 'node:test';
@@ -23,11 +24,12 @@ import { encodeResponse, selectorOf } from '../../src/watlow/stdbus/payload';
 import { RtuResponseReader } from '../../src/modbus/rtu-reader';
 import { EXCEPTION } from '../../src/modbus/pdu';
 import type { ModbusRequest } from '../../src/modbus/pdu';
+import type { EchoKnowledge } from '../../src/transport/exchange';
 import { encodeRtuRequest, encodeRtuResponse, pduOfRtuFrame } from '../../src/modbus/rtu';
 import { bench, codeOf } from '../watlow/helpers';
 
 /** The live Modbus RTU response reader for `request` to unit 1 (it yields the response PDU). */
-function rtuReader(request: ModbusRequest, options: { expectEcho?: boolean } = {}) {
+function rtuReader(request: ModbusRequest, options: { echo?: EchoKnowledge } = {}) {
   const frame = encodeRtuRequest(1, request);
   return new RtuResponseReader(1, pduOfRtuFrame(frame), frame, options);
 }
@@ -94,7 +96,7 @@ test('defect 5, Modbus RTU: a fragment that promises more bytes than follow does
   // A write of one register: "01 06" promises 8 bytes; the complete 8-byte reply follows it.
   const write = { fc: 0x06, address: 1880, value: 10 } as const;
   const writeReply = encodeRtuResponse(1, write, { kind: 'written', address: 1880, quantity: 1 });
-  const w = rtuReader(write);
+  const w = rtuReader(write, { echo: 'absent' });
   assert.deepEqual(
     w.push(Buffer.concat([Buffer.from([0x01, 0x06, 0x07]), writeReply.subarray(0, 4)])),
     undefined,
@@ -116,18 +118,75 @@ test('defect 4, reader: on an echoing bus a 06 write takes the exception after i
     code: EXCEPTION.illegalDataValue,
   });
 
-  const refused = rtuReader(request, { expectEcho: true });
+  const refused = rtuReader(request, { echo: 'seen' });
   assert.deepEqual(refused.push(Buffer.concat([bytes, exception])), pdu(exception));
   assert.equal(refused.echoObserved, true);
 
-  const accepted = rtuReader(request, { expectEcho: true });
+  const accepted = rtuReader(request, { echo: 'seen' });
   assert.equal(accepted.push(bytes), undefined, 'the first copy is the echo: keep waiting');
   assert.deepEqual(accepted.push(bytes), pdu(bytes));
 
-  // Not known to echo: the first copy is the reply (the two cannot be told apart).
-  const unknown = rtuReader(request);
-  assert.ok(unknown.push(bytes));
-  assert.equal(unknown.echoObserved, undefined);
+  // Known not to echo: the first copy is the reply.
+  const quiet = rtuReader(request, { echo: 'absent' });
+  assert.deepEqual(quiet.push(bytes), pdu(bytes));
+  assert.equal(quiet.echoObserved, undefined, 'a single write shows nothing new about the echo');
+
+  // Not known yet (a fresh port): the first copy is held while the reader waits for more. An
+  // exception after it makes it the echo …
+  const refusedOnFreshPort = rtuReader(request);
+  assert.equal(refusedOnFreshPort.push(bytes), undefined, 'the first copy is held, not taken');
+  assert.deepEqual(refusedOnFreshPort.tentative, pdu(bytes));
+  assert.deepEqual(refusedOnFreshPort.push(exception), pdu(exception));
+  assert.equal(refusedOnFreshPort.echoObserved, true);
+  // … and so does a second copy.
+  const acceptedOnFreshPort = rtuReader(request, { echo: 'unknown' });
+  assert.equal(acceptedOnFreshPort.push(bytes), undefined);
+  assert.deepEqual(acceptedOnFreshPort.push(bytes), pdu(bytes));
+  assert.equal(acceptedOnFreshPort.echoObserved, true);
+  // Nothing after it (the line's reply timeout decides): it stands, and shows no echo.
+  const lone = rtuReader(request);
+  assert.equal(lone.push(bytes), undefined);
+  assert.deepEqual(lone.tentative, pdu(bytes));
+  assert.equal(lone.echoObserved, false);
+  // A read never holds anything: its response does not look like its request.
+  assert.equal(rtuReader({ fc: 0x03, address: 1880, quantity: 1 }).tentative, undefined);
+});
+
+test('defect 4, fresh port: the very first 06 write is judged by what follows its first copy', async () => {
+  const line = { replyTimeoutMs: 150, retries: 0 };
+  // An echoing adapter, and nothing has shown the line that yet: the write is the first exchange.
+  const echoing = bench({ controller: { absent: ['controlMode'] } });
+  try {
+    const oven = echoing.add('oven', { protocol: 'modbus', line });
+    echoing.bus.echo = true;
+    await assert.rejects(oven.write('controlMode', 'manual', { verify: false }), (err: Error) => {
+      assert.equal(codeOf(err), 'E_DEVICE_ERROR', 'the echo was not taken for an accepted write');
+      assert.equal((err as { deviceCode?: number }).deviceCode, EXCEPTION.illegalDataAddress);
+      return true;
+    });
+    assert.equal(echoing.bus.transactionCount, 1, 'no retry');
+  } finally {
+    await echoing.close();
+  }
+  const accepting = bench();
+  try {
+    const oven = accepting.add('oven', { protocol: 'modbus', line });
+    accepting.bus.echo = true;
+    assert.equal((await oven.write('heatAlgorithm', 'onOff', { verify: false })).value, 'onOff');
+    assert.equal(accepting.bus.transactionCount, 1);
+  } finally {
+    await accepting.close();
+  }
+  // An adapter that does not echo: the one copy is the response once the reply timeout has passed.
+  const quiet = bench();
+  try {
+    const oven = quiet.add('oven', { protocol: 'modbus', line });
+    assert.equal((await oven.write('heatAlgorithm', 'onOff', { verify: false })).value, 'onOff');
+    assert.equal(quiet.bus.transactionCount, 1, 'taken as the reply, not retried');
+    assert.equal((await oven.read('heatAlgorithm')).value, 'onOff');
+  } finally {
+    await quiet.close();
+  }
 });
 
 test('defect 4, end to end: a refused 06 write on an echoing adapter is E_DEVICE_ERROR, not a success', async () => {
