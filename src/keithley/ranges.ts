@@ -1,7 +1,7 @@
 /**
  * Ranges of the 2281S-20-6 that inputs are validated against before anything is written: the
- * instrument's own output and battery-simulator limits (the table below). One table, so the simulator, the driver and the
- * editor help can quote the same numbers.
+ * instrument's own output and battery-simulator limits. One table, so the simulator, the driver
+ * and the editor help can quote the same numbers.
  */
 import type { NumberRule } from '../core/validate';
 
