@@ -5,6 +5,7 @@
  * Also: bounded loops (count and time), child processes that are always killed (even when the
  * run fails or is interrupted), and small statistics helpers.
  */
+import type { SerialPort as SerialPortClass } from 'serialport';
 import type { ChildProcess, SpawnOptions } from 'child_process';
 import { spawn } from 'child_process';
 import * as os from 'os';
@@ -225,6 +226,31 @@ export async function alternate(
 export function ratioResult(base: Omit<ScenarioResult, 'ratio' | 'met'>, maxRatio: number): ScenarioResult {
   const ratio = base.baseline ? base.figure / base.baseline : NaN;
   return { ...base, ratio: round(ratio, 3), met: Number.isFinite(ratio) ? ratio <= maxRatio : false };
+}
+
+/** A serial port opened with plain serialport for a bare baseline loop (no lock: the bench owns the PTY). */
+export async function openBarePort(path: string, baudRate = 38400): Promise<SerialPortClass> {
+  const { SerialPort } = await import('serialport');
+  const port = new SerialPort({ path, baudRate, autoOpen: false, lock: false });
+  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+  port.on('error', () => undefined);
+  return port;
+}
+
+export function closeBarePort(port: SerialPortClass): Promise<void> {
+  return new Promise((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
+}
+
+/**
+ * Waits until `at` (performance.now() ms) to the sub-millisecond, as the library keeps an
+ * inter-frame silence: whole milliseconds on a timer, the rest a turn of the event loop at a time.
+ */
+export async function waitUntilMs(at: number): Promise<void> {
+  for (let left = at - performance.now(); left > 0; left = at - performance.now()) {
+    await new Promise<void>((resolve) =>
+      left >= 1 ? setTimeout(resolve, Math.floor(left)) : setImmediate(resolve),
+    );
+  }
 }
 
 export function sleepMs(ms: number): Promise<void> {

@@ -13,7 +13,7 @@
  */
 import type { ModbusRTU as ModbusRtuClient } from 'modbus-serial/ModbusRTU';
 import type { ScenarioResult } from './harness';
-import { loadAverage, median, round, skipped, sleepMs, timeLoop } from './harness';
+import { loadAverage, median, round, skipped, sleepMs, timeLoop, waitUntilMs } from './harness';
 import { Responder, nodeRedHelper, PACKAGE_NODES, serialPortConfig } from './nr';
 import type { FlowNode } from './nr';
 import type { ModbusRead, PollTraffic } from './paced-pty';
@@ -54,15 +54,6 @@ function modbusFlow(portPath: string): FlowNode[] {
 async function until(attempt: () => Promise<boolean>, what: string): Promise<void> {
   for (const deadline = Date.now() + 10_000; !(await attempt()); await sleepMs(50))
     if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
-}
-
-/** Waits out `ms` from `since` to the sub-millisecond: a whole-ms timer, then turns of the loop. */
-async function keepSilence(since: number, ms: number): Promise<void> {
-  for (let left = since + ms - performance.now(); left > 0; left = since + ms - performance.now()) {
-    await new Promise<void>((resolve) =>
-      left >= 1 ? setTimeout(resolve, Math.floor(left)) : setImmediate(resolve),
-    );
-  }
 }
 
 /** ms of each of `polls` polls, after one to warm up. */
@@ -116,7 +107,7 @@ async function bareRound(portPath: string, traffic: PollTraffic, polls: number):
   let quietSince = -Infinity;
   const poll = async (): Promise<void> => {
     for (const r of traffic.reads) {
-      await keepSilence(quietSince, traffic.gapMs);
+      await waitUntilMs(quietSince + traffic.gapMs);
       client.setID(r.unit);
       const reply = await client.readHoldingRegisters(r.register, r.count);
       quietSince = performance.now();

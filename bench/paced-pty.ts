@@ -45,6 +45,7 @@ import {
 } from './harness';
 import { openFloorLoop } from './pty-floor';
 import { meteredOpener, portMeter, resetPortMeter, timelineSplit } from './wire';
+import type { PortMeter } from './wire';
 
 const TARGET_RATIO = 1.05;
 export const PACED_BAUD = 38400;
@@ -177,7 +178,7 @@ function meteredRealOpeners(): Openers {
 }
 
 /** ms of each poll of one round through the whole stack (its own registry: the port is closed after). */
-async function stackRound(portPath: string, meter: ReturnType<typeof portMeter>): Promise<number[]> {
+async function stackRound(portPath: string, meter: PortMeter): Promise<number[]> {
   const registry = new ResourceRegistry();
   const manager = managerOn(portPath, registry, meteredRealOpeners());
   try {
@@ -202,16 +203,15 @@ async function stackRound(portPath: string, meter: ReturnType<typeof portMeter>)
 /** ms of each poll of one round of the rig's floor (bench/pty-floor.ts). */
 async function floorRound(portPath: string, traffic: PollTraffic): Promise<number[]> {
   const meter = portMeter(FLOOR_METER);
-  const timeline: { kind: 'w' | 'r'; at: number }[] = [];
-  const loop = await openFloorLoop(portPath, PACED_BAUD, traffic.reads, traffic.gapMs, timeline);
+  const loop = await openFloorLoop(portPath, PACED_BAUD, traffic.reads, traffic.gapMs, meter);
   try {
     for (let i = 0; i < WARM_UP_POLLS; i++) await loop.poll();
-    timeline.length = 0;
     const times: number[] = [];
+    meter.recordTimeline = true;
     for (let i = 0; i < POLLS_PER_ROUND; i++) times.push(await loop.poll());
-    meter.timeline.push(...timeline);
     return times;
   } finally {
+    meter.recordTimeline = false;
     await loop.close();
   }
 }

@@ -7,20 +7,12 @@
  * measuring rig itself: both PTY hops through socat, the simulator's reading and pacing, and the
  * scheduler waking each process.
  */
-import type { SerialPort as SerialPortClass } from 'serialport';
 import { FC } from '../src/modbus/pdu';
 import { encodeRtuRequest } from '../src/modbus/rtu';
 import { readWriteOnEventLoop } from '../src/transport/serial-io';
+import { closeBarePort, openBarePort, waitUntilMs } from './harness';
 import type { ModbusRead } from './paced-pty';
-
-/** Waits until `until` (performance.now() ms): whole milliseconds on a timer, the rest a turn of the loop at a time. */
-async function waitUntil(until: number): Promise<void> {
-  for (let left = until - performance.now(); left > 0; left = until - performance.now()) {
-    await new Promise<void>((resolve) =>
-      left >= 1 ? setTimeout(resolve, Math.floor(left)) : setImmediate(resolve),
-    );
-  }
-}
+import type { PortMeter } from './wire';
 
 export interface FloorLoop {
   /** One poll: every read, in order; resolves with its duration in ms. */
@@ -33,14 +25,15 @@ export async function openFloorLoop(
   baudRate: number,
   reads: readonly ModbusRead[],
   gapMs: number,
-  /** Where to note each write ('w') and each received chunk ('r'), as a port meter does. */
-  timeline?: { kind: 'w' | 'r'; at: number }[],
+  /** Notes each write ('w') and received chunk ('r') in its timeline while `recordTimeline` is set. */
+  meter?: PortMeter,
 ): Promise<FloorLoop> {
-  const { SerialPort } = await import('serialport');
-  const port: SerialPortClass = new SerialPort({ path: portPath, baudRate, autoOpen: false, lock: false });
-  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+  const port = await openBarePort(portPath, baudRate);
+  // The same I/O as the stack's port: switched where the stack's is, left as it is elsewhere.
   readWriteOnEventLoop(port.port);
-  port.on('error', () => undefined);
+  const note = (kind: 'w' | 'r'): void => {
+    if (meter?.recordTimeline) meter.timeline.push({ kind, at: performance.now() });
+  };
   const frames = reads.map((r) => ({
     request: encodeRtuRequest(r.unit, {
       fc: FC.readHoldingRegisters,
@@ -55,7 +48,7 @@ export async function openFloorLoop(
   let lastChunkAt = 0;
   let wake: (() => void) | undefined;
   port.on('data', (chunk: Buffer) => {
-    timeline?.push({ kind: 'r', at: performance.now() });
+    note('r');
     got += chunk.length;
     if (got >= expected && wake) {
       lastChunkAt = performance.now();
@@ -69,7 +62,7 @@ export async function openFloorLoop(
     async poll() {
       const started = performance.now();
       for (const frame of frames) {
-        await waitUntil(quietUntil);
+        await waitUntilMs(quietUntil);
         got = 0;
         expected = frame.replyBytes;
         await new Promise<void>((resolve, reject) => {
@@ -78,13 +71,13 @@ export async function openFloorLoop(
             clearTimeout(lost);
             resolve();
           };
-          timeline?.push({ kind: 'w', at: performance.now() });
+          note('w');
           port.write(frame.request, (err) => err && reject(err));
         });
         quietUntil = lastChunkAt + gapMs;
       }
       return performance.now() - started;
     },
-    close: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
+    close: () => closeBarePort(port),
   };
 }

@@ -13,7 +13,6 @@
  */
 import * as fs from 'fs';
 import * as os from 'os';
-import type { SerialPort as SerialPortClass } from 'serialport';
 import { encodeRequestFrame } from '../src/watlow/stdbus/frame';
 import { encodeRequest, selectorOf } from '../src/watlow/stdbus/payload';
 import { FC } from '../src/modbus/pdu';
@@ -24,8 +23,10 @@ import type { SimulatorProcess } from '../test/support/pty';
 import { withWatlowManager } from './backends';
 import type { Scenario, ScenarioResult } from './harness';
 import {
+  closeBarePort,
   mean,
   median,
+  openBarePort,
   percentile,
   resolvedInterFrameGapMs,
   round,
@@ -47,53 +48,34 @@ function requestBytes(protocol: Protocol): Buffer {
     : encodeRtuRequest(1, { fc: FC.readHoldingRegisters, address: 360, quantity: 2 });
 }
 
-/** `eventLoopIo`: the port reads and writes on the event loop, as the stack's does (serial-io.ts). */
-async function openBare(portPath: string, eventLoopIo = false): Promise<SerialPortClass> {
-  const { SerialPort } = await import('serialport');
-  const port = new SerialPort({ path: portPath, baudRate: 38400, autoOpen: false, lock: false });
-  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-  if (eventLoopIo && !readWriteOnEventLoop(port.port))
-    throw new Error('bench: event-loop I/O unavailable here');
-  port.on('error', () => undefined);
-  return port;
-}
-
-/** Whether this platform's serial ports can be switched to event-loop I/O (Linux). */
-async function eventLoopIoAvailable(portPath: string): Promise<boolean> {
-  const { SerialPort } = await import('serialport');
-  const port = new SerialPort({ path: portPath, baudRate: 38400, autoOpen: false, lock: false });
-  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-  try {
-    return readWriteOnEventLoop(port.port);
-  } finally {
-    await closeBare(port);
-  }
-}
-
-function closeBare(port: SerialPortClass): Promise<void> {
-  return new Promise((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
-}
-
 /** Learns the reply length the simulator gives to `request` (collects for 150 ms). */
 async function replyLength(portPath: string, request: Buffer): Promise<number> {
-  const port = await openBare(portPath);
+  const port = await openBarePort(portPath);
   let n = 0;
   port.on('data', (d: Buffer) => (n += d.length));
   port.write(request);
   await sleepMs(150);
-  await closeBare(port);
+  await closeBarePort(port);
   if (n === 0) throw new Error('the simulator did not answer on the PTY');
   return n;
 }
 
-/** µs per request/reply on a bare serialport: write, wait for `replyBytes`, repeat. */
+/**
+ * µs per request/reply on a bare serialport: write, wait for `replyBytes`, repeat. `eventLoopIo`:
+ * the port reads and writes on the event loop, as the stack's does (serial-io.ts); undefined
+ * where that is unavailable.
+ */
 async function bareBatch(
   portPath: string,
   request: Buffer,
   replyBytes: number,
   eventLoopIo = false,
-): Promise<number[]> {
-  const port = await openBare(portPath, eventLoopIo);
+): Promise<number[] | undefined> {
+  const port = await openBarePort(portPath);
+  if (eventLoopIo && !readWriteOnEventLoop(port.port)) {
+    await closeBarePort(port);
+    return undefined;
+  }
   let got = 0;
   let wake: (() => void) | undefined;
   port.on('data', (d: Buffer) => {
@@ -118,7 +100,7 @@ async function bareBatch(
     for (let i = 0; i < 30; i++) await once();
     return await timeEach(PER_BATCH, BATCH_MAX_MS, once);
   } finally {
-    await closeBare(port);
+    await closeBarePort(port);
   }
 }
 
@@ -161,7 +143,6 @@ export const ptyScenario: Scenario = {
       sim = await startSimulatorCli(['watlow', '--serial', pair.b, '--addresses', '1']);
 
       const results: ScenarioResult[] = [];
-      const eventLoopIo = await eventLoopIoAvailable(a);
       for (const protocol of ['stdbus', 'modbus'] as const) {
         const request = requestBytes(protocol);
         const replyBytes = await replyLength(a, request);
@@ -172,8 +153,9 @@ export const ptyScenario: Scenario = {
         const bareOnLoop: number[][] = [];
         for (let r = 0; r < ROUNDS; r++) {
           stack.push(await stackBatch(a, protocol, 0));
-          bare.push(await bareBatch(a, request, replyBytes));
-          if (eventLoopIo) bareOnLoop.push(await bareBatch(a, request, replyBytes, true));
+          bare.push((await bareBatch(a, request, replyBytes))!);
+          const onLoop = await bareBatch(a, request, replyBytes, true);
+          if (onLoop) bareOnLoop.push(onLoop);
         }
         const roundRatios = stack.map((x, i) => median(x) / median(bare[i]!));
         const gapSeen: { ms?: number } = {};
@@ -209,10 +191,9 @@ export const ptyScenario: Scenario = {
             overheadUs: round(figure - baseline, 1),
             // The stack's port reads and writes on the event loop; a bare loop doing the same is
             // the fairer floor for the stack's own work (not the stated baseline, which is plain serialport).
-            bareEventLoopIoUs: eventLoopIo ? round(median(bareOnLoop.flat()), 1) : 'unavailable',
-            ratioToBareEventLoopIo: eventLoopIo
-              ? round(figure / median(bareOnLoop.flat()), 3)
-              : 'unavailable',
+            bareEventLoopIoUs: bareOnLoop.length > 0 ? round(median(bareOnLoop.flat()), 1) : 'unavailable',
+            ratioToBareEventLoopIo:
+              bareOnLoop.length > 0 ? round(figure / median(bareOnLoop.flat()), 3) : 'unavailable',
             perRoundRatioMedian: round(median(roundRatios), 3),
             perRoundRatios: roundRatios.map((x) => round(x, 2)).join(' '),
             requestBytes: request.length,
