@@ -246,7 +246,7 @@ export const scalingScenario: Scenario = {
       const asIs = await pollLayout(layout, protocol === 'stdbus' ? 7 : 5);
       const tx = asIs.transactionsBusiestPort;
       // The silence the line must keep between exchanges is the library's default gap: Modbus RTU
-      // t3.5 (1.75 ms above 19200 baud), Std Bus the spec's 2 ms floor. For Std Bus the least any
+      // t3.5 (1.75 ms above 19200 baud), Std Bus the 2 ms floor the library keeps. For Std Bus the least any
       // reading allows is MS/TP's 40-bit turnaround (1.04 ms): measured too, as a lower bound.
       const silence = withSilence(asIs, asIs.gapMs);
       const extra: Record<string, number | string | boolean> = {
@@ -290,7 +290,7 @@ export const scalingScenario: Scenario = {
         asIs.shortSilences > 0
           ? ` ${asIs.shortSilences} of ${asIs.allSilences} silences over all ports and polls were shorter than the ${round(asIs.gapMs, 2)} ms gap (shortest ${round(asIs.minSilenceMs, 2)} ms, ${round(asIs.shortfallMsPerPoll, 2)} ms short per port and poll): WatlowLine measures the gap with Date.now(), whole milliseconds, and sleeps it on a timer that can fire early, so it often sends before the required silence is over. That flatters this figure: with the shortfall added, ${round((asIs.pollMs + asIs.shortfallMsPerPoll) / silence, 3)} against ideal + silence.`
           : '';
-      r.notes = `${r.met ? 'Within target' : 'Target missed'}. Of the ${round(asIs.pollMs - asIs.idealMs, 1)} ms above ideal, on the port that finished last (${tx} transactions): ${round(asIs.betweenMs, 1)} ms of silences between exchanges, against ${round(required, 1)} ms required (${asIs.silences} × ${round(asIs.gapMs, 2)} ms, the library's default: ${protocol === 'modbus' ? 'Modbus t3.5' : 'the spec’s 2 ms floor for Std Bus'}); ${round(asIs.leadInMs + asIs.tailMs, 1)} ms lead-in and tail (the poll's start and end, and this port starting after the others); ${round(asIs.exchangeMs - asIs.idealMs, 2)} ms simulator pacing slack.${shortNote} ≤ ${TARGET_RATIO} cannot be met with the required silence counted against the ideal (it alone is ${round(((tx - 1) * asIs.gapMs) / asIs.idealMs, 3)} of it); against ideal + that silence the ratio is ${round(asIs.pollMs / silence, 3)}.${lowerBound} Gap 0 (not allowed on a real bus): ${round(noGap.pollMs / noGap.idealMs, 3)}.`;
+      r.notes = `${r.met ? 'Within target' : 'Target missed'}. Of the ${round(asIs.pollMs - asIs.idealMs, 1)} ms above ideal, on the port that finished last (${tx} transactions): ${round(asIs.betweenMs, 1)} ms of silences between exchanges, against ${round(required, 1)} ms required (${asIs.silences} × ${round(asIs.gapMs, 2)} ms, the library's default: ${protocol === 'modbus' ? 'Modbus t3.5' : 'the library’s 2 ms floor for Std Bus'}); ${round(asIs.leadInMs + asIs.tailMs, 1)} ms lead-in and tail (the poll's start and end, and this port starting after the others); ${round(asIs.exchangeMs - asIs.idealMs, 2)} ms simulator pacing slack.${shortNote} ≤ ${TARGET_RATIO} cannot be met with the required silence counted against the ideal (it alone is ${round(((tx - 1) * asIs.gapMs) / asIs.idealMs, 3)} of it); against ideal + that silence the ratio is ${round(asIs.pollMs / silence, 3)}.${lowerBound} Gap 0 (not allowed on a real bus): ${round(noGap.pollMs / noGap.idealMs, 3)}.`;
       results.push(r);
     }
 

@@ -14,13 +14,13 @@ import {
 const hex = (b: Buffer): string => b.toString('hex').replace(/(..)/g, '$1 ').trim().toUpperCase();
 
 describe('USBTMC codec', () => {
-  it('encodes *IDN?\\n with bTag 1 exactly as the spec vector (20 bytes, padded to 4)', () => {
+  it('encodes *IDN?\\n with bTag 1 exactly as the USBTMC vector (20 bytes, padded to 4)', () => {
     const frame = encodeDevDepMsgOut(1, Buffer.from('*IDN?\n'), true);
     assert.equal(hex(frame), '01 01 FE 00 06 00 00 00 01 00 00 00 2A 49 44 4E 3F 0A 00 00');
     assert.equal(frame.length, 20);
   });
 
-  it('encodes REQUEST_DEV_DEP_MSG_IN with bTag 2, 1024 bytes, TermChar LF as the spec vector', () => {
+  it('encodes REQUEST_DEV_DEP_MSG_IN with bTag 2, 1024 bytes, TermChar LF as the USBTMC vector', () => {
     assert.equal(hex(encodeRequestDevDepMsgIn(2, 1024, 0x0a)), '02 02 FD 00 00 04 00 00 02 0A 00 00');
     assert.equal(hex(encodeRequestDevDepMsgIn(2, 1024)), '02 02 FD 00 00 04 00 00 00 00 00 00');
   });

@@ -176,7 +176,7 @@ test('coalescing: close registers share one read, far ones do not, span is cappe
   assert.equal(capped.length, 2);
 });
 
-test('the catalogue names every parameter of the spec table with coherent rows', () => {
+test('the catalogue names every documented parameter with coherent rows', () => {
   const required = [
     'processValue',
     'setPoint',

@@ -138,7 +138,7 @@ test('device framer: Std Bus and Modbus frames in one stream, through noise and 
   assert.equal(framer.pending, 0);
 });
 
-test('bus: answers the spec vectors byte for byte and ignores other addresses and reply frames', async () => {
+test('bus: answers the captured vectors byte for byte and ignores other addresses and reply frames', async () => {
   const bus = new SimulatedWatlowBus('vectors', { addresses: [1] });
   bus.controller(1).set('setPoint', 392);
   const written: Buffer[] = [];

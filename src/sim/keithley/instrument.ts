@@ -3,7 +3,7 @@
  * `ScpiDeviceModel`, so it is reachable in process (`SIM::2281S::<serial>::INSTR`) and over
  * every simulated transport (raw TCP, VXI-11, USBTMC).
  *
- * Behaviour reproduced from spec keithley-2281s-visa.md: the three mutually exclusive entry
+ * Behaviour reproduced from the instrument's reference manual and captured sessions: the three mutually exclusive entry
  * functions (700 for the other function's commands; a query of the other function gets no reply),
  * power supply with CV/CC under a load model, OVP/OCP trips and their clear, battery simulator
  * with model recall, SOC/Voc, dynamic discharge as simulated time advances, 704 for settings
