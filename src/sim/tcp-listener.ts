@@ -3,6 +3,7 @@
  * socket, HiSLIP): listen, track connections, log their opening and closing in order (tests prove
  * from it that an old connection is closed before the next one opens), close everything on `close`.
  */
+import { formatHost } from '../core/identity';
 import * as net from 'net';
 
 export interface SimListenAddress {
@@ -81,5 +82,5 @@ export async function listenTcp(
 
 /** `host:port` or `[v6]:port` as a URL authority. */
 export function authority(host: string, port: number): string {
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return `${formatHost(host)}:${port}`;
 }

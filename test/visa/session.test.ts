@@ -238,6 +238,23 @@ describe('ScpiSession on the in-process simulator link', () => {
   });
 });
 
+it('a simulated raw-socket instrument on an IPv6 address names itself with the host in brackets', async (t) => {
+  const model = new EchoModel();
+  let server: ScpiTcpServer;
+  try {
+    server = await serveScpiOverTcp(model, { host: '::1', port: 0 });
+  } catch {
+    // Containers without IPv6 on lo: nothing to listen on.
+    t.diagnostic('no IPv6 loopback on this machine');
+    return;
+  }
+  try {
+    assert.equal(server.resource, `TCPIP::[::1]::${server.port}::SOCKET`);
+  } finally {
+    await server.close();
+  }
+});
+
 describe('ScpiSession over a raw TCP socket (no device clear on the wire)', () => {
   let server: ScpiTcpServer;
   let model: EchoModel;

@@ -5,6 +5,7 @@
  * Data messages no larger than the client announced. Device clear, both modes, remote/local,
  * exclusive and shared locks, and fault injection for the client's error paths.
  */
+import { formatHost } from '../../core/identity';
 import type * as net from 'net';
 import {
   ErrorCode,
@@ -378,11 +379,10 @@ export async function serveScpiOverHislip(
       }
     });
   });
-  const shownHost = listener.host.includes(':') ? `[${listener.host}]` : listener.host;
   return {
     host: listener.host,
     port: listener.port,
-    resource: `TCPIP::${shownHost}::hislip0,${listener.port}::INSTR`,
+    resource: `TCPIP::${formatHost(listener.host)}::hislip0,${listener.port}::INSTR`,
     stats,
     get sessionCount() {
       return sessions.size;

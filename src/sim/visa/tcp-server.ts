@@ -3,6 +3,7 @@
  * talks to): LF-terminated messages both ways, one instrument session per connection, all
  * connections on the same model (as several clients on one real instrument).
  */
+import { formatHost } from '../../core/identity';
 import type { ScpiDeviceModel } from '../../visa/types';
 import { listenTcp } from '../tcp-listener';
 import type { SimListenAddress } from '../tcp-listener';
@@ -63,5 +64,7 @@ export async function serveScpiOverTcp(
       port.input(chunk, false);
     });
   });
-  return Object.assign(listener, { resource: `TCPIP::${listener.host}::${listener.port}::SOCKET` });
+  return Object.assign(listener, {
+    resource: `TCPIP::${formatHost(listener.host)}::${listener.port}::SOCKET`,
+  });
 }
