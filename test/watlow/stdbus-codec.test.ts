@@ -45,7 +45,7 @@ test('CRC receiver residues: header 0x55, data 0xF0B8', () => {
   assert.equal(~crc16Data(frame.subarray(8)) & 0xffff, 0xf0b8);
 });
 
-test('header CRC table of §2.3 for every address and length', () => {
+test('the precomputed header CRC table for every address and length', () => {
   for (const [address, row] of HEADER_CRC_TABLE) {
     const expected = row.split(' ').map((h) => parseInt(h, 16));
     const mac = macOfAddress(address);

@@ -1,10 +1,13 @@
-/** Test vectors of spec/watlow-protocols.md §2.12 and §3.8, as hex strings. */
+/**
+ * Protocol test vectors as hex strings: Std Bus frames captured on EZ-ZONE PM controllers,
+ * precomputed header CRCs, and Modbus worked examples.
+ */
 
 export function bytes(hexText: string): Buffer {
   return Buffer.from(hexText.replace(/\s+/g, ''), 'hex');
 }
 
-/** §2.12 V1–V6: captured request/response pairs. */
+/** Std Bus V1–V6: request/response pairs captured on real controllers. */
 export const STDBUS_EXCHANGES = [
   {
     name: 'V1/V2 read 4001 addr 1',
@@ -133,7 +136,7 @@ export const PYWATLOW_READS: readonly [number, string][] = [
 ];
 export const PYWATLOW_PREFIX = '55 FF 05 10 00 00 06 E8 01 03 01';
 
-/** §2.3 precomputed header CRCs: address → [req06, req09, req0A, rsp02, rsp09, rsp0A, rsp0B]. */
+/** Std Bus header CRCs (BACnet MS/TP CRC-8), precomputed: address → [req06, req09, req0A, rsp02, rsp09, rsp0A, rsp0B]. */
 export const HEADER_CRC_TABLE: readonly [number, string][] = [
   [1, 'E8 ED EC 8F 77 76 88'],
   [2, '61 64 65 17 EF EE 10'],
@@ -153,7 +156,7 @@ export const HEADER_CRC_TABLE: readonly [number, string][] = [
   [16, '16 13 12 8E 76 77 89'],
 ];
 
-/** §3.8 Modbus worked examples. */
+/** Modbus RTU worked examples (EZ-ZONE PM registers, standard Modbus CRC). */
 export const MODBUS = {
   readPv: '01 03 01 68 00 02 44 2B',
   replyPvLowHigh: '01 03 04 00 00 42 91 0B 3F',
