@@ -55,15 +55,15 @@ export interface MbapDecodeResult {
   readonly error?: ProtocolError;
 }
 
+/** What an idle decoder holds (shared: it is never written to). */
+const NOTHING_PENDING = Buffer.alloc(0);
+
 /**
  * Cuts a TCP byte stream into MBAP frames. `push` returns the complete frames so far; a corrupt
  * header yields a ProtocolError and leaves the decoder refusing (see the rule above) until `reset`.
  * Memory is bounded: at most one header plus MAX_MBAP_LENGTH bytes wait for completion, and no
  * buffer is sized from a length field before that field is checked.
  */
-/** What an idle decoder holds (shared: it is never written to). */
-const NOTHING_PENDING = Buffer.alloc(0);
-
 export class MbapDecoder {
   private pending: Buffer = NOTHING_PENDING;
   private failure: ProtocolError | undefined;

@@ -8,6 +8,7 @@ import { InvalidInputError } from '../core/errors';
 import { exchangeBudgetMs, resolveLineOptions, type StreamPort } from '../transport/framed-line';
 import { ModbusClient } from './client';
 import { inOneTransaction, modbusLinkForPath } from './port-link';
+import { DEFAULT_BROADCAST_TURNAROUND_MS } from './rtu-link';
 import type { RtuLinkOptions } from './rtu-link';
 import type { ModbusValue, ReadRequest, ValueSpec, WriteRequest } from './values';
 import { MODBUS_FC, decodeValues, planReads, planWrites } from './values';
@@ -106,9 +107,10 @@ export function writeModbusValues(
   } catch (err) {
     return Promise.reject(err);
   }
-  // A broadcast keeps the line quiet for the devices' turnaround (100 ms) after each frame.
-  // A broadcast is followed by the line's quiet turnaround (100 ms by default) per write.
-  const budget = budgetMs(access.line, writes.length, unit === 0 ? 100 * writes.length : 0);
+  // A broadcast is followed by the line's quiet turnaround per write.
+  const turnaround = access.line?.broadcastTurnaroundMs ?? DEFAULT_BROADCAST_TURNAROUND_MS;
+  const turnaroundMs = unit === 0 ? turnaround * writes.length : 0;
+  const budget = budgetMs(access.line, writes.length, turnaroundMs);
   const label = `write ${spec.table} ${spec.register} (Modbus unit ${unit})`;
   return inOneTransaction(access.port, budget, label, async (held) => {
     const client = new ModbusClient(modbusLinkForPath(held, access.path, access.line));

@@ -19,6 +19,9 @@ export function rtuInterFrameGapMs(baudRate: number): number {
   return baudRate > 19200 ? 1.75 : (3.5 * 11 * 1000) / baudRate;
 }
 
+/** How long the line stays quiet after a broadcast unless told otherwise, ms. */
+export const DEFAULT_BROADCAST_TURNAROUND_MS = 100;
+
 export interface RtuLinkOptions extends LineOptions {
   /** Sets the default inter-frame silence (default 38400; 19200 and below lengthen it). */
   baudRate?: number;
@@ -33,7 +36,7 @@ export class RtuLink implements ModbusLink {
   constructor(port: StreamPort, options: RtuLinkOptions = {}) {
     const { baudRate, broadcastTurnaroundMs, ...lineOptions } = options;
     this.line = new FramedLine(port, resolveLineOptions(lineOptions, rtuInterFrameGapMs(baudRate ?? 38400)));
-    this.turnaroundMs = broadcastTurnaroundMs ?? 100;
+    this.turnaroundMs = broadcastTurnaroundMs ?? DEFAULT_BROADCAST_TURNAROUND_MS;
   }
 
   get label(): string {

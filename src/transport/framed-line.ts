@@ -143,8 +143,11 @@ export class FramedLine {
     return exchangeBudgetMs(this.options, 1, extraMs);
   }
 
-  /** Waits out the silence the line owes (sub-millisecond), then drops stale input if any. */
-  private async prepare(stream: ByteStream, line: LineTiming, signal: AbortSignal): Promise<void> {
+  /**
+   * Waits until `line.quietUntil`, to the sub-millisecond: the inter-frame silence before a
+   * request, or a broadcast's turnaround after it.
+   */
+  private async waitQuiet(line: LineTiming, signal: AbortSignal): Promise<void> {
     const { clock } = this.options;
     // The silence is a protocol minimum, measured to the sub-millisecond: whole milliseconds on a
     // timer (which runs on libuv's millisecond loop clock, so it is re-checked), then the
@@ -155,6 +158,11 @@ export class FramedLine {
     for (let wait = line.quietUntil - clock.now(); wait > 0; wait = line.quietUntil - clock.now()) {
       await sleep(clock, wait >= 1 ? Math.floor(wait) : wait, signal);
     }
+  }
+
+  /** Waits out the silence the line owes, then drops stale input if any. */
+  private async prepare(stream: ByteStream, line: LineTiming, signal: AbortSignal): Promise<void> {
+    await this.waitQuiet(line, signal);
     // Stale bytes (a late reply to a timed-out request, an echo) must not be taken for ours:
     // after a failed attempt, flush what the OS holds; the fresh reader ignores anything older.
     if (line.dirty) await stream.flushInput();
@@ -246,9 +254,7 @@ export class FramedLine {
           line.quietUntil = clock.now() + Math.max(turnaroundMs, this.options.interFrameGapMs);
         }
         // The turnaround is part of the request: the caller's next step may assume it is over.
-        for (let wait = line.quietUntil - clock.now(); wait > 0; wait = line.quietUntil - clock.now()) {
-          await sleep(clock, wait >= 1 ? Math.floor(wait) : wait, signal);
-        }
+        await this.waitQuiet(line, signal);
       },
       { timeoutMs: this.budgetMs(turnaroundMs), label: `${context.what} (${context.where})` },
     );

@@ -3,11 +3,11 @@
  * placeholders such as `:SOUR:VOLT {voltage}`. Values are formatted into the command (never
  * spliced): each placeholder's type decides the one spelling a value may take on the wire.
  *
- * The engine (this parser, scpi-template-syntax.ts and scpi-template-format.ts) is deliberately
- * self-contained — no imports beyond its own modules, no Node APIs, no classes of the package's
- * error hierarchy — so the very same compiled files validate in the browser (the editor dialog
- * gets them in the bundled rules, `LabbenchRules.scpiTemplate`; see src/config) and at run time. Problems are returned as plain messages; the runtime wraps them in
- * coded errors (scpi-program.ts).
+ * The engine (this parser, scpi-template-syntax.ts and scpi-template-format.ts) uses no Node APIs
+ * and no classes of the package's error hierarchy, so the very same code validates in the browser
+ * (the editor dialog gets it in the bundled rules, `LabbenchRules.scpiTemplate`; see src/config)
+ * and at run time. Problems are returned as plain messages; the runtime wraps them in coded
+ * errors (scpi-program.ts).
  *
  * Scanning is by hand, character by character: nothing here can backtrack.
  */
