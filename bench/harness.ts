@@ -80,18 +80,6 @@ export async function timeLoop(
   return out;
 }
 
-/** Total wall time of `count` sequential calls, in µs per call (less noise than per-call timing). */
-export async function meanMicros(
-  count: number,
-  fn: () => Promise<unknown>,
-  warmup = Math.min(500, count),
-): Promise<number> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < count; i++) await fn();
-  return Number(process.hrtime.bigint() - t0) / 1000 / count;
-}
-
 export interface BoundedRun {
   /** Calls completed. */
   count: number;
@@ -157,13 +145,13 @@ export function ratePerSecond(
 }
 
 /** `boundedRun` as wall and CPU µs per call. */
-export async function callCost(count: number, maxMs: number, fn: () => Promise<unknown>): Promise<CallCost> {
+async function callCost(count: number, maxMs: number, fn: () => Promise<unknown>): Promise<CallCost> {
   const run = await boundedRun(count, maxMs, fn);
   return { wallUs: run.wallMicros, cpuUs: run.cpuMicros };
 }
 
 /** The median wall and the median CPU time of several batches. */
-export function medianCost(batches: readonly CallCost[]): CallCost {
+function medianCost(batches: readonly CallCost[]): CallCost {
   return { wallUs: median(batches.map((b) => b.wallUs)), cpuUs: median(batches.map((b) => b.cpuUs)) };
 }
 
@@ -204,28 +192,6 @@ export async function timeEach(count: number, maxMs: number, fn: () => Promise<u
 
 export function mean(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-/**
- * Measures two variants in alternating batches (A B A B …) so that drift (CPU frequency, other
- * load, JIT) hits both alike; returns the median of the batch means (µs per call) of each.
- */
-export async function alternate(
-  rounds: number,
-  variants: { name: string; batch: () => Promise<number> }[],
-): Promise<Record<string, { median: number; batches: number[] }>> {
-  const out: Record<string, { median: number; batches: number[] }> = {};
-  for (const v of variants) out[v.name] = { median: NaN, batches: [] };
-  for (let r = 0; r < rounds; r++) {
-    for (const v of variants) out[v.name].batches.push(await v.batch());
-  }
-  for (const v of variants) out[v.name].median = median(out[v.name].batches);
-  return out;
-}
-
-export function ratioResult(base: Omit<ScenarioResult, 'ratio' | 'met'>, maxRatio: number): ScenarioResult {
-  const ratio = base.baseline ? base.figure / base.baseline : NaN;
-  return { ...base, ratio: round(ratio, 3), met: Number.isFinite(ratio) ? ratio <= maxRatio : false };
 }
 
 /** A serial port opened with plain serialport for a bare baseline loop (no lock: the bench owns the PTY). */

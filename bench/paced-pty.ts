@@ -24,7 +24,6 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawnSync } from 'child_process';
 import { ResourceRegistry } from '../src/core/registry';
 import { PACED_TURNAROUND_MS } from '../src/sim/watlow/provider';
 import { createOpeners } from '../src/transport';
@@ -43,13 +42,14 @@ import {
   until,
   waitForOutput,
 } from './harness';
+import { socatAvailable } from '../test/support/pty';
 import { openFloorLoop } from './pty-floor';
 import { meteredOpener, portMeter, resetPortMeter, timelineSplit } from './wire';
 import type { PortMeter } from './wire';
 
 const TARGET_RATIO = 1.05;
 export const PACED_BAUD = 38400;
-export const PACED_ADDRESSES = [1, 2, 3, 4];
+const PACED_ADDRESSES = [1, 2, 3, 4];
 const PARAMETERS = ['processValue', 'setPoint', 'controlMode', 'inputError', 'filteredProcessValue'];
 const ROUNDS = 3;
 const POLLS_PER_ROUND = 20;
@@ -78,10 +78,7 @@ export interface PollTraffic {
 /** Why the paced line cannot run here, or undefined when it can. */
 export function pacedLineUnavailable(): string | undefined {
   if (process.platform === 'win32') return 'no PTYs on Windows';
-  const r = spawnSync('socat', ['-V'], { stdio: 'ignore' });
-  return r.error === undefined && r.status === 0
-    ? undefined
-    : 'socat is not installed (apt-get install socat)';
+  return socatAvailable() ? undefined : 'socat is not installed (apt-get install socat)';
 }
 
 function managerOn(port: string, registry: ResourceRegistry, openers: Openers): WatlowManager {
@@ -135,8 +132,8 @@ export interface PacedLine {
   stop(): Promise<void>;
 }
 
-/** A socat PTY pair with the paced simulator (the controllers, `modbus` units) on its far end. */
-export async function startPacedLine(modbusUnits: number[] = []): Promise<PacedLine> {
+/** A socat PTY pair with the paced simulator (the four controllers) on its far end. */
+export async function startPacedLine(): Promise<PacedLine> {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'labbench-bench-paced-')));
   const a = path.join(dir, 'A');
   const b = path.join(dir, 'B');
@@ -150,7 +147,6 @@ export async function startPacedLine(modbusUnits: number[] = []): Promise<PacedL
   try {
     await until(() => fs.existsSync(a) && fs.existsSync(b), 'socat PTY links', 5000);
     const cli = path.resolve(__dirname, '..', 'src', 'sim', 'cli.js');
-    const devices = modbusUnits.length > 0 ? ['--modbus', modbusUnits.join(',')] : [];
     sim = spawnTracked(process.execPath, [
       cli,
       'watlow',
@@ -158,7 +154,6 @@ export async function startPacedLine(modbusUnits: number[] = []): Promise<PacedL
       b,
       '--addresses',
       PACED_ADDRESSES.join(','),
-      ...devices,
       '--pace',
       '--baud',
       String(PACED_BAUD),

@@ -13,6 +13,7 @@
  */
 import * as fs from 'fs';
 import * as os from 'os';
+import type { SerialPort as SerialPortClass } from 'serialport';
 import { encodeRequestFrame } from '../src/watlow/stdbus/frame';
 import { encodeRequest, selectorOf } from '../src/watlow/stdbus/payload';
 import { FC } from '../src/modbus/pdu';
@@ -60,22 +61,28 @@ async function replyLength(portPath: string, request: Buffer): Promise<number> {
   return n;
 }
 
+/** µs per request/reply on a bare serialport: write, wait for `replyBytes`, repeat. */
+async function bareBatch(portPath: string, request: Buffer, replyBytes: number): Promise<number[]> {
+  return timeBare(await openBarePort(portPath), request, replyBytes);
+}
+
 /**
- * µs per request/reply on a bare serialport: write, wait for `replyBytes`, repeat. `eventLoopIo`:
- * the port reads and writes on the event loop, as the stack's does (serial-io.ts); undefined
- * where that is unavailable.
+ * The same with the port reading and writing on the event loop, as the stack's does
+ * (serial-io.ts); undefined where that is unavailable.
  */
-async function bareBatch(
+async function bareBatchOnEventLoop(
   portPath: string,
   request: Buffer,
   replyBytes: number,
-  eventLoopIo = false,
 ): Promise<number[] | undefined> {
   const port = await openBarePort(portPath);
-  if (eventLoopIo && !readWriteOnEventLoop(port.port)) {
-    await closeBarePort(port);
-    return undefined;
-  }
+  if (readWriteOnEventLoop(port.port)) return timeBare(port, request, replyBytes);
+  await closeBarePort(port);
+  return undefined;
+}
+
+/** Times request/reply rounds on an open bare port, then closes it. */
+async function timeBare(port: SerialPortClass, request: Buffer, replyBytes: number): Promise<number[]> {
   let got = 0;
   let wake: (() => void) | undefined;
   port.on('data', (d: Buffer) => {
@@ -153,8 +160,8 @@ export const ptyScenario: Scenario = {
         const bareOnLoop: number[][] = [];
         for (let r = 0; r < ROUNDS; r++) {
           stack.push(await stackBatch(a, protocol, 0));
-          bare.push((await bareBatch(a, request, replyBytes))!);
-          const onLoop = await bareBatch(a, request, replyBytes, true);
+          bare.push(await bareBatch(a, request, replyBytes));
+          const onLoop = await bareBatchOnEventLoop(a, request, replyBytes);
           if (onLoop) bareOnLoop.push(onLoop);
         }
         const roundRatios = stack.map((x, i) => median(x) / median(bare[i]!));
