@@ -15,7 +15,7 @@ import { registerNode } from './shared/register';
 import { attachKeeper, LeaseKeeper } from './shared/lease-keeper';
 import { clockOf } from './shared/flow-node';
 import { translator } from './shared/i18n';
-import type * as VisaModule from '../src/visa';
+import { visaLib } from './shared/libraries';
 
 interface VisaDef extends NodeDef {
   resource?: string;
@@ -35,12 +35,16 @@ export = function (RED: NodeAPI): void {
       texts: translator(RED, 'labbench-visa'),
       acquire: () => {
         const { resource, timeout } = settingsOf(parsed);
-        // Required on first open: the VISA layer and its transports load only when a session opens.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { acquireVisaSession } = require('../src/visa') as typeof VisaModule;
-        return acquireVisaSession(defaultRegistry, labbenchBackends(RED).openers, resource, describe, {
-          timeoutMs: timeout,
-        });
+        // Loaded on first open: the VISA layer and its transports load only when a session opens.
+        return visaLib().acquireVisaSession(
+          defaultRegistry,
+          labbenchBackends(RED).openers,
+          resource,
+          describe,
+          {
+            timeoutMs: timeout,
+          },
+        );
       },
     });
     attachKeeper(node, keeper);

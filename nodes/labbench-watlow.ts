@@ -7,19 +7,16 @@
  * new lease; what it learns about the device lives in the port's driver cache (cache-clear).
  */
 import type { NodeAPI, NodeDef } from 'node-red';
-import { defaultRegistry } from '../src/core';
 import type { Lease } from '../src/core';
 import type { ByteStream } from '../src/transport';
 import { WatlowController } from '../src/watlow';
-import { labbenchBackends } from './shared/backends';
 import { describeNode, parseAndWarn, parseWatlowConfig, settingsOf, validOrUndefined } from './shared/config';
-import { configNode, requireSerialPort } from './shared/config-nodes';
+import { acquirePortBus, configNode, requireSerialPort } from './shared/config-nodes';
 import { registerNode } from './shared/register';
 import { attachKeeper, LeaseKeeper } from './shared/lease-keeper';
 import { clockOf } from './shared/flow-node';
 import { translator } from './shared/i18n';
 import type { SerialPortNode, WatlowConfigNode } from './shared/types';
-import type * as TransportModule from '../src/transport';
 
 interface WatlowDef extends NodeDef {
   port?: string;
@@ -46,16 +43,7 @@ export = function (RED: NodeAPI): void {
       acquire: (): Lease<ByteStream> => {
         const cfg = settingsOf(parsed);
         const portConfig = requireSerialPort(port, describe);
-        // Required on first open: the transports (USB, VXI-11, HiSLIP, TCP…) are not loaded while
-        // no labbench node is deployed.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { acquireSerialBus } = require('../src/transport') as typeof TransportModule;
-        return acquireSerialBus(defaultRegistry, labbenchBackends(RED).openers, {
-          path: portConfig.path,
-          settings: portConfig.settings,
-          protocol: cfg.protocol,
-          holder: describe,
-        });
+        return acquirePortBus(RED, portConfig, cfg.protocol, describe);
       },
     });
     attachKeeper(node, keeper);

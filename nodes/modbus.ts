@@ -10,7 +10,7 @@
  * only being restarted, so a "modified nodes" deploy neither closes nor reopens the port).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { defaultRegistry, type Lease } from '../src/core';
+import type { Lease } from '../src/core';
 import {
   readModbusValues,
   registersPerValue,
@@ -21,17 +21,9 @@ import {
   type ValueSpec,
 } from '../src/modbus';
 import type { ByteStream } from '../src/transport';
-import { labbenchBackends } from './shared/backends';
 import { busLabel } from './shared/bus';
-import {
-  describeNode,
-  errorOf,
-  parseProperties,
-  settingsOf,
-  validOrUndefined,
-  type SerialPortConfig,
-} from './shared/config';
-import { configNode, requireSerialPort } from './shared/config-nodes';
+import { describeNode, errorOf, parseProperties, settingsOf, validOrUndefined } from './shared/config';
+import { acquirePortBus, configNode, requireSerialPort } from './shared/config-nodes';
 import type { Send } from './shared/errors';
 import { clockOf, FlowNode, type Repeater } from './shared/flow-node';
 import { plural, translator } from './shared/i18n';
@@ -40,26 +32,12 @@ import { parseModbusNodeConfig, resolveForMessage } from './shared/modbus-config
 import { registerNode } from './shared/register';
 import { ready, valueText } from './shared/status';
 import type { SerialPortNode } from './shared/types';
-import { transportLib } from './shared/libraries';
 
 interface ModbusDef extends NodeDef {
   port?: string;
 }
 
 type ModbusMsg = NodeMessage & { address?: unknown; register?: unknown; count?: unknown };
-
-/**
- * The lease on the bus: protocol `modbus`, the port's serial settings (compared on local ports
- * only: a device server's baud is its own business). The one place that opens a bus.
- */
-function acquireBus(RED: NodeAPI, port: SerialPortConfig, holder: string): Lease<ByteStream> {
-  return transportLib().acquireSerialBus(defaultRegistry, labbenchBackends(RED).openers, {
-    path: port.path,
-    settings: port.settings,
-    protocol: 'modbus',
-    holder,
-  });
-}
 
 export = function (RED: NodeAPI): void {
   registerNode(RED, 'modbus', (node: Node, def: ModbusDef) => {
@@ -77,7 +55,7 @@ export = function (RED: NodeAPI): void {
       describe,
       clock: clockOf(RED),
       texts: translator(RED, 'modbus'),
-      acquire: () => acquireBus(RED, requireSerialPort(portNode, describe), describe),
+      acquire: () => acquirePortBus(RED, requireSerialPort(portNode, describe), 'modbus', describe),
     });
     const bus = {
       id: `${node.id}:bus`,

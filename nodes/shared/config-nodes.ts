@@ -1,8 +1,11 @@
-/** How flow nodes find the config nodes their properties name. */
+/** How flow nodes find the config nodes their properties name, and take the bus a port names. */
 import type { NodeAPI } from 'node-red';
-import { NotFoundError } from '../../src/core';
+import { defaultRegistry, NotFoundError, type Lease } from '../../src/core';
+import type { ByteStream } from '../../src/transport';
+import { labbenchBackends } from './backends';
 import { settingsOf, validOrUndefined, type SerialPortConfig } from './config';
 import type { FlowNodeOptions } from './flow-node';
+import { transportLib } from './libraries';
 import type { SerialPortNode, VisaConfigNode } from './types';
 
 /** The config node with this id, or null when none is chosen or it is missing or disabled. */
@@ -28,6 +31,25 @@ export function requireSerialPort(port: SerialPortNode | null, requester: string
     );
   }
   return settingsOf(port.portConfig);
+}
+
+/**
+ * The lease on the bus of a labbench-serial-port, claimed for `protocol` with the port's serial
+ * settings (compared on local ports only: a device server's line settings are its own). The one
+ * place the adapter opens a bus; the transports load on this first use.
+ */
+export function acquirePortBus(
+  RED: NodeAPI,
+  port: SerialPortConfig,
+  protocol: string,
+  holder: string,
+): Lease<ByteStream> {
+  return transportLib().acquireSerialBus(defaultRegistry, labbenchBackends(RED).openers, {
+    path: port.path,
+    settings: port.settings,
+    protocol,
+    holder,
+  });
 }
 
 /** The FlowNode options of a node working on a labbench-visa instrument. */
