@@ -21,19 +21,17 @@ import {
 import { crc8Header } from '../../src/watlow/crc';
 import { StdBusReplyReader } from '../../src/watlow/stdbus/reader';
 import { encodeResponse, selectorOf } from '../../src/watlow/stdbus/payload';
-import { RtuResponseReader } from '../../src/modbus/rtu-reader';
+import type { RtuResponseReader } from '../../src/modbus/rtu-reader';
+import { pduOf, readerFor } from '../modbus/rtu-reader-fixture';
 import { EXCEPTION } from '../../src/modbus/pdu';
 import type { ModbusRequest } from '../../src/modbus/pdu';
 import type { EchoKnowledge } from '../../src/transport/exchange';
-import { encodeRtuRequest, encodeRtuResponse, pduOfRtuFrame } from '../../src/modbus/rtu';
+import { encodeRtuRequest, encodeRtuResponse } from '../../src/modbus/rtu';
 import { bench, codeOf } from '../watlow/helpers';
 
 /** The live Modbus RTU response reader for `request` to unit 1 (it yields the response PDU). */
-function rtuReader(request: ModbusRequest, options: { echo?: EchoKnowledge } = {}) {
-  const frame = encodeRtuRequest(1, request);
-  return new RtuResponseReader(1, pduOfRtuFrame(frame), frame, options);
-}
-const pdu = (frame: Uint8Array): Uint8Array => Uint8Array.from(pduOfRtuFrame(frame));
+const rtuReader = (request: ModbusRequest, options: { echo?: EchoKnowledge } = {}): RtuResponseReader =>
+  readerFor(request, options).reader;
 
 const readSetPoint = { service: 'read' as const, selector: selectorOf(7001, 1) };
 
@@ -91,7 +89,10 @@ test('defect 5, Modbus RTU: a fragment that promises more bytes than follow does
     code: EXCEPTION.illegalDataAddress,
   });
   const reader = rtuReader(read);
-  assert.deepEqual(reader.push(Buffer.concat([Buffer.from([0x01, 0x03, 0x04]), exception])), pdu(exception));
+  assert.deepEqual(
+    reader.push(Buffer.concat([Buffer.from([0x01, 0x03, 0x04]), exception])),
+    pduOf(exception),
+  );
   assert.equal(reader.stats.corrupt, 1);
   // A write of one register: "01 06" promises 8 bytes; the complete 8-byte reply follows it.
   const write = { fc: 0x06, address: 1880, value: 10 } as const;
@@ -101,7 +102,7 @@ test('defect 5, Modbus RTU: a fragment that promises more bytes than follow does
     w.push(Buffer.concat([Buffer.from([0x01, 0x06, 0x07]), writeReply.subarray(0, 4)])),
     undefined,
   );
-  assert.deepEqual(w.push(writeReply.subarray(4)), pdu(writeReply));
+  assert.deepEqual(w.push(writeReply.subarray(4)), pduOf(writeReply));
   // Merely incomplete: waited for.
   const reply = encodeRtuResponse(1, read, { kind: 'registers', values: [0, 0x4291] });
   const r2 = rtuReader(read);
@@ -119,34 +120,34 @@ test('defect 4, reader: on an echoing bus a 06 write takes the exception after i
   });
 
   const refused = rtuReader(request, { echo: 'seen' });
-  assert.deepEqual(refused.push(Buffer.concat([bytes, exception])), pdu(exception));
+  assert.deepEqual(refused.push(Buffer.concat([bytes, exception])), pduOf(exception));
   assert.equal(refused.echoObserved, true);
 
   const accepted = rtuReader(request, { echo: 'seen' });
   assert.equal(accepted.push(bytes), undefined, 'the first copy is the echo: keep waiting');
-  assert.deepEqual(accepted.push(bytes), pdu(bytes));
+  assert.deepEqual(accepted.push(bytes), pduOf(bytes));
 
   // Known not to echo: the first copy is the reply.
   const quiet = rtuReader(request, { echo: 'absent' });
-  assert.deepEqual(quiet.push(bytes), pdu(bytes));
+  assert.deepEqual(quiet.push(bytes), pduOf(bytes));
   assert.equal(quiet.echoObserved, undefined, 'a single write shows nothing new about the echo');
 
   // Not known yet (a fresh port): the first copy is held while the reader waits for more. An
   // exception after it makes it the echo …
   const refusedOnFreshPort = rtuReader(request);
   assert.equal(refusedOnFreshPort.push(bytes), undefined, 'the first copy is held, not taken');
-  assert.deepEqual(refusedOnFreshPort.tentative, pdu(bytes));
-  assert.deepEqual(refusedOnFreshPort.push(exception), pdu(exception));
+  assert.deepEqual(refusedOnFreshPort.tentative, pduOf(bytes));
+  assert.deepEqual(refusedOnFreshPort.push(exception), pduOf(exception));
   assert.equal(refusedOnFreshPort.echoObserved, true);
   // … and so does a second copy.
   const acceptedOnFreshPort = rtuReader(request, { echo: 'unknown' });
   assert.equal(acceptedOnFreshPort.push(bytes), undefined);
-  assert.deepEqual(acceptedOnFreshPort.push(bytes), pdu(bytes));
+  assert.deepEqual(acceptedOnFreshPort.push(bytes), pduOf(bytes));
   assert.equal(acceptedOnFreshPort.echoObserved, true);
   // Nothing after it (the line's reply timeout decides): it stands, and shows no echo.
   const lone = rtuReader(request);
   assert.equal(lone.push(bytes), undefined);
-  assert.deepEqual(lone.tentative, pdu(bytes));
+  assert.deepEqual(lone.tentative, pduOf(bytes));
   assert.equal(lone.echoObserved, false);
   // A read never holds anything: its response does not look like its request.
   assert.equal(rtuReader({ fc: 0x03, address: 1880, quantity: 1 }).tentative, undefined);

@@ -7,21 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeResponsePdu, encodeRequestPdu } from '../../src/modbus/pdu';
 import type { ModbusRequest, ModbusResponse } from '../../src/modbus/pdu';
-import { encodeRtuRequest, encodeRtuResponse, pduOfRtuFrame } from '../../src/modbus/rtu';
-import { RtuResponseReader } from '../../src/modbus/rtu-reader';
-import type { EchoKnowledge } from '../../src/transport/exchange';
+import { encodeRtuResponse } from '../../src/modbus/rtu';
+import { pduOf, readerFor } from './rtu-reader-fixture';
 import { MODBUS, bytes } from '../watlow/vectors';
-
-/** A reader for `request` to unit 1, and the request frame it was built from. */
-function readerFor(
-  request: ModbusRequest,
-  options: { echo?: EchoKnowledge } = {},
-): { reader: RtuResponseReader; frame: Buffer } {
-  const frame = encodeRtuRequest(1, request);
-  return { reader: new RtuResponseReader(1, pduOfRtuFrame(frame), frame, options), frame };
-}
-
-const pduOf = (frame: Uint8Array): Uint8Array => Uint8Array.from(pduOfRtuFrame(frame));
 
 /** What the reader yielded for `request`, decoded as the client would. */
 const decoded = (request: ModbusRequest, pdu: Uint8Array | undefined): ModbusResponse | undefined =>
