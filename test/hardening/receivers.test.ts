@@ -27,7 +27,7 @@ import { EXCEPTION } from '../../src/modbus/pdu';
 import type { ModbusRequest } from '../../src/modbus/pdu';
 import type { EchoKnowledge } from '../../src/transport/exchange';
 import { encodeRtuRequest, encodeRtuResponse } from '../../src/modbus/rtu';
-import { bench, codeOf } from '../watlow/helpers';
+import { codeOf, withBench } from '../watlow/helpers';
 
 /** The live Modbus RTU response reader for `request` to unit 1 (it yields the response PDU). */
 const rtuReader = (request: ModbusRequest, options: { echo?: EchoKnowledge } = {}): RtuResponseReader =>
@@ -156,8 +156,7 @@ test('defect 4, reader: on an echoing bus a 06 write takes the exception after i
 test('defect 4, fresh port: the very first 06 write is judged by what follows its first copy', async () => {
   const line = { replyTimeoutMs: 150, retries: 0 };
   // An echoing adapter, and nothing has shown the line that yet: the write is the first exchange.
-  const echoing = bench({ controller: { absent: ['controlMode'] } });
-  try {
+  await withBench({ controller: { absent: ['controlMode'] } }, async (echoing) => {
     const oven = echoing.add('oven', { protocol: 'modbus', line });
     echoing.bus.echo = true;
     await assert.rejects(oven.write('controlMode', 'manual', { verify: false }), (err: Error) => {
@@ -166,33 +165,24 @@ test('defect 4, fresh port: the very first 06 write is judged by what follows it
       return true;
     });
     assert.equal(echoing.bus.transactionCount, 1, 'no retry');
-  } finally {
-    await echoing.close();
-  }
-  const accepting = bench();
-  try {
+  });
+  await withBench(undefined, async (accepting) => {
     const oven = accepting.add('oven', { protocol: 'modbus', line });
     accepting.bus.echo = true;
     assert.equal((await oven.write('heatAlgorithm', 'onOff', { verify: false })).value, 'onOff');
     assert.equal(accepting.bus.transactionCount, 1);
-  } finally {
-    await accepting.close();
-  }
+  });
   // An adapter that does not echo: the one copy is the response once the reply timeout has passed.
-  const quiet = bench();
-  try {
+  await withBench(undefined, async (quiet) => {
     const oven = quiet.add('oven', { protocol: 'modbus', line });
     assert.equal((await oven.write('heatAlgorithm', 'onOff', { verify: false })).value, 'onOff');
     assert.equal(quiet.bus.transactionCount, 1, 'taken as the reply, not retried');
     assert.equal((await oven.read('heatAlgorithm')).value, 'onOff');
-  } finally {
-    await quiet.close();
-  }
+  });
 });
 
 test('defect 4, end to end: a refused 06 write on an echoing adapter is E_DEVICE_ERROR, not a success', async () => {
-  const b = bench({ controller: { absent: ['controlMode'] } });
-  try {
+  await withBench({ controller: { absent: ['controlMode'] } }, async (b) => {
     const oven = b.add('oven', { protocol: 'modbus', line: { replyTimeoutMs: 150, retries: 0 } });
     b.bus.echo = true;
     // Any exchange shows the line that this adapter echoes.
@@ -215,7 +205,5 @@ test('defect 4, end to end: a refused 06 write on an echoing adapter is E_DEVICE
     const before = b.bus.transactionCount;
     assert.equal((await oven.write('heatAlgorithm', 'onOff', { verify: false })).value, 'onOff');
     assert.equal(b.bus.transactionCount, before + 1);
-  } finally {
-    await b.close();
-  }
+  });
 });

@@ -16,18 +16,11 @@ import { WatlowManager } from '../../src/watlow/manager';
 import type { AddControllerOptions } from '../../src/watlow/manager';
 import { testOpeners, testSimulators } from '../support/backends';
 import type { Bench } from './helpers';
-import { bench, codeOf, uniqueBus } from './helpers';
+import { codeOf, uniqueBus, withBench } from './helpers';
 
 /** A test on a fresh simulated bus, closed afterwards whatever happens. */
 function onBench(name: string, body: (b: Bench) => Promise<void>, busOptions: SimBusOptions = {}): void {
-  test(name, async () => {
-    const b = bench(busOptions);
-    try {
-      await body(b);
-    } finally {
-      await b.close();
-    }
-  });
+  test(name, () => withBench(busOptions, body));
 }
 
 /**

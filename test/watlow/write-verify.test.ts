@@ -15,7 +15,7 @@ import type { AddControllerOptions } from '../../src/watlow/manager';
 import { createOpeners } from '../../src/transport/default-openers';
 import { serveBusAsModbusGateway } from '../../src/sim/modbus/gateway';
 import { makeTempDir, PtyPair, requireSocat, startSimulatorCli } from '../support/pty';
-import { addUncataloguedU8, bench } from './helpers';
+import { addUncataloguedU8, bench, withBench } from './helpers';
 
 interface Race {
   /** What each request came back with; a failure as its code and text. */
@@ -82,23 +82,19 @@ function twoMasters(
 
 for (const protocol of ['stdbus', 'modbus'] as const) {
   test(`${protocol}: two verified writes of one parameter queued together each read back their own value`, async () => {
-    const b = bench();
-    try {
+    await withBench(undefined, async (b) => {
       const [oven, twin] = twoMasters(b.manager, { port: `sim:${b.busName}`, protocol });
       const { values, order } = await race(oven, twin, { requests: () => b.bus.transactionCount });
       assert.deepEqual(values, [100, 100, 200], 'no false E_VERIFY');
       assert.equal(b.bus.controller(1).get('setPoint'), 200, 'the last write wins');
       // Write + read-back, the poll, write + read-back: nothing between a write and its read-back.
       assert.deepEqual(order, ['first write@2', 'poll@3', 'second write@5']);
-    } finally {
-      await b.close();
-    }
+    });
   });
 }
 
 test('Std Bus: the read that learns an unknown parameter type shares the write transaction', async () => {
-  const b = bench();
-  try {
+  await withBench(undefined, async (b) => {
     // A device with a parameter outside the catalogue (3002, u8): the client learns its type.
     const stored = addUncataloguedU8(b.bus.controller(1), 3002, 7);
     const oven = b.add('oven');
@@ -111,9 +107,7 @@ test('Std Bus: the read that learns an unknown parameter type shares the write t
     assert.equal(stored(), 5);
     // Learn + write + read-back, the poll, write + read-back (the type is known by then).
     assert.deepEqual(order, ['first write@3', 'poll@4', 'second write@6']);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('Modbus TCP gateway (MBAP over loopback): the write and its read-back share one transaction', async () => {
