@@ -1,89 +1,21 @@
 /**
- * Bus scan from the editor, end to end: Node-RED 4.1 started the way `npm start` starts it (its
- * own process, the package loaded from this checkout through `nodesDir`), the real editor in
- * headless Chromium. The serial port's edit dialog scans a simulated bus (two controllers, one
+ * Bus scan from the editor, end to end: Node-RED 4.1 with the package installed in its user
+ * directory (test/support/node-red-runtime.ts), the real editor in headless Chromium. The serial port's edit dialog scans a simulated bus (two controllers, one
  * power meter); the dialog shows progress while the scan runs, then exactly the controllers, and
  * its "create config node" buttons add labbench-watlow config nodes on that port.
  * Needs /usr/bin/chromium; under CI=true a missing browser is a failure, elsewhere a skip.
  */
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { it } from 'node:test';
-import { freePort } from '../mqtt/broker';
 import { CHROMIUM, launchChromium, type Browser } from '../support/chromium';
+import { startNodeRed, tempUserDir } from '../support/node-red-runtime';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
 const PORT_ID = 'a5c0b1e2d3f40001';
 const WATLOW_ID = 'a5c0b1e2d3f40002';
 /** Controllers at Std Bus / Modbus addresses 2 and 5, a generic Modbus device (a power meter) at 7. */
 const BUS = `sim:scan-browser-${process.pid}?addresses=2,5&modbus=7`;
-
-function answers(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    http
-      .get(url, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      })
-      .on('error', () => resolve(false));
-  });
-}
-
-/** Node-RED in a child process on `port`, with the package from this checkout and `flows` deployed. */
-async function startNodeRed(
-  port: number,
-  flows: unknown[],
-): Promise<{ output(): string; stop(): Promise<void> }> {
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'labbench-scan-browser-'));
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
-  const settings = path.join(userDir, 'settings.js');
-  fs.writeFileSync(
-    settings,
-    `module.exports = ${JSON.stringify({
-      uiHost: '127.0.0.1',
-      uiPort: port,
-      userDir,
-      flowFile: 'flows.json',
-      credentialSecret: false,
-      nodesDir: [ROOT],
-      editorTheme: { palette: { catalogues: [] }, tours: false },
-      diagnostics: { enabled: false },
-      telemetry: { enabled: false },
-      logging: { console: { level: 'warn' } },
-    })};\n`,
-  );
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [require.resolve('node-red/red.js'), '--settings', settings],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      await gone;
-    }
-    fs.rmSync(userDir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 60_000;
-  while (!(await answers(`http://127.0.0.1:${port}/settings`))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`Node-RED did not start: ${out.slice(-1000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { output: () => out, stop };
-}
 
 const available = fs.existsSync(CHROMIUM);
 
@@ -95,8 +27,7 @@ it(
       available,
       `no Chromium at ${CHROMIUM}: under CI this test must run (apt-get install -y chromium)`,
     );
-    const port = await freePort();
-    const runtime = await startNodeRed(port, [
+    const flows = [
       { id: 'a5c0b1e2d3f40000', type: 'tab', label: 'scan' },
       {
         id: PORT_ID,
@@ -107,11 +38,13 @@ it(
         timeout: 200,
       },
       { id: WATLOW_ID, type: 'labbench-watlow', name: 'oven', port: PORT_ID, protocol: 'stdbus', address: 2 },
-    ]);
+    ];
+    const userDir = tempUserDir('scan-browser', flows);
+    const runtime = await startNodeRed({ runtime: 'node-red', userDir });
     let browser: Browser | undefined;
     try {
       browser = await launchChromium(path.dirname(require.resolve('node-red')));
-      await browser.navigate(`http://127.0.0.1:${port}/`);
+      await browser.navigate(`http://127.0.0.1:${runtime.port}/`);
       await browser.waitFor(
         `window.RED && RED.nodes && RED.nodes.node('${PORT_ID}') && RED.view && window.LabbenchEditor`,
         'the editor with the serial port',
@@ -217,6 +150,7 @@ it(
     } finally {
       await browser?.close();
       await runtime.stop();
+      fs.rmSync(userDir, { recursive: true, force: true });
     }
   },
 );
