@@ -24,10 +24,13 @@ const ROUNDS = 2;
 const SETTLE_MS = 3000;
 const CHILD_CAP_MS = 40_000;
 
-interface Report {
+/** What footprint-child.js reports. */
+export interface FootprintReport {
   rss: number;
   heapUsed: number;
   packageModules: number;
+  /** The package's modules in require.cache, relative to dist/. */
+  moduleFiles: string[];
   firstValueMs: number | null;
   gc: boolean;
 }
@@ -54,10 +57,20 @@ function flowFor(variant: Variant): unknown[] {
   return demo.filter((n) => !ours.has(n.type));
 }
 
-async function runChild(variant: Variant): Promise<Report> {
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `labbench-footprint-${variant}-`));
+/**
+ * Node-RED 4.1 in a child process (footprint-child.js) running `flows`, with or without the
+ * package installed; resolves with its report once the flows have settled for `settleMs`.
+ */
+export async function runFootprintChild(options: {
+  label: string;
+  flows: unknown[];
+  withPackage: boolean;
+  settleMs?: number;
+}): Promise<FootprintReport> {
+  const { label } = options;
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `labbench-footprint-${label}-`));
   try {
-    fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flowFor(variant)));
+    fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(options.flows));
     const child = spawnTracked(
       process.execPath,
       ['--expose-gc', path.join(__dirname, 'footprint-child.js')],
@@ -66,26 +79,34 @@ async function runChild(variant: Variant): Promise<Report> {
         env: {
           ...process.env,
           LABBENCH_USERDIR: userDir,
-          LABBENCH_WITH_PACKAGE: variant.startsWith('pkg') ? '1' : '0',
-          LABBENCH_SETTLE_MS: String(SETTLE_MS),
+          LABBENCH_WITH_PACKAGE: options.withPackage ? '1' : '0',
+          LABBENCH_SETTLE_MS: String(options.settleMs ?? SETTLE_MS),
         },
       },
     );
     let stderr = '';
     child.stderr?.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
     child.stdout?.resume();
-    const report = new Promise<Report>((resolve, reject) => {
-      child.once('message', (m) => resolve(m as Report));
-      child.once('exit', (code) => reject(new Error(`${variant} child exited (${code}): ${stderr}`)));
+    const report = new Promise<FootprintReport>((resolve, reject) => {
+      child.once('message', (m) => resolve(m as FootprintReport));
+      child.once('exit', (code) => reject(new Error(`${label} child exited (${code}): ${stderr}`)));
     });
     try {
-      return await withTimeout(report, CHILD_CAP_MS, `footprint child ${variant}`);
+      return await withTimeout(report, CHILD_CAP_MS, `footprint child ${label}`);
     } finally {
       await stopChild(child);
     }
   } finally {
     fs.rmSync(userDir, { recursive: true, force: true });
   }
+}
+
+function runChild(variant: Variant): Promise<FootprintReport> {
+  return runFootprintChild({
+    label: variant,
+    flows: flowFor(variant),
+    withPackage: variant.startsWith('pkg'),
+  });
 }
 
 function mib(bytes: number): number {
@@ -97,7 +118,7 @@ export const footprintScenario: Scenario = {
   title: 'Footprint (Node-RED child processes)',
   budgetMs: 150_000,
   async run(): Promise<ScenarioResult[]> {
-    const reports: Record<Variant, Report[]> = {
+    const reports: Record<Variant, FootprintReport[]> = {
       'base-empty': [],
       'base-demo': [],
       'pkg-empty': [],

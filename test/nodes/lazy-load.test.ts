@@ -3,17 +3,12 @@
  * nodes check their configuration at deploy, so the Watlow, Keithley and Modbus codecs and the
  * core load with the package; the simulators, the transports behind the opener table (serial,
  * TCP, USB, VXI-11, HiSLIP, ASRL) and the VISA sessions must wait until a flow or an editor
- * request uses them. A real Node-RED 4.1 in its own process (the footprint bench's child) starts
- * an empty flow and reports the package modules it loaded.
+ * request uses them. A real Node-RED 4.1 in its own process (the footprint bench's child, bounded in
+ * time) starts an empty flow and reports the package modules it loaded.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fork } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-
-const CHILD = path.join(__dirname, '..', '..', 'bench', 'footprint-child.js');
+import { runFootprintChild } from '../../bench/footprint';
 
 /** Modules an empty flow must not load (paths relative to dist/). */
 const LOADED_ON_FIRST_USE: { what: string; pattern: RegExp }[] = [
@@ -29,32 +24,13 @@ const LOADED_ON_FIRST_USE: { what: string; pattern: RegExp }[] = [
   },
 ];
 
-interface ChildReport {
-  moduleFiles: string[];
-}
-
-function startEmptyFlow(): Promise<ChildReport> {
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'labbench-lazy-'));
-  fs.writeFileSync(path.join(userDir, 'flows.json'), '[]');
-  const child = fork(CHILD, [], {
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    env: { ...process.env, LABBENCH_USERDIR: userDir, LABBENCH_WITH_PACKAGE: '1', LABBENCH_SETTLE_MS: '200' },
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-  return new Promise<ChildReport>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as ChildReport));
-    child.once('exit', (code) =>
-      reject(new Error(`Node-RED child exited (${code}) before reporting: ${stderr}`)),
-    );
-  }).finally(() => {
-    child.kill();
-    fs.rmSync(userDir, { recursive: true, force: true });
-  });
-}
-
 test('an empty flow loads the package without its simulators, transports or VISA sessions', async () => {
-  const { moduleFiles } = await startEmptyFlow();
+  const { moduleFiles } = await runFootprintChild({
+    label: 'lazy-load',
+    flows: [],
+    withPackage: true,
+    settleMs: 200,
+  });
   assert.ok(
     moduleFiles.some((f) => f.startsWith('nodes/')),
     'the package was loaded (its node modules are in require.cache)',
