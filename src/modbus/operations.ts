@@ -43,6 +43,24 @@ function budgetMs(line: RtuLinkOptions = {}, exchanges: number, extraMs = 0): nu
   return exchangeBudgetMs(resolveLineOptions(line), exchanges, extraMs);
 }
 
+/**
+ * Runs `fn` with a Modbus client on the port held for ONE transaction: its requests (up to
+ * `exchanges` of them, plus `extraMs`, bound the time) follow each other with nothing from
+ * another master in between.
+ */
+export function inOneModbusTransaction<T>(
+  access: ModbusPortAccess,
+  exchanges: number,
+  label: string,
+  fn: (client: ModbusClient) => Promise<T>,
+  extraMs = 0,
+): Promise<T> {
+  const budget = budgetMs(access.line, exchanges, extraMs);
+  return inOneTransaction(access.port, budget, label, (held) =>
+    fn(new ModbusClient(modbusLinkForPath(held, access.path, access.line))),
+  );
+}
+
 function readOne(client: ModbusClient, unit: number, r: ReadRequest): Promise<number[] | boolean[]> {
   switch (r.fc) {
     case MODBUS_FC.readCoils:
@@ -80,10 +98,8 @@ export function readModbusValues(
   spec: ValueSpec,
 ): Promise<ModbusReadResult> {
   const requests = planReads(spec);
-  const budget = budgetMs(access.line, requests.length);
   const label = `read ${spec.table} ${spec.register} (Modbus unit ${unit})`;
-  return inOneTransaction(access.port, budget, label, async (held) => {
-    const client = new ModbusClient(modbusLinkForPath(held, access.path, access.line));
+  return inOneModbusTransaction(access, requests.length, label, async (client) => {
     const raw: (number | boolean)[] = [];
     for (const request of requests) raw.push(...(await readOne(client, unit, request)));
     const words = raw as number[] | boolean[];
@@ -110,12 +126,16 @@ export function writeModbusValues(
   // A broadcast is followed by the line's quiet turnaround per write.
   const turnaround = access.line?.broadcastTurnaroundMs ?? DEFAULT_BROADCAST_TURNAROUND_MS;
   const turnaroundMs = unit === 0 ? turnaround * writes.length : 0;
-  const budget = budgetMs(access.line, writes.length, turnaroundMs);
   const label = `write ${spec.table} ${spec.register} (Modbus unit ${unit})`;
-  return inOneTransaction(access.port, budget, label, async (held) => {
-    const client = new ModbusClient(modbusLinkForPath(held, access.path, access.line));
-    for (const write of writes) await writeOne(client, unit, write);
-    const raw = writes.flatMap((w) => w.values as (number | boolean)[]) as number[] | boolean[];
-    return { raw, requests: writes.length };
-  });
+  return inOneModbusTransaction(
+    access,
+    writes.length,
+    label,
+    async (client) => {
+      for (const write of writes) await writeOne(client, unit, write);
+      const raw = writes.flatMap((w) => w.values as (number | boolean)[]) as number[] | boolean[];
+      return { raw, requests: writes.length };
+    },
+    turnaroundMs,
+  );
 }

@@ -6,10 +6,10 @@
  */
 import { DeviceError, UnsupportedError, hasErrorCode } from '../core/errors';
 import { ModbusClient } from '../modbus/client';
+import { inOneModbusTransaction, type ModbusPortAccess } from '../modbus/operations';
 import { modbusLinkForPath } from '../modbus/port-link';
 import { EXCEPTION } from '../modbus/pdu';
-import type { ResolvedLineOptions, StreamPort } from '../transport/framed-line';
-import { exchangeBudgetMs, inOneTransaction } from '../transport/framed-line';
+import type { ResolvedLineOptions } from '../transport/framed-line';
 import type { ControllerContext, ReadItem, WatlowProtocolClient, WriteItem } from './controller-context';
 import type { ReadOutcome, WatlowReading } from './controller-config';
 import { coalesceReads } from './modbus/coalesce';
@@ -33,14 +33,8 @@ function describeException(code: number): string {
   }
 }
 
-/** Where a controller's Modbus requests go. */
-export interface WatlowModbusPort {
-  /** The port's lease: every request is a transaction of it. */
-  port: StreamPort;
-  /** The port's path: `modbus-tcp://` speaks MBAP, anything else RTU. */
-  path: string;
-  line: ResolvedLineOptions;
-}
+/** Where a controller's Modbus requests go: a port as the Modbus operations use it, its line timing resolved. */
+export type WatlowModbusPort = ModbusPortAccess & { line: ResolvedLineOptions };
 
 export class WatlowModbusClient implements WatlowProtocolClient {
   readonly identityParameters = ['hardwareId', 'firmwareId', 'serialNumber'] as const;
@@ -50,12 +44,7 @@ export class WatlowModbusClient implements WatlowProtocolClient {
     private readonly ctx: ControllerContext,
     private readonly access: WatlowModbusPort,
   ) {
-    this.modbus = this.clientOn(access.port);
-  }
-
-  /** The generic Modbus client on `port`: the lease, or the port held by one transaction. */
-  private clientOn(port: StreamPort): ModbusClient {
-    return new ModbusClient(modbusLinkForPath(port, this.access.path, this.access.line));
+    this.modbus = new ModbusClient(modbusLinkForPath(access.port, access.path, access.line));
   }
 
   private get unit(): number {
@@ -208,9 +197,7 @@ export class WatlowModbusClient implements WatlowProtocolClient {
     const { wordOrder } = ctx.config;
     const words = encodeRegisters(type, wire, wordOrder);
     const what = `write ${JSON.stringify(value)} to ${ctx.describeParameter(parameter, instance)} (register ${location.address})`;
-    const budget = exchangeBudgetMs(this.access.line, 2);
-    return inOneTransaction(this.access.port, budget, what, async (held) => {
-      const modbus = this.clientOn(held);
+    return inOneModbusTransaction(this.access, 2, what, async (modbus) => {
       try {
         if (words.length === 1) {
           await modbus.writeSingleRegister(this.unit, location.address, words[0]!, this.callOptions(what));
